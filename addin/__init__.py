@@ -1,0 +1,60 @@
+"""addin: the backend of an Outlook / Gmail sidebar for Salesforce."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+from addin.config import Settings
+from addin.container import Container
+
+if TYPE_CHECKING:
+    from addin.sandbox import SandboxRuntime
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    sandbox: SandboxRuntime | None = None,
+    migrate: bool = True,
+) -> Flask:
+    """The application factory. Wiring only."""
+    from addin.sandbox_accounts import connect_sandbox_users
+    from addin.store import upgrade_to_head
+    from addin.web import register_web
+
+    settings = (settings or Settings.from_env()).resolve()
+    if sandbox is not None:
+        apply_sandbox_urls(settings, sandbox)
+    app = Flask(__name__, template_folder="templates", static_folder=None)
+    app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.testing)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    services = Container.build(settings, sandbox)
+    app.extensions["addin"] = services
+    if migrate:
+        upgrade_to_head(services.db.engine)
+    if sandbox is not None:
+        connect_sandbox_users(services, sandbox)
+    register_web(app)
+    return app
+
+
+def apply_sandbox_urls(settings: Settings, sandbox: SandboxRuntime) -> None:
+    """Point every upstream base URL at the sandbox's emulators; trust its CA."""
+    origins = sandbox.origins
+    mapping = {
+        "salesforce_login": origins.get("salesforce"),
+        "graph": origins.get("graph"),
+        "microsoft_login": origins.get("graph"),
+        "google_calendar": origins.get("google"),
+        "google_oauth": origins.get("google"),
+        "google_accounts": origins.get("google"),
+        "ews": sandbox.services.get("ews"),
+    }
+    for key, url in mapping.items():
+        if url:
+            settings.upstream_urls[key] = url
+    settings.ca_bundle = sandbox.ca_path

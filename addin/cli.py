@@ -1,0 +1,109 @@
+"""The ``addin`` command: serve, db upgrade (more commands register themselves here)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from werkzeug.serving import make_server
+
+from addin.config import Settings
+
+
+@click.group()
+@click.option("--log-level", default=os.environ.get("ADDIN_LOG_LEVEL", "INFO"),
+              show_default=True)
+def main(log_level: str) -> None:
+    """Backend of the Outlook / Gmail sidebar for Salesforce."""
+    logging.basicConfig(level=log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--https", "use_https", is_flag=True,
+              help="Serve TLS with a locally generated development CA.")
+def serve(host: str, port: int, use_https: bool) -> None:
+    """Run the product. With no real credentials configured it runs in SANDBOX mode."""
+    from addin import create_app
+    from addin.sandbox import SandboxRuntime
+    from addin.sandbox.tls import HOSTS, ensure_dev_certificates
+
+    settings = Settings.from_env()
+    scheme = "https" if use_https else "http"
+    if "ADDIN_PUBLIC_URL" not in os.environ:
+        settings.public_url = f"{scheme}://{host}:{port}"
+    settings.resolve()
+    sandbox = None
+    if settings.mode == "sandbox":
+        if "ADDIN_DATABASE_URL" not in os.environ:
+            _fresh_sqlite(settings.database_url)
+        sandbox = SandboxRuntime(settings.instance_path, host="127.0.0.1",
+                                 port_base=settings.sandbox_port_base,
+                                 latency_ms=settings.sandbox_latency_ms).start()
+    app = create_app(settings, sandbox=sandbox)
+    ssl_context = None
+    if use_https:
+        hosts = tuple(dict.fromkeys((host, *HOSTS)))
+        certs = ensure_dev_certificates(Path(settings.instance_path) / "dev-ca", hosts)
+        ssl_context = certs.server_context()
+    server = make_server(host, port, app, threaded=True, ssl_context=ssl_context)
+    base = f"{scheme}://{host}:{server.server_port}"
+    lines = [f"addin is running in {settings.mode.upper()} mode at {base}"]
+    lines.append(f"  health:            {base}/healthz")
+    if sandbox is not None:
+        lines.append(f"  sandbox index:     {base}/sandbox")
+        for name, url in sandbox.services.items():
+            lines.append(f"    {name:<16} {url}")
+        lines.append(f"  sandbox CA:        {sandbox.ca_path}")
+    if use_https:
+        lines.append(f"  trust this CA to sideload over HTTPS: "
+                     f"{Path(settings.instance_path) / 'dev-ca' / 'ca.pem'}")
+    click.echo("\n".join(lines), err=False)
+    sys.stdout.flush()
+
+    def _stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def _fresh_sqlite(url: str) -> None:
+    """Sandbox state lives in memory, so the sandbox database starts fresh each run."""
+    if not url.startswith("sqlite:///"):
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        candidate = path.with_name(path.name + suffix)
+        if candidate.exists():
+            candidate.unlink()
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from addin.store import Database, current_revision, upgrade_to_head
+
+    settings = Settings.from_env().resolve()
+    database = Database(settings.database_url)
+    upgrade_to_head(database.engine)
+    click.echo(f"database at revision {current_revision(database.engine)}")

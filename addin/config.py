@@ -1,0 +1,150 @@
+"""Settings, read from ``ADDIN_*`` environment variables and an optional TOML file.
+
+The product runs in SANDBOX mode unless real credentials for Salesforce and at least one
+mailbox service are configured (or ``ADDIN_MODE=live`` is set explicitly).  Sandbox mode
+points every upstream base URL at the local emulators; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+REAL_UPSTREAM_URLS: dict[str, str] = {
+    "salesforce_login": "https://login.salesforce.com",
+    "graph": "https://graph.microsoft.com",
+    "microsoft_login": "https://login.microsoftonline.com",
+    "google_calendar": "https://www.googleapis.com",
+    "google_oauth": "https://oauth2.googleapis.com",
+    "google_accounts": "https://accounts.google.com",
+    "ews": "",
+}
+
+
+def _env_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Settings:
+    """Every setting of the product. Field names map to ``ADDIN_<NAME>`` variables."""
+
+    mode: str = ""  # "sandbox" | "live"; empty = decide from credentials
+    public_url: str = "http://127.0.0.1:5000"
+    instance_path: str = "instance"
+    database_url: str = ""
+    secret_key: str = ""
+    token_keys: str = ""  # comma-separated Fernet keys, newest first; default: from secret_key
+    salesforce_client_id: str = ""
+    salesforce_client_secret: str = ""
+    salesforce_api_version: str = "62.0"
+    microsoft_client_id: str = ""
+    microsoft_client_secret: str = ""
+    microsoft_tenant: str = "common"
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    google_addon_service_account: str = ""
+    ews_url: str = ""
+    ca_bundle: str = ""  # extra CA bundle for upstream TLS (the sandbox's dev CA)
+    http_timeout_seconds: float = 10.0
+    http_retries: int = 3
+    http_max_retry_after_seconds: float = 30.0
+    cors_origins: str = (
+        "https://outlook.office.com,https://outlook.office365.com,https://outlook.live.com,"
+        "https://mail.google.com"
+    )
+    run_worker: bool = True
+    poll_interval_seconds: int = 60
+    sandbox_latency_ms: int = 0
+    sandbox_port_base: int = 0  # 0: free ports
+    upstream_urls: dict[str, str] = field(default_factory=lambda: dict(REAL_UPSTREAM_URLS))
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        config_file = env.get("ADDIN_CONFIG_FILE")
+        if config_file:
+            with open(config_file, "rb") as handle:
+                values.update({k.lower(): v for k, v in tomllib.load(handle).items()})
+        for spec in fields(cls):
+            raw = env.get(f"ADDIN_{spec.name.upper()}")
+            if raw is None or spec.name == "upstream_urls":
+                continue
+            values[spec.name] = raw
+        settings = cls(**{k: v for k, v in values.items() if k in _FIELD_NAMES})
+        settings._coerce()
+        for key in REAL_UPSTREAM_URLS:
+            override = env.get(f"ADDIN_UPSTREAM_{key.upper()}")
+            if override:
+                settings.upstream_urls[key] = override.rstrip("/")
+        return settings
+
+    def _coerce(self) -> None:
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if not isinstance(value, str):
+                continue
+            if spec.type == "bool":
+                setattr(self, spec.name, _env_bool(value))
+            elif spec.type == "int":
+                setattr(self, spec.name, int(value))
+            elif spec.type == "float":
+                setattr(self, spec.name, float(value))
+
+    # -- derived values -------------------------------------------------------------
+    @property
+    def has_real_credentials(self) -> bool:
+        mailbox = bool(self.microsoft_client_id or self.google_client_id or self.ews_url)
+        return bool(self.salesforce_client_id) and mailbox
+
+    @property
+    def is_sandbox(self) -> bool:
+        if self.mode:
+            return self.mode == "sandbox"
+        return not self.has_real_credentials
+
+    def resolve(self) -> Settings:
+        """Fill in defaults that depend on the instance folder; creates that folder."""
+        instance = Path(self.instance_path).resolve()
+        instance.mkdir(parents=True, exist_ok=True)
+        self.instance_path = str(instance)
+        if not self.mode:
+            self.mode = "sandbox" if self.is_sandbox else "live"
+        if not self.database_url:
+            name = "sandbox.sqlite3" if self.mode == "sandbox" else "addin.sqlite3"
+            self.database_url = f"sqlite:///{instance / name}"
+        if not self.secret_key:
+            key_file = instance / "secret_key"
+            if not key_file.exists():
+                key_file.write_text(secrets.token_urlsafe(48))
+                key_file.chmod(0o600)
+            self.secret_key = key_file.read_text().strip()
+        return self
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+_FIELD_NAMES = {spec.name for spec in fields(Settings)}
+
+
+def settings_for_tests(instance_path: str, **overrides: Any) -> Settings:
+    """Settings for the test suite: sandbox mode, a throwaway instance folder, fast HTTP."""
+    settings = Settings(
+        mode="sandbox",
+        instance_path=instance_path,
+        secret_key="test-secret-key-not-for-production",
+        http_timeout_seconds=5.0,
+        testing=True,
+        run_worker=False,
+    )
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    return settings.resolve()

@@ -1,0 +1,52 @@
+"""The objects a running app is made of, built once per app from its settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import current_app
+
+from addin.config import Settings
+from addin.crypto import TokenCipher
+from addin.http import HttpSettings
+from addin.identity import ApiTokens
+from addin.store import Database
+
+if TYPE_CHECKING:
+    from addin.sandbox import SandboxRuntime
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    cipher: TokenCipher
+    api_tokens: ApiTokens
+    sandbox: SandboxRuntime | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, sandbox: SandboxRuntime | None = None) -> Container:
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            cipher=TokenCipher.from_settings(settings.token_keys, settings.secret_key),
+            api_tokens=ApiTokens(settings.secret_key),
+            sandbox=sandbox,
+        )
+
+    @property
+    def http_settings(self) -> HttpSettings:
+        s = self.settings
+        return HttpSettings(
+            timeout_seconds=s.http_timeout_seconds,
+            retries=s.http_retries,
+            max_retry_after_seconds=s.http_max_retry_after_seconds,
+            ca_bundle=s.ca_bundle,
+        )
+
+
+def container() -> Container:
+    """The container of the app handling the current request (for views only)."""
+    services: Container = current_app.extensions["addin"]
+    return services

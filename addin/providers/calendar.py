@@ -1,0 +1,147 @@
+"""One interface for every mailbox calendar (Microsoft Graph, Google Calendar, EWS).
+
+A provider says what it can do with explicit capability flags instead of raising
+NotImplementedError at run time. Every provider normalizes items to ``addin.domain``
+values: aware datetimes for timed items, dates with an EXCLUSIVE end for all-day items,
+IANA time zones, and the Salesforce Event id read from the item's extended property.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from addin.domain import Attendee, CalendarItem, ItemDraft
+
+
+class NotifyMode(enum.Enum):
+    """Who the mail server emails when attendees change or an item is deleted."""
+
+    CHANGED = "changed"  # invite the added attendees, cancel the removed ones, nobody else
+    SILENT = "silent"  # nobody (only where capabilities.silent_attendee_update)
+
+
+@dataclass(frozen=True)
+class CalendarCapabilities:
+    silent_attendee_update: bool  # can change attendees without emailing anyone
+    idempotent_create: bool  # a retried create cannot make a second item
+    incremental_changes: bool  # list_changes with a cursor
+    push_notifications: bool  # subscribe / renew
+    field_update_notifies_attendees: bool  # changing any other field re-sends to everyone
+
+
+@dataclass
+class ChangePage:
+    """Changes since a cursor. ``full_resync`` is True when the old cursor had expired (or
+    none was given) and ``changed`` lists every item rather than only the changed ones."""
+
+    changed: list[CalendarItem]
+    removed: list[str]  # item ids
+    cursor: str
+    full_resync: bool = False
+
+
+@dataclass
+class PushSubscription:
+    id: str
+    resource: str
+    notification_url: str
+    client_state: str
+    expires_at: datetime
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. Google's resourceId
+
+
+class CalendarError(Exception):
+    """An upstream calendar call failed. Carries what the upstream said."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: Any = None,
+                 url: str | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.url = url
+        self.retry_after = retry_after
+
+
+class ItemNotFound(CalendarError):
+    """404 / 410: the item does not exist (any more)."""
+
+
+class EtagMismatch(CalendarError):
+    """412 (or EWS ErrorIrresolvableConflict): the item changed since it was read."""
+
+
+class CalendarRateLimited(CalendarError):
+    """429 even after the HTTP layer's retries."""
+
+
+class CalendarUnavailable(CalendarError):
+    """5xx or a timeout; the operation may be retried later (through the outbox)."""
+
+
+class CalendarAuthError(CalendarError):
+    """401/403 that a token refresh did not cure."""
+
+
+class TokenSource(Protocol):
+    """Where a provider gets its bearer token; ``refresh`` is called once after a 401."""
+
+    def access_token(self) -> str: ...
+
+    def refresh(self) -> str: ...
+
+
+@dataclass
+class StaticTokenSource:
+    """A fixed token (sandbox users, tests); ``on_refresh`` may supply a new one."""
+
+    token: str
+    on_refresh: Callable[[], str] | None = None
+
+    def access_token(self) -> str:
+        return self.token
+
+    def refresh(self) -> str:
+        if self.on_refresh is None:
+            raise CalendarAuthError("the access token was rejected and cannot be refreshed")
+        self.token = self.on_refresh()
+        return self.token
+
+
+@runtime_checkable
+class CalendarProvider(Protocol):
+    name: str  # graph | google | ews
+    capabilities: CalendarCapabilities
+
+    def create_item(self, draft: ItemDraft, *, idempotency_key: str) -> CalendarItem:
+        """Create an item WITHOUT attendees (an appointment). Retry-safe per the key."""
+        ...
+
+    def get_item(self, item_id: str) -> CalendarItem: ...
+
+    def update_fields(self, item_id: str, draft: ItemDraft, *,
+                      etag: str | None = None) -> CalendarItem:
+        """Change every field of the draft; attendees untouched."""
+        ...
+
+    def replace_attendees(self, item_id: str, attendees: list[Attendee], *,
+                          notify: NotifyMode, etag: str | None = None) -> CalendarItem:
+        """Make the attendee list exactly ``attendees``; only changed ones are emailed
+        (NotifyMode.CHANGED) or nobody (NotifyMode.SILENT, where capable)."""
+        ...
+
+    def delete_item(self, item_id: str, *, notify: NotifyMode) -> None: ...
+
+    def find_by_salesforce_event(self, salesforce_event_id: str) -> CalendarItem | None: ...
+
+    def list_changes(self, cursor: str | None) -> ChangePage: ...
+
+    def subscribe(self, notification_url: str, client_state: str,
+                  expires_at: datetime) -> PushSubscription: ...
+
+    def renew(self, subscription: PushSubscription, expires_at: datetime) -> PushSubscription: ...
+
+    def unsubscribe(self, subscription: PushSubscription) -> None: ...

@@ -1,0 +1,156 @@
+"""Starts the emulators, each on its own origin (port) over HTTPS, in background threads.
+
+Every emulator factory has the signature ``create_app(state, seed, base_url) -> Flask``.
+``EMULATORS`` lists the services that exist; a service appears in the sandbox index once
+its emulator is listed here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from addin.sandbox import control
+from addin.sandbox.seed import DEFAULT_SEED, SeedData
+from addin.sandbox.state import SandboxState
+from addin.sandbox.tls import DevCertificates, ensure_dev_certificates
+
+# service name -> "module:factory"; the path suffix is appended to the origin in the index.
+EMULATORS: dict[str, tuple[str, str]] = {}
+
+CALENDAR_SERVICES = ("graph", "google", "ews")
+
+
+@dataclass
+class SandboxUser:
+    """A seeded person as the sandbox index shows them."""
+
+    email: str
+    name: str
+    provider: str
+    salesforce_user_id: str
+    experience: str
+    is_admin: bool
+    upstream_tokens: dict[str, str] = field(default_factory=dict)
+    upstream_refresh_tokens: dict[str, str] = field(default_factory=dict)
+
+
+def _noop_app(environ: Any, start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
+class SandboxRuntime:
+    """The running sandbox: shared state, one HTTPS server per emulator."""
+
+    def __init__(
+        self,
+        instance_path: str | Path,
+        *,
+        host: str = "127.0.0.1",
+        port_base: int = 0,
+        latency_ms: int = 0,
+        seed: SeedData = DEFAULT_SEED,
+        services: tuple[str, ...] | None = None,
+    ):
+        self.host = host
+        self.port_base = port_base
+        self.seed = seed
+        self.state = SandboxState()
+        self.state.settings["latencyMs"] = latency_ms
+        self.certs: DevCertificates = ensure_dev_certificates(Path(instance_path) / "dev-ca")
+        self.wanted = services if services is not None else tuple(EMULATORS)
+        self.origins: dict[str, str] = {}
+        self.apps: dict[str, Any] = {}
+        self._servers: list[BaseWSGIServer] = []
+        self._threads: list[threading.Thread] = []
+        self.users: list[SandboxUser] = []
+
+    # -- lifecycle ------------------------------------------------------------------
+    def start(self) -> SandboxRuntime:
+        ssl_context = self.certs.server_context()
+        names = [name for name in EMULATORS if name in self.wanted]
+        servers: dict[str, BaseWSGIServer] = {}
+        for offset, name in enumerate(["control", *names]):
+            port = self.port_base + offset if self.port_base else 0
+            server = make_server(self.host, port, _noop_app, threaded=True,
+                                 ssl_context=ssl_context)
+            servers[name] = server
+            self.origins[name] = f"https://{self.host}:{server.server_port}"
+        for name in names:
+            module_name, factory_name = EMULATORS[name][0].split(":")
+            factory = getattr(importlib.import_module(module_name), factory_name)
+            servers[name].app = factory(self.state, self.seed, self.origins[name])
+            self.apps[name] = servers[name].app
+        servers["control"].app = control.create_app(self.state, self.services)
+        for name, server in servers.items():
+            thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}",
+                                      daemon=True)
+            thread.start()
+            self._servers.append(server)
+            self._threads.append(thread)
+        self._seed_users()
+        return self
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        self._servers.clear()
+
+    def __enter__(self) -> SandboxRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- what the index shows -------------------------------------------------------
+    @property
+    def services(self) -> dict[str, str]:
+        urls = {name: origin + EMULATORS[name][1] for name, origin in self.origins.items()
+                if name in EMULATORS}
+        control_origin = self.origins["control"]
+        urls.update({
+            "mail": f"{control_origin}/mail",
+            "stats": f"{control_origin}/stats",
+            "faults": f"{control_origin}/faults",
+            "settings": f"{control_origin}/settings",
+        })
+        return urls
+
+    @property
+    def ca_path(self) -> str:
+        return str(self.certs.ca_path)
+
+    def _seed_users(self) -> None:
+        available = set(self.origins)
+        self.users = []
+        for seed_user in self.seed.users:
+            if seed_user.provider not in available:
+                continue
+            user = SandboxUser(
+                email=seed_user.email,
+                name=seed_user.name,
+                provider=seed_user.provider,
+                salesforce_user_id=seed_user.id,
+                experience=seed_user.experience,
+                is_admin=seed_user.is_admin,
+            )
+            for service in ("salesforce", seed_user.provider):
+                if service not in available:
+                    continue
+                user.upstream_tokens[service] = self.state.tokens.issue(service, seed_user.email)
+                user.upstream_refresh_tokens[service] = self.state.tokens.issue(
+                    service, seed_user.email, kind="refresh")
+            self.users.append(user)
+
+    def user(self, email: str) -> SandboxUser:
+        for user in self.users:
+            if user.email == email:
+                return user
+        raise KeyError(email)

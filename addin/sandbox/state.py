@@ -1,0 +1,193 @@
+"""State shared by all emulators of one sandbox: the mail log, request statistics, faults
+to inject, issued access tokens and behaviour settings."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+MAIL_KINDS = ("invitation", "update", "cancellation")
+
+# Behaviours the vendors' docs leave open; tests and people can flip them at run time.
+DEFAULT_SETTINGS: dict[str, Any] = {
+    # Google: when only the guest list changes with sendUpdates=all, are existing guests
+    # re-notified? Google's docs do not say (../shared/specs/upstream.md).
+    "google.renotifyExistingGuestsOnGuestChange": False,
+    # Salesforce daily API request limit.
+    "salesforce.dailyApiLimit": 15000,
+    # Salesforce: multi-day events enabled (duration up to 14 days instead of 24 hours).
+    "salesforce.multiDayEvents": False,
+    # Latency added to every emulated request, in milliseconds (benchmarks).
+    "latencyMs": 0,
+}
+
+
+def utcnow_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class MailLog:
+    """Every email an emulated service would have sent."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._messages: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+
+    def record(
+        self, *, sender: str, from_: str, to: str, kind: str, subject: str, **extra: Any
+    ) -> dict[str, Any]:
+        if kind not in MAIL_KINDS:
+            raise ValueError(f"unknown mail kind {kind!r}")
+        with self._lock:
+            message = {
+                "id": f"m{next(self._ids)}",
+                "sender": sender,
+                "from": from_,
+                "to": to,
+                "kind": kind,
+                "subject": subject,
+                "sentAt": utcnow_iso(),
+                **extra,
+            }
+            self._messages.append(message)
+            return message
+
+    def messages(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(m) for m in self._messages]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._messages.clear()
+
+
+class Stats:
+    """Requests received, per service and per operation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_service: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def count(self, service: str, operation: str) -> None:
+        with self._lock:
+            self._by_service[service][operation] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                service: {"requests": sum(ops.values()), "byOperation": dict(ops)}
+                for service, ops in self._by_service.items()
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            self._by_service.clear()
+
+
+@dataclass
+class Fault:
+    service: str
+    status: int
+    times: int
+    retry_after: int | None = None
+    delay_ms: int = 0
+
+
+class Faults:
+    """Failures to inject into the next requests of a service."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._pending.append(fault)
+
+    def take(self, service: str) -> Fault | None:
+        """Consume one occurrence of the oldest fault for this service."""
+        with self._lock:
+            for fault in self._pending:
+                if fault.service == service and fault.times > 0:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._pending.remove(fault)
+                    return Fault(fault.service, fault.status, 1, fault.retry_after, fault.delay_ms)
+            return None
+
+    def pending(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                {"service": f.service, "status": f.status, "times": f.times,
+                 "retryAfter": f.retry_after, "delayMs": f.delay_ms}
+                for f in self._pending
+            ]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pending.clear()
+
+
+@dataclass
+class IssuedToken:
+    service: str
+    subject: str  # the user's email (or a Salesforce user id) the token stands for
+    kind: str = "access"  # access | refresh
+    scopes: str = ""
+    expires_at: float | None = None
+
+
+class TokenRegistry:
+    """Access and refresh tokens the emulated services accept."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: dict[str, IssuedToken] = {}
+
+    def issue(self, service: str, subject: str, kind: str = "access", **extra: Any) -> str:
+        token = f"{service[:2]}.{kind[0]}.{secrets.token_urlsafe(24)}"
+        with self._lock:
+            self._tokens[token] = IssuedToken(service, subject, kind, **extra)
+        return token
+
+    def lookup(self, service: str, token: str, kind: str = "access") -> IssuedToken | None:
+        with self._lock:
+            issued = self._tokens.get(token)
+        if issued is None or issued.service != service or issued.kind != kind:
+            return None
+        if issued.expires_at is not None and time.time() >= issued.expires_at:
+            return None
+        return issued
+
+    def revoke(self, token: str) -> bool:
+        with self._lock:
+            return self._tokens.pop(token, None) is not None
+
+
+@dataclass
+class SandboxState:
+    mail: MailLog = field(default_factory=MailLog)
+    stats: Stats = field(default_factory=Stats)
+    faults: Faults = field(default_factory=Faults)
+    tokens: TokenRegistry = field(default_factory=TokenRegistry)
+    settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+    settings_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def setting(self, name: str) -> Any:
+        with self.settings_lock:
+            return self.settings[name]
+
+    def update_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(changes) - set(DEFAULT_SETTINGS))
+        if unknown:
+            raise KeyError(", ".join(unknown))
+        with self.settings_lock:
+            self.settings.update(changes)
+            return dict(self.settings)

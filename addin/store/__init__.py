@@ -1,0 +1,9 @@
+"""Persistence: SQLAlchemy 2 engine and sessions, Alembic migrations.
+
+SQLite file by default (embedded, zero setup); PostgreSQL through the same DATABASE_URL.
+"""
+
+from addin.store.database import Database
+from addin.store.migrate import current_revision, head_revision, upgrade_to_head
+
+__all__ = ["Database", "current_revision", "head_revision", "upgrade_to_head"]

@@ -1,0 +1,141 @@
+"""Tables. Plain SQLAlchemy 2 declarative models; no behaviour beyond what the columns say.
+
+OAuth tokens are stored encrypted (``*_encrypted`` columns hold Fernet ciphertext written
+by ``addin.crypto.TokenCipher``); nothing in this module ever sees a plaintext token.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Organization(Base):
+    """A Salesforce org. Its settings override the configuration defaults."""
+
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    salesforce_org_id: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    """A person using the sidebar: one Salesforce user, one mailbox."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    salesforce_user_id: Mapped[str | None] = mapped_column(String(18), unique=True)
+    calendar_provider: Mapped[str] = mapped_column(String(16))  # graph | google | ews
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Connection(Base):
+    """An OAuth connection of a user to one upstream service; tokens encrypted at rest."""
+
+    __tablename__ = "connections"
+    __table_args__ = (UniqueConstraint("user_id", "service"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    service: Mapped[str] = mapped_column(String(16))  # salesforce | graph | google | ews
+    access_token_encrypted: Mapped[str] = mapped_column(Text)
+    refresh_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    instance_url: Mapped[str | None] = mapped_column(String(255))  # Salesforce instance
+    account: Mapped[str | None] = mapped_column(String(320))  # the upstream identity
+    scopes: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class MirroredEvent(Base):
+    """A Salesforce Event and the calendar item that mirrors it, with the sync base."""
+
+    __tablename__ = "mirrored_events"
+    __table_args__ = (UniqueConstraint("provider", "calendar_item_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    salesforce_event_id: Mapped[str] = mapped_column(String(18), unique=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    calendar_item_id: Mapped[str | None] = mapped_column(String(1024))
+    calendar_etag: Mapped[str | None] = mapped_column(String(255))
+    salesforce_modstamp: Mapped[str | None] = mapped_column(String(40))
+    # The attendee list as last agreed by both sides: [{"email", "name", "optional",
+    # "response", "record": {...} | null}]
+    base_attendees: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The event fields as last agreed (subject, start, end, ...), for field-level merges.
+    base_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|mirrored|deleted
+    detail: Mapped[str | None] = mapped_column(Text)
+    last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """The first answer to a request carrying an ``Idempotency-Key``, kept 24 hours."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress|done
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OutboxOperation(Base):
+    """An upstream operation still to be done (retried with backoff by the worker)."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SyncCursor(Base):
+    """Where the last sync pass stopped, per user and source."""
+
+    __tablename__ = "sync_cursors"
+    __table_args__ = (UniqueConstraint("user_id", "source"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # graph_delta | google_sync_token | ews_sync_state | salesforce_events | salesforce_relations
+    source: Mapped[str] = mapped_column(String(32))
+    cursor: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -1,0 +1,13 @@
+"""HTTP surface: one blueprint per feature, one JSON error envelope."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from addin.web import errors, health, sandbox_index
+
+
+def register_web(app: Flask) -> None:
+    errors.register(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(sandbox_index.blueprint)

@@ -1,0 +1,97 @@
+"""Shared fixtures: one sandbox per test session, a fresh app and database per test."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import text
+
+from addin import create_app
+from addin.config import Settings, settings_for_tests
+from addin.sandbox import SandboxRuntime
+from addin.store.database import make_engine
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxRuntime]:
+    runtime = SandboxRuntime(tmp_path_factory.mktemp("sandbox")).start()
+    yield runtime
+    runtime.stop()
+
+
+@pytest.fixture
+def clean_sandbox(sandbox: SandboxRuntime) -> SandboxRuntime:
+    """The shared sandbox with an empty mail log, zeroed stats and no pending faults."""
+    sandbox.state.mail.clear()
+    sandbox.state.stats.reset()
+    sandbox.state.faults.clear()
+    return sandbox
+
+
+@pytest.fixture
+def upstream(sandbox: SandboxRuntime) -> requests.Session:
+    """A plain HTTP client that trusts the sandbox CA (for talking to emulators directly)."""
+    session = requests.Session()
+    session.verify = sandbox.ca_path
+    session.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise override verify
+    return session
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return settings_for_tests(str(tmp_path / "instance"))
+
+
+@pytest.fixture
+def app(settings: Settings, clean_sandbox: SandboxRuntime):  # type: ignore[no-untyped-def]
+    application = create_app(settings, sandbox=clean_sandbox)
+    yield application
+    application.extensions["addin"].db.dispose()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def services(app):  # type: ignore[no-untyped-def]
+    return app.extensions["addin"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str | None:
+    return os.environ.get("ADDIN_TEST_POSTGRES_URL") or None
+
+
+def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 postgres_url: str | None) -> str:
+    """Storage tests run against SQLite always, and PostgreSQL when it is configured."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    if not postgres_url:
+        pytest.skip("ADDIN_TEST_POSTGRES_URL is not set")
+    _reset_postgres(postgres_url)
+    return postgres_url

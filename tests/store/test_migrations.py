@@ -1,0 +1,61 @@
+from sqlalchemy import inspect, select, text
+
+from addin.crypto import TokenCipher
+from addin.store import Database, current_revision, head_revision, upgrade_to_head
+from addin.store.models import Connection, Organization, User
+
+TABLES = {
+    "organizations", "users", "connections", "mirrored_events", "idempotency_keys", "outbox",
+    "sync_cursors",
+}
+
+
+def test_upgrade_from_empty_creates_every_table(database_url: str) -> None:
+    database = Database(database_url)
+    assert current_revision(database.engine) is None
+    upgrade_to_head(database.engine)
+    assert current_revision(database.engine) == head_revision()
+    assert set(inspect(database.engine).get_table_names()) >= TABLES
+    upgrade_to_head(database.engine)  # idempotent
+    database.dispose()
+
+
+def test_tokens_are_unreadable_in_the_database(database_url: str) -> None:
+    database = Database(database_url)
+    upgrade_to_head(database.engine)
+    cipher = TokenCipher.from_settings("", "secret")
+    with database.session() as session:
+        org = Organization(salesforce_org_id="00D000000000001EAA", name="Org", settings={})
+        session.add(org)
+        session.flush()
+        user = User(organization_id=org.id, email="a@example.com", calendar_provider="graph")
+        session.add(user)
+        session.flush()
+        session.add(Connection(user_id=user.id, service="salesforce",
+                               access_token_encrypted=cipher.encrypt("plain-access-token"),
+                               refresh_token_encrypted=cipher.encrypt("plain-refresh-token")))
+    with database.engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT access_token_encrypted, refresh_token_encrypted FROM connections")
+        ).one()
+    assert "plain" not in row[0] and "plain" not in row[1]
+    with database.session() as session:
+        stored = session.scalars(select(Connection)).one()
+        assert cipher.decrypt(stored.access_token_encrypted) == "plain-access-token"
+    database.dispose()
+
+
+def test_failed_unit_of_work_writes_nothing(database_url: str) -> None:
+    database = Database(database_url)
+    upgrade_to_head(database.engine)
+    try:
+        with database.session() as session:
+            session.add(Organization(salesforce_org_id="00D000000000002EAA", name="x",
+                                     settings={}))
+            session.flush()
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    with database.session() as session:
+        assert session.scalars(select(Organization)).all() == []
+    database.dispose()

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+from addin.config import Settings, settings_for_tests
+
+
+def test_defaults_to_sandbox_without_credentials(tmp_path: Path) -> None:
+    settings = Settings.from_env({"ADDIN_INSTANCE_PATH": str(tmp_path)}).resolve()
+    assert settings.mode == "sandbox"
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'sandbox.sqlite3'}"
+    assert settings.secret_key  # generated once and kept in the instance folder
+    again = Settings.from_env({"ADDIN_INSTANCE_PATH": str(tmp_path)}).resolve()
+    assert again.secret_key == settings.secret_key
+
+
+def test_live_mode_when_real_credentials_are_configured(tmp_path: Path) -> None:
+    env = {
+        "ADDIN_INSTANCE_PATH": str(tmp_path),
+        "ADDIN_SALESFORCE_CLIENT_ID": "sf-client",
+        "ADDIN_MICROSOFT_CLIENT_ID": "ms-client",
+    }
+    settings = Settings.from_env(env).resolve()
+    assert settings.mode == "live"
+    assert settings.database_url.endswith("addin.sqlite3")
+
+
+def test_environment_values_are_typed(tmp_path: Path) -> None:
+    env = {
+        "ADDIN_INSTANCE_PATH": str(tmp_path),
+        "ADDIN_HTTP_RETRIES": "5",
+        "ADDIN_HTTP_TIMEOUT_SECONDS": "2.5",
+        "ADDIN_RUN_WORKER": "false",
+        "ADDIN_UPSTREAM_GRAPH": "https://graph.example/",
+    }
+    settings = Settings.from_env(env)
+    assert settings.http_retries == 5
+    assert settings.http_timeout_seconds == 2.5
+    assert settings.run_worker is False
+    assert settings.upstream_urls["graph"] == "https://graph.example"
+    assert settings.upstream_urls["salesforce_login"] == "https://login.salesforce.com"
+
+
+def test_config_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    config_file = tmp_path / "addin.toml"
+    config_file.write_text('public_url = "https://addin.example"\nhttp_retries = 7\n')
+    settings = Settings.from_env(
+        {"ADDIN_CONFIG_FILE": str(config_file), "ADDIN_HTTP_RETRIES": "2"}
+    )
+    assert settings.public_url == "https://addin.example"
+    assert settings.http_retries == 2
+
+
+def test_settings_for_tests_are_sandboxed(tmp_path: Path) -> None:
+    settings = settings_for_tests(str(tmp_path))
+    assert settings.is_sandbox and settings.testing and not settings.run_worker

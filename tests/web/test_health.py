@@ -1,0 +1,17 @@
+def test_healthz(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_readyz_reports_migrations(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/readyz").json
+    assert body["status"] == "ready"
+    assert body["migrations"]["current"] == body["migrations"]["head"]
+
+
+def test_readyz_unavailable_before_migrations(settings) -> None:  # type: ignore[no-untyped-def]
+    from addin import create_app
+
+    app = create_app(settings, migrate=False)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["status"] == "unavailable"
