@@ -20,8 +20,13 @@ from addin.sandbox.seed import DEFAULT_SEED, SeedData
 from addin.sandbox.state import SandboxState
 from addin.sandbox.tls import DevCertificates, ensure_dev_certificates
 
-# service name -> "module:factory"; the path suffix is appended to the origin in the index.
+# service name -> ("module:factory", path suffix appended to the origin in the index).
 EMULATORS: dict[str, tuple[str, str]] = {}
+
+# Blueprints mounted into an emulator's app after it is built, for concerns that several
+# emulators share in shape (OAuth endpoints, identity-provider keys):
+# service name -> ["module:blueprint_factory", ...]; factory(state, seed, base_url) -> Blueprint.
+MOUNTS: dict[str, list[str]] = {}
 
 CALENDAR_SERVICES = ("graph", "google", "ews")
 
@@ -85,8 +90,13 @@ class SandboxRuntime:
         for name in names:
             module_name, factory_name = EMULATORS[name][0].split(":")
             factory = getattr(importlib.import_module(module_name), factory_name)
-            servers[name].app = factory(self.state, self.seed, self.origins[name])
-            self.apps[name] = servers[name].app
+            app = factory(self.state, self.seed, self.origins[name])
+            for mount in MOUNTS.get(name, []):
+                mount_module, mount_factory = mount.split(":")
+                blueprint = getattr(importlib.import_module(mount_module), mount_factory)
+                app.register_blueprint(blueprint(self.state, self.seed, self.origins[name]))
+            servers[name].app = app
+            self.apps[name] = app
         servers["control"].app = control.create_app(self.state, self.services)
         for name, server in servers.items():
             thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}",

@@ -1,0 +1,72 @@
+"""A user's upstream connections: decrypted tokens on demand, refreshed when rejected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from addin.container import Container
+from addin.providers.calendar import CalendarAuthError
+from addin.store.models import Connection
+
+
+class NotConnected(Exception):
+    """The user has no connection to that service (they must connect it first)."""
+
+    def __init__(self, service: str):
+        super().__init__(f"not connected to {service}")
+        self.service = service
+
+
+@dataclass
+class ConnectionInfo:
+    access_token: str
+    instance_url: str | None
+    account: str | None
+
+
+def load_connection(services: Container, user_id: int, service: str) -> ConnectionInfo:
+    with services.db.session() as session:
+        connection = session.scalar(
+            select(Connection).where(Connection.user_id == user_id,
+                                     Connection.service == service)
+        )
+        if connection is None:
+            raise NotConnected(service)
+        return ConnectionInfo(services.cipher.decrypt(connection.access_token_encrypted),
+                              connection.instance_url, connection.account)
+
+
+# Set by the OAuth module: (services, user_id, service) -> new access token, or raises.
+Refresher = Callable[[Container, int, str], str]
+_refresher: Refresher | None = None
+
+
+def set_refresher(refresher: Refresher) -> None:
+    global _refresher
+    _refresher = refresher
+
+
+class ConnectionTokens:
+    """A TokenSource (addin.providers.calendar) backed by the stored connection."""
+
+    def __init__(self, services: Container, user_id: int, service: str):
+        self._services = services
+        self._user_id = user_id
+        self._service = service
+        self._token: str | None = None
+
+    def access_token(self) -> str:
+        if self._token is None:
+            self._token = load_connection(self._services, self._user_id,
+                                          self._service).access_token
+        return self._token
+
+    def refresh(self) -> str:
+        if _refresher is None:
+            raise CalendarAuthError(f"the {self._service} token was rejected and no OAuth "
+                                    "refresh is configured")
+        self._token = _refresher(self._services, self._user_id, self._service)
+        return self._token

@@ -1,0 +1,71 @@
+"""Who is calling the API.
+
+``/api/v1`` accepts ``Authorization: Bearer <token>`` where the token is one of the product's
+own API tokens (addin.identity). Identity-provider tokens (Entra ID from the Outlook pane)
+are verified in addin/web/idp_tokens.py and map to the same users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, request
+from sqlalchemy import select
+
+from addin.container import Container, container
+from addin.errors import Unauthorized
+from addin.store.models import User
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    email: str
+    organization_id: int
+    salesforce_user_id: str | None
+    calendar_provider: str
+    is_admin: bool
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def load_user(services: Container, user_id: int) -> CurrentUser | None:
+    with services.db.session() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            return None
+        return CurrentUser(user.id, user.email, user.organization_id, user.salesforce_user_id,
+                           user.calendar_provider, user.is_admin)
+
+
+def user_by_email(services: Container, email: str) -> CurrentUser | None:
+    with services.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
+    return None if user_id is None else load_user(services, user_id)
+
+
+def current_user() -> CurrentUser:
+    """The authenticated caller of this request, or 401."""
+    cached = g.get("current_user")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    services = container()
+    token = bearer_token()
+    if token is None:
+        raise Unauthorized("A bearer token is required.",
+                           headers={"WWW-Authenticate": "Bearer"})
+    user: CurrentUser | None = None
+    user_id = services.api_tokens.verify(token)
+    if user_id is not None:
+        user = load_user(services, user_id)
+    if user is None:
+        raise Unauthorized("The bearer token is invalid or expired.",
+                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    g.current_user = user
+    return user
