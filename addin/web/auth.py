@@ -54,7 +54,7 @@ def current_user() -> CurrentUser:
     """The authenticated caller of this request, or 401."""
     cached = g.get("current_user")
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     services = container()
     token = bearer_token()
     if token is None:
