@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from addin.web import errors, health, sandbox_index
+from addin.web import admin, errors, health, sandbox_index
 
 
 def register_web(app: Flask) -> None:
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(sandbox_index.blueprint)
+    app.register_blueprint(admin.blueprint)

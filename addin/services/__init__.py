@@ -1,0 +1,1 @@
+"""Use cases: each takes the Container and plain values, and returns plain values."""

@@ -1,0 +1,87 @@
+"""Per-organization sync settings, stored in the database, defaults from configuration.
+
+An admin changes them through the API; the sync engine reads them on every pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from addin.container import Container
+from addin.errors import NotFound
+from addin.store.models import Organization
+
+SYNC_DIRECTIONS = ("two_way", "sf_to_calendar")
+GRAPH_CLASSIC_POLICIES = ("hold", "mirror")
+DELETE_PROPAGATION = ("both_ways", "sf_to_calendar", "none")
+
+FREE_MAIL_DOMAINS = (
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com",
+    "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.com",
+)
+
+
+@dataclass(frozen=True)
+class OrgSettings:
+    """What an admin controls. Field names are the API's (camelCase in JSON)."""
+
+    sync_direction: str = "two_way"
+    graph_classic_policy: str = "hold"  # see ../shared/specs/attendees-and-invites.md
+    delete_propagation: str = "both_ways"
+    ignored_domains: tuple[str, ...] = field(default_factory=lambda: FREE_MAIL_DOMAINS)
+    poll_interval_seconds: int = 60
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {
+            "syncDirection": data["sync_direction"],
+            "graphClassicPolicy": data["graph_classic_policy"],
+            "deletePropagation": data["delete_propagation"],
+            "ignoredDomains": list(data["ignored_domains"]),
+            "pollIntervalSeconds": data["poll_interval_seconds"],
+        }
+
+
+JSON_TO_FIELD = {
+    "syncDirection": "sync_direction",
+    "graphClassicPolicy": "graph_classic_policy",
+    "deletePropagation": "delete_propagation",
+    "ignoredDomains": "ignored_domains",
+    "pollIntervalSeconds": "poll_interval_seconds",
+}
+
+
+def defaults(services: Container) -> OrgSettings:
+    return OrgSettings(poll_interval_seconds=services.settings.poll_interval_seconds)
+
+
+def _apply(base: OrgSettings, stored: dict[str, Any]) -> OrgSettings:
+    changes: dict[str, Any] = {}
+    for json_name, value in stored.items():
+        name = JSON_TO_FIELD.get(json_name)
+        if name is None:
+            continue
+        changes[name] = tuple(value) if name == "ignored_domains" else value
+    return replace(base, **changes)
+
+
+def load_org_settings(services: Container, organization_id: int) -> OrgSettings:
+    with services.db.session() as session:
+        org = session.get(Organization, organization_id)
+        if org is None:
+            raise NotFound("No such organization.")
+        stored = dict(org.settings or {})
+    return _apply(defaults(services), stored)
+
+
+def update_org_settings(services: Container, organization_id: int,
+                        changes: dict[str, Any]) -> OrgSettings:
+    """Store validated changes (API names) and return the effective settings."""
+    with services.db.session() as session:
+        org = session.get(Organization, organization_id, with_for_update=True)
+        if org is None:
+            raise NotFound("No such organization.")
+        merged = {**(org.settings or {}), **changes}
+        org.settings = merged
+    return _apply(defaults(services), merged)

@@ -1,0 +1,64 @@
+"""Admin-only API: the organization's sync settings."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from addin.container import container
+from addin.errors import Forbidden
+from addin.services.org_settings import (
+    DELETE_PROPAGATION,
+    GRAPH_CLASSIC_POLICIES,
+    SYNC_DIRECTIONS,
+    load_org_settings,
+    update_org_settings,
+)
+from addin.web.auth import CurrentUser, current_user
+
+blueprint = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
+
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class OrgSettingsPatchSchema(Schema):
+    syncDirection = fields.String(validate=validate.OneOf(SYNC_DIRECTIONS))
+    graphClassicPolicy = fields.String(validate=validate.OneOf(GRAPH_CLASSIC_POLICIES))
+    deletePropagation = fields.String(validate=validate.OneOf(DELETE_PROPAGATION))
+    ignoredDomains = fields.List(fields.String(), validate=validate.Length(max=500))
+    pollIntervalSeconds = fields.Integer(validate=validate.Range(min=15, max=86400))
+
+    @validates("ignoredDomains")
+    def _domains(self, value: list[str], **_: Any) -> None:
+        bad = [d for d in value if not DOMAIN.match(d.strip().lower())]
+        if bad:
+            raise ValidationError(f"not a domain name: {', '.join(bad[:5])}")
+
+
+def _admin() -> CurrentUser:
+    user = current_user()
+    if not user.is_admin:
+        raise Forbidden("Only an administrator of the organization can do this.")
+    return user
+
+
+@blueprint.get("/settings")
+def get_settings() -> Any:
+    user = _admin()
+    return jsonify(load_org_settings(container(), user.organization_id).as_json())
+
+
+@blueprint.patch("/settings")
+def patch_settings() -> Any:
+    user = _admin()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError({"_schema": ["A JSON object is required."]})
+    changes = OrgSettingsPatchSchema().load(body)
+    if "ignoredDomains" in changes:
+        changes["ignoredDomains"] = sorted({d.strip().lower() for d in changes["ignoredDomains"]})
+    effective = update_org_settings(container(), user.organization_id, changes)
+    return jsonify(effective.as_json())

@@ -1,0 +1,70 @@
+"""The admin-only organization settings API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from addin.store.models import Organization, User
+
+
+@pytest.fixture
+def org_people(services: Any) -> dict[str, str]:
+    """An org with an admin and a rep, and an API token for each."""
+    with services.db.session() as session:
+        org = Organization(salesforce_org_id="00D0000000000AAEAA", name="Test org", settings={})
+        session.add(org)
+        session.flush()
+        admin = User(organization_id=org.id, email="admin@org.example", calendar_provider="graph",
+                     is_admin=True)
+        rep = User(organization_id=org.id, email="rep@org.example", calendar_provider="google")
+        session.add_all([admin, rep])
+        session.flush()
+        ids = {"admin": admin.id, "rep": rep.id}
+    return {who: services.api_tokens.mint(uid) for who, uid in ids.items()}
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_defaults_come_from_configuration(client: Any, org_people: dict[str, str]) -> None:
+    body = client.get("/api/v1/admin/settings", headers=_auth(org_people["admin"])).json
+    assert body["syncDirection"] == "two_way"
+    assert body["graphClassicPolicy"] == "hold"
+    assert body["pollIntervalSeconds"] == 60
+    assert "gmail.com" in body["ignoredDomains"]
+
+
+def test_admin_changes_are_stored(client: Any, org_people: dict[str, str]) -> None:
+    response = client.patch("/api/v1/admin/settings", headers=_auth(org_people["admin"]),
+                            json={"graphClassicPolicy": "mirror",
+                                  "syncDirection": "sf_to_calendar",
+                                  "ignoredDomains": ["Gmail.com", "acme-sales.example"]})
+    assert response.status_code == 200, response.json
+    again = client.get("/api/v1/admin/settings", headers=_auth(org_people["admin"])).json
+    assert again["graphClassicPolicy"] == "mirror"
+    assert again["syncDirection"] == "sf_to_calendar"
+    assert again["ignoredDomains"] == ["acme-sales.example", "gmail.com"]
+
+
+def test_bad_values_name_the_field(client: Any, org_people: dict[str, str]) -> None:
+    response = client.patch("/api/v1/admin/settings", headers=_auth(org_people["admin"]),
+                            json={"graphClassicPolicy": "sometimes", "pollIntervalSeconds": 1,
+                                  "ignoredDomains": ["not a domain"]})
+    assert response.status_code == 400
+    assert set(response.json["error"]["fields"]) == {
+        "graphClassicPolicy", "pollIntervalSeconds", "ignoredDomains"}
+    unchanged = client.get("/api/v1/admin/settings", headers=_auth(org_people["admin"])).json
+    assert unchanged["graphClassicPolicy"] == "hold"
+
+
+def test_only_admins(client: Any, org_people: dict[str, str]) -> None:
+    assert client.get("/api/v1/admin/settings").status_code == 401
+    forbidden = client.patch("/api/v1/admin/settings", headers=_auth(org_people["rep"]),
+                             json={"graphClassicPolicy": "mirror"})
+    assert forbidden.status_code == 403
+    assert forbidden.json["error"]["code"] == "forbidden"
+    assert client.get("/api/v1/admin/settings",
+                      headers=_auth("forged.token")).status_code == 401
