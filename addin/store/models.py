@@ -139,3 +139,18 @@ class SyncCursor(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class PushSubscription(Base):
+    """A push channel on a user's calendar (Graph subscription, Google watch channel)."""
+
+    __tablename__ = "push_subscriptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    subscription_id: Mapped[str] = mapped_column(String(255), unique=True)
+    resource: Mapped[str] = mapped_column(String(1024))
+    client_state_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the shared secret
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
