@@ -154,3 +154,15 @@ class PushSubscription(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SyncRequest(Base):
+    """A user's calendar or Salesforce data changed: the worker should sync them soon.
+
+    One row per user at most (push notifications for the same user coalesce)."""
+
+    __tablename__ = "sync_requests"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -6,7 +6,7 @@ from addin.store.models import Connection, Organization, User
 
 TABLES = {
     "organizations", "users", "connections", "mirrored_events", "idempotency_keys", "outbox",
-    "sync_cursors", "push_subscriptions",
+    "sync_cursors", "push_subscriptions", "sync_requests",
 }
 
 

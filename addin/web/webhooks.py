@@ -1,0 +1,55 @@
+"""Push notifications from Microsoft Graph and Google Calendar.
+
+Both are answered fast (Graph wants 202 within 3 s, its validation echo within 10 s) and
+only record that the user needs a sync; the worker does the work.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from addin.container import container
+from addin.services.push import request_sync, subscriber_of
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+@blueprint.post("/graph")
+def graph_notifications() -> Any:
+    token = request.args.get("validationToken")
+    if token is not None:  # the subscription handshake: echo the token as plain text
+        return Response(token, status=200, mimetype="text/plain")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("value"), list):
+        return Response(status=400)
+    services = container()
+    for notification in body["value"]:
+        if not isinstance(notification, dict):
+            continue
+        user_id = subscriber_of(services, "graph", str(notification.get("subscriptionId")),
+                                notification.get("clientState"))
+        if user_id is None:
+            log.warning("discarded a Graph notification with an unknown subscription or "
+                        "a wrong clientState")
+            continue
+        request_sync(services, user_id, f"graph:{notification.get('changeType', 'changed')}")
+    return Response(status=202)
+
+
+@blueprint.post("/google")
+def google_notifications() -> Any:
+    channel_id = request.headers.get("X-Goog-Channel-ID", "")
+    state = request.headers.get("X-Goog-Resource-State", "")
+    services = container()
+    user_id = subscriber_of(services, "google", channel_id,
+                            request.headers.get("X-Goog-Channel-Token"))
+    if user_id is None:
+        log.warning("discarded a Google notification for an unknown channel or token")
+        return Response(status=204)
+    if state != "sync":  # "sync" only announces the channel
+        request_sync(services, user_id, f"google:{state or 'changed'}")
+    return Response(status=204)
