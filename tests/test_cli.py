@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,33 +15,45 @@ import requests
 from click.testing import CliRunner
 
 from addin.cli import main
+from addin.store import head_revision
 from tests.conftest import free_port
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def serve(instance: Path, *extra: str) -> Iterator[tuple[str, str | bool]]:
+    """Run `addin serve` on a free port; yield its base URL and what verifies its TLS."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADDIN_")}
-    env["ADDIN_INSTANCE_PATH"] = str(tmp_path / "instance")
+    env["ADDIN_INSTANCE_PATH"] = str(instance)
     process = subprocess.Popen(
-        [sys.executable, "-m", "addin", "serve", "--port", str(port)],
+        [sys.executable, "-m", "addin", "serve", "--port", str(port), *extra],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    base = f"http://127.0.0.1:{port}"
+    scheme = "https" if "--https" in extra else "http"
+    base = f"{scheme}://127.0.0.1:{port}"
+    verify: str | bool = str(instance / "dev-ca" / "ca.pem") if scheme == "https" else True
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"{base}/healthz", timeout=1, verify=verify).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, OSError):
             time.sleep(0.2)
     else:
         process.kill()
         pytest.fail(f"addin serve did not start: {process.communicate()[0]}")
-    yield base
-    process.terminate()
-    output, _ = process.communicate(timeout=15)
+    try:
+        yield base, verify
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=15)
     assert "SANDBOX mode" in output
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    with serve(tmp_path / "instance") as (base, _):
+        yield base
 
 
 @pytest.mark.e2e
@@ -59,4 +72,16 @@ def test_db_upgrade_command(tmp_path: Path) -> None:
                                 env={"ADDIN_DATABASE_URL": url,
                                      "ADDIN_INSTANCE_PATH": str(tmp_path)})
     assert result.exit_code == 0, result.output
-    assert "revision 0001" in result.output
+    assert f"revision {head_revision()}" in result.output
+
+
+@pytest.mark.e2e
+def test_serve_https_uses_the_development_ca(tmp_path: Path) -> None:
+    with serve(tmp_path / "instance", "--https") as (base, verify):
+        assert base.startswith("https://")
+        assert requests.get(f"{base}/healthz", timeout=5, verify=verify).json() == {
+            "status": "ok"}
+        with pytest.raises(requests.exceptions.SSLError):
+            session = requests.Session()
+            session.trust_env = False
+            session.get(f"{base}/healthz", timeout=5)  # not trusted without the dev CA
