@@ -1,0 +1,79 @@
+"""The worker pass: notified users first, polls by interval, failures isolated."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from addin.services.push import request_sync
+from addin.store.models import Organization, User
+from addin.worker import Worker
+
+
+@pytest.fixture
+def two_users(services: Any) -> list[int]:
+    with services.db.session() as session:
+        org = Organization(salesforce_org_id="00D0000000000ACEAA", name="o",
+                           settings={"pollIntervalSeconds": 120})
+        session.add(org)
+        session.flush()
+        users = [User(organization_id=org.id, email=f"w{i}@org.example",
+                      calendar_provider="graph") for i in range(2)]
+        session.add_all(users)
+        session.flush()
+        return [u.id for u in users]
+
+
+def test_pass_syncs_requests_and_polls_on_interval(services: Any, two_users: list[int]) -> None:
+    calls: list[tuple[int, str]] = []
+    worker = Worker(services, sync_user=lambda _s, uid, why: calls.append((uid, why)))
+    first, second = two_users
+    request_sync(services, first, "graph:updated")
+    start = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    worker.run_pass(now=start)
+    assert sorted(calls) == [(first, "graph:updated"), (second, "poll")]
+    calls.clear()
+    worker.run_pass(now=start + timedelta(seconds=60))  # within the org's 120 s interval
+    assert calls == []
+    request_sync(services, second, "google:exists")
+    worker.run_pass(now=start + timedelta(seconds=61))
+    assert calls == [(second, "google:exists")]
+    calls.clear()
+    worker.run_pass(now=start + timedelta(seconds=121))
+    assert calls == [(first, "poll")]
+
+
+def test_one_failing_user_does_not_stop_the_others(services: Any, two_users: list[int]) -> None:
+    first, second = two_users
+    done: list[int] = []
+
+    def sync(_services: Any, user_id: int, _reason: str) -> None:
+        if user_id == first:
+            raise RuntimeError("upstream down")
+        done.append(user_id)
+
+    outbox_runs: list[int] = []
+    worker = Worker(services, sync_user=sync,
+                    pass_jobs=[lambda _s: outbox_runs.append(1) or 3])
+    result = worker.run_pass()
+    assert done == [second]
+    assert result.failed == {first: "RuntimeError: upstream down"}
+    assert result.pass_jobs_done == 3 and outbox_runs == [1]
+
+
+def test_background_thread_wakes_on_demand(services: Any, two_users: list[int]) -> None:
+    import threading
+
+    seen = threading.Event()
+    worker = Worker(services, sync_user=lambda *_: seen.set(), idle_seconds=30)
+    worker.start()
+    try:
+        assert seen.wait(5)  # the first pass polls everyone
+        seen.clear()
+        request_sync(services, two_users[0], "graph:created")
+        worker.wake()
+        assert seen.wait(5)
+    finally:
+        worker.stop()
