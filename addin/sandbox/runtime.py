@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from addin.sandbox import control
 from addin.sandbox.seed import DEFAULT_SEED, SeedData
@@ -21,7 +21,9 @@ from addin.sandbox.state import SandboxState
 from addin.sandbox.tls import DevCertificates, ensure_dev_certificates
 
 # service name -> ("module:factory", path suffix appended to the origin in the index).
-EMULATORS: dict[str, tuple[str, str]] = {}
+EMULATORS: dict[str, tuple[str, str]] = {
+    "salesforce": ("addin.sandbox.salesforce.app:create_app", ""),
+}
 
 # Blueprints mounted into an emulator's app after it is built, for concerns that several
 # emulators share in shape (OAuth endpoints, identity-provider keys):
@@ -43,6 +45,13 @@ class SandboxUser:
     is_admin: bool
     upstream_tokens: dict[str, str] = field(default_factory=dict)
     upstream_refresh_tokens: dict[str, str] = field(default_factory=dict)
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Emulators do not log every request (the stats count them); errors still log."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 def _noop_app(environ: Any, start_response: Any) -> list[bytes]:
@@ -84,7 +93,7 @@ class SandboxRuntime:
         for offset, name in enumerate(["control", *names]):
             port = self.port_base + offset if self.port_base else 0
             server = make_server(self.host, port, _noop_app, threaded=True,
-                                 ssl_context=ssl_context)
+                                 request_handler=QuietRequestHandler, ssl_context=ssl_context)
             servers[name] = server
             self.origins[name] = f"https://{self.host}:{server.server_port}"
         for name in names:

@@ -1,0 +1,400 @@
+"""The product's Salesforce adapter, on simple-salesforce over the single HTTP path.
+
+Every operation that the sidebar or the sync engine performs costs ONE API request (the
+org's daily allowance is the scarce resource): composite requests bundle what belongs
+together. Values put into SOQL go through simple-salesforce's ``format_soql`` (quoting and
+escaping), into SOSL through ``escape_sosl``: injection is impossible by construction.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import requests
+from simple_salesforce import Salesforce, format_soql
+from simple_salesforce.exceptions import SalesforceError as LibraryError
+
+from addin.providers.salesforce_records import (
+    EventRelationRecord,
+    PersonRecord,
+    RecordSummary,
+    SalesforceAuthError,
+    SalesforceError,
+    SalesforceLimitExceeded,
+    SalesforceNotFound,
+    SalesforceUnavailable,
+    SalesforceValidationError,
+)
+
+__all__ = [
+    "EventRelationRecord", "PersonRecord", "RecordSummary", "SalesforceAuthError",
+    "SalesforceClient", "SalesforceError", "SalesforceLimitExceeded", "SalesforceNotFound",
+    "SalesforceUnavailable", "SalesforceValidationError", "escape_sosl",
+]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SOSL_RESERVED = set('?&|!{}[]()^~*:\\"\'+-')
+LOCK_RETRIES = 3
+EMAILS_PER_QUERY = 100
+EVENT_FIELDS = (
+    "Id", "Subject", "StartDateTime", "EndDateTime", "ActivityDate", "EndDate",
+    "DurationInMinutes", "IsAllDayEvent", "Location", "Description", "ShowAs", "IsPrivate",
+    "IsReminderSet", "ReminderDateTime", "WhoId", "WhatId", "OwnerId", "IsChild",
+    "IsGroupEvent", "LastModifiedDate", "SystemModstamp",
+)
+RELATION_FIELDS = (
+    "Id", "EventId", "RelationId", "Relation.Type", "Relation.Email", "Relation.Name",
+    "IsInvitee", "IsParent", "IsWhat", "Status", "IsDeleted", "SystemModstamp",
+)
+SEARCH_FIELDS = {
+    "Contact": "Id, Name, Email, Account.Name",
+    "Lead": "Id, Name, Email, Company",
+    "Account": "Id, Name",
+    "Opportunity": "Id, Name, Account.Name",
+    "Case": "Id, Subject, CaseNumber",
+    "User": "Id, Name, Email",
+}
+
+
+def escape_sosl(term: str) -> str:
+    """Escape SOSL's reserved characters so user input is searched as text."""
+    return "".join("\\" + ch if ch in SOSL_RESERVED else ch for ch in term)
+
+
+def soql_datetime(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SalesforceClient:
+    def __init__(self, *, instance_url: str, access_token: str, session: requests.Session,
+                 api_version: str = "62.0", on_refresh: Callable[[], str] | None = None):
+        self.instance_url = instance_url
+        self.api_version = api_version
+        self._session = session
+        self._on_refresh = on_refresh
+        self._sf = self._connect(access_token)
+
+    def _connect(self, token: str) -> Salesforce:
+        return Salesforce(instance_url=self.instance_url, session_id=token,
+                          version=self.api_version, session=self._session)
+
+    def _rest(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One REST call relative to /services/data/vNN.N/ (JSON or None for 204)."""
+        return self._call(lambda sf: sf.restful(path, method=method, **kwargs))
+
+    @property
+    def base_path(self) -> str:
+        return f"/services/data/v{self.api_version}"
+
+    # -- the one place errors are mapped and retried ---------------------------------
+    def _call(self, action: Callable[[Salesforce], T]) -> T:
+        refreshed = False
+        for attempt in range(LOCK_RETRIES + 1):
+            try:
+                return action(self._sf)
+            except LibraryError as exc:
+                error = _translate(exc)
+                if isinstance(error, SalesforceAuthError) and self._on_refresh and not refreshed:
+                    refreshed = True
+                    self._sf = self._connect(self._on_refresh())
+                    continue
+                if error.error_code == "UNABLE_TO_LOCK_ROW" and attempt < LOCK_RETRIES:
+                    time.sleep(0.2 * 2 ** attempt)
+                    continue
+                raise error from exc
+            except requests.RequestException as exc:
+                raise SalesforceUnavailable(f"Salesforce could not be reached: {exc}") from exc
+        raise SalesforceUnavailable("Salesforce kept a row locked; try again later")
+
+    def _composite(self, subrequests: list[dict[str, Any]], all_or_none: bool = True
+                   ) -> dict[str, Any]:
+        """One API request; raises the first failing subrequest's error."""
+        body = {"allOrNone": all_or_none, "compositeRequest": subrequests}
+        response = self._rest("POST", "composite", json=body)
+        results = {r["referenceId"]: r for r in response["compositeResponse"]}
+        for sub in subrequests:
+            result = results.get(sub["referenceId"])
+            if result is None:
+                continue
+            status = int(result["httpStatusCode"])
+            if status >= 300:
+                errors = result["body"] if isinstance(result["body"], list) else []
+                first = next((e for e in errors if e.get("errorCode") != "PROCESSING_HALTED"),
+                             errors[0] if errors else {})
+                raise _error_for(status, first, sub.get("url"), result["body"])
+            _raise_collection_failures(result["body"], sub.get("url"))
+        return {ref: r["body"] for ref, r in results.items()}
+
+    # -- Events -----------------------------------------------------------------------
+    def create_event(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Create an Event and read it back: ONE API request (composite)."""
+        bodies = self._composite([
+            {"method": "POST", "url": f"{self.base_path}/sobjects/Event",
+             "referenceId": "newEvent", "body": fields},
+            {"method": "GET", "url": f"{self.base_path}/sobjects/Event/@{{newEvent.id}}",
+             "referenceId": "readEvent"},
+        ])
+        return _strip(bodies["readEvent"])
+
+    def get_event(self, event_id: str) -> dict[str, Any]:
+        return _strip(self._rest("GET", f"sobjects/Event/{_safe_id(event_id)}"))
+
+    def update_event(self, event_id: str, fields: dict[str, Any]) -> None:
+        self._rest("PATCH", f"sobjects/Event/{_safe_id(event_id)}", json=fields)
+
+    def delete_event(self, event_id: str) -> None:
+        self._rest("DELETE", f"sobjects/Event/{_safe_id(event_id)}")
+
+    def changed_events(self, since: datetime, owner_id: str | None = None
+                       ) -> list[dict[str, Any]]:
+        """Events (not invitees' child events) modified after ``since``, oldest first."""
+        soql = format_soql(
+            f"SELECT {', '.join(EVENT_FIELDS)} FROM Event "
+            "WHERE SystemModstamp > {:literal} AND IsChild = false", soql_datetime(since))
+        if owner_id:
+            soql += format_soql(" AND OwnerId = {}", owner_id)
+        soql += " ORDER BY SystemModstamp"
+        result = self._call(lambda sf: sf.query_all(soql))
+        return [_strip(r) for r in result["records"]]
+
+    def deleted_events(self, start: datetime, end: datetime) -> list[str]:
+        result = self._rest("GET", "sobjects/Event/deleted/", params={
+            "start": start.astimezone(UTC).isoformat(timespec="seconds"),
+            "end": end.astimezone(UTC).isoformat(timespec="seconds")})
+        return [row["id"] for row in result.get("deletedRecords", [])]
+
+    # -- attendees ----------------------------------------------------------------------
+    def event_relations(self, event_id: str) -> list[EventRelationRecord]:
+        soql = format_soql(f"SELECT {', '.join(RELATION_FIELDS)} FROM EventRelation "
+                           "WHERE EventId = {}", event_id)
+        result = self._call(lambda sf: sf.query_all(soql))
+        return [_relation(r) for r in result["records"]]
+
+    def changed_event_relations(self, since: datetime,
+                                event_ids: Sequence[str] | None = None
+                                ) -> list[EventRelationRecord]:
+        """Invitee rows added, changed or deleted since ``since`` (deleted rows come with
+        is_deleted=True: queryAll)."""
+        soql = format_soql(f"SELECT {', '.join(RELATION_FIELDS)} FROM EventRelation "
+                           "WHERE SystemModstamp > {:literal}", soql_datetime(since))
+        if event_ids:
+            soql += format_soql(" AND EventId IN {}", list(event_ids))
+        result = self._call(lambda sf: sf.query_all(soql, include_deleted=True))
+        return [_relation(r) for r in result["records"]]
+
+    def change_invitees(self, event_id: str, *, add: Sequence[str] = (),
+                        remove: Sequence[str] = (), who_id: str | None = None,
+                        statuses: Mapping[str, str] | None = None,
+                        existing: Sequence[EventRelationRecord] | None = None) -> None:
+        """Invite ``add`` and uninvite ``remove`` (RelationIds), set WhoId and response
+        statuses (RelationId -> New|Accepted|Declined): ONE API request when the caller
+        passes the ``existing`` rows it just read (otherwise one more to read them)."""
+        statuses = dict(statuses or {})
+        if existing is None and (remove or statuses or add):
+            existing = self.event_relations(event_id)
+        rows = {row.relation_id: row for row in existing or ()}
+        creates: list[dict[str, Any]] = []
+        updates: dict[str, dict[str, Any]] = {}
+        deletes: list[str] = []
+        for relation_id in dict.fromkeys(add):
+            row = rows.get(relation_id)
+            if row is None:
+                creates.append({"attributes": {"type": "EventRelation"}, "EventId": event_id,
+                                "RelationId": relation_id, "IsInvitee": True,
+                                **({"Status": statuses.pop(relation_id)}
+                                   if relation_id in statuses else {})})
+            elif not row.is_invitee:
+                updates.setdefault(row.id, {})["IsInvitee"] = True
+        for relation_id in dict.fromkeys(remove):
+            row = rows.get(relation_id)
+            if row is None or not row.is_invitee:
+                continue
+            if row.is_parent or row.is_what:
+                updates.setdefault(row.id, {})["IsInvitee"] = False
+            else:
+                deletes.append(row.id)
+        for relation_id, status in statuses.items():
+            row = rows.get(relation_id)
+            if row is not None and row.id not in deletes and row.status != status:
+                updates.setdefault(row.id, {})["Status"] = status
+        subrequests: list[dict[str, Any]] = []
+        collections = f"{self.base_path}/composite/sobjects"
+        if deletes:
+            subrequests.append({"method": "DELETE", "referenceId": "uninvite",
+                                "url": f"{collections}?allOrNone=true&ids={','.join(deletes)}"})
+        if updates:
+            subrequests.append({"method": "PATCH", "url": collections, "referenceId": "change",
+                                "body": {"allOrNone": True, "records": [
+                                    {"attributes": {"type": "EventRelation"}, "id": row_id,
+                                     **values} for row_id, values in updates.items()]}})
+        for index in range(0, len(creates), 200):
+            subrequests.append({"method": "POST", "url": collections,
+                                "referenceId": f"invite{index // 200}",
+                                "body": {"allOrNone": True,
+                                         "records": creates[index: index + 200]}})
+        if who_id:
+            subrequests.append({"method": "PATCH", "referenceId": "who",
+                                "url": f"{self.base_path}/sobjects/Event/{event_id}",
+                                "body": {"WhoId": who_id}})
+        if subrequests:
+            self._composite(subrequests)
+
+    # -- people and records -------------------------------------------------------------
+    def find_people_by_emails(self, emails: Iterable[str]) -> dict[str, list[PersonRecord]]:
+        """Active Users, Contacts and unconverted Leads by email (case-insensitive), in
+        ONE API request for up to 100 addresses (a composite of three queries)."""
+        keys = sorted({e.strip().lower() for e in emails if e and e.strip()})
+        found: dict[str, list[PersonRecord]] = {key: [] for key in keys}
+        for start in range(0, len(keys), EMAILS_PER_QUERY):
+            chunk = keys[start: start + EMAILS_PER_QUERY]
+            queries = {
+                "users": format_soql("SELECT Id, Name, Email, LastModifiedDate FROM User "
+                                     "WHERE IsActive = true AND Email IN {}", chunk),
+                "contacts": format_soql("SELECT Id, Name, Email, LastModifiedDate, "
+                                        "Account.Name FROM Contact WHERE Email IN {}", chunk),
+                "leads": format_soql("SELECT Id, Name, Email, LastModifiedDate, Company "
+                                     "FROM Lead WHERE IsConverted = false AND Email IN {}",
+                                     chunk),
+            }
+            bodies = self._composite([
+                {"method": "GET", "referenceId": ref,
+                 "url": f"{self.base_path}/query?{_urlencode(q=soql)}"}
+                for ref, soql in queries.items()], all_or_none=False)
+            for ref, kind in (("users", "User"), ("contacts", "Contact"), ("leads", "Lead")):
+                for row in bodies[ref]["records"]:
+                    email = (row.get("Email") or "").lower()
+                    account = (row.get("Account") or {}).get("Name") or row.get("Company")
+                    found.setdefault(email, []).append(PersonRecord(
+                        type=kind, id=row["Id"], name=row.get("Name") or "",
+                        email=row.get("Email") or "",
+                        last_modified=row.get("LastModifiedDate") or "",
+                        account_name=account))
+        return found
+
+    def search_records(self, term: str, types: Sequence[str], limit: int = 10
+                       ) -> list[RecordSummary]:
+        """Records for the sidebar's lookups (SOSL, the term escaped)."""
+        wanted = [t for t in types if t in SEARCH_FIELDS]
+        if not wanted or len(term.strip()) < 2:
+            return []
+        returning = ", ".join(f"{t}({SEARCH_FIELDS[t]} LIMIT {limit})" for t in wanted)
+        sosl = f"FIND {{{escape_sosl(term.strip())}}} IN ALL FIELDS RETURNING {returning}"
+        result = self._call(lambda sf: sf.search(sosl))
+        return [_summary(row) for row in result.get("searchRecords", [])]
+
+    def get_records(self, ids: Sequence[str]) -> dict[str, RecordSummary]:
+        """Names of records by id (for WhoId / WhatId display): ONE API request."""
+        by_type: dict[str, list[str]] = {}
+        for record_id in dict.fromkeys(i for i in ids if i):
+            kind = ID_PREFIXES.get(record_id[:3])
+            if kind:
+                by_type.setdefault(kind, []).append(record_id)
+        if not by_type:
+            return {}
+        subrequests = [
+            {"method": "GET", "referenceId": kind,
+             "url": f"{self.base_path}/query?" + _urlencode(q=format_soql(
+                 f"SELECT {SEARCH_FIELDS[kind]} FROM {kind} WHERE Id IN {{}}", record_ids))}
+            for kind, record_ids in by_type.items()]
+        bodies = self._composite(subrequests, all_or_none=False)
+        return {row["Id"]: _summary(row) for body in bodies.values() for row in body["records"]}
+
+    def create_record(self, sobject: str, fields: dict[str, Any]) -> str:
+        if sobject not in ("Contact", "Lead"):
+            raise SalesforceValidationError(f"creating {sobject} records is not supported",
+                                            error_code="INVALID_TYPE")
+        result = self._rest("POST", f"sobjects/{sobject}/", json=fields)
+        return str(result["id"])
+
+    def user_experience(self, user_id: str) -> str:
+        """'lightning' or 'classic', read from the User's
+        UserPreferencesLightningExperiencePreferred."""
+        soql = format_soql("SELECT UserPreferencesLightningExperiencePreferred FROM User "
+                           "WHERE Id = {}", user_id)
+        rows = self._call(lambda sf: sf.query(soql))["records"]
+        if not rows:
+            raise SalesforceNotFound(f"no user {user_id}", status=404, error_code="NOT_FOUND")
+        return "lightning" if rows[0]["UserPreferencesLightningExperiencePreferred"] else \
+            "classic"
+
+
+ID_PREFIXES = {"003": "Contact", "00Q": "Lead", "001": "Account", "006": "Opportunity",
+               "500": "Case", "005": "User"}
+
+
+def _safe_id(record_id: str) -> str:
+    if not record_id.isalnum() or len(record_id) not in (15, 18):
+        raise SalesforceNotFound(f"not a Salesforce id: {record_id!r}", status=404,
+                                 error_code="MALFORMED_ID")
+    return record_id
+
+
+def _urlencode(**params: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(params)
+
+
+def _strip(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "attributes"}
+
+
+def _relation(row: Mapping[str, Any]) -> EventRelationRecord:
+    relation = row.get("Relation") or {}
+    return EventRelationRecord(
+        id=row["Id"], event_id=row["EventId"], relation_id=row["RelationId"],
+        relation_type=relation.get("Type") or ID_PREFIXES.get(row["RelationId"][:3], ""),
+        is_invitee=bool(row.get("IsInvitee")), is_parent=bool(row.get("IsParent")),
+        is_what=bool(row.get("IsWhat")), status=row.get("Status") or "New",
+        email=relation.get("Email"), name=relation.get("Name"),
+        is_deleted=bool(row.get("IsDeleted")), modstamp=row.get("SystemModstamp") or "")
+
+
+def _summary(row: Mapping[str, Any]) -> RecordSummary:
+    kind = (row.get("attributes") or {}).get("type") or ID_PREFIXES.get(row["Id"][:3], "")
+    account = (row.get("Account") or {}).get("Name") or row.get("Company")
+    name = row.get("Name") or row.get("Subject") or row.get("CaseNumber") or ""
+    return RecordSummary(id=row["Id"], type=kind, name=name, email=row.get("Email"),
+                         account=account)
+
+
+def _error_for(status: int, error: Mapping[str, Any], url: str | None, body: Any
+               ) -> SalesforceError:
+    code = str(error.get("errorCode") or error.get("statusCode") or "")
+    message = str(error.get("message") or f"Salesforce answered {status}")
+    fields = list(error.get("fields") or [])
+    kind: type[SalesforceError]
+    if status == 401:
+        kind = SalesforceAuthError
+    elif status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
+        kind = SalesforceLimitExceeded
+    elif status == 404:
+        kind = SalesforceNotFound
+    elif status >= 500 or status == 429 or code in ("SERVER_UNAVAILABLE",):
+        kind = SalesforceUnavailable
+    else:
+        kind = SalesforceValidationError
+    return kind(message, status=status, error_code=code, fields=fields, url=url, body=body)
+
+
+def _translate(exc: LibraryError) -> SalesforceError:
+    content = exc.content
+    first: Mapping[str, Any] = {}
+    if isinstance(content, list) and content and isinstance(content[0], Mapping):
+        first = content[0]
+    return _error_for(int(exc.status), first, exc.url, content)
+
+
+def _raise_collection_failures(body: Any, url: str | None) -> None:
+    if not isinstance(body, list):
+        return
+    for item in body:
+        if isinstance(item, Mapping) and item.get("success") is False:
+            errors = item.get("errors") or [{}]
+            raise _error_for(400, errors[0], url, body)

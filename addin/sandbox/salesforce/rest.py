@@ -1,0 +1,452 @@
+"""The REST resources under ``/services/data/vNN.N`` as plain functions of
+(org, caller, method, path, params, body) -> (status, body), so that the Flask routes and
+the composite resources run exactly the same code."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from addin.sandbox.salesforce import soql, sosl
+from addin.sandbox.salesforce.org import Org, not_found, public_fields
+from addin.sandbox.salesforce.schema import NAME_FIELDS, SOBJECTS, SObjectSpec, sobject_of_id
+from addin.sandbox.salesforce.values import (
+    SalesforceApiError,
+    bad_request,
+    format_datetime,
+    parse_datetime,
+    record_attributes,
+)
+
+Result = tuple[int, Any]
+DEFAULT_BATCH = 2000
+COLLECTION_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str
+    version: str  # "62.0"
+    batch_size: int = DEFAULT_BATCH
+
+
+class QueryCursors:
+    """Server-side cursors behind nextRecordsUrl."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: dict[str, list[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+
+    def open(self, rows: list[dict[str, Any]]) -> str:
+        with self._lock:
+            locator = f"01g{next(self._ids):015d}"
+            self._rows[locator] = rows
+            return locator
+
+    def rows(self, locator: str) -> list[dict[str, Any]]:
+        with self._lock:
+            if locator not in self._rows:
+                raise bad_request("INVALID_QUERY_LOCATOR", "invalid query locator")
+            return self._rows[locator]
+
+
+class RestApi:
+    def __init__(self, org: Org):
+        self.org = org
+        self.cursors = QueryCursors()
+
+    # -- routing ----------------------------------------------------------------------
+    ROUTES: list[tuple[str, str, str]] = [
+        ("GET", r"", "resources"),
+        ("GET", r"/limits", "limits"),
+        ("GET", r"/sobjects", "describe_global"),
+        ("GET", r"/sobjects/(?P<sobject>\w+)", "sobject_info"),
+        ("GET", r"/sobjects/(?P<sobject>\w+)/describe", "describe"),
+        ("GET", r"/sobjects/(?P<sobject>\w+)/updated", "updated"),
+        ("GET", r"/sobjects/(?P<sobject>\w+)/deleted", "deleted"),
+        ("POST", r"/sobjects/(?P<sobject>\w+)", "create"),
+        ("GET", r"/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)", "read"),
+        ("PATCH", r"/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)", "update"),
+        ("DELETE", r"/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)", "delete"),
+        ("GET", r"/query", "query"),
+        ("GET", r"/queryAll", "query_all"),
+        ("GET", r"/query/(?P<locator>01g\w+)-(?P<offset>\d+)", "query_more"),
+        ("GET", r"/queryAll/(?P<locator>01g\w+)-(?P<offset>\d+)", "query_more"),
+        ("GET", r"/search", "search"),
+        ("POST", r"/composite/sobjects", "collection_create"),
+        ("PATCH", r"/composite/sobjects", "collection_update"),
+        ("DELETE", r"/composite/sobjects", "collection_delete"),
+    ]
+    _COMPILED = [(m, re.compile(r"^" + p + r"/?$"), name) for m, p, name in ROUTES]
+
+    def route(self, method: str, path: str) -> tuple[str, dict[str, str]]:
+        allowed = False
+        for route_method, pattern, name in self._COMPILED:
+            match = pattern.match(path)
+            if match:
+                if route_method == method:
+                    return name, match.groupdict()
+                allowed = True
+        if allowed:
+            raise SalesforceApiError(405, "METHOD_NOT_ALLOWED",
+                                     f"HTTP Method '{method}' not allowed. Allowed are GET")
+        raise not_found()
+
+    def handle(self, caller: Caller, method: str, path: str, params: dict[str, str],
+               body: Any) -> Result:
+        name, args = self.route(method, path)
+        handler: Callable[..., Result] = getattr(self, name)
+        with self.org.lock:
+            return handler(caller, params=params, body=body, **args)
+
+    # -- describe -----------------------------------------------------------------------
+    def resources(self, caller: Caller, **_: Any) -> Result:
+        base = f"/services/data/v{caller.version}"
+        names = ("sobjects", "query", "queryAll", "search", "composite", "limits")
+        return 200, {name: f"{base}/{name}" for name in names}
+
+    def limits(self, caller: Caller, **_: Any) -> Result:
+        return 200, {"DailyApiRequests": self.usage()}
+
+    usage: Callable[[], dict[str, int]] = staticmethod(lambda: {})  # set by the app
+
+    def describe_global(self, caller: Caller, **_: Any) -> Result:
+        return 200, {"encoding": "UTF-8", "maxBatchSize": COLLECTION_LIMIT, "sobjects": [
+            self._basic(spec, caller) for spec in SOBJECTS.values()]}
+
+    def _basic(self, spec: SObjectSpec, caller: Caller) -> dict[str, Any]:
+        base = f"/services/data/v{caller.version}/sobjects/{spec.name}"
+        return {"name": spec.name, "label": spec.label, "keyPrefix": spec.key_prefix,
+                "createable": True, "updateable": True, "deletable": True,
+                "queryable": True, "searchable": True,
+                "urls": {"sobject": base, "describe": f"{base}/describe",
+                         "rowTemplate": f"{base}/{{ID}}"}}
+
+    def sobject_info(self, caller: Caller, sobject: str, **_: Any) -> Result:
+        spec = self.org.spec(sobject)
+        return 200, {"objectDescribe": self._basic(spec, caller), "recentItems": []}
+
+    def describe(self, caller: Caller, sobject: str, **_: Any) -> Result:
+        spec = self.org.spec(sobject)
+        return 200, {**self._basic(spec, caller),
+                     "fields": [f.describe() for f in spec.fields.values()]}
+
+    # -- records ------------------------------------------------------------------------
+    def create(self, caller: Caller, sobject: str, body: Any, **_: Any) -> Result:
+        record_id = self.org.create(sobject, body, caller.user_id)
+        return 201, {"id": record_id, "success": True, "errors": []}
+
+    def read(self, caller: Caller, sobject: str, record_id: str, params: dict[str, str],
+             **_: Any) -> Result:
+        spec = self.org.spec(sobject)
+        record = self.org.get(spec.name, record_id)
+        wanted = [f.strip() for f in params.get("fields", "").split(",") if f.strip()]
+        if wanted:
+            paths = [tuple(name.split(".")) for name in wanted]
+            return 200, self._project(spec, record, paths, caller)
+        data = {"attributes": record_attributes(spec.name, record["Id"], caller.version)}
+        data.update({k: v for k, v in public_fields(record).items()})
+        return 200, data
+
+    def update(self, caller: Caller, sobject: str, record_id: str, body: Any, **_: Any
+               ) -> Result:
+        self.org.update(sobject, record_id, body, caller.user_id)
+        return 204, None
+
+    def delete(self, caller: Caller, sobject: str, record_id: str, **_: Any) -> Result:
+        self.org.delete(sobject, record_id)
+        return 204, None
+
+    # -- replication --------------------------------------------------------------------
+    def _window(self, params: dict[str, str]) -> tuple[datetime, datetime]:
+        try:
+            start = parse_datetime(params["start"], "start")
+            end = parse_datetime(params["end"], "end")
+        except KeyError as missing:
+            raise bad_request("MISSING_ARGUMENT", f"{missing.args[0]} not specified") from None
+        now = datetime.now(UTC)
+        if start >= end:
+            raise bad_request("INVALID_REPLICATION_DATE", "startDate must chronologically "
+                              "precede endDate by more than one minute")
+        if start < now - timedelta(days=30):
+            raise bad_request("INVALID_REPLICATION_DATE", "startDate can't be more than 30 "
+                              "days ago")
+        return start, min(end, now)
+
+    def updated(self, caller: Caller, sobject: str, params: dict[str, str], **_: Any
+                ) -> Result:
+        spec = self.org.spec(sobject)
+        start, end = self._window(params)
+        ids = [r["Id"] for r in self.org.all_records(spec.name)
+               if start <= parse_datetime(r["SystemModstamp"]) < end]
+        return 200, {"ids": ids, "latestDateCovered": format_datetime(end)}
+
+    def deleted(self, caller: Caller, sobject: str, params: dict[str, str], **_: Any
+                ) -> Result:
+        spec = self.org.spec(sobject)
+        start, end = self._window(params)
+        rows = [{"id": record_id, "deletedDate": entry["deletedDate"]}
+                for record_id, entry in self.org.deleted.items()
+                if entry["sobject"] == spec.name
+                and start <= parse_datetime(entry["deletedDate"]) < end]
+        earliest = min((e["deletedDate"] for e in self.org.deleted.values()), default=None)
+        return 200, {"deletedRecords": rows, "earliestDateAvailable": earliest,
+                     "latestDateCovered": format_datetime(end)}
+
+    # -- SOQL ---------------------------------------------------------------------------
+    def query(self, caller: Caller, params: dict[str, str], **_: Any) -> Result:
+        return self._run_query(caller, params, include_deleted=False)
+
+    def query_all(self, caller: Caller, params: dict[str, str], **_: Any) -> Result:
+        return self._run_query(caller, params, include_deleted=True)
+
+    def _run_query(self, caller: Caller, params: dict[str, str], include_deleted: bool
+                   ) -> Result:
+        text = params.get("q")
+        if not text:
+            raise bad_request("MALFORMED_QUERY", "A query string (q) is required")
+        parsed = soql.parse(text)
+        spec = self._queryable(parsed.sobject)
+        for path in parsed.fields:
+            self._check_path(spec, path)
+        rows = [r for r in self.org.all_records(spec.name, include_deleted)
+                if soql.matches(r, parsed.where, self._resolver(spec))]
+        resolver = self._resolver(spec)
+        for path, descending, nulls_last in reversed(parsed.order):
+            self._check_path(spec, path)
+            present = [r for r in rows if self._resolve(spec, r, path) is not None]
+            absent = [r for r in rows if self._resolve(spec, r, path) is None]
+
+            def key(record: dict[str, Any], order_path: tuple[str, ...] = path) -> Any:
+                return soql.sort_key(record, order_path, resolver)
+
+            present.sort(key=key, reverse=descending)
+            rows = present + absent if nulls_last else absent + present
+        rows = rows[parsed.offset:]
+        if parsed.limit is not None:
+            rows = rows[: parsed.limit]
+        if parsed.is_count:
+            return 200, {"totalSize": len(rows), "done": True, "records": []}
+        records = [self._project(spec, r, parsed.fields, caller) for r in rows]
+        return 200, self._page(caller, records, 0, "queryAll" if include_deleted else "query")
+
+    def query_more(self, caller: Caller, locator: str, offset: str, **_: Any) -> Result:
+        records = self.cursors.rows(locator)
+        kind = "query"
+        return 200, self._page(caller, records, int(offset), kind, locator)
+
+    def _page(self, caller: Caller, records: list[dict[str, Any]], offset: int, kind: str,
+              locator: str | None = None) -> dict[str, Any]:
+        size = caller.batch_size
+        page = records[offset: offset + size]
+        body: dict[str, Any] = {"totalSize": len(records),
+                                "done": offset + size >= len(records), "records": page}
+        if not body["done"]:
+            locator = locator or self.cursors.open(records)
+            body["nextRecordsUrl"] = (f"/services/data/v{caller.version}/{kind}/"
+                                      f"{locator}-{offset + size}")
+        return body
+
+    def _queryable(self, sobject: str) -> SObjectSpec:
+        for name, spec in SOBJECTS.items():
+            if name.lower() == sobject.lower():
+                return spec
+        raise bad_request("INVALID_TYPE", f"sObject type '{sobject}' is not supported. If "
+                          "you are attempting to use a custom object, be sure to append the "
+                          "'__c' after the entity name.")
+
+    def _check_path(self, spec: SObjectSpec, path: tuple[str, ...]) -> None:
+        if len(path) == 1 and spec.field(path[0]) is not None:
+            return
+        if len(path) == 2:
+            reference = spec.relationship(path[0])
+            if reference is not None:
+                targets = reference.reference_to
+                if len(targets) > 1 or reference.relationship_name in ("Owner",):
+                    if path[1].lower() in (n.lower() for n in NAME_FIELDS):
+                        return
+                elif SOBJECTS[targets[0]].field(path[1]) is not None:
+                    return
+        raise bad_request("INVALID_FIELD", f"No such column '{'.'.join(path)}' on entity "
+                          f"'{spec.name}'. If you are attempting to use a custom field, be "
+                          "sure to append the '__c' after the custom field name.")
+
+    def _resolver(self, spec: SObjectSpec) -> Callable[[dict[str, Any], tuple[str, ...]], Any]:
+        return lambda record, path: self._resolve(spec, record, path)
+
+    def _resolve(self, spec: SObjectSpec, record: dict[str, Any], path: tuple[str, ...]
+                 ) -> Any:
+        self._check_path(spec, path)
+        if len(path) == 1:
+            field = spec.field(path[0])
+            return record.get(field.name) if field else None
+        parent = self._parent(spec, record, path[0])
+        if parent is None:
+            return None
+        parent_type, parent_record = parent
+        if path[1].lower() == "type":
+            return parent_type
+        field = SOBJECTS[parent_type].field(path[1])
+        return parent_record.get(field.name) if field else None
+
+    def _parent(self, spec: SObjectSpec, record: dict[str, Any], relationship: str
+                ) -> tuple[str, dict[str, Any]] | None:
+        reference = spec.relationship(relationship)
+        if reference is None:
+            return None
+        target_id = record.get(reference.name)
+        return self.org.find(target_id) if target_id else None
+
+    def _project(self, spec: SObjectSpec, record: dict[str, Any],
+                 paths: list[tuple[str, ...]], caller: Caller) -> dict[str, Any]:
+        out: dict[str, Any] = {"attributes": record_attributes(spec.name, record["Id"],
+                                                               caller.version)}
+        for path in paths:
+            self._check_path(spec, path)
+            if len(path) == 1:
+                field = spec.field(path[0])
+                assert field is not None
+                out[field.name] = record.get(field.name)
+                continue
+            reference = spec.relationship(path[0])
+            assert reference is not None and reference.relationship_name
+            key = reference.relationship_name
+            parent = self._parent(spec, record, path[0])
+            if parent is None:
+                out.setdefault(key, None)
+                continue
+            parent_type, parent_record = parent
+            nested = out.get(key) or {"attributes": record_attributes(
+                parent_type, parent_record["Id"], caller.version)}
+            field = SOBJECTS[parent_type].field(path[1])
+            name = field.name if field else path[1][:1].upper() + path[1][1:]
+            nested[name] = parent_type if path[1].lower() == "type" else (
+                parent_record.get(field.name) if field else None)
+            out[key] = nested
+        return out
+
+    # -- SOSL ---------------------------------------------------------------------------
+    def search(self, caller: Caller, params: dict[str, str], **_: Any) -> Result:
+        text = params.get("q")
+        if not text:
+            raise bad_request("MALFORMED_SEARCH", "A search string (q) is required")
+        parsed = sosl.parse(text)
+        words = sosl.term_words(parsed.term)
+        found: list[dict[str, Any]] = []
+        for returning in parsed.returning:
+            spec = self._queryable(returning.sobject)
+            searchable = [f.name for f in spec.fields.values() if f.searchable and (
+                parsed.scope == "ALL" or (parsed.scope == "EMAIL" and f.type == "email")
+                or (parsed.scope == "NAME" and "Name" in f.name)
+                or (parsed.scope == "PHONE" and f.type == "phone"))]
+            hits = []
+            for record in self.org.all_records(spec.name):
+                texts = [str(record.get(name) or "") for name in searchable]
+                if all(any(w.search(t) for t in texts) for w in words) and soql.matches(
+                        record, returning.where, self._resolver(spec)):
+                    hits.append(record)
+            hits.sort(key=lambda r: str(r.get("Name") or r.get("Subject") or "").lower())
+            if returning.limit is not None:
+                hits = hits[: returning.limit]
+            paths = returning.fields or [("Id",)]
+            found.extend(self._project(spec, r, paths, caller) for r in hits)
+        if parsed.limit is not None:
+            found = found[: parsed.limit]
+        return 200, {"searchRecords": found}
+
+    # -- sObject Collections ------------------------------------------------------------
+    def _collection_records(self, body: Any) -> tuple[list[dict[str, Any]], bool]:
+        if not isinstance(body, dict) or not isinstance(body.get("records"), list):
+            raise bad_request("JSON_PARSER_ERROR", "The request body must contain records")
+        records = body["records"]
+        if len(records) > COLLECTION_LIMIT:
+            raise bad_request("EXCEEDED_ID_LIMIT", f"record limit reached. cannot submit more "
+                              f"than {COLLECTION_LIMIT} records into this call")
+        return records, bool(body.get("allOrNone", False))
+
+    def _each(self, items: list[Any], all_or_none: bool,
+              action: Callable[[Any], str]) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = []
+        failed = False
+        with self.org.transaction() if all_or_none else nullcontext():
+            for item in items:
+                try:
+                    record_id = action(item)
+                    results.append({"id": record_id, "success": True, "errors": []})
+                except SalesforceApiError as exc:
+                    failed = True
+                    results.append({"success": False, "errors": [
+                        {"statusCode": e["errorCode"], "message": e["message"],
+                         "fields": e["fields"]} for e in exc.errors]})
+            if failed and all_or_none:
+                halted = {"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+                          "message": "Record rolled back because not all records were valid "
+                                     "and the request was using AllOrNone header",
+                          "fields": []}
+                results = [r if not r["success"] else {"id": None, "success": False,
+                                                        "errors": [halted]} for r in results]
+                raise _RolledBack(results)
+        return results
+
+    def collection_create(self, caller: Caller, body: Any, **_: Any) -> Result:
+        records, all_or_none = self._collection_records(body)
+
+        def create(item: dict[str, Any]) -> str:
+            sobject = (item.get("attributes") or {}).get("type")
+            if not sobject:
+                raise bad_request("INVALID_TYPE", "Must specify a type in attributes")
+            return self.org.create(sobject, item, caller.user_id)
+
+        return 200, self._guarded(records, all_or_none, create)
+
+    def collection_update(self, caller: Caller, body: Any, **_: Any) -> Result:
+        records, all_or_none = self._collection_records(body)
+
+        def update(item: dict[str, Any]) -> str:
+            record_id = item.get("id") or item.get("Id")
+            sobject = (item.get("attributes") or {}).get("type") or sobject_of_id(
+                str(record_id))
+            if not record_id or not sobject:
+                raise bad_request("MISSING_ARGUMENT", "Id not specified in an update call")
+            fields = {k: v for k, v in item.items() if k not in ("id", "Id")}
+            self.org.update(sobject, record_id, fields, caller.user_id)
+            return str(record_id)
+
+        return 200, self._guarded(records, all_or_none, update)
+
+    def collection_delete(self, caller: Caller, params: dict[str, str], **_: Any) -> Result:
+        ids = [i for i in params.get("ids", "").split(",") if i]
+        if len(ids) > COLLECTION_LIMIT:
+            raise bad_request("EXCEEDED_ID_LIMIT", f"record limit reached. cannot submit more "
+                              f"than {COLLECTION_LIMIT} records into this call")
+        all_or_none = params.get("allOrNone", "false").lower() == "true"
+
+        def delete(record_id: str) -> str:
+            sobject = sobject_of_id(record_id)
+            if sobject is None:
+                raise bad_request("MALFORMED_ID", f"malformed id {record_id}")
+            self.org.delete(sobject, record_id)
+            return record_id
+
+        return 200, self._guarded(ids, all_or_none, delete)
+
+    def _guarded(self, items: list[Any], all_or_none: bool, action: Callable[[Any], str]
+                 ) -> list[dict[str, Any]]:
+        try:
+            return self._each(items, all_or_none, action)
+        except _RolledBack as rolled_back:
+            return rolled_back.results
+
+
+class _RolledBack(Exception):
+    def __init__(self, results: list[dict[str, Any]]):
+        super().__init__("rolled back")
+        self.results = results
+
