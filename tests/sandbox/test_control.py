@@ -43,6 +43,7 @@ def test_faults_validate_and_are_consumed(clean_sandbox: SandboxRuntime,
                                              "times": 2, "retryAfter": 1})
         assert ok.status_code == 201
         assert ok.json()["faults"][0]["times"] == 2
+        assert upstream.delete(faults_url).status_code == 204
     fault_state = clean_sandbox.state.faults
     from addin.sandbox.state import Fault
 
