@@ -30,8 +30,10 @@ WHAT_TYPES = ("Account", "Opportunity", "Case")
 
 
 def blank(sobject: str) -> dict[str, Any]:
-    """A record of that type with every field null."""
-    return dict.fromkeys(SOBJECTS[sobject].fields)
+    """A record of that type: every field null, except booleans, which Salesforce never
+    leaves null (they default to false)."""
+    return {name: False if spec.type == "boolean" else None
+            for name, spec in SOBJECTS[sobject].fields.items()}
 
 
 def not_found() -> SalesforceApiError:
@@ -138,6 +140,9 @@ class Org:
             self._sync_parent_rows(record)
             self._refresh_group(record)
         elif spec.name == "EventRelation":
+            if "IsInvitee" not in values:  # a row is an invitee unless it says otherwise
+                record["IsInvitee"] = not values.get("IsParent") and not values.get("IsWhat")
+            record["Status"] = record.get("Status") or "New"
             self._check_relation(record)
             self.records["EventRelation"][record_id] = record
             self._after_relation_change(record, user_id)
@@ -384,13 +389,6 @@ class Org:
                               "EventId: invitees can only be added to the organizer's event",
                               ["EventId"])
         target = sobject_of_id(relation["RelationId"])
-        if relation.get("IsInvitee") is None:
-            relation["IsInvitee"] = not relation.get("IsParent") and not relation.get("IsWhat")
-        for flag in ("IsParent", "IsWhat"):
-            if relation.get(flag) is None:
-                relation[flag] = False
-        if relation.get("Status") is None:
-            relation["Status"] = "New"
         if relation["IsInvitee"] and target not in ("User", "Contact", "Lead"):
             raise bad_request("FIELD_INTEGRITY_EXCEPTION",
                               "RelationId: only users, contacts and leads can be invited",

@@ -1,0 +1,204 @@
+"""The product's Salesforce adapter against the sandbox org, counting API requests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from addin.providers.salesforce import (
+    SalesforceAuthError,
+    SalesforceClient,
+    SalesforceLimitExceeded,
+    SalesforceNotFound,
+    SalesforceUnavailable,
+    SalesforceValidationError,
+    escape_sosl,
+)
+from addin.sandbox import SandboxRuntime
+from addin.sandbox.seed import CONTACTS, LEADS, USERS
+from tests.providers.conftest import AVA, BEN
+
+START = "2026-12-04T15:00:00Z"
+Build = Callable[..., SalesforceClient]
+
+
+def _requests(sandbox: SandboxRuntime) -> int:
+    return int(sandbox.state.stats.snapshot().get("salesforce", {}).get("requests", 0))
+
+
+def _new_event(client: SalesforceClient, subject: str = "Adapter test") -> dict[str, object]:
+    return client.create_event({"Subject": subject, "StartDateTime": START,
+                                "EndDateTime": "2026-12-04T15:30:00Z"})
+
+
+def test_create_and_read_back_is_one_request(salesforce_client: Build,
+                                             clean_sandbox: SandboxRuntime) -> None:
+    client = salesforce_client()
+    event = _new_event(client)
+    assert _requests(clean_sandbox) == 1
+    assert event["Subject"] == "Adapter test"
+    assert event["DurationInMinutes"] == 30
+    assert event["OwnerId"] == USERS[0].id
+    assert client.get_event(str(event["Id"]))["Id"] == event["Id"]
+
+
+def test_validation_errors_name_the_field(salesforce_client: Build) -> None:
+    client = salesforce_client()
+    with pytest.raises(SalesforceValidationError) as raised:
+        client.create_event({"Subject": "Too long", "StartDateTime": START,
+                             "DurationInMinutes": 2000})
+    assert raised.value.error_code == "FIELD_INTEGRITY_EXCEPTION"
+    assert raised.value.fields == ["DurationInMinutes"]
+    with pytest.raises(SalesforceNotFound):
+        client.get_event("00U000000000999AAA")
+    with pytest.raises(SalesforceNotFound):
+        client.get_event("../../limits")
+
+
+def test_email_lookup_of_50_addresses_is_one_request(salesforce_client: Build,
+                                                     clean_sandbox: SandboxRuntime) -> None:
+    client = salesforce_client()
+    emails = [f"unknown{i}@nowhere.example" for i in range(46)] + [
+        "O'BRIEN@acme.example", "pat.kim@globex.example", "grace.hopper@acme-sales.example",
+        "james.wu@hooli.example"]
+    found = client.find_people_by_emails(emails)
+    assert _requests(clean_sandbox) == 1
+    assert [p.name for p in found["o'brien@acme.example"]] == ["Olivia O'Brien"]
+    assert {p.name for p in found["pat.kim@globex.example"]} == {"Pat Kim", "Patricia Kim"}
+    assert {p.type for p in found["grace.hopper@acme-sales.example"]} == {"User", "Contact"}
+    assert found["james.wu@hooli.example"] == []  # converted leads are skipped
+    assert found["unknown3@nowhere.example"] == []
+
+
+def test_adding_50_invitees_is_one_request(salesforce_client: Build,
+                                           clean_sandbox: SandboxRuntime) -> None:
+    client = salesforce_client()
+    org = clean_sandbox.apps["salesforce"].extensions["salesforce_org"]
+    contact_ids = [org.create("Contact", {"LastName": f"Guest {i}",
+                                          "Email": f"guest{i}@fifty.example"}, USERS[0].id)
+                   for i in range(50)]
+    event = _new_event(client, "Fifty guests")
+    existing = client.event_relations(str(event["Id"]))
+    clean_sandbox.state.stats.reset()
+    client.change_invitees(str(event["Id"]), add=contact_ids, who_id=contact_ids[0],
+                           existing=existing)
+    assert _requests(clean_sandbox) == 1
+    rows = client.event_relations(str(event["Id"]))
+    invitees = {r.relation_id for r in rows if r.is_invitee}
+    assert invitees == set(contact_ids)
+    assert client.get_event(str(event["Id"]))["WhoId"] == contact_ids[0]
+    parent = next(r for r in rows if r.relation_id == contact_ids[0])
+    assert parent.is_parent and parent.is_invitee and parent.email == "guest0@fifty.example"
+    clean_sandbox.state.stats.reset()
+    client.change_invitees(str(event["Id"]), remove=contact_ids[:3],
+                           statuses={contact_ids[5]: "Accepted"}, existing=rows)
+    assert _requests(clean_sandbox) == 1
+    after = {r.relation_id: r for r in client.event_relations(str(event["Id"]))}
+    assert contact_ids[1] not in after and contact_ids[2] not in after
+    assert after[contact_ids[0]].is_parent and not after[contact_ids[0]].is_invitee
+    assert after[contact_ids[5]].status == "Accepted"
+    assert clean_sandbox.state.mail.messages() == []  # the REST API never emails
+
+
+@pytest.mark.parametrize("term", ["o'brien", "Back\\slash", "acme) RETURNING User(Id",
+                                  "x} RETURNING User(Id) LIMIT 1 //"])
+def test_search_terms_are_escaped(salesforce_client: Build, term: str) -> None:
+    client = salesforce_client()
+    results = client.search_records(term, ["Contact", "Lead", "Account"])
+    assert all(r.type in {"Contact", "Lead", "Account"} for r in results)
+    if term == "o'brien":
+        assert [r.name for r in results] == ["Olivia O'Brien"]
+    if term == "Back\\slash":
+        assert [r.email for r in results] == ["ruth@initech.example"]
+
+
+def test_soql_injection_is_impossible(salesforce_client: Build) -> None:
+    client = salesforce_client()
+    hostile = "x@y.example') OR (Email != '"
+    assert client.find_people_by_emails([hostile]) == {hostile.lower(): []}
+    assert escape_sosl("a-b") == "a\\-b"
+
+
+def test_search_and_record_names(salesforce_client: Build) -> None:
+    client = salesforce_client()
+    accounts = client.search_records("Globex", ["Account", "Opportunity"])
+    assert {(r.type, r.name) for r in accounts} >= {("Account", "Globex Industries"),
+                                                    ("Opportunity", "Globex Renewal 2027")}
+    names = client.get_records([CONTACTS[0]["Id"], LEADS[0]["Id"], "001000000000001AAA"])
+    assert names[CONTACTS[0]["Id"]].account == "Acme Corporation"
+    assert names[LEADS[0]["Id"]].type == "Lead"
+    assert names["001000000000001AAA"].name == "Acme Corporation"
+
+
+def test_create_record_for_an_unlinked_attendee(salesforce_client: Build) -> None:
+    client = salesforce_client()
+    contact_id = client.create_record("Contact", {"LastName": "Newcomer",
+                                                  "Email": "new@prospect.example"})
+    found = client.find_people_by_emails(["new@prospect.example"])
+    assert [p.id for p in found["new@prospect.example"]] == [contact_id]
+    with pytest.raises(SalesforceValidationError):
+        client.create_record("Account", {"Name": "No"})
+
+
+def test_user_experience_is_read_from_salesforce(salesforce_client: Build) -> None:
+    client = salesforce_client()
+    assert client.user_experience(USERS[0].id) == "lightning"
+    assert client.user_experience(USERS[1].id) == "classic"
+
+
+def test_polling_changed_and_deleted_events(salesforce_client: Build) -> None:
+    client = salesforce_client(BEN)
+    since = datetime.now(UTC) - timedelta(seconds=2)
+    kept = _new_event(client, "Polled")
+    gone = _new_event(client, "Polled and deleted")
+    client.change_invitees(str(kept["Id"]), add=[CONTACTS[5]["Id"]], existing=[])
+    client.delete_event(str(gone["Id"]))
+    changed = client.changed_events(since, owner_id=USERS[1].id)
+    assert [e["Id"] for e in changed] == [kept["Id"]]
+    deleted = client.deleted_events(since, datetime.now(UTC) + timedelta(minutes=1))
+    assert gone["Id"] in deleted
+    relations = client.changed_event_relations(since, [str(kept["Id"]), str(gone["Id"])])
+    assert {(r.event_id, r.is_deleted) for r in relations if r.is_invitee} == {
+        (kept["Id"], False)}
+
+
+def test_expired_token_is_refreshed_once(salesforce_client: Build,
+                                         clean_sandbox: SandboxRuntime) -> None:
+    fresh = clean_sandbox.state.tokens.issue("salesforce", AVA)
+    refreshed: list[str] = []
+    client = salesforce_client(token="expired", on_refresh=lambda: refreshed.append(fresh)
+                               or fresh)
+    assert client.user_experience(USERS[0].id) == "lightning"
+    assert refreshed == [fresh]
+    hopeless = salesforce_client(token="expired", on_refresh=lambda: "still-bad")
+    with pytest.raises(SalesforceAuthError):
+        hopeless.user_experience(USERS[0].id)
+
+
+def test_limits_and_outages_are_reported(salesforce_client: Build,
+                                         clean_sandbox: SandboxRuntime) -> None:
+    client = salesforce_client()
+    limit = clean_sandbox.state.setting("salesforce.dailyApiLimit")
+    clean_sandbox.state.update_settings({"salesforce.dailyApiLimit": 0})
+    try:
+        with pytest.raises(SalesforceLimitExceeded):
+            client.user_experience(USERS[0].id)
+    finally:
+        clean_sandbox.state.update_settings({"salesforce.dailyApiLimit": limit})
+    clean_sandbox.state.faults.add(__import__("addin.sandbox.state", fromlist=["Fault"]).Fault(
+        "salesforce", 503, 10, retry_after=0))
+    with pytest.raises(SalesforceUnavailable):
+        client.user_experience(USERS[0].id)
+    clean_sandbox.state.faults.clear()
+
+
+def test_503_is_retried_by_the_http_layer(salesforce_client: Build,
+                                          clean_sandbox: SandboxRuntime) -> None:
+    from addin.sandbox.state import Fault
+
+    client = salesforce_client()
+    clean_sandbox.state.faults.add(Fault("salesforce", 503, 2, retry_after=0))
+    assert client.user_experience(USERS[0].id) == "lightning"
+    assert clean_sandbox.state.stats.snapshot()["salesforce"]["byOperation"]["fault 503"] == 2
