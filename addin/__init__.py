@@ -22,6 +22,8 @@ def create_app(
     migrate: bool = True,
 ) -> Flask:
     """The application factory. Wiring only."""
+    from addin.connections import set_refresher
+    from addin.oauth import refresh_access_token
     from addin.sandbox_accounts import connect_sandbox_users
     from addin.store import upgrade_to_head
     from addin.web import register_web
@@ -38,6 +40,7 @@ def create_app(
         upgrade_to_head(services.db.engine)
     if sandbox is not None:
         connect_sandbox_users(services, sandbox)
+    set_refresher(refresh_access_token)
     register_web(app)
     return app
 

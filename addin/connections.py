@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -25,6 +26,14 @@ class ConnectionInfo:
     access_token: str
     instance_url: str | None
     account: str | None
+    expires_at: datetime | None = None
+
+    def expired(self, margin: timedelta = timedelta(seconds=60)) -> bool:
+        if self.expires_at is None:
+            return False
+        expires = self.expires_at if self.expires_at.tzinfo else self.expires_at.replace(
+            tzinfo=UTC)
+        return expires - margin <= datetime.now(UTC)
 
 
 def load_connection(services: Container, user_id: int, service: str) -> ConnectionInfo:
@@ -36,7 +45,8 @@ def load_connection(services: Container, user_id: int, service: str) -> Connecti
         if connection is None:
             raise NotConnected(service)
         return ConnectionInfo(services.cipher.decrypt(connection.access_token_encrypted),
-                              connection.instance_url, connection.account)
+                              connection.instance_url, connection.account,
+                              connection.expires_at)
 
 
 # Set by the OAuth module: (services, user_id, service) -> new access token, or raises.
@@ -59,9 +69,10 @@ class ConnectionTokens:
         self._token: str | None = None
 
     def access_token(self) -> str:
+        """The stored token; refreshed first when it has expired (or is about to)."""
         if self._token is None:
-            self._token = load_connection(self._services, self._user_id,
-                                          self._service).access_token
+            info = load_connection(self._services, self._user_id, self._service)
+            self._token = self.refresh() if info.expired() and _refresher else info.access_token
         return self._token
 
     def refresh(self) -> str:

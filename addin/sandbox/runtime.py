@@ -28,7 +28,11 @@ EMULATORS: dict[str, tuple[str, str]] = {
 # Blueprints mounted into an emulator's app after it is built, for concerns that several
 # emulators share in shape (OAuth endpoints, identity-provider keys):
 # service name -> ["module:blueprint_factory", ...]; factory(state, seed, base_url) -> Blueprint.
-MOUNTS: dict[str, list[str]] = {}
+MOUNTS: dict[str, list[str]] = {
+    "salesforce": ["addin.sandbox.oauth:salesforce_oauth"],
+    "graph": ["addin.sandbox.oauth:microsoft_oauth"],
+    "google": ["addin.sandbox.oauth:google_oauth"],
+}
 
 CALENDAR_SERVICES = ("graph", "google", "ews")
 
@@ -43,6 +47,7 @@ class SandboxUser:
     salesforce_user_id: str
     experience: str
     is_admin: bool
+    mailbox_available: bool = True  # False until the emulator of their mailbox exists
     upstream_tokens: dict[str, str] = field(default_factory=dict)
     upstream_refresh_tokens: dict[str, str] = field(default_factory=dict)
 
@@ -150,8 +155,6 @@ class SandboxRuntime:
         available = set(self.origins)
         self.users = []
         for seed_user in self.seed.users:
-            if seed_user.provider not in available:
-                continue
             user = SandboxUser(
                 email=seed_user.email,
                 name=seed_user.name,
@@ -159,6 +162,7 @@ class SandboxRuntime:
                 salesforce_user_id=seed_user.id,
                 experience=seed_user.experience,
                 is_admin=seed_user.is_admin,
+                mailbox_available=seed_user.provider in available,
             )
             for service in ("salesforce", seed_user.provider):
                 if service not in available:

@@ -142,6 +142,7 @@ class IssuedToken:
     kind: str = "access"  # access | refresh
     scopes: str = ""
     expires_at: float | None = None
+    parent: str | None = None  # the refresh token this access token was issued from
 
 
 class TokenRegistry:
@@ -167,8 +168,25 @@ class TokenRegistry:
         return issued
 
     def revoke(self, token: str) -> bool:
+        """Revoke a token; revoking a refresh token also revokes the access tokens issued
+        from it."""
         with self._lock:
-            return self._tokens.pop(token, None) is not None
+            issued = self._tokens.pop(token, None)
+            if issued is None:
+                return False
+            for other, entry in list(self._tokens.items()):
+                if entry.parent == token:
+                    del self._tokens[other]
+            return True
+
+    def expire_access_tokens(self, service: str, subject: str) -> int:
+        """Make every access token of that user for that service expired (sandbox action)."""
+        with self._lock:
+            hits = [t for t in self._tokens.values() if t.service == service
+                    and t.subject == subject and t.kind == "access"]
+            for issued in hits:
+                issued.expires_at = time.time() - 1
+            return len(hits)
 
 
 @dataclass

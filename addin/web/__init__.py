@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from addin.web import admin, errors, health, sandbox_index, webhooks
+from addin.web import admin, connect, errors, health, sandbox_index, webhooks
 
 
 def register_web(app: Flask) -> None:
@@ -13,3 +13,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(sandbox_index.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(webhooks.blueprint)
+    app.register_blueprint(connect.blueprint)

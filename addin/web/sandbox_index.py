@@ -31,6 +31,7 @@ def sandbox_index() -> Any:
             "upstreamTokens": dict(user.upstream_tokens),
         }
         for user in runtime.users
+        if user.mailbox_available  # listed once the emulator of their mailbox exists
     ]
     return jsonify({
         "mode": "sandbox",

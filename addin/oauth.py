@@ -1,0 +1,223 @@
+"""OAuth 2.0 connections to Salesforce, Microsoft and Google: the authorization-code flow
+with PKCE (authlib), token refresh in ONE place, revocation.
+
+No server-side flow state: ``state`` is a signed, short-lived token naming the user and
+the service, and the PKCE code verifier is derived from it with the app's secret (HMAC),
+so the callback can recompute it and nobody else can.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from addin.container import Container
+from addin.http import build_session
+from addin.store.models import Connection
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("salesforce", "graph", "google")
+STATE_MAX_AGE = 600
+SANDBOX_CLIENT_ID = "addin-sandbox"
+
+
+class OAuthFlowError(Exception):
+    """The authorization could not be completed (denied, expired, tampered, refused)."""
+
+
+@dataclass(frozen=True)
+class OAuthEndpoints:
+    service: str
+    client_id: str
+    client_secret: str
+    authorize_url: str
+    token_url: str
+    revoke_url: str | None
+    scope: str
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+def endpoints(services: Container, service: str) -> OAuthEndpoints:
+    s = services.settings
+    urls = s.upstream_urls
+
+    def client_id(configured: str) -> str:
+        """In sandbox mode the emulators accept a fixed client id."""
+        return configured or (SANDBOX_CLIENT_ID if s.mode == "sandbox" else "")
+
+    if service == "salesforce":
+        base = urls["salesforce_login"]
+        return OAuthEndpoints(service, client_id(s.salesforce_client_id),
+                              s.salesforce_client_secret, f"{base}/services/oauth2/authorize",
+                              f"{base}/services/oauth2/token", f"{base}/services/oauth2/revoke",
+                              "api refresh_token")
+    if service == "graph":
+        base = f"{urls['microsoft_login']}/{s.microsoft_tenant}/oauth2/v2.0"
+        return OAuthEndpoints(service, client_id(s.microsoft_client_id),
+                              s.microsoft_client_secret, f"{base}/authorize", f"{base}/token",
+                              None, "openid email offline_access Calendars.ReadWrite")
+    if service == "google":
+        return OAuthEndpoints(service, client_id(s.google_client_id),
+                              s.google_client_secret, f"{urls['google_accounts']}/o/oauth2/v2/auth",
+                              f"{urls['google_oauth']}/token", f"{urls['google_oauth']}/revoke",
+                              "openid email https://www.googleapis.com/auth/calendar.events",
+                              (("access_type", "offline"), ("prompt", "consent")))
+    raise OAuthFlowError(f"unknown service {service!r}")
+
+
+def callback_url(services: Container, service: str) -> str:
+    return f"{services.settings.public_url.rstrip('/')}/auth/{service}/callback"
+
+
+def _serializer(services: Container) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(services.settings.secret_key, salt="addin-oauth-state")
+
+
+def _verifier(services: Container, nonce: str) -> str:
+    mac = hmac.new(services.settings.secret_key.encode(), f"pkce:{nonce}".encode(),
+                   hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()  # 43 chars
+
+
+def _client(services: Container, ends: OAuthEndpoints) -> OAuth2Session:
+    session = OAuth2Session(client_id=ends.client_id, client_secret=ends.client_secret or None,
+                            scope=ends.scope, redirect_uri=callback_url(services, ends.service),
+                            token_endpoint_auth_method="client_secret_post")
+    session.trust_env = False  # the upstream CA below must win over REQUESTS_CA_BUNDLE
+    if services.settings.ca_bundle:
+        session.verify = services.settings.ca_bundle
+    return session
+
+
+def authorization_url(services: Container, user_id: int, service: str) -> str:
+    ends = endpoints(services, service)
+    if not ends.client_id:
+        raise OAuthFlowError(f"no OAuth client is configured for {service}")
+    nonce = secrets.token_urlsafe(16)
+    state = _serializer(services).dumps({"uid": user_id, "svc": service, "n": nonce})
+    url, _ = _client(services, ends).create_authorization_url(
+        ends.authorize_url, state=state,
+        code_challenge=create_s256_code_challenge(_verifier(services, nonce)),
+        code_challenge_method="S256", **dict(ends.extra))
+    return str(url)
+
+
+def complete_authorization(services: Container, service: str, state: str, code: str
+                           ) -> int:
+    """Exchange the code, store the tokens encrypted; returns the user id."""
+    try:
+        data = _serializer(services).loads(state, max_age=STATE_MAX_AGE)
+    except SignatureExpired:
+        raise OAuthFlowError("the sign-in took too long; start again") from None
+    except BadSignature:
+        raise OAuthFlowError("the sign-in state is invalid") from None
+    if data.get("svc") != service:
+        raise OAuthFlowError("the sign-in state is for another service")
+    ends = endpoints(services, service)
+    client = _client(services, ends)
+    try:
+        token = client.fetch_token(ends.token_url, code=code, grant_type="authorization_code",
+                                   code_verifier=_verifier(services, data["n"]),
+                                   timeout=services.settings.http_timeout_seconds)
+    except Exception as exc:  # authlib raises OAuthError subclasses and requests errors
+        raise OAuthFlowError(f"{service} refused the sign-in: {exc}") from exc
+    account = _account(services, service, token)
+    _store(services, int(data["uid"]), service, token, account)
+    return int(data["uid"])
+
+
+def _account(services: Container, service: str, token: dict[str, Any]) -> str | None:
+    """The upstream identity, for display."""
+    if service == "salesforce" and token.get("id"):
+        session = build_session("salesforce", services.http_settings)
+        response = session.get(token["id"], headers={
+            "Authorization": f"Bearer {token['access_token']}"})
+        if response.ok:
+            return str(response.json().get("email") or "") or None
+    id_token = token.get("id_token")
+    if isinstance(id_token, str) and id_token.count(".") == 2:
+        # Received directly from the token endpoint over TLS (OIDC core 3.1.3.7): the
+        # claims are used for display only.
+        payload = id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(claims.get("email") or claims.get("preferred_username") or "") or None
+    return None
+
+
+def _store(services: Container, user_id: int, service: str, token: dict[str, Any],
+           account: str | None) -> None:
+    cipher = services.cipher
+    expires_in = token.get("expires_in")
+    expires_at = datetime.now(UTC) + timedelta(seconds=int(expires_in)) if expires_in else (
+        datetime.now(UTC) + timedelta(hours=2) if service == "salesforce" else None)
+    with services.db.session() as session:
+        row = session.scalar(select(Connection).where(Connection.user_id == user_id,
+                                                      Connection.service == service))
+        if row is None:
+            row = Connection(user_id=user_id, service=service)
+            session.add(row)
+        row.access_token_encrypted = cipher.encrypt(token["access_token"])
+        if token.get("refresh_token"):
+            row.refresh_token_encrypted = cipher.encrypt(token["refresh_token"])
+        row.expires_at = expires_at
+        if token.get("instance_url"):
+            row.instance_url = token["instance_url"]
+        if account:
+            row.account = account
+        row.scopes = token.get("scope")
+
+
+def refresh_access_token(services: Container, user_id: int, service: str) -> str:
+    """The one place tokens are refreshed. Returns the new access token."""
+    with services.db.session() as session:
+        row = session.scalar(select(Connection).where(Connection.user_id == user_id,
+                                                      Connection.service == service))
+        if row is None or not row.refresh_token_encrypted:
+            raise OAuthFlowError(f"{service} is not connected with a refresh token")
+        refresh = services.cipher.decrypt(row.refresh_token_encrypted)
+    ends = endpoints(services, service)
+    try:
+        token = _client(services, ends).refresh_token(
+            ends.token_url, refresh_token=refresh, timeout=services.settings.http_timeout_seconds)
+    except Exception as exc:
+        raise OAuthFlowError(f"{service} refused to refresh the token: {exc}") from exc
+    _store(services, user_id, service, dict(token), None)
+    return str(token["access_token"])
+
+
+def disconnect(services: Container, user_id: int, service: str) -> bool:
+    """Revoke upstream where the vendor allows it, then forget the tokens."""
+    with services.db.session() as session:
+        row = session.scalar(select(Connection).where(Connection.user_id == user_id,
+                                                      Connection.service == service))
+        if row is None:
+            return False
+        hint = "refresh_token" if row.refresh_token_encrypted else "access_token"
+        token = services.cipher.decrypt(row.refresh_token_encrypted or
+                                        row.access_token_encrypted)
+        session.delete(row)
+    ends = endpoints(services, service)
+    if ends.revoke_url:
+        try:
+            response = _client(services, ends).revoke_token(
+                ends.revoke_url, token=token, token_type_hint=hint,
+                timeout=services.settings.http_timeout_seconds)
+            if response.status_code >= 400:
+                log.warning("%s refused to revoke the token: %s", service, response.text[:200])
+        except requests.RequestException as exc:  # forgotten here anyway; expires upstream
+            log.warning("could not revoke the %s token: %s", service, exc)
+    return True

@@ -1,0 +1,113 @@
+"""Connecting a user's Salesforce, Microsoft and Google accounts (OAuth 2.0).
+
+The pane or the Gmail card asks the API for a connect URL (bearer-authenticated) and opens
+it in an Office dialog or as an authorization link; the URL carries a short-lived signed
+ticket, so the browser that opens it needs no cookie.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from addin.container import Container, container
+from addin.errors import NotFound, ValidationFailed
+from addin.oauth import (
+    SERVICES,
+    OAuthFlowError,
+    authorization_url,
+    complete_authorization,
+    disconnect,
+)
+from addin.store.models import Connection
+from addin.web.auth import current_user
+
+blueprint = Blueprint("connect", __name__)
+TICKET_MAX_AGE = 300
+
+
+def _tickets(services: Container) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(services.settings.secret_key, salt="addin-connect-ticket")
+
+
+def _service(name: str) -> str:
+    if name not in SERVICES:
+        raise ValidationFailed("Unknown service.", fields={
+            "service": f"must be one of {', '.join(SERVICES)}"})
+    return name
+
+
+@blueprint.get("/api/v1/connections")
+def list_connections() -> Any:
+    user = current_user()
+    with container().db.session() as session:
+        rows = session.scalars(select(Connection).where(Connection.user_id == user.id)).all()
+        connected = {row.service: row for row in rows}
+        listing = []
+        for service in SERVICES:
+            row = connected.get(service)
+            expires = row.expires_at if row is not None else None
+            listing.append({"service": service, "connected": row is not None,
+                            "account": row.account if row is not None else None,
+                            "expiresAt": expires.isoformat() if expires else None})
+        return jsonify({"connections": listing})
+
+
+@blueprint.post("/api/v1/connections/<service>/ticket")
+def connect_ticket(service: str) -> Any:
+    user = current_user()
+    services = container()
+    ticket = _tickets(services).dumps({"uid": user.id, "svc": _service(service)})
+    base = services.settings.public_url.rstrip("/")
+    return jsonify({"url": f"{base}/auth/{service}/start?ticket={ticket}",
+                    "expiresIn": TICKET_MAX_AGE}), 201
+
+
+@blueprint.delete("/api/v1/connections/<service>")
+def delete_connection(service: str) -> Any:
+    user = current_user()
+    if not disconnect(container(), user.id, _service(service)):
+        raise NotFound(f"{service} is not connected.")
+    return Response(status=204)
+
+
+@blueprint.get("/auth/<service>/start")
+def start(service: str) -> Any:
+    if service not in SERVICES:
+        abort(404)
+    services = container()
+    try:
+        data = _tickets(services).loads(request.args.get("ticket", ""),
+                                        max_age=TICKET_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return _page("The connect link has expired. Start again from the sidebar.", 400,
+                     service)
+    if data.get("svc") != service:
+        return _page("This connect link is for another service.", 400, service)
+    try:
+        return redirect(authorization_url(services, int(data["uid"]), service), code=302)
+    except OAuthFlowError as exc:
+        return _page(str(exc), 400, service)
+
+
+@blueprint.get("/auth/<service>/callback")
+def callback(service: str) -> Any:
+    if service not in SERVICES:
+        abort(404)
+    if request.args.get("error"):
+        message = request.args.get("error_description") or request.args["error"]
+        return _page(f"The connection was not made: {message}", 400, service)
+    try:
+        complete_authorization(container(), service, request.args.get("state", ""),
+                               request.args.get("code", ""))
+    except OAuthFlowError as exc:
+        return _page(str(exc), 400, service)
+    return _page("Connected. You can close this window.", 200, service, ok=True)
+
+
+def _page(message: str, status: int, service: str, ok: bool = False) -> Response:
+    html = render_template("connect/result.html", message=message, service=service, ok=ok)
+    return Response(html, status=status, mimetype="text/html")
