@@ -86,6 +86,10 @@ class CalendarAuthError(CalendarError):
     """401/403 that a token refresh did not cure."""
 
 
+class SilentUpdateUnsupported(CalendarError):
+    """The service cannot change attendees without emailing them (Microsoft Graph)."""
+
+
 class TokenSource(Protocol):
     """Where a provider gets its bearer token; ``refresh`` is called once after a 401."""
 
@@ -122,9 +126,11 @@ class CalendarProvider(Protocol):
 
     def get_item(self, item_id: str) -> CalendarItem: ...
 
-    def update_fields(self, item_id: str, draft: ItemDraft, *,
-                      etag: str | None = None) -> CalendarItem:
-        """Change every field of the draft; attendees untouched."""
+    def update_fields(self, item_id: str, draft: ItemDraft, *, etag: str | None = None,
+                      notify_attendees: bool = False) -> CalendarItem:
+        """Change every field of the draft; attendees untouched. ``notify_attendees``
+        asks for an update email to the attendees (when something they see changed);
+        where ``capabilities.field_update_notifies_attendees`` they are emailed anyway."""
         ...
 
     def replace_attendees(self, item_id: str, attendees: list[Attendee], *,

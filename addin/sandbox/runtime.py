@@ -23,6 +23,8 @@ from addin.sandbox.tls import DevCertificates, ensure_dev_certificates
 # service name -> ("module:factory", path suffix appended to the origin in the index).
 EMULATORS: dict[str, tuple[str, str]] = {
     "salesforce": ("addin.sandbox.salesforce.app:create_app", ""),
+    "google": ("addin.sandbox.google.app:create_app", "/calendar/v3"),
+    "graph": ("addin.sandbox.graph.app:create_app", "/v1.0"),
 }
 
 # Blueprints mounted into an emulator's app after it is built, for concerns that several

@@ -1,0 +1,247 @@
+"""Microsoft Graph calendars (Office 365 / Exchange Online), v1.0, through the single HTTP
+path.
+
+Graph cannot stay silent: an event with attendees is always sent to them. A PATCH whose
+body holds only ``attendees`` reaches only the attendees that changed; a PATCH of any other
+field of a meeting re-sends the update to everyone, so callers change fields of meetings
+only when attendees should hear about it. Creates are retry-safe through ``transactionId``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import suppress
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from addin.domain import Attendee, CalendarItem, ItemDraft
+from addin.providers.calendar import (
+    CalendarCapabilities,
+    ChangePage,
+    ItemNotFound,
+    NotifyMode,
+    PushSubscription,
+    SilentUpdateUnsupported,
+    TokenSource,
+)
+from addin.providers.calendar_http import call, raise_for
+from addin.providers.timezones import zone
+
+PROPERTY_ID = "String {5c1f7a3e-8d2b-4a55-9e8e-7f0a3b1d2c4e} Name SalesforceEventId"
+RESPONSES = {"accepted": "accepted", "declined": "declined",
+             "tentativelyAccepted": "tentative"}
+SHOW_AS_TO_GRAPH = {"busy": "busy", "free": "free", "tentative": "tentative",
+                    "outOfOffice": "oof"}
+SHOW_AS_FROM_GRAPH = {"busy": "busy", "free": "free", "tentative": "tentative",
+                      "oof": "outOfOffice", "workingElsewhere": "busy", "unknown": "busy"}
+DELTA_WINDOW = (timedelta(days=30), timedelta(days=365))
+PAGE_SIZE = 100
+
+
+def _message(body: Any) -> str | None:
+    if isinstance(body, dict):
+        error = body.get("error") or {}
+        return f"{error.get('code')}: {error.get('message')}" if error else None
+    return None
+
+
+class GraphCalendar:
+    name = "graph"
+    capabilities = CalendarCapabilities(
+        silent_attendee_update=False, idempotent_create=True, incremental_changes=True,
+        push_notifications=True, field_update_notifies_attendees=True)
+
+    def __init__(self, session: requests.Session, base_url: str, tokens: TokenSource,
+                 mailbox: str = "me", time_zone: str = "UTC"):
+        self.session = session
+        self.tokens = tokens
+        self.time_zone = time_zone
+        self.root = f"{base_url.rstrip('/')}/v1.0"
+        self.mailbox = mailbox
+        owner = "me" if mailbox == "me" else f"users/{quote(mailbox)}"
+        self.base = f"{self.root}/{owner}"
+        self.resource = "me/events" if mailbox == "me" else f"users/{mailbox}/events"
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        headers = {"Prefer": 'outlook.timezone="UTC"', **(kwargs.pop("headers", None) or {})}
+        response = call(self.session, self.tokens, method, url, headers=headers, **kwargs)
+        raise_for(response, _message)
+        return response
+
+    @property
+    def _expand(self) -> dict[str, str]:
+        return {"$expand": f"singleValueExtendedProperties($filter=id eq '{PROPERTY_ID}')"}
+
+    # -- items --------------------------------------------------------------------------
+    def create_item(self, draft: ItemDraft, *, idempotency_key: str) -> CalendarItem:
+        body = self._body(draft)
+        body["transactionId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, idempotency_key))
+        data = self._request("POST", f"{self.base}/events", json=body).json()
+        return self._item(data, draft.salesforce_event_id)
+
+    def get_item(self, item_id: str) -> CalendarItem:
+        data = self._request("GET", f"{self.base}/events/{quote(item_id)}",
+                             params=self._expand).json()
+        return self._item(data)
+
+    def update_fields(self, item_id: str, draft: ItemDraft, *, etag: str | None = None,
+                      notify_attendees: bool = False) -> CalendarItem:
+        headers = {"If-Match": etag} if etag else {}
+        data = self._request("PATCH", f"{self.base}/events/{quote(item_id)}",
+                             json=self._body(draft), headers=headers,
+                             params=self._expand).json()
+        return self._item(data)
+
+    def replace_attendees(self, item_id: str, attendees: list[Attendee], *,
+                          notify: NotifyMode, etag: str | None = None) -> CalendarItem:
+        if notify is NotifyMode.SILENT:
+            raise SilentUpdateUnsupported("Microsoft Graph always emails attendees it is "
+                                          "given; it cannot add them silently")
+        headers = {"If-Match": etag} if etag else {}
+        body = {"attendees": [{"emailAddress": {"address": a.email, "name": a.name or a.email},
+                               "type": "optional" if a.optional else "required"}
+                              for a in attendees]}
+        data = self._request("PATCH", f"{self.base}/events/{quote(item_id)}", json=body,
+                             headers=headers, params=self._expand).json()
+        return self._item(data)
+
+    def delete_item(self, item_id: str, *, notify: NotifyMode) -> None:
+        """Deleting a meeting cancels it for every attendee (Graph cannot be silent)."""
+        self._request("DELETE", f"{self.base}/events/{quote(item_id)}")
+
+    def find_by_salesforce_event(self, salesforce_event_id: str) -> CalendarItem | None:
+        value = salesforce_event_id.replace("'", "''")
+        params = {"$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq "
+                             f"'{PROPERTY_ID}' and ep/value eq '{value}')", **self._expand}
+        data = self._request("GET", f"{self.base}/events", params=params).json()
+        items = data.get("value") or []
+        return self._item(items[0]) if items else None
+
+    # -- changes and push -----------------------------------------------------------------
+    def list_changes(self, cursor: str | None) -> ChangePage:
+        full = cursor is None
+        url = cursor or self._delta_start()
+        changed: list[CalendarItem] = []
+        removed: list[str] = []
+        while True:
+            response = call(self.session, self.tokens, "GET", url, headers={
+                "Prefer": f'outlook.timezone="UTC", odata.maxpagesize={PAGE_SIZE}'})
+            if response.status_code == 410 and not full:
+                url, full, changed, removed = self._delta_start(), True, [], []
+                continue
+            raise_for(response, _message)
+            data = response.json()
+            for raw in data.get("value", []):
+                if "@removed" in raw:
+                    removed.append(raw["id"])
+                else:
+                    changed.append(self._item(raw))
+            if data.get("@odata.nextLink"):
+                url = data["@odata.nextLink"]
+                continue
+            return ChangePage(changed, removed, str(data["@odata.deltaLink"]), full)
+
+    def _delta_start(self) -> str:
+        now = datetime.now(UTC)
+        start = (now - DELTA_WINDOW[0]).strftime("%Y-%m-%dT%H:%M:%SZ")
+        end = (now + DELTA_WINDOW[1]).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{self.base}/calendarView/delta?startDateTime={start}&endDateTime={end}"
+
+    def subscribe(self, notification_url: str, client_state: str,
+                  expires_at: datetime) -> PushSubscription:
+        data = self._request("POST", f"{self.root}/subscriptions", json={
+            "changeType": "created,updated,deleted", "notificationUrl": notification_url,
+            "resource": self.resource, "clientState": client_state,
+            "expirationDateTime": _iso(expires_at)}).json()
+        return PushSubscription(id=data["id"], resource=data["resource"],
+                                notification_url=notification_url, client_state=client_state,
+                                expires_at=_parse_iso(data["expirationDateTime"]))
+
+    def renew(self, subscription: PushSubscription, expires_at: datetime) -> PushSubscription:
+        data = self._request("PATCH", f"{self.root}/subscriptions/{subscription.id}",
+                             json={"expirationDateTime": _iso(expires_at)}).json()
+        subscription.expires_at = _parse_iso(data["expirationDateTime"])
+        return subscription
+
+    def unsubscribe(self, subscription: PushSubscription) -> None:
+        with suppress(ItemNotFound):  # already gone is fine
+            self._request("DELETE", f"{self.root}/subscriptions/{subscription.id}")
+
+    # -- mapping ------------------------------------------------------------------------
+    def _body(self, draft: ItemDraft) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "subject": draft.subject,
+            "body": {"contentType": "text", "content": draft.body},
+            "start": self._when(draft.start, draft), "end": self._when(draft.end, draft),
+            "isAllDay": draft.is_all_day,
+            "location": {"displayName": draft.location},
+            "showAs": SHOW_AS_TO_GRAPH.get(draft.show_as, "busy"),
+            "sensitivity": "private" if draft.is_private else "normal",
+            "isReminderOn": draft.reminder_minutes is not None,
+        }
+        if draft.reminder_minutes is not None:
+            body["reminderMinutesBeforeStart"] = draft.reminder_minutes
+        if draft.salesforce_event_id:
+            body["singleValueExtendedProperties"] = [
+                {"id": PROPERTY_ID, "value": draft.salesforce_event_id}]
+        return body
+
+    @staticmethod
+    def _when(value: datetime | date, draft: ItemDraft) -> dict[str, str]:
+        local_zone = zone(draft.time_zone)
+        if draft.is_all_day or not isinstance(value, datetime):
+            day = value.date() if isinstance(value, datetime) else value
+            return {"dateTime": f"{day.isoformat()}T00:00:00", "timeZone": draft.time_zone}
+        local = value.astimezone(local_zone).replace(tzinfo=None)
+        return {"dateTime": local.isoformat(timespec="seconds"), "timeZone": draft.time_zone}
+
+    def _item(self, data: dict[str, Any], salesforce_event_id: str | None = None
+              ) -> CalendarItem:
+        all_day = bool(data.get("isAllDay"))
+        start = _parse_time(data["start"], data.get("originalStartTimeZone"), all_day)
+        end = _parse_time(data["end"], data.get("originalEndTimeZone"), all_day)
+        props = data.get("singleValueExtendedProperties") or []
+        tag = next((p["value"] for p in props if p["id"].lower() == PROPERTY_ID.lower()),
+                   salesforce_event_id)
+        organizer = ((data.get("organizer") or {}).get("emailAddress") or {}).get("address", "")
+        return CalendarItem(
+            item_id=data["id"], etag=data.get("@odata.etag"), subject=data.get("subject", ""),
+            start=start, end=end, is_all_day=all_day,
+            location=(data.get("location") or {}).get("displayName", ""),
+            body=(data.get("body") or {}).get("content", ""),
+            show_as=SHOW_AS_FROM_GRAPH.get(data.get("showAs", "busy"), "busy"),
+            is_private=data.get("sensitivity") in ("private", "confidential"),
+            reminder_minutes=data.get("reminderMinutesBeforeStart")
+            if data.get("isReminderOn") else None,
+            attendees=[Attendee(email=a["emailAddress"]["address"],
+                                name=a["emailAddress"].get("name", ""),
+                                optional=a.get("type") == "optional",
+                                response=RESPONSES.get((a.get("status") or {}).get(
+                                    "response", ""), "none"))
+                       for a in data.get("attendees") or []],
+            organizer_email=organizer, salesforce_event_id=tag, web_link=data.get("webLink"),
+            is_organizer=bool(data.get("isOrganizer", True)), raw=data)
+
+
+def _parse_time(value: dict[str, Any], original_zone: str | None, all_day: bool
+                ) -> datetime | date:
+    text = str(value["dateTime"])
+    head, _, fraction = text.partition(".")
+    moment = datetime.fromisoformat(head).replace(tzinfo=zone(value.get("timeZone") or "UTC"))
+    if fraction:
+        moment = moment.replace(microsecond=int(fraction[:6].ljust(6, "0")))
+    if all_day:
+        return moment.astimezone(zone(original_zone or value.get("timeZone") or "UTC")).date()
+    return moment
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+
+
+def _parse_iso(text: str) -> datetime:
+    head = text.replace("Z", "").split(".")[0]
+    return datetime.fromisoformat(head).replace(tzinfo=UTC)
