@@ -16,10 +16,10 @@ def to_iana(name: str) -> str:
     """An IANA zone for a Windows or IANA name ("UTC" stays "UTC")."""
     if not name:
         raise UnknownTimeZone("empty time zone")
-    if name in win_tz:
-        return str(win_tz[name])
     if name in ("UTC", "Etc/UTC", "tzone://Microsoft/Utc"):
         return "UTC"
+    if name in win_tz:
+        return str(win_tz[name])
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

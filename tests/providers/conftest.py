@@ -15,6 +15,7 @@ from addin.providers.google import GoogleCalendar
 from addin.providers.graph import GraphCalendar
 from addin.providers.salesforce import SalesforceClient
 from addin.sandbox import SandboxRuntime
+from tests.discovery import DiscoveryChecker
 
 # --- salesforce ---
 AVA = "ava.martin@acme-sales.example"
@@ -91,6 +92,8 @@ def calendar_under_test(sandbox: SandboxRuntime, name: str) -> CalendarUnderTest
         provider = GraphCalendar(session, sandbox.origins["graph"], tokens,
                                  time_zone="Europe/London")
     else:
+        # every request the Google provider sends must match the discovery document
+        session.hooks["response"].append(DiscoveryChecker().hook)
         provider = GoogleCalendar(session, sandbox.origins["google"], tokens,
                                   time_zone="Europe/London")
     http = requests.Session()

@@ -1,0 +1,142 @@
+"""The Google Calendar emulator driven by google-api-python-client, built from the
+discovery document the library ships; and the product's Google provider checked request
+by request against that same document."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httplib2
+import pytest
+from google.oauth2.credentials import Credentials
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from addin.domain import Attendee
+from addin.providers.calendar import NotifyMode
+from addin.sandbox import SandboxRuntime
+from tests.conftest import free_port
+from tests.discovery import DiscoveryChecker
+from tests.providers.conftest import calendar_under_test
+from tests.providers.test_calendar_contract import draft
+
+CLEO = "cleo.nguyen@acme-sales.example"
+
+
+@pytest.fixture
+def calendar_api(clean_sandbox: SandboxRuntime) -> Any:
+    token = clean_sandbox.state.tokens.issue("google", CLEO)
+    http = AuthorizedHttp(Credentials(token=token), http=httplib2.Http(
+        ca_certs=clean_sandbox.ca_path))
+    return build("calendar", "v3", http=http, static_discovery=True,
+                 client_options={"api_endpoint": clean_sandbox.services["google"] + "/"})
+
+
+def _event(**extra: Any) -> dict[str, Any]:
+    return {"summary": "Discovery", "start": {"dateTime": "2026-12-01T10:00:00+01:00"},
+            "end": {"dateTime": "2026-12-01T11:00:00+01:00"}, **extra}
+
+
+def test_insert_patch_list_with_sync_tokens_and_delete(calendar_api: Any,
+                                                       clean_sandbox: SandboxRuntime) -> None:
+    events = calendar_api.events()
+    created = events.insert(calendarId="primary", body=_event(), sendUpdates="none").execute()
+    assert created["kind"] == "calendar#event" and created["status"] == "confirmed"
+    listing = events.list(calendarId="primary", maxResults=2500).execute()
+    assert created["id"] in [i["id"] for i in listing["items"]]
+    token = listing["nextSyncToken"]
+    patched = events.patch(calendarId="primary", eventId=created["id"], sendUpdates="all",
+                           body={"attendees": [{"email": "guest@outside.example"}]}).execute()
+    assert patched["attendees"][0]["responseStatus"] == "needsAction"
+    changes = events.list(calendarId="primary", syncToken=token).execute()
+    assert [i["id"] for i in changes["items"]] == [created["id"]]
+    events.delete(calendarId="primary", eventId=created["id"], sendUpdates="all").execute()
+    after = events.list(calendarId="primary", syncToken=changes["nextSyncToken"]).execute()
+    assert [(i["id"], i["status"]) for i in after["items"]] == [(created["id"], "cancelled")]
+    with pytest.raises(HttpError) as gone:
+        events.delete(calendarId="primary", eventId=created["id"]).execute()
+    assert gone.value.resp.status == 410
+    assert [(m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()] == [
+        ("guest@outside.example", "invitation"), ("guest@outside.example", "cancellation")]
+
+
+def test_client_chosen_ids_and_duplicates(calendar_api: Any) -> None:
+    event_id = "abc" + uuid.uuid4().hex
+    body = _event(id=event_id)
+    calendar_api.events().insert(calendarId="primary", body=body).execute()
+    with pytest.raises(HttpError) as duplicate:
+        calendar_api.events().insert(calendarId="primary", body=body).execute()
+    assert duplicate.value.resp.status == 409
+    assert duplicate.value.error_details[0]["reason"] == "duplicate"
+    with pytest.raises(HttpError) as invalid:
+        calendar_api.events().insert(calendarId="primary", body=_event(id="Not_Valid!")
+                                     ).execute()
+    assert invalid.value.resp.status == 400
+
+
+def test_paging_and_expired_sync_tokens(calendar_api: Any, clean_sandbox: SandboxRuntime,
+                                        upstream: Any) -> None:
+    for _ in range(3):
+        calendar_api.events().insert(calendarId="primary", body=_event()).execute()
+    first = calendar_api.events().list(calendarId="primary", maxResults=2).execute()
+    assert len(first["items"]) == 2 and "nextPageToken" in first
+    rest = calendar_api.events().list(calendarId="primary", maxResults=2,
+                                      pageToken=first["nextPageToken"]).execute()
+    token = rest.get("nextSyncToken")
+    while token is None:
+        rest = calendar_api.events().list(calendarId="primary", maxResults=2,
+                                          pageToken=rest["nextPageToken"]).execute()
+        token = rest.get("nextSyncToken")
+    upstream.post(f"{clean_sandbox.origins['google']}/sandbox-ui/calendars/{CLEO}/"
+                  "expire-sync-tokens")
+    with pytest.raises(HttpError) as expired:
+        calendar_api.events().list(calendarId="primary", syncToken=token).execute()
+    assert expired.value.resp.status == 410
+    assert expired.value.error_details[0]["reason"] == "fullSyncRequired"
+
+
+def test_private_extended_property_filter_and_if_match(calendar_api: Any) -> None:
+    marker = uuid.uuid4().hex
+    body = _event(extendedProperties={"private": {"salesforceEventId": marker}})
+    created = calendar_api.events().insert(calendarId="primary", body=body).execute()
+    found = calendar_api.events().list(calendarId="primary",
+                                       privateExtendedProperty=f"salesforceEventId={marker}"
+                                       ).execute()
+    assert [i["id"] for i in found["items"]] == [created["id"]]
+    request = calendar_api.events().patch(calendarId="primary", eventId=created["id"],
+                                          body={"summary": "x"})
+    request.headers["If-Match"] = '"1"'
+    with pytest.raises(HttpError) as stale:
+        request.execute()
+    assert stale.value.resp.status == 412
+
+
+def test_every_request_of_the_product_provider_matches_the_discovery_document(
+        clean_sandbox: SandboxRuntime) -> None:
+    checker = DiscoveryChecker()
+    calendar = calendar_under_test(clean_sandbox, "google")
+    calendar.provider.session.hooks["response"].append(checker.hook)  # type: ignore[attr-defined]
+    provider = calendar.provider
+    key = str(uuid.uuid4())
+    item = provider.create_item(draft(), idempotency_key=key)
+    provider.create_item(draft(), idempotency_key=key)  # the 409 path
+    provider.get_item(item.item_id)
+    provider.update_fields(item.item_id, draft(subject="Renamed"), etag=None)
+    provider.replace_attendees(item.item_id, [Attendee("a@outside.example")],
+                               notify=NotifyMode.CHANGED)
+    provider.replace_attendees(item.item_id, [], notify=NotifyMode.SILENT)
+    provider.find_by_salesforce_event("00U000000000001AAA")
+    page = provider.list_changes(None)
+    provider.list_changes(page.cursor)
+    nobody_listens = f"http://127.0.0.1:{free_port()}/webhooks/google"
+    subscription = provider.subscribe(nobody_listens, "secret",
+                                      datetime.now(UTC) + timedelta(hours=1))
+    provider.unsubscribe(subscription)
+    provider.delete_item(item.item_id, notify=NotifyMode.SILENT)
+    assert set(checker.seen) == {
+        "calendar.events.insert", "calendar.events.get", "calendar.events.patch",
+        "calendar.events.list", "calendar.events.watch", "calendar.channels.stop",
+        "calendar.events.delete"}

@@ -1,0 +1,133 @@
+"""Microsoft Graph emulator behaviours beyond the calendar contract."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from addin.sandbox import SandboxRuntime
+from tests.conftest import free_port
+from tests.providers.test_calendar_contract import receiver
+
+AVA = "ava.martin@acme-sales.example"
+EVENT = {"subject": "Graph", "start": {"dateTime": "2026-12-01T10:00:00", "timeZone": "UTC"},
+         "end": {"dateTime": "2026-12-01T11:00:00", "timeZone": "UTC"}}
+
+
+@pytest.fixture
+def graph(clean_sandbox: SandboxRuntime, upstream: requests.Session) -> Any:
+    token = clean_sandbox.state.tokens.issue("graph", AVA)
+    upstream.headers["Authorization"] = f"Bearer {token}"
+    base = clean_sandbox.services["graph"]
+
+    class Client:
+        def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+            return upstream.request(method, base + path, **kwargs)
+
+    return Client()
+
+
+def test_errors_have_graphs_shape(graph: Any, upstream: requests.Session) -> None:
+    missing = graph("GET", "/me/events/AAMkAnope")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "ErrorItemNotFound"
+    assert "innerError" in missing.json()["error"]
+    del upstream.headers["Authorization"]
+    assert graph("GET", "/me/events").json()["error"]["code"] == "InvalidAuthenticationToken"
+
+
+def test_transaction_id_makes_creates_retry_safe(graph: Any) -> None:
+    body = {**EVENT, "transactionId": "7E163156-7762-4BEB-A1C6-729EA81755A7"}
+    first = graph("POST", "/me/events", json=body).json()
+    second = graph("POST", "/me/events", json=body).json()
+    assert first["id"] == second["id"]
+
+
+def test_select_and_prefer_time_zone(graph: Any) -> None:
+    created = graph("POST", "/me/events", json=EVENT).json()
+    assert created["start"] == {"dateTime": "2026-12-01T10:00:00.0000000", "timeZone": "UTC"}
+    pacific = graph("GET", f"/me/events/{created['id']}?$select=subject,start",
+                    headers={"Prefer": 'outlook.timezone="Pacific Standard Time"'}).json()
+    assert pacific["start"] == {"dateTime": "2026-12-01T02:00:00.0000000",
+                                "timeZone": "Pacific Standard Time"}
+    assert set(pacific) == {"@odata.etag", "id", "subject", "start"}
+
+
+def test_all_day_events_must_span_midnights(graph: Any) -> None:
+    bad = graph("POST", "/me/events", json={**EVENT, "isAllDay": True})
+    assert bad.status_code == 400
+    good = graph("POST", "/me/events", json={
+        "subject": "Offsite", "isAllDay": True,
+        "start": {"dateTime": "2026-12-10T00:00:00", "timeZone": "W. Europe Standard Time"},
+        "end": {"dateTime": "2026-12-11T00:00:00", "timeZone": "W. Europe Standard Time"}})
+    assert good.status_code == 201
+
+
+def test_batch_takes_at_most_20_requests(graph: Any) -> None:
+    ok = graph("POST", "/$batch", json={"requests": [
+        {"id": "1", "method": "POST", "url": "/me/events", "body": EVENT,
+         "headers": {"Content-Type": "application/json"}},
+        {"id": "2", "method": "GET", "url": "/me/events/AAMkAnope"}]}).json()
+    assert [(r["id"], r["status"]) for r in ok["responses"]] == [("1", 201), ("2", 404)]
+    too_many = graph("POST", "/$batch", json={"requests": [
+        {"id": str(i), "method": "GET", "url": "/me/events"} for i in range(21)]})
+    assert too_many.status_code == 400
+
+
+def test_delta_pages_then_gives_a_delta_link(graph: Any) -> None:
+    for _ in range(3):
+        graph("POST", "/me/events", json=EVENT)
+    window = "startDateTime=2026-11-01T00:00:00Z&endDateTime=2027-01-01T00:00:00Z"
+    page = graph("GET", f"/me/calendarView/delta?{window}",
+                 headers={"Prefer": "odata.maxpagesize=2"}).json()
+    assert len(page["value"]) == 2 and "@odata.nextLink" in page
+    seen = 2
+    while "@odata.nextLink" in page:
+        page = graph("GET", page["@odata.nextLink"].split("/v1.0", 1)[1],
+                     headers={"Prefer": "odata.maxpagesize=2"}).json()
+        seen += len(page["value"])
+    assert seen >= 3 and "@odata.deltaLink" in page
+    assert graph("GET", "/me/calendarView/delta").status_code == 400  # no window
+
+
+def test_subscriptions_need_the_validation_echo_and_a_short_life(graph: Any) -> None:
+    silent = f"http://127.0.0.1:{free_port()}/nobody"
+    expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    refused = graph("POST", "/subscriptions", json={
+        "changeType": "created,updated,deleted", "notificationUrl": silent,
+        "resource": "me/events", "expirationDateTime": expires, "clientState": "x"})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "ValidationError"
+    with receiver() as (url, _received):
+        too_long = graph("POST", "/subscriptions", json={
+            "changeType": "created", "notificationUrl": url, "resource": "me/events",
+            "expirationDateTime": (datetime.now(UTC) + timedelta(days=8)).isoformat()})
+        assert too_long.status_code == 400
+        created = graph("POST", "/subscriptions", json={
+            "changeType": "created", "notificationUrl": url, "resource": "me/events",
+            "expirationDateTime": expires, "clientState": "x"})
+        assert created.status_code == 201
+        assert graph("DELETE", f"/subscriptions/{created.json()['id']}").status_code == 204
+
+
+def test_outlook_edits_and_deletes_email_like_graph(graph: Any, clean_sandbox: SandboxRuntime,
+                                                    upstream: requests.Session) -> None:
+    created = graph("POST", "/me/events", json={**EVENT, "attendees": [
+        {"emailAddress": {"address": "a@x.example"}, "type": "required"}]}).json()
+    assert [(m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()] == [
+        ("a@x.example", "invitation")]
+    clean_sandbox.state.mail.clear()
+    edit = upstream.post(f"{clean_sandbox.origins['graph']}/sandbox-ui/mailboxes/{AVA}/events/"
+                         f"{created['id']}/edit", json={"attendees": [
+                             {"emailAddress": {"address": "a@x.example"}},
+                             {"emailAddress": {"address": "b@x.example"}}]})
+    assert edit.status_code == 200
+    assert [(m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()] == [
+        ("b@x.example", "invitation")]
+    clean_sandbox.state.mail.clear()
+    assert graph("DELETE", f"/me/events/{created['id']}").status_code == 204
+    assert sorted((m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()) == [
+        ("a@x.example", "cancellation"), ("b@x.example", "cancellation")]
