@@ -11,6 +11,8 @@ from sqlalchemy import select, text
 
 from addin.connections import ConnectionTokens, load_connection
 from addin.http import build_session
+from addin.providers.google import GoogleCalendar
+from addin.providers.graph import GraphCalendar
 from addin.providers.salesforce import SalesforceClient
 from addin.sandbox import SandboxRuntime
 from addin.store.models import Connection, User
@@ -52,45 +54,56 @@ def _connect(client: Any, upstream: requests.Session, headers: dict[str, str],
     return client.get(f"{back.path}?{back.query}")
 
 
-def test_salesforce_connect_refresh_and_revoke(client: Any, services: Any,
-                                               upstream: requests.Session,
-                                               clean_sandbox: SandboxRuntime,
-                                               ava: tuple[int, dict[str, str]]) -> None:
+def _use_api(services: Any, sandbox: SandboxRuntime, user_id: int, service: str) -> None:
+    """Call the service's API with the stored tokens (a 401 refreshes once)."""
+    tokens = ConnectionTokens(services, user_id, service)
+    session = build_session(service, services.http_settings)
+    if service == "salesforce":
+        info = load_connection(services, user_id, service)
+        adapter = SalesforceClient(instance_url=str(info.instance_url),
+                                   access_token=tokens.access_token(), session=session,
+                                   on_refresh=tokens.refresh)
+        assert adapter.user_experience(sandbox.seed.users[0].id) == "lightning"
+    elif service == "graph":
+        GraphCalendar(session, sandbox.origins["graph"], tokens).list_changes(None)
+    else:
+        GoogleCalendar(session, sandbox.origins["google"], tokens).list_changes(None)
+
+
+@pytest.mark.parametrize("service", ["salesforce", "graph", "google"])
+def test_connect_refresh_and_disconnect(client: Any, services: Any, upstream: requests.Session,
+                                        clean_sandbox: SandboxRuntime,
+                                        ava: tuple[int, dict[str, str]], service: str) -> None:
     user_id, headers = ava
-    before = load_connection(services, user_id, "salesforce").access_token
-    done = _connect(client, upstream, headers, "salesforce")
+    origin = clean_sandbox.origins[service]
+    done = _connect(client, upstream, headers, service)
     assert done.status_code == 200 and "Connected" in done.get_data(as_text=True)
-    info = load_connection(services, user_id, "salesforce")
-    assert info.access_token != before
-    assert info.instance_url == clean_sandbox.origins["salesforce"]
-    assert info.account == AVA
+    info = load_connection(services, user_id, service)
+    if service == "salesforce":
+        assert info.instance_url == origin and info.account == AVA
     with services.db.engine.connect() as connection:
         raw = connection.execute(text(
             "SELECT access_token_encrypted, refresh_token_encrypted FROM connections "
-            "WHERE user_id = :uid AND service = 'salesforce'"), {"uid": user_id}).one()
-    assert info.access_token not in raw[0] and "sa.r." not in raw[1]
+            "WHERE user_id = :uid AND service = :service"),
+            {"uid": user_id, "service": service}).one()
+    assert info.access_token not in raw[0] and ".r." not in raw[1]  # unreadable at rest
 
-    # The access token expires upstream: the adapter's 401 triggers one refresh.
-    upstream.post(f"{clean_sandbox.origins['salesforce']}/sandbox-ui/oauth/expire",
-                  json={"email": AVA})
-    tokens = ConnectionTokens(services, user_id, "salesforce")
-    adapter = SalesforceClient(instance_url=info.instance_url, access_token=tokens.access_token(),
-                               session=build_session("salesforce", services.http_settings),
-                               on_refresh=tokens.refresh)
-    assert adapter.user_experience(clean_sandbox.seed.users[0].id) == "lightning"
-    refreshed = load_connection(services, user_id, "salesforce").access_token
+    # The access token expires upstream: the first 401 triggers one refresh.
+    upstream.post(f"{origin}/sandbox-ui/oauth/expire", json={"email": AVA})
+    _use_api(services, clean_sandbox, user_id, service)
+    refreshed = load_connection(services, user_id, service).access_token
     assert refreshed != info.access_token
 
     listing = client.get("/api/v1/connections", headers=headers).json["connections"]
-    assert {c["service"]: c["connected"] for c in listing}["salesforce"] is True
+    assert {c["service"]: c["connected"] for c in listing}[service] is True
     with services.db.session() as session:
         refresh_token = services.cipher.decrypt(session.scalar(
             select(Connection.refresh_token_encrypted).where(
-                Connection.user_id == user_id, Connection.service == "salesforce")))
-    assert client.delete("/api/v1/connections/salesforce", headers=headers).status_code == 204
-    assert clean_sandbox.state.tokens.lookup("salesforce", refresh_token, "refresh") is None
-    assert clean_sandbox.state.tokens.lookup("salesforce", refreshed) is None  # lineage
-    assert client.delete("/api/v1/connections/salesforce", headers=headers).status_code == 404
+                Connection.user_id == user_id, Connection.service == service)))
+    assert client.delete(f"/api/v1/connections/{service}", headers=headers).status_code == 204
+    revoked = clean_sandbox.state.tokens.lookup(service, refresh_token, "refresh") is None
+    assert revoked == (service != "graph")  # Microsoft has no revocation endpoint
+    assert client.delete(f"/api/v1/connections/{service}", headers=headers).status_code == 404
 
 
 def test_denied_consent_and_tampering(client: Any, upstream: requests.Session,
