@@ -42,6 +42,7 @@ class Settings:
     salesforce_client_id: str = ""
     salesforce_client_secret: str = ""
     salesforce_api_version: str = "62.0"
+    salesforce_multi_day_events: bool = False  # the org allows events longer than a day
     microsoft_client_id: str = ""
     microsoft_client_secret: str = ""
     microsoft_tenant: str = "common"

@@ -7,24 +7,13 @@ are verified in addin/web/idp_tokens.py and map to the same users.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import g, request
 from sqlalchemy import select
 
 from addin.container import Container, container
 from addin.errors import Unauthorized
+from addin.identity import CurrentUser, load_user
 from addin.store.models import User
-
-
-@dataclass(frozen=True)
-class CurrentUser:
-    id: int
-    email: str
-    organization_id: int
-    salesforce_user_id: str | None
-    calendar_provider: str
-    is_admin: bool
 
 
 def bearer_token() -> str | None:
@@ -33,15 +22,6 @@ def bearer_token() -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
-
-
-def load_user(services: Container, user_id: int) -> CurrentUser | None:
-    with services.db.session() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            return None
-        return CurrentUser(user.id, user.email, user.organization_id, user.salesforce_user_id,
-                           user.calendar_provider, user.is_admin)
 
 
 def user_by_email(services: Container, email: str) -> CurrentUser | None:

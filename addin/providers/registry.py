@@ -1,0 +1,40 @@
+"""Builds a user's upstream clients from their stored connections (one place)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from addin.connections import ConnectionTokens, NotConnected, load_connection
+from addin.http import build_session
+from addin.providers.calendar import CalendarProvider
+from addin.providers.google import GoogleCalendar
+from addin.providers.graph import GraphCalendar
+from addin.providers.salesforce import SalesforceClient
+
+if TYPE_CHECKING:
+    from addin.container import Container
+    from addin.identity import CurrentUser
+
+
+def open_salesforce(services: Container, user: CurrentUser) -> SalesforceClient:
+    info = load_connection(services, user.id, "salesforce")
+    if not info.instance_url:
+        raise NotConnected("salesforce")
+    tokens = ConnectionTokens(services, user.id, "salesforce")
+    return SalesforceClient(instance_url=info.instance_url, access_token=tokens.access_token(),
+                            session=build_session("salesforce", services.http_settings),
+                            api_version=services.settings.salesforce_api_version,
+                            on_refresh=tokens.refresh)
+
+
+def open_calendar(services: Container, user: CurrentUser, time_zone: str = "UTC"
+                  ) -> CalendarProvider:
+    provider = user.calendar_provider
+    tokens = ConnectionTokens(services, user.id, provider)
+    urls = services.settings.upstream_urls
+    session = build_session(provider, services.http_settings)
+    if provider == "graph":
+        return GraphCalendar(session, urls["graph"], tokens, time_zone=time_zone)
+    if provider == "google":
+        return GoogleCalendar(session, urls["google_calendar"], tokens, time_zone=time_zone)
+    raise NotConnected(provider)  # EWS arrives with its own issue

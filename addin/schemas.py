@@ -1,0 +1,245 @@
+"""Request and response schemas of the API (marshmallow), also the source of the OpenAPI
+document. One schema per payload: load -> service -> dump."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from addin.providers.timezones import UnknownTimeZone, to_iana
+
+ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
+WHO_PREFIXES = {"003": "Contact", "00Q": "Lead"}
+WHAT_PREFIXES = {"001": "Account", "006": "Opportunity", "500": "Case"}
+SHOW_AS = ("busy", "free", "outOfOffice")
+MAX_TIMED_MINUTES = 24 * 60
+
+
+class EventCreateSchema(Schema):
+    """The Create dialog. Timed events: ``start``/``end`` in ISO 8601 with an offset.
+    All-day events: ``isAllDay: true`` and ``start``/``end`` as dates, ``end`` being the
+    last day (inclusive), as a person says it."""
+
+    class Meta:
+        unknown = RAISE
+
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+    isAllDay = fields.Boolean(load_default=False)
+    timeZone = fields.String(load_default="UTC")
+    location = fields.String(load_default="", validate=validate.Length(max=255))
+    description = fields.String(load_default="", validate=validate.Length(max=32000))
+    whoId = fields.String(load_default=None, allow_none=True)
+    whatId = fields.String(load_default=None, allow_none=True)
+    showAs = fields.String(load_default="busy", validate=validate.OneOf(SHOW_AS))
+    reminderMinutes = fields.Integer(load_default=None, allow_none=True,
+                                     validate=validate.Range(min=0, max=20160))
+    isPrivate = fields.Boolean(load_default=False)
+
+    def __init__(self, *args: Any, max_days: int = 1, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.max_days = max_days
+
+    @validates("subject")
+    def _subject(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError("Subject can't be blank.")
+
+    @validates("whoId")
+    def _who(self, value: str | None, **_: Any) -> None:
+        if value and (not ID.match(value) or value[:3] not in WHO_PREFIXES):
+            raise ValidationError("Name must be a Contact or a Lead.")
+
+    @validates("whatId")
+    def _what(self, value: str | None, **_: Any) -> None:
+        if value and (not ID.match(value) or value[:3] not in WHAT_PREFIXES):
+            raise ValidationError("Related To must be an Account, an Opportunity or a Case.")
+
+    @validates("timeZone")
+    def _zone(self, value: str, **_: Any) -> None:
+        try:
+            to_iana(value)
+        except UnknownTimeZone:
+            raise ValidationError(f"Unknown time zone {value!r}.") from None
+
+    @validates_schema
+    def _times(self, data: dict[str, Any], **_: Any) -> None:
+        errors: dict[str, str] = {}
+        if "start" not in data or "end" not in data:
+            return
+        if data.get("isAllDay"):
+            start, end = _date(data["start"], "start", errors), _date(data["end"], "end", errors)
+            if start and end:
+                if end < start:
+                    errors["end"] = "The end date can't be before the start date."
+                elif (end - start).days + 1 > self.max_days:
+                    errors["end"] = (f"An all-day event can last at most {self.max_days} "
+                                     f"day{'s' if self.max_days > 1 else ''} in Salesforce.")
+        else:
+            start_at = _moment(data["start"], "start", errors)
+            end_at = _moment(data["end"], "end", errors)
+            if start_at and end_at:
+                limit = max(MAX_TIMED_MINUTES, self.max_days * 1440)
+                if end_at <= start_at:
+                    errors["end"] = "The end must be after the start."
+                elif end_at - start_at > timedelta(minutes=limit):
+                    errors["end"] = (f"An event can last at most {limit // 60} hours in "
+                                     "Salesforce.")
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _typed(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        errors: dict[str, str] = {}
+        if data["isAllDay"]:
+            data["start"] = _date(data["start"], "start", errors)
+            data["end"] = _date(data["end"], "end", errors)
+        else:
+            data["start"] = _moment(data["start"], "start", errors)
+            data["end"] = _moment(data["end"], "end", errors)
+        data["timeZone"] = to_iana(data["timeZone"])
+        data["subject"] = data["subject"].strip()
+        return data
+
+
+def _moment(value: str, name: str, errors: dict[str, str]) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        errors[name] = "Not a valid date and time (ISO 8601 with an offset, e.g. " \
+                       "2026-12-01T10:00:00+01:00)."
+        return None
+    if moment.tzinfo is None:
+        errors[name] = "The time needs an offset or Z (ISO 8601)."
+        return None
+    return moment
+
+
+def _date(value: str, name: str, errors: dict[str, str]) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except (ValueError, TypeError):
+        errors[name] = "Not a valid date (YYYY-MM-DD)."
+        return None
+
+
+class EventSchema(Schema):
+    id = fields.String()
+    subject = fields.String()
+    start = fields.String()
+    end = fields.String()
+    isAllDay = fields.Boolean()
+    location = fields.String()
+    description = fields.String()
+    whoId = fields.String(allow_none=True)
+    whatId = fields.String(allow_none=True)
+    showAs = fields.String()
+    reminderMinutes = fields.Integer(allow_none=True)
+    isPrivate = fields.Boolean()
+    ownerId = fields.String()
+    url = fields.String()
+
+
+class RecordLinkSchema(Schema):
+    type = fields.String()
+    id = fields.String()
+    name = fields.String()
+
+
+class AttendeeViewSchema(Schema):
+    email = fields.String()
+    name = fields.String()
+    optional = fields.Boolean()
+    response = fields.String()
+    record = fields.Nested(RecordLinkSchema, allow_none=True)
+
+
+class MirrorSchema(Schema):
+    provider = fields.String()
+    itemId = fields.String(allow_none=True)
+    kind = fields.String()
+    organizer = fields.String()
+    webLink = fields.String(allow_none=True)
+
+
+class SyncSchema(Schema):
+    state = fields.String()
+    detail = fields.String()
+
+
+class EventViewSchema(Schema):
+    event = fields.Nested(EventSchema)
+    mirror = fields.Nested(MirrorSchema)
+    attendees = fields.List(fields.Nested(AttendeeViewSchema))
+    sync = fields.Nested(SyncSchema)
+
+
+class RecordSchema(Schema):
+    id = fields.String()
+    type = fields.String()
+    name = fields.String()
+    email = fields.String()
+    account = fields.String()
+
+
+class RecordsQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    q = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    types = fields.String(load_default="Contact,Lead,Account,Opportunity")
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
+
+    ALLOWED = ("Contact", "Lead", "Account", "Opportunity", "Case", "User")
+
+    @validates("types")
+    def _check_types(self, value: str, **_: Any) -> None:
+        wanted = [t.strip() for t in value.split(",") if t.strip()]
+        if not wanted or any(t not in self.ALLOWED for t in wanted):
+            raise ValidationError(f"must be a list of {', '.join(self.ALLOWED)}")
+
+    @post_load
+    def _types(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["types"] = [t.strip() for t in data["types"].split(",") if t.strip()]
+        return data
+
+
+class ContextQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    emails = fields.String(required=True, validate=validate.Length(min=3, max=4000))
+
+    @post_load
+    def _emails(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        emails = [e.strip() for e in data["emails"].split(",") if e.strip()]
+        bad = [e for e in emails if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", e)]
+        if bad:
+            raise ValidationError({"emails": f"not email addresses: {', '.join(bad[:5])}"})
+        if len(emails) > 100:
+            raise ValidationError({"emails": "at most 100 addresses"})
+        data["emails"] = emails
+        return data
+
+
+class ErrorSchema(Schema):
+    code = fields.String()
+    message = fields.String()
+    field_errors = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields")
+
+
+class ErrorEnvelopeSchema(Schema):
+    error = fields.Nested(ErrorSchema)

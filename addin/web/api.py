@@ -1,0 +1,147 @@
+"""The JSON API of the sidebar, /api/v1 (bearer token). Schemas: addin/schemas.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from addin.connections import NotConnected
+from addin.container import container
+from addin.errors import ApiError, UpstreamUnavailable
+from addin.providers.registry import open_salesforce
+from addin.providers.salesforce import SalesforceError
+from addin.schemas import ContextQuerySchema, RecordsQuerySchema
+from addin.services.events import create_event, get_event_view
+from addin.services.org_settings import load_org_settings
+from addin.web.auth import current_user
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _salesforce() -> Any:
+    services, user = container(), current_user()
+    try:
+        return open_salesforce(services, user)
+    except NotConnected:
+        raise ApiError("Connect your Salesforce account first.", status=409,
+                       code="not_connected", fields={"salesforce": "not connected"}) from None
+
+
+@blueprint.post("/events")
+def post_event() -> Any:
+    """Create a Salesforce Event and its calendar appointment.
+    ---
+    post:
+      summary: Create an Event from the Create dialog
+      parameters:
+        - in: header
+          name: Idempotency-Key
+          schema: {type: string}
+      requestBody:
+        content:
+          application/json:
+            schema: EventCreateSchema
+      responses:
+        201:
+          content:
+            application/json:
+              schema: EventViewSchema
+        400:
+          content:
+            application/json:
+              schema: ErrorEnvelopeSchema
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError("A JSON object is required.", fields={"_schema": "JSON object"})
+    status, view = create_event(container(), current_user(), body,
+                                request.headers.get("Idempotency-Key"))
+    return jsonify(view), status
+
+
+@blueprint.get("/events/<event_id>")
+def get_event(event_id: str) -> Any:
+    """The event, current on both sides.
+    ---
+    get:
+      parameters:
+        - in: path
+          name: event_id
+          schema: {type: string}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: EventViewSchema
+        404:
+          content:
+            application/json:
+              schema: ErrorEnvelopeSchema
+    """
+    return jsonify(get_event_view(container(), current_user(), event_id))
+
+
+@blueprint.get("/records")
+def records() -> Any:
+    """Lookups for the Name (WhoId) and Related To (WhatId) fields.
+    ---
+    get:
+      parameters:
+        - in: query
+          schema: RecordsQuerySchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema:
+                type: array
+                items: RecordSchema
+    """
+    query = RecordsQuerySchema().load(request.args.to_dict())
+    try:
+        found = _salesforce().search_records(query["q"], query["types"], query["limit"])
+    except SalesforceError as exc:
+        raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
+    return jsonify([_record(r) for r in found])
+
+
+@blueprint.get("/context")
+def context() -> Any:
+    """Salesforce records matching the open email's participants (sender first).
+    ---
+    get:
+      parameters:
+        - in: query
+          schema: ContextQuerySchema
+      responses:
+        200:
+          description: participants in the order given, with their records
+    """
+    services, user = container(), current_user()
+    emails = ContextQuerySchema().load(request.args.to_dict())["emails"]
+    ignored = set(load_org_settings(services, user.organization_id).ignored_domains)
+    ignored.add(user.email.rsplit("@", 1)[-1].lower())
+    wanted = [e for e in emails if e.rsplit("@", 1)[-1].lower() not in ignored]
+    try:
+        found = _salesforce().find_people_by_emails(wanted) if wanted else {}
+    except SalesforceError as exc:
+        raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
+    participants = []
+    for email in dict.fromkeys(emails):
+        key = email.lower()
+        people = found.get(key, [])
+        participants.append({
+            "email": email, "ignored": key not in {w.lower() for w in wanted},
+            "records": [{"id": p.id, "type": p.type, "name": p.name, "email": p.email,
+                         "account": p.account_name} for p in people]})
+    return jsonify({"participants": participants})
+
+
+def _record(record: Any) -> dict[str, Any]:
+    data = {"id": record.id, "type": record.type, "name": record.name}
+    if record.email:
+        data["email"] = record.email
+    if record.account:
+        data["account"] = record.account
+    return data
