@@ -95,3 +95,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path,
         pytest.skip("ADDIN_TEST_POSTGRES_URL is not set")
     _reset_postgres(postgres_url)
     return postgres_url
+
+
+@pytest.fixture
+def live_server(app):  # type: ignore[no-untyped-def]
+    """The app served over real HTTP on a free port (threaded, like production)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

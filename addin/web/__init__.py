@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from addin.web import admin, api, connect, errors, health, sandbox_index, webhooks
+from addin.web import (
+    admin,
+    api,
+    connect,
+    errors,
+    health,
+    openapi,
+    sandbox_index,
+    webhooks,
+)
 
 
 def register_web(app: Flask) -> None:
@@ -15,3 +24,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(webhooks.blueprint)
     app.register_blueprint(connect.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(openapi.blueprint)
