@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from addin import create_app
 from addin.config import Settings, settings_for_tests
 from addin.sandbox import SandboxRuntime
 from addin.store.database import make_engine
+from addin.store.models import User
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -110,3 +112,14 @@ def live_server(app):  # type: ignore[no-untyped-def]
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def bearer(services: Any) -> Callable[[str], dict[str, str]]:
+    def headers(email: str) -> dict[str, str]:
+        with services.db.session() as session:
+            user_id = session.scalar(select(User.id).where(User.email == email))
+        assert user_id is not None, email
+        return {"Authorization": f"Bearer {services.api_tokens.mint(user_id)}"}
+
+    return headers

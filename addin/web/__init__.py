@@ -11,7 +11,9 @@ from addin.web import (
     errors,
     health,
     openapi,
+    pane,
     sandbox_index,
+    static_files,
     webhooks,
 )
 
@@ -25,3 +27,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(connect.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(openapi.blueprint)
+    app.register_blueprint(pane.blueprint)
+    app.register_blueprint(static_files.blueprint)

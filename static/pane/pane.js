@@ -1,0 +1,224 @@
+// The Create dialog of the Outlook pane.
+import { api, ApiError, currentToken, sandboxUsers, useToken } from "./api.js";
+import { readOpenItem } from "./office.js";
+
+const $ = (id) => document.getElementById(id);
+let idempotencyKey = crypto.randomUUID();
+let timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+
+function pad(n) { return String(n).padStart(2, "0"); }
+function localInput(date) {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+function setStatus(text) { $("status").textContent = text || ""; }
+
+function clearErrors() {
+  for (const node of document.querySelectorAll(".error")) node.textContent = "";
+  for (const node of document.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+}
+
+function showErrors(error) {
+  clearErrors();
+  let placed = false;
+  for (const [field, message] of Object.entries(error.fields || {})) {
+    const slot = $(`${field}-error`);
+    if (slot) {
+      slot.textContent = message;
+      const input = $(field === "whoId" ? "who" : field === "whatId" ? "what" : field);
+      if (input) input.setAttribute("aria-invalid", "true");
+      placed = true;
+    }
+  }
+  if (!placed) $("form-error").textContent = error.message;
+  const first = document.querySelector("[aria-invalid=true]");
+  if (first) first.focus();
+}
+
+function defaultTimes() {
+  const start = new Date();
+  start.setMinutes(0, 0, 0);
+  start.setHours(start.getHours() + 1);
+  $("start").value = localInput(start);
+  $("end").value = localInput(new Date(start.getTime() + 30 * 60000));
+}
+
+function toggleAllDay() {
+  const allDay = $("isAllDay").checked;
+  for (const id of ["start", "end"]) {
+    const input = $(id);
+    const value = input.value;
+    input.type = allDay ? "date" : "datetime-local";
+    input.value = allDay ? value.slice(0, 10) : (value.length === 10 ? `${value}T09:00` : value);
+  }
+}
+
+function payload() {
+  const allDay = $("isAllDay").checked;
+  const time = (value) => (allDay ? value : (value ? new Date(value).toISOString() : ""));
+  const body = {
+    subject: $("subject").value,
+    start: time($("start").value),
+    end: time($("end").value),
+    isAllDay: allDay,
+    timeZone,
+    location: $("location").value,
+    description: $("description").value,
+    showAs: $("showAs").value,
+    isPrivate: $("isPrivate").checked,
+    reminderMinutes: $("reminderMinutes").value === "" ? null : Number($("reminderMinutes").value),
+  };
+  if ($("whoId").value) body.whoId = $("whoId").value;
+  if ($("whatId").value) body.whatId = $("whatId").value;
+  return body;
+}
+
+function lookup(field) {
+  const input = field.querySelector("input[role=combobox]");
+  const hidden = $(field.dataset.target);
+  const list = field.querySelector("[role=listbox]");
+  let timer = null;
+  const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); };
+  const choose = (record) => {
+    input.value = record.name;
+    hidden.value = record.id;
+    close();
+  };
+  input.addEventListener("input", () => {
+    hidden.value = "";
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (q.length < 2) return close();
+    timer = setTimeout(async () => {
+      try {
+        const params = new URLSearchParams({ q, types: field.dataset.types });
+        const records = await api("GET", `/api/v1/records?${params}`);
+        list.replaceChildren(...records.map((record) => {
+          const option = document.createElement("li");
+          option.setAttribute("role", "option");
+          option.tabIndex = 0;
+          option.dataset.id = record.id;
+          option.append(record.name);
+          const type = document.createElement("span");
+          type.className = "type";
+          type.textContent = ` ${record.type}${record.account ? " · " + record.account : ""}`;
+          option.append(type);
+          option.addEventListener("click", () => choose(record));
+          option.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); choose(record); } });
+          return option;
+        }));
+        list.hidden = records.length === 0;
+        input.setAttribute("aria-expanded", String(records.length > 0));
+      } catch (error) {
+        setStatus(error.message);
+      }
+    }, 250);
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown" && !list.hidden && list.firstElementChild) {
+      e.preventDefault();
+      list.firstElementChild.focus();
+    } else if (e.key === "Escape") close();
+  });
+}
+
+async function prefill() {
+  const item = await readOpenItem();
+  if (item.timeZone) timeZone = item.timeZone;
+  $("zone-hint").textContent = `Times are in ${timeZone}.`;
+  if (item.subject) $("subject").value = item.subject;
+  const emails = [item.sender, ...(item.recipients || [])].filter(
+    (email) => email && email !== item.me);
+  if (!emails.length) return;
+  try {
+    const params = new URLSearchParams({ emails: emails.join(",") });
+    const context = await api("GET", `/api/v1/context?${params}`);
+    const match = context.participants.flatMap((p) => p.records)
+      .find((r) => r.type === "Contact" || r.type === "Lead");
+    if (match) {
+      $("who").value = match.name;
+      $("whoId").value = match.id;
+    }
+  } catch (error) {
+    setStatus(`Could not look up the participants: ${error.message}`);
+  }
+}
+
+async function submit(event) {
+  event.preventDefault();
+  clearErrors();
+  const button = $("create-button");
+  button.disabled = true;
+  setStatus("Creating…");
+  try {
+    const view = await api("POST", "/api/v1/events", {
+      body: payload(), headers: { "Idempotency-Key": idempotencyKey } });
+    showResult(view);
+    setStatus("");
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) showSignin();
+    showErrors(error);
+    setStatus("The event was not created.");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showResult(view) {
+  $("create-form").hidden = true;
+  $("result").hidden = false;
+  $("record-link").href = view.event.url;
+  $("record-link").textContent = `Open "${view.event.subject}" in Salesforce`;
+  const where = { graph: "Outlook", google: "Google", ews: "Exchange" }[view.mirror.provider];
+  $("mirror-text").textContent = view.sync.state === "mirrored"
+    ? `Added to your calendar as an ${view.mirror.kind}.`
+    : `Saved in Salesforce; it will appear in your ${where} calendar shortly.`;
+  $("sync-text").textContent = view.sync.detail || "";
+  $("result-title").focus();
+}
+
+async function showSignin() {
+  $("create-form").hidden = true;
+  $("signin").hidden = false;
+  if (document.body.dataset.sandbox !== "true") {
+    $("signin-help").textContent = "Sign in from the add-in's settings to continue.";
+    return;
+  }
+  const users = await sandboxUsers();
+  $("sandbox-user").replaceChildren(...users.map((user) => {
+    const option = document.createElement("option");
+    option.value = user.token;
+    option.textContent = `${user.name} (${user.provider}, ${user.experience})`;
+    return option;
+  }));
+}
+
+function showForm() {
+  $("signin").hidden = true;
+  $("result").hidden = true;
+  $("create-form").hidden = false;
+}
+
+async function start() {
+  defaultTimes();
+  $("isAllDay").addEventListener("change", toggleAllDay);
+  $("create-form").addEventListener("submit", submit);
+  $("another-button").addEventListener("click", () => {
+    idempotencyKey = crypto.randomUUID();
+    $("create-form").reset();
+    defaultTimes();
+    showForm();
+  });
+  $("signin-button").addEventListener("click", async () => {
+    useToken($("sandbox-user").value);
+    showForm();
+    await prefill();
+  });
+  for (const field of document.querySelectorAll(".lookup")) lookup(field);
+  if (!currentToken()) return showSignin();
+  showForm();
+  await prefill();
+}
+
+start();

@@ -1,0 +1,92 @@
+"""The Outlook pane in headless Chromium, Office stubbed with a mocked mailbox item."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from addin.sandbox import SandboxRuntime
+from tests.web.conftest import AVA
+
+ARTIFACTS = Path(__file__).parent.parent / "artifacts"
+pytestmark = pytest.mark.browser
+
+MAILBOX_ITEM = {
+    "subject": "Re: Widget pricing for 2027",
+    "from": {"displayName": "Olivia O'Brien", "emailAddress": "o'brien@acme.example"},
+    "to": [{"displayName": "Ava Martin", "emailAddress": AVA}],
+    "cc": [{"displayName": "Noah Smith", "emailAddress": "noah.smith@acme.example"}],
+}
+
+
+def office_stub(token: str) -> str:
+    """An Office object like office-addin-mock builds: a read-mode message."""
+    return f"""
+      sessionStorage.setItem("addin.token", {json.dumps(token)});
+      window.Office = {{
+        onReady: () => Promise.resolve({{host: "Outlook", platform: "OfficeOnline"}}),
+        context: {{mailbox: {{
+          item: {json.dumps(MAILBOX_ITEM)},
+          userProfile: {{emailAddress: {json.dumps(AVA)}, displayName: "Ava Martin",
+                         timeZone: "W. Europe Standard Time"}},
+        }}}},
+      }};
+    """
+
+
+def test_pane_prefills_looks_up_creates_and_shows_errors(
+        page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
+        clean_sandbox: SandboxRuntime) -> None:
+    token = bearer(AVA)["Authorization"].split(" ", 1)[1]
+    page.add_init_script(office_stub(token))
+    page.goto(f"{live_server}/outlook/pane")
+    subject = page.get_by_label("Subject", exact=True)
+    assert subject.input_value() == "Re: Widget pricing for 2027"
+    page.wait_for_function("document.getElementById('whoId').value !== ''")
+    assert page.get_by_label("Name", exact=True).input_value() == "Olivia O'Brien"
+    assert "W. Europe Standard Time" in page.locator("#zone-hint").inner_text()
+
+    # A validation error comes back next to its field.
+    page.get_by_label("End", exact=True).fill("2020-01-01T08:00")
+    page.get_by_role("button", name="Create").click()
+    error = page.locator("#end-error")
+    error.wait_for(state="visible")
+    assert "after the start" in error.inner_text()
+    assert page.get_by_label("End", exact=True).get_attribute("aria-invalid") == "true"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "outlook-pane-error.png"), full_page=True)
+
+    # Fix it, look up an Account, create.
+    same_day = page.get_by_label("Start", exact=True).input_value()[:11]
+    page.get_by_label("End", exact=True).fill(same_day + "23:30")
+    page.get_by_label("Related To").fill("Acme")
+    option = page.get_by_role("option", name="Acme Corporation Account")
+    option.click()
+    assert page.locator("#whatId").input_value() == "001000000000001AAA"
+    page.get_by_role("button", name="Create").click()
+    page.locator("#result").wait_for(state="visible")
+    assert "Added to your calendar as an appointment." in page.locator(
+        "#mirror-text").inner_text()
+    link = page.locator("#record-link").get_attribute("href")
+    assert link and link.startswith(clean_sandbox.origins["salesforce"] + "/00U")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "outlook-pane-created.png"), full_page=True)
+
+    org = clean_sandbox.apps["salesforce"].extensions["salesforce_org"]
+    created = org.records["Event"][link.rsplit("/", 1)[1]]
+    assert created["WhatId"] == "001000000000001AAA" and created["WhoId"] == "003000000000001AAA"
+    assert clean_sandbox.state.mail.messages() == []
+
+
+def test_pane_without_a_token_offers_the_sandbox_sign_in(page: Any, live_server: str) -> None:
+    page.add_init_script("window.Office = {onReady: () => Promise.resolve({host: null})};")
+    page.goto(f"{live_server}/outlook/pane")
+    page.get_by_label("Sandbox user").wait_for()
+    assert page.locator("#sandbox-user option").count() >= 4
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Subject", exact=True).wait_for()
+    assert page.get_by_label("Subject", exact=True).input_value() == ""
