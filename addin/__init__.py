@@ -55,9 +55,15 @@ def apply_sandbox_urls(settings: Settings, sandbox: SandboxRuntime) -> None:
         "google_calendar": origins.get("google"),
         "google_oauth": origins.get("google"),
         "google_accounts": origins.get("google"),
+        "google_certs": f"{origins['google']}/oauth2/v3/certs" if "google" in origins else None,
+        "gmail": origins.get("google"),
         "ews": sandbox.services.get("ews"),
     }
     for key, url in mapping.items():
         if url:
             settings.upstream_urls[key] = url
     settings.ca_bundle = sandbox.ca_path
+    if not settings.google_addon_service_account:
+        from addin.sandbox.google_identity import ADDON_SERVICE_ACCOUNT
+
+        settings.google_addon_service_account = ADDON_SERVICE_ACCOUNT

@@ -21,6 +21,8 @@ REAL_UPSTREAM_URLS: dict[str, str] = {
     "google_calendar": "https://www.googleapis.com",
     "google_oauth": "https://oauth2.googleapis.com",
     "google_accounts": "https://accounts.google.com",
+    "google_certs": "https://www.googleapis.com/oauth2/v3/certs",
+    "gmail": "https://gmail.googleapis.com",
     "ews": "",
 }
 

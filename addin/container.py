@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
@@ -24,6 +24,7 @@ class Container:
     cipher: TokenCipher
     api_tokens: ApiTokens
     sandbox: SandboxRuntime | None = None
+    caches: dict[str, Any] = field(default_factory=dict)  # e.g. identity providers' keys
 
     @classmethod
     def build(cls, settings: Settings, sandbox: SandboxRuntime | None = None) -> Container:

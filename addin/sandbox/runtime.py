@@ -33,7 +33,9 @@ EMULATORS: dict[str, tuple[str, str]] = {
 MOUNTS: dict[str, list[str]] = {
     "salesforce": ["addin.sandbox.oauth:salesforce_oauth"],
     "graph": ["addin.sandbox.oauth:microsoft_oauth"],
-    "google": ["addin.sandbox.oauth:google_oauth"],
+    "google": ["addin.sandbox.oauth:google_oauth",
+               "addin.sandbox.google_identity:google_identity",
+               "addin.sandbox.gmail:gmail_messages"],
 }
 
 CALENDAR_SERVICES = ("graph", "google", "ews")

@@ -9,6 +9,7 @@ from addin.web import (
     api,
     connect,
     errors,
+    gmail,
     health,
     openapi,
     pane,
@@ -28,4 +29,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(pane.blueprint)
+    app.register_blueprint(gmail.blueprint)
     app.register_blueprint(static_files.blueprint)

@@ -56,13 +56,16 @@ def list_connections() -> Any:
         return jsonify({"connections": listing})
 
 
+def connect_url(services: Container, user_id: int, service: str) -> str:
+    """A short-lived link that starts connecting ``service`` for this user."""
+    ticket = _tickets(services).dumps({"uid": user_id, "svc": _service(service)})
+    return f"{services.settings.public_url.rstrip('/')}/auth/{service}/start?ticket={ticket}"
+
+
 @blueprint.post("/api/v1/connections/<service>/ticket")
 def connect_ticket(service: str) -> Any:
     user = current_user()
-    services = container()
-    ticket = _tickets(services).dumps({"uid": user.id, "svc": _service(service)})
-    base = services.settings.public_url.rstrip("/")
-    return jsonify({"url": f"{base}/auth/{service}/start?ticket={ticket}",
+    return jsonify({"url": connect_url(container(), user.id, service),
                     "expiresIn": TICKET_MAX_AGE}), 201
 
 

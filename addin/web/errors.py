@@ -31,7 +31,7 @@ def _envelope(status: int, code: str, message: str, fields: Any = None,
     return response
 
 
-def _flatten(messages: Any, prefix: str = "") -> dict[str, str]:
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, str]:
     """marshmallow's nested messages -> {"field.path": "message"}."""
     flat: dict[str, str] = {}
     if isinstance(messages, dict):
@@ -39,12 +39,12 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, str]:
             path = f"{prefix}.{key}" if prefix else str(key)
             if key == "_schema":
                 path = prefix or "_schema"
-            flat.update(_flatten(value, path))
+            flat.update(flatten_messages(value, path))
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         flat[prefix or "_schema"] = " ".join(messages)
     elif isinstance(messages, list):
         for index, value in enumerate(messages):
-            flat.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
+            flat.update(flatten_messages(value, f"{prefix}.{index}" if prefix else str(index)))
     else:
         flat[prefix or "_schema"] = str(messages)
     return flat
@@ -58,7 +58,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError) -> Response:
         return _envelope(400, "validation_failed", "The request has invalid fields.",
-                         _flatten(exc.messages))
+                         flatten_messages(exc.messages))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

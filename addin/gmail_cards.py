@@ -1,0 +1,121 @@
+"""Gmail add-on cards (google.apps.card.v1 JSON): the Create dialog, the result, errors
+and the connect prompt. Plain builders; no Flask, no I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+SHOW_AS = (("busy", "Busy"), ("free", "Free"), ("outOfOffice", "Out of Office"))
+REMINDERS = (("", "None"), ("0", "At start time"), ("5", "5 minutes before"),
+             ("15", "15 minutes before"), ("30", "30 minutes before"),
+             ("60", "1 hour before"), ("1440", "1 day before"))
+LABELS = {"subject": "Subject", "start": "Start", "end": "End", "location": "Location",
+          "description": "Description", "whoId": "Name", "whatId": "Related To",
+          "showAs": "Show Time As", "reminderMinutes": "Reminder", "isAllDay": "All day"}
+
+
+def _label(field: str, errors: dict[str, str]) -> str:
+    label = LABELS[field]
+    return f"{label}: {errors[field]}" if field in errors else label
+
+
+def _ms(moment: datetime) -> str:
+    return str(int(moment.astimezone(UTC).timestamp() * 1000))
+
+
+def _dropdown(name: str, label: str, options: list[tuple[str, str]], selected: str | None
+              ) -> dict[str, Any]:
+    return {"selectionInput": {"name": name, "label": label, "type": "DROPDOWN", "items": [
+        {"text": text, "value": value, "selected": value == (selected or "")}
+        for value, text in options]}}
+
+
+def create_card(*, values: dict[str, Any], action_url: str, offset_minutes: int,
+                who_options: list[tuple[str, str]], what_options: list[tuple[str, str]],
+                errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """The Create dialog; ``values`` holds what the user typed (kept after an error)."""
+    errors = errors or {}
+    widgets: list[dict[str, Any]] = [
+        {"textInput": {"name": "subject", "label": _label("subject", errors),
+                       "value": values.get("subject", ""), "type": "SINGLE_LINE"}},
+        {"selectionInput": {"name": "isAllDay", "label": "All day", "type": "SWITCH",
+                            "items": [{"text": "All day", "value": "true",
+                                       "selected": bool(values.get("isAllDay"))}]}},
+    ]
+    for field in ("start", "end"):
+        moment = values.get(field)
+        picker: dict[str, Any] = {"name": field, "label": _label(field, errors),
+                                  "type": "DATE_AND_TIME",
+                                  "timezoneOffsetDate": offset_minutes}
+        if isinstance(moment, datetime):
+            picker["valueMsEpoch"] = _ms(moment)
+        widgets.append({"dateTimePicker": picker})
+    widgets += [
+        {"textInput": {"name": "location", "label": _label("location", errors),
+                       "value": values.get("location", "")}},
+        {"textInput": {"name": "description", "label": _label("description", errors),
+                       "value": values.get("description", ""), "type": "MULTIPLE_LINE"}},
+        _dropdown("whoId", _label("whoId", errors), [("", "None"), *who_options],
+                  values.get("whoId")),
+        _dropdown("whatId", _label("whatId", errors), [("", "None"), *what_options],
+                  values.get("whatId")),
+        _dropdown("showAs", _label("showAs", errors), list(SHOW_AS),
+                  values.get("showAs", "busy")),
+        _dropdown("reminderMinutes", _label("reminderMinutes", errors), list(REMINDERS),
+                  str(values.get("reminderMinutes", "15"))),
+    ]
+    sections = [{"header": "New Salesforce Event", "widgets": widgets}]
+    problems = {k: v for k, v in errors.items() if k not in LABELS}
+    if problems:
+        sections.insert(0, {"widgets": [{"textParagraph": {
+            "text": "<font color=\"#a4262c\">" + "<br>".join(problems.values()) + "</font>"}}]})
+    return {
+        "header": {"title": "Create Event", "subtitle": "Salesforce"},
+        "sections": sections,
+        "fixedFooter": {"primaryButton": {"text": "Create", "onClick": {"action": {
+            "function": action_url, "parameters": [{"key": "action", "value": "create"}]}}}},
+    }
+
+
+def result_card(view: dict[str, Any], another_url: str) -> dict[str, Any]:
+    event, mirror, sync = view["event"], view["mirror"], view["sync"]
+    where = {"graph": "Outlook", "google": "Google", "ews": "Exchange"}.get(mirror["provider"],
+                                                                           "mailbox")
+    calendar_text = (f"Added to your calendar as an {mirror['kind']}."
+                     if sync["state"] == "mirrored" else
+                     f"Saved in Salesforce; it will appear in your {where} calendar shortly.")
+    when = f"{event['start']} to {event['end']}"
+    return {
+        "header": {"title": "Event created", "subtitle": event["subject"]},
+        "sections": [{"widgets": [
+            {"decoratedText": {"topLabel": "Salesforce Event", "text": event["subject"],
+                               "bottomLabel": when, "wrapText": True,
+                               "button": {"text": "Open", "onClick": {
+                                   "openLink": {"url": event["url"]}}}}},
+            {"textParagraph": {"text": calendar_text}},
+        ]}],
+        "fixedFooter": {"primaryButton": {"text": "Create another", "onClick": {
+            "action": {"function": another_url}}}},
+    }
+
+
+def message_card(title: str, text: str, button: tuple[str, str] | None = None
+                 ) -> dict[str, Any]:
+    """A card that explains something, with an optional link button (e.g. connect)."""
+    widgets: list[dict[str, Any]] = [{"textParagraph": {"text": text}}]
+    if button is not None:
+        widgets.append({"buttonList": {"buttons": [{"text": button[0], "onClick": {
+            "openLink": {"url": button[1], "openAs": "OVERLAY", "onClose": "RELOAD"}}}]}})
+    return {"header": {"title": title}, "sections": [{"widgets": widgets}]}
+
+
+def push(card: dict[str, Any]) -> dict[str, Any]:
+    return {"action": {"navigations": [{"pushCard": card}]}}
+
+
+def update(card: dict[str, Any], notification: str | None = None) -> dict[str, Any]:
+    action: dict[str, Any] = {"navigations": [{"updateCard": card}]}
+    if notification:
+        action["notification"] = {"text": notification}
+    return {"renderActions": {"action": action}}

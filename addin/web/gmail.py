@@ -1,0 +1,247 @@
+"""The Gmail add-on over HTTP: homepage and open-message triggers and widget actions,
+answering with card JSON. Every request is verified (Google-signed ID tokens)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from email.utils import getaddresses
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, jsonify, request
+from marshmallow import ValidationError
+
+from addin import gmail_cards as cards
+from addin.connections import NotConnected
+from addin.container import Container, container
+from addin.errors import ApiError, Unauthorized, ValidationFailed
+from addin.http import build_session
+from addin.identity import CurrentUser
+from addin.oauth import endpoints
+from addin.providers.registry import open_salesforce
+from addin.providers.salesforce import SalesforceError
+from addin.services.events import create_event
+from addin.web.auth import bearer_token, user_by_email
+from addin.web.connect import connect_url
+from addin.web.errors import flatten_messages
+from addin.web.google_tokens import verify_google_id_token
+
+blueprint = Blueprint("gmail", __name__, url_prefix="/gmail")
+
+
+class Caller:
+    def __init__(self, event: dict[str, Any], user: CurrentUser | None, email: str):
+        self.event = event
+        self.user = user
+        self.email = email
+        common = event.get("commonEventObject") or {}
+        zone = (common.get("timeZone") or {})
+        try:
+            self.zone = ZoneInfo(str(zone.get("id") or "UTC"))
+        except (ZoneInfoNotFoundError, ValueError):
+            self.zone = ZoneInfo("UTC")
+        self.zone_id = self.zone.key
+        self.offset_minutes = int(zone.get("offset") or 0) // 60000
+
+
+def _caller(services: Container) -> Caller:
+    event = request.get_json(silent=True)
+    if not isinstance(event, dict):
+        raise ApiError("A Google Workspace add-on event object is required.")
+    token = bearer_token()
+    if token is None:
+        raise Unauthorized("The add-on's system ID token is missing.")
+    audience = services.settings.public_url.rstrip("/") + request.path
+    verify_google_id_token(services, token, audience=audience,
+                           email=services.settings.google_addon_service_account)
+    user_token = (event.get("authorizationEventObject") or {}).get("userIdToken")
+    if not user_token:
+        raise Unauthorized("The user's ID token is missing from the event.")
+    claims = verify_google_id_token(services, str(user_token),
+                                    audience=endpoints(services, "google").client_id)
+    email = str(claims["email"])
+    return Caller(event, user_by_email(services, email), email)
+
+
+def _url(name: str) -> str:
+    return f"{container().settings.public_url.rstrip('/')}/gmail/{name}"
+
+
+def _defaults(caller: Caller) -> dict[str, Any]:
+    start = datetime.now(caller.zone).replace(minute=0, second=0, microsecond=0) + \
+        timedelta(hours=1)
+    return {"start": start, "end": start + timedelta(minutes=30), "showAs": "busy",
+            "reminderMinutes": "15"}
+
+
+def _not_set_up(caller: Caller) -> dict[str, Any]:
+    return cards.message_card("Not set up yet", f"{caller.email} is not a user of this "
+                              "sidebar yet. Ask your Salesforce administrator to add you.")
+
+
+def _connect_card(services: Container, user: CurrentUser) -> dict[str, Any]:
+    return cards.message_card("Connect Salesforce", "Connect your Salesforce account to "
+                              "create events from Gmail.",
+                              ("Connect Salesforce", connect_url(services, user.id,
+                                                                 "salesforce")))
+
+
+@blueprint.post("/homepage")
+def homepage() -> Any:
+    services = container()
+    caller = _caller(services)
+    if caller.user is None:
+        return jsonify(cards.push(_not_set_up(caller)))
+    card = cards.create_card(values=_defaults(caller), action_url=_url("actions/create"),
+                             offset_minutes=caller.offset_minutes, who_options=[],
+                             what_options=[])
+    return jsonify(cards.push(card))
+
+
+@blueprint.post("/message")
+def message() -> Any:
+    services = container()
+    caller = _caller(services)
+    if caller.user is None:
+        return jsonify(cards.push(_not_set_up(caller)))
+    headers = _message_headers(services, caller.event)
+    values = {**_defaults(caller), "subject": headers.get("subject", "")}
+    emails = [e for e in _addresses(headers) if e.lower() != caller.email.lower()]
+    try:
+        salesforce = open_salesforce(services, caller.user)
+        people = salesforce.find_people_by_emails(emails) if emails else {}
+    except NotConnected:
+        return jsonify(cards.push(_connect_card(services, caller.user)))
+    except SalesforceError:
+        people = {}
+    who = [(p.id, f"{p.name} ({p.type})") for e in emails for p in people.get(e.lower(), [])
+           if p.type in ("Contact", "Lead")]
+    what: list[tuple[str, str]] = []
+    account = next((p.account_name for e in emails for p in people.get(e.lower(), [])
+                    if p.account_name), None)
+    if account:
+        try:
+            what = [(r.id, f"{r.name} ({r.type})") for r in salesforce.search_records(
+                account, ["Account", "Opportunity"], 5)]
+        except SalesforceError:
+            what = []
+    if who:
+        values["whoId"] = who[0][0]
+    if what:
+        values["whatId"] = what[0][0]
+    card = cards.create_card(values=values, action_url=_url("actions/create"),
+                             offset_minutes=caller.offset_minutes, who_options=who,
+                             what_options=what)
+    return jsonify(cards.push(card))
+
+
+@blueprint.post("/actions/<name>")
+def action(name: str) -> Any:
+    services = container()
+    caller = _caller(services)
+    if caller.user is None:
+        return jsonify(cards.update(_not_set_up(caller)))
+    if name == "new":
+        return jsonify(cards.update(cards.create_card(
+            values=_defaults(caller), action_url=_url("actions/create"),
+            offset_minutes=caller.offset_minutes, who_options=[], what_options=[])))
+    if name != "create":
+        raise ApiError(f"Unknown action {name!r}.", status=404, code="not_found")
+    inputs = _form_inputs(caller)
+    body = _api_body(inputs, caller)
+    key = "gmail:" + hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()
+                                    ).hexdigest()
+    try:
+        _, view = create_event(services, caller.user, body, key)
+    except (ValidationError, ValidationFailed) as exc:
+        fields = flatten_messages(exc.messages) if isinstance(exc, ValidationError) else \
+            dict(exc.fields or {})
+        values = {**inputs, "start": _moment(inputs.get("start")),
+                  "end": _moment(inputs.get("end"))}
+        card = cards.create_card(values=values, action_url=_url("actions/create"),
+                                 offset_minutes=caller.offset_minutes,
+                                 who_options=_kept(inputs, "whoId"),
+                                 what_options=_kept(inputs, "whatId"), errors=fields)
+        names = ", ".join(cards.LABELS.get(f, f) for f in fields)
+        return jsonify(cards.update(card, f"Please check: {names}"))
+    except ApiError as exc:
+        if exc.code == "not_connected":
+            return jsonify(cards.update(_connect_card(services, caller.user)))
+        return jsonify(cards.update(cards.message_card("Not created", exc.message),
+                                    exc.message))
+    return jsonify(cards.update(cards.result_card(view, _url("actions/new")),
+                                "Event created"))
+
+
+def _message_headers(services: Container, event: dict[str, Any]) -> dict[str, str]:
+    gmail = event.get("gmail") or {}
+    auth = event.get("authorizationEventObject") or {}
+    if not gmail.get("messageId") or not auth.get("userOAuthToken"):
+        return {}
+    session = build_session("gmail", services.http_settings)
+    url = (f"{services.settings.upstream_urls['gmail']}/gmail/v1/users/me/messages/"
+           f"{gmail['messageId']}")
+    response = session.get(url, params=[("format", "metadata"), ("metadataHeaders", "Subject"),
+                                        ("metadataHeaders", "From"), ("metadataHeaders", "To"),
+                                        ("metadataHeaders", "Cc")],
+                           headers={"Authorization": f"Bearer {auth['userOAuthToken']}",
+                                    "X-Goog-Gmail-Access-Token": str(gmail.get("accessToken",
+                                                                               ""))})
+    if not response.ok:
+        return {}
+    return {h["name"].lower(): h["value"] for h in
+            (response.json().get("payload") or {}).get("headers", [])}
+
+
+def _addresses(headers: dict[str, str]) -> list[str]:
+    found = getaddresses([headers.get(k, "") for k in ("from", "to", "cc")])
+    return list(dict.fromkeys(address for _, address in found if "@" in address))
+
+
+def _form_inputs(caller: Caller) -> dict[str, Any]:
+    raw = (caller.event.get("commonEventObject") or {}).get("formInputs") or {}
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if not isinstance(value, dict):
+            continue
+        if "stringInputs" in value:
+            strings = (value["stringInputs"] or {}).get("value") or []
+            values[name] = strings[0] if strings else ""
+        elif "dateTimeInput" in value:
+            values[name] = int(str((value["dateTimeInput"] or {}).get("msSinceEpoch", 0)))
+        elif "dateInput" in value:
+            values[name] = int(str((value["dateInput"] or {}).get("msSinceEpoch", 0)))
+    return values
+
+
+def _moment(ms: Any) -> datetime | None:
+    return datetime.fromtimestamp(int(ms) / 1000, UTC) if isinstance(ms, int) else None
+
+
+def _api_body(inputs: dict[str, Any], caller: Caller) -> dict[str, Any]:
+    all_day = inputs.get("isAllDay") == "true"
+    body: dict[str, Any] = {"subject": inputs.get("subject", ""), "isAllDay": all_day,
+                            "timeZone": caller.zone_id,
+                            "location": inputs.get("location", ""),
+                            "description": inputs.get("description", ""),
+                            "showAs": inputs.get("showAs") or "busy"}
+    for field in ("start", "end"):
+        moment = _moment(inputs.get(field))
+        if moment is None:
+            body[field] = ""
+        elif all_day:
+            body[field] = moment.astimezone(caller.zone).date().isoformat()
+        else:
+            body[field] = moment.isoformat()
+    if inputs.get("reminderMinutes"):
+        body["reminderMinutes"] = int(inputs["reminderMinutes"])
+    for field in ("whoId", "whatId"):
+        if inputs.get(field):
+            body[field] = inputs[field]
+    return body
+
+
+def _kept(inputs: dict[str, Any], field: str) -> list[tuple[str, str]]:
+    return [(inputs[field], inputs[field])] if inputs.get(field) else []

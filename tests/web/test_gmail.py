@@ -1,0 +1,162 @@
+"""The Gmail add-on endpoints: verified requests, strict card JSON, the create flow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+from google.apps import card_v1
+
+from addin.sandbox import SandboxRuntime
+from addin.sandbox.google_identity import GoogleSigner
+
+CLEO = "cleo.nguyen@acme-sales.example"  # a Google mailbox user
+PUBLIC = "http://127.0.0.1:5000"
+
+
+def strict(card: dict[str, Any]) -> None:
+    """Every card must parse with google-apps-card's Card type, unknown fields refused."""
+    card_v1.Card.from_json(json.dumps(card), ignore_unknown_fields=False)
+
+
+def cards_in(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    action = answer.get("action") or answer["renderActions"]["action"]
+    return [n.get("pushCard") or n.get("updateCard") for n in action["navigations"]]
+
+
+@pytest.fixture
+def mint(clean_sandbox: SandboxRuntime, upstream: requests.Session) -> Callable[..., str]:
+    def token(kind: str, audience: str, email: str = CLEO, **extra: Any) -> str:
+        answer = upstream.post(f"{clean_sandbox.origins['google']}/sandbox-ui/id-token",
+                               json={"kind": kind, "audience": audience, "email": email,
+                                     **extra})
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["idToken"])
+    return token
+
+
+@pytest.fixture
+def gmail(client: Any, mint: Callable[..., str], clean_sandbox: SandboxRuntime
+          ) -> Callable[..., Any]:
+    def call(path: str, event: dict[str, Any] | None = None, *, system: str | None = None,
+             user: str | None = None, email: str = CLEO) -> Any:
+        event = dict(event or {})
+        event.setdefault("commonEventObject", {"hostApp": "GMAIL", "platform": "WEB",
+                                               "timeZone": {"id": "America/New_York",
+                                                            "offset": -18000000},
+                                               "userLocale": "en"})
+        event["authorizationEventObject"] = {
+            "userIdToken": user or mint("user", "addin-sandbox", email),
+            "userOAuthToken": clean_sandbox.state.tokens.issue("google", email),
+            "systemIdToken": "unused"}
+        token = system if system is not None else mint("system", PUBLIC + path)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return client.post(path, json=event, headers=headers)
+    return call
+
+
+def test_homepage_card(gmail: Callable[..., Any]) -> None:
+    answer = gmail("/gmail/homepage")
+    assert answer.status_code == 200, answer.json
+    (card,) = cards_in(answer.json)
+    strict(card)
+    names = [next(iter(w.values())).get("name") for w in card["sections"][0]["widgets"]]
+    assert names[:4] == ["subject", "isAllDay", "start", "end"]
+    start = card["sections"][0]["widgets"][2]["dateTimePicker"]
+    assert start["timezoneOffsetDate"] == -300
+
+
+def test_open_message_prefills_and_create_mirrors(gmail: Callable[..., Any],
+                                                  clean_sandbox: SandboxRuntime,
+                                                  upstream: requests.Session) -> None:
+    put = upstream.post(f"{clean_sandbox.origins['google']}/sandbox-ui/gmail/{CLEO}/messages",
+                        json={"subject": "Renewal terms", "to": CLEO,
+                              "from": "Olivia O'Brien <o'brien@acme.example>"})
+    message = put.json()
+    answer = gmail("/gmail/message", {"gmail": {"messageId": message["id"],
+                                                "threadId": message["threadId"],
+                                                "accessToken": "gmail-access"}})
+    (card,) = cards_in(answer.json)
+    strict(card)
+    widgets = {next(iter(w.values())).get("name"): w for w in card["sections"][0]["widgets"]}
+    assert widgets["subject"]["textInput"]["value"] == "Renewal terms"
+    who = widgets["whoId"]["selectionInput"]["items"]
+    assert {"text": "Olivia O'Brien (Contact)", "value": "003000000000001AAA",
+            "selected": True} in who
+    what = widgets["whatId"]["selectionInput"]["items"]
+    assert any(i["text"] == "Acme Corporation (Account)" for i in what)
+
+    start = int(datetime(2026, 12, 3, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    form = {"subject": {"stringInputs": {"value": ["Renewal terms"]}},
+            "start": {"dateTimeInput": {"msSinceEpoch": start, "hasDate": True,
+                                        "hasTime": True}},
+            "end": {"dateTimeInput": {"msSinceEpoch": str(start + 30 * 60000),
+                                      "hasDate": True, "hasTime": True}},
+            "whoId": {"stringInputs": {"value": ["003000000000001AAA"]}},
+            "showAs": {"stringInputs": {"value": ["busy"]}},
+            "reminderMinutes": {"stringInputs": {"value": ["15"]}}}
+    created = gmail("/gmail/actions/create", {"commonEventObject": {
+        "hostApp": "GMAIL", "timeZone": {"id": "America/New_York", "offset": -18000000},
+        "formInputs": form, "parameters": {"action": "create"}}})
+    (result,) = cards_in(created.json)
+    strict(result)
+    assert created.json["renderActions"]["action"]["notification"]["text"] == "Event created"
+    texts = json.dumps(result)
+    assert "Added to your calendar as an appointment." in texts
+    calendar = clean_sandbox.apps["google"].extensions["google_calendar"]
+    items = [i for i in calendar.store.live(CLEO) if i.resource["summary"] == "Renewal terms"]
+    assert len(items) == 1 and "attendees" not in items[0].resource
+    assert clean_sandbox.state.mail.messages() == []
+
+
+def test_validation_errors_come_back_as_notification_and_hints(gmail: Callable[..., Any]
+                                                               ) -> None:
+    start = int(datetime(2026, 12, 3, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    form = {"subject": {"stringInputs": {"value": ["Backwards"]}},
+            "start": {"dateTimeInput": {"msSinceEpoch": str(start)}},
+            "end": {"dateTimeInput": {"msSinceEpoch": start - 60000}}}
+    answer = gmail("/gmail/actions/create", {"commonEventObject": {"formInputs": form}})
+    action = answer.json["renderActions"]["action"]
+    assert action["notification"]["text"] == "Please check: End"
+    (card,) = cards_in(answer.json)
+    strict(card)
+    widgets = {next(iter(w.values())).get("name"): w for w in card["sections"][0]["widgets"]}
+    assert widgets["end"]["dateTimePicker"]["label"].startswith("End: ")
+    assert widgets["subject"]["textInput"]["value"] == "Backwards"  # nothing typed is lost
+
+
+@pytest.mark.parametrize("case", ["forged", "audience", "issuer", "expired", "service_account",
+                                  "missing", "user_audience"])
+def test_unverified_requests_are_refused(gmail: Callable[..., Any], mint: Callable[..., str],
+                                         case: str) -> None:
+    path = "/gmail/homepage"
+    kwargs: dict[str, Any] = {}
+    if case == "forged":
+        kwargs["system"] = GoogleSigner().mint(
+            "service-000000000000@gcp-sa-gsuiteaddons.iam.gserviceaccount.com", PUBLIC + path)
+    elif case == "audience":
+        kwargs["system"] = mint("system", PUBLIC + "/gmail/message")
+    elif case == "issuer":
+        kwargs["system"] = mint("system", PUBLIC + path, issuer="https://evil.example")
+    elif case == "expired":
+        kwargs["system"] = mint("system", PUBLIC + path, lifetime=-60)
+    elif case == "service_account":
+        kwargs["system"] = mint("user", PUBLIC + path, CLEO)
+    elif case == "missing":
+        kwargs["system"] = ""
+    else:
+        kwargs["user"] = mint("user", "someone-elses-client", CLEO)
+    answer = gmail(path, **kwargs)
+    assert answer.status_code == 401
+    assert answer.json["error"]["code"] in ("invalid_token", "unauthorized")
+
+
+def test_unknown_user_gets_an_explanation(gmail: Callable[..., Any]) -> None:
+    answer = gmail("/gmail/homepage", email="stranger@elsewhere.example")
+    (card,) = cards_in(answer.json)
+    strict(card)
+    assert "not a user" in json.dumps(card)
