@@ -48,6 +48,7 @@ def serve(host: str, port: int, use_https: bool) -> None:
                                  port_base=settings.sandbox_port_base,
                                  latency_ms=settings.sandbox_latency_ms).start()
     app = create_app(settings, sandbox=sandbox)
+    worker = start_worker(app.extensions["addin"]) if settings.run_worker else None
     ssl_context = None
     if use_https:
         hosts = tuple(dict.fromkeys((host, *HOSTS)))
@@ -78,8 +79,50 @@ def serve(host: str, port: int, use_https: bool) -> None:
         pass
     finally:
         server.server_close()
+        if worker is not None:
+            worker.stop()
         if sandbox is not None:
             sandbox.stop()
+
+
+def start_worker(services: Any) -> Any:
+    """The background worker: completes the outbox (and, with the sync engine, syncs)."""
+    from addin.services.outbox import process_outbox
+    from addin.worker import Worker
+
+    return Worker(services, pass_jobs=[process_outbox]).start()
+
+
+@main.command()
+def worker() -> None:
+    """Run the background worker on its own (against the configured database)."""
+    from addin import create_app
+
+    app = create_app(Settings.from_env())
+    running = start_worker(app.extensions["addin"])
+    click.echo("addin worker is running; Ctrl-C stops it")
+
+    def _stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+
+
+@main.command("outbox")
+def outbox_command() -> None:
+    """Complete due outbox operations once and report how many were done."""
+    from addin import create_app
+    from addin.services.outbox import process_outbox
+
+    app = create_app(Settings.from_env())
+    done = process_outbox(app.extensions["addin"])
+    click.echo(f"{done} outbox operation(s) completed")
 
 
 def _fresh_sqlite(url: str) -> None:

@@ -43,7 +43,7 @@ class WorkerPass:
 @dataclass
 class Worker:
     services: Container
-    sync_user: UserJob
+    sync_user: UserJob | None = None  # the two-way sync; without it only pass jobs run
     pass_jobs: list[PassJob] = field(default_factory=list)
     keep_subscribed: UserJob | None = None
     idle_seconds: float = 1.0
@@ -57,7 +57,8 @@ class Worker:
     def run_pass(self, now: datetime | None = None) -> WorkerPass:
         now = now or datetime.now(UTC)
         result = WorkerPass()
-        wanted: dict[int, str] = dict(take_sync_requests(self.services))
+        wanted: dict[int, str] = dict(take_sync_requests(self.services)) \
+            if self.sync_user is not None else {}
         intervals: dict[int, timedelta] = {}
         for user_id, organization_id in self._users():
             if organization_id not in intervals:
@@ -65,7 +66,8 @@ class Worker:
                     seconds=self._poll_interval(organization_id))
             interval = intervals[organization_id]
             last = self._last_poll.get(user_id)
-            if user_id not in wanted and (last is None or now - last >= interval):
+            if self.sync_user is not None and user_id not in wanted and (
+                    last is None or now - last >= interval):
                 wanted[user_id] = "poll"
             if self.keep_subscribed is not None:
                 checked = self._last_subscription_check.get(user_id)
@@ -73,6 +75,7 @@ class Worker:
                     self._run(self.keep_subscribed, user_id, "subscribe", result)
                     self._last_subscription_check[user_id] = now
         for user_id, reason in wanted.items():
+            assert self.sync_user is not None
             if self._run(self.sync_user, user_id, reason, result):
                 result.synced.append(user_id)
             self._last_poll[user_id] = now

@@ -90,3 +90,29 @@ def test_pane_without_a_token_offers_the_sandbox_sign_in(page: Any, live_server:
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Subject", exact=True).wait_for()
     assert page.get_by_label("Subject", exact=True).input_value() == ""
+
+
+COMPOSE_STUB = """
+  const later = (value) => ({getAsync: (callback) => setTimeout(
+      () => callback({status: "succeeded", value}), 10)});
+  window.Office = {
+    onReady: () => Promise.resolve({host: "Outlook"}),
+    context: {mailbox: {
+      item: {subject: later("Kick-off with Initech"),
+             to: later([{displayName: "Emma Brown", emailAddress: "emma.brown@initech.example"}]),
+             cc: later([]), from: later(null)},
+      userProfile: {emailAddress: "ava.martin@acme-sales.example", timeZone: "UTC"},
+    }},
+  };
+"""
+
+
+def test_pane_prefills_in_compose_mode(page: Any, live_server: str,
+                                       bearer: Callable[[str], dict[str, str]]) -> None:
+    token = bearer(AVA)["Authorization"].split(" ", 1)[1]
+    page.add_init_script(f"sessionStorage.setItem('addin.token', {json.dumps(token)});"
+                         + COMPOSE_STUB)
+    page.goto(f"{live_server}/outlook/pane")
+    page.wait_for_function("document.getElementById('whoId').value !== ''")
+    assert page.get_by_label("Subject", exact=True).input_value() == "Kick-off with Initech"
+    assert page.get_by_label("Name", exact=True).input_value() == "Emma Brown"
