@@ -9,7 +9,7 @@ from flask import current_app
 
 from addin.config import Settings
 from addin.crypto import TokenCipher
-from addin.http import HttpSettings
+from addin.http import HttpSettings, UpstreamSession, build_session
 from addin.identity import ApiTokens
 from addin.store import Database
 
@@ -35,6 +35,15 @@ class Container:
             api_tokens=ApiTokens(settings.secret_key),
             sandbox=sandbox,
         )
+
+    def session_for(self, service: str) -> UpstreamSession:
+        """One keep-alive session per upstream service, shared by all requests (callers
+        pass credentials per request, never on the session)."""
+        key = f"http:{service}"
+        session = self.caches.get(key)
+        if session is None:
+            session = self.caches[key] = build_session(service, self.http_settings)
+        return session
 
     @property
     def http_settings(self) -> HttpSettings:

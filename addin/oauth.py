@@ -25,7 +25,6 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from addin.container import Container
-from addin.http import build_session
 from addin.store.models import Connection
 
 log = logging.getLogger(__name__)
@@ -143,7 +142,7 @@ def complete_authorization(services: Container, service: str, state: str, code: 
 def _account(services: Container, service: str, token: dict[str, Any]) -> str | None:
     """The upstream identity, for display."""
     if service == "salesforce" and token.get("id"):
-        session = build_session("salesforce", services.http_settings)
+        session = services.session_for("salesforce")
         response = session.get(token["id"], headers={
             "Authorization": f"Bearer {token['access_token']}"})
         if response.ok:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from addin.connections import ConnectionTokens, NotConnected, load_connection
-from addin.http import build_session
 from addin.providers.calendar import CalendarProvider
 from addin.providers.google import GoogleCalendar
 from addin.providers.graph import GraphCalendar
@@ -22,7 +21,7 @@ def open_salesforce(services: Container, user: CurrentUser) -> SalesforceClient:
         raise NotConnected("salesforce")
     tokens = ConnectionTokens(services, user.id, "salesforce")
     return SalesforceClient(instance_url=info.instance_url, access_token=tokens.access_token(),
-                            session=build_session("salesforce", services.http_settings),
+                            session=services.session_for("salesforce"),
                             api_version=services.settings.salesforce_api_version,
                             on_refresh=tokens.refresh)
 
@@ -32,7 +31,7 @@ def open_calendar(services: Container, user: CurrentUser, time_zone: str = "UTC"
     provider = user.calendar_provider
     tokens = ConnectionTokens(services, user.id, provider)
     urls = services.settings.upstream_urls
-    session = build_session(provider, services.http_settings)
+    session = services.session_for(provider)
     if provider == "graph":
         return GraphCalendar(session, urls["graph"], tokens, time_zone=time_zone)
     if provider == "google":

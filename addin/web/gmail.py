@@ -17,7 +17,6 @@ from addin import gmail_cards as cards
 from addin.connections import NotConnected
 from addin.container import Container, container
 from addin.errors import ApiError, Unauthorized, ValidationFailed
-from addin.http import build_session
 from addin.identity import CurrentUser
 from addin.oauth import endpoints
 from addin.providers.registry import open_salesforce
@@ -180,7 +179,7 @@ def _message_headers(services: Container, event: dict[str, Any]) -> dict[str, st
     auth = event.get("authorizationEventObject") or {}
     if not gmail.get("messageId") or not auth.get("userOAuthToken"):
         return {}
-    session = build_session("gmail", services.http_settings)
+    session = services.session_for("gmail")
     url = (f"{services.settings.upstream_urls['gmail']}/gmail/v1/users/me/messages/"
            f"{gmail['messageId']}")
     response = session.get(url, params=[("format", "metadata"), ("metadataHeaders", "Subject"),

@@ -18,7 +18,6 @@ from joserfc.jwk import KeySet
 
 from addin.container import Container
 from addin.errors import Unauthorized
-from addin.http import build_session
 
 ISSUERS = ["accounts.google.com", "https://accounts.google.com"]
 MAX_AGE = 3600.0
@@ -36,7 +35,7 @@ class GoogleKeys:
         self._fetched = 0.0
 
     def _fetch(self) -> None:
-        response = build_session("google", self._services.http_settings).get(self.url)
+        response = self._services.session_for("google").get(self.url)
         response.raise_for_status()
         self._keys = KeySet.import_key_set(response.json())
         self._fetched = time.monotonic()

@@ -86,7 +86,7 @@ def test_pane_without_a_token_offers_the_sandbox_sign_in(page: Any, live_server:
     page.add_init_script("window.Office = {onReady: () => Promise.resolve({host: null})};")
     page.goto(f"{live_server}/outlook/pane")
     page.get_by_label("Sandbox user").wait_for()
-    assert page.locator("#sandbox-user option").count() >= 4
+    page.wait_for_function("document.querySelectorAll('#sandbox-user option').length >= 4")
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Subject", exact=True).wait_for()
     assert page.get_by_label("Subject", exact=True).input_value() == ""
