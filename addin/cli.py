@@ -125,6 +125,25 @@ def outbox_command() -> None:
     click.echo(f"{done} outbox operation(s) completed")
 
 
+@main.command()
+@click.argument("kind", type=click.Choice(["outlook", "outlook-json", "gmail"]))
+@click.option("--public-url", required=True, help="The https origin the add-in is served from.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True)
+def manifest(kind: str, public_url: str, out: str) -> None:
+    """Write a manifest for sideloading (the same file /manifests/... serves)."""
+    from addin.manifests import ManifestError, render
+
+    settings = Settings.from_env()
+    try:
+        text = render(kind, public_url,
+                      google_service_account=settings.google_addon_service_account,
+                      microsoft_client_id=settings.microsoft_client_id)
+    except ManifestError as exc:
+        raise click.UsageError(str(exc)) from None
+    Path(out).write_text(text)
+    click.echo(f"wrote {out}")
+
+
 def _fresh_sqlite(url: str) -> None:
     """Sandbox state lives in memory, so the sandbox database starts fresh each run."""
     if not url.startswith("sqlite:///"):

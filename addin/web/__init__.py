@@ -11,6 +11,7 @@ from addin.web import (
     errors,
     gmail,
     health,
+    manifests,
     openapi,
     pane,
     sandbox_index,
@@ -30,4 +31,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(pane.blueprint)
     app.register_blueprint(gmail.blueprint)
+    app.register_blueprint(manifests.blueprint)
     app.register_blueprint(static_files.blueprint)
