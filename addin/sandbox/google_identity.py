@@ -10,9 +10,8 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, jsonify, request
-from joserfc import jwt
-from joserfc.jwk import RSAKey
 
+from addin.sandbox.jwt_signer import Signer
 from addin.sandbox.seed import SeedData
 from addin.sandbox.state import SandboxState
 
@@ -21,14 +20,7 @@ ADDON_SERVICE_ACCOUNT = "service-000000000000@gcp-sa-gsuiteaddons.iam.gserviceac
 LIFETIME = 3600
 
 
-class GoogleSigner:
-    def __init__(self) -> None:
-        self.key = RSAKey.generate_key(2048, parameters={"kid": uuid.uuid4().hex,
-                                                         "use": "sig", "alg": "RS256"})
-
-    def jwks(self) -> dict[str, Any]:
-        return {"keys": [self.key.as_dict(private=False)]}
-
+class GoogleSigner(Signer):
     def mint(self, email: str, audience: str, lifetime: int = LIFETIME,
              issuer: str = ISSUER, **extra: Any) -> str:
         now = int(time.time())
@@ -36,8 +28,7 @@ class GoogleSigner:
                                                                         email).int)[:21],
                   "email": email, "email_verified": True, "iat": now, "exp": now + lifetime,
                   **extra}
-        header = {"alg": "RS256", "kid": self.key.kid, "typ": "JWT"}
-        return jwt.encode(header, claims, self.key)
+        return self.sign(claims)
 
 
 def google_identity(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:

@@ -15,13 +15,16 @@ from addin.web import (
     openapi,
     pane,
     sandbox_index,
+    security,
     static_files,
     webhooks,
 )
 
 
 def register_web(app: Flask) -> None:
+    settings = app.extensions["addin"].settings
     errors.register(app)
+    security.register(app, settings.cors_origin_list, settings.public_url.startswith("https"))
     app.register_blueprint(health.blueprint)
     app.register_blueprint(sandbox_index.blueprint)
     app.register_blueprint(admin.blueprint)

@@ -1,8 +1,8 @@
 """Who is calling the API.
 
-``/api/v1`` accepts ``Authorization: Bearer <token>`` where the token is one of the product's
-own API tokens (addin.identity). Identity-provider tokens (Entra ID from the Outlook pane)
-are verified in addin/web/idp_tokens.py and map to the same users.
+``/api/v1`` accepts ``Authorization: Bearer <token>`` where the token is either one of the
+product's own API tokens (addin.identity) or an Entra ID access token from the Outlook pane
+(verified in addin/web/idp_tokens.py), which maps to the user with that email.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from addin.container import Container, container
 from addin.errors import Unauthorized
 from addin.identity import CurrentUser, load_user
 from addin.store.models import User
+from addin.web.idp_tokens import entra_email, verify_entra_token
+from addin.web.jwt_keys import unverified_header
 
 
 def bearer_token() -> str | None:
@@ -44,6 +46,9 @@ def current_user() -> CurrentUser:
     user_id = services.api_tokens.verify(token)
     if user_id is not None:
         user = load_user(services, user_id)
+    elif unverified_header(token).get("alg"):  # an identity provider's JWT (Entra ID)
+        email = entra_email(verify_entra_token(services, token))
+        user = user_by_email(services, email) if email else None
     if user is None:
         raise Unauthorized("The bearer token is invalid or expired.",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})

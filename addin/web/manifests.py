@@ -38,6 +38,6 @@ def function_file() -> Any:
     """The FunctionFile of the XML manifest: loads Office.js; the buttons open the pane."""
     html = ("<!doctype html><html><head><meta charset=utf-8><title>Commands</title>"
             '<script src="https://appsforoffice.microsoft.com/lib/1/hosted/office.js">'
-            "</script><script>Office.onReady(function () {});</script></head>"
+            '</script><script src="/static/pane/commands.js"></script></head>'
             "<body></body></html>")
     return Response(html, mimetype="text/html")

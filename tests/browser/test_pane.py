@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from addin.sandbox import SandboxRuntime
 from tests.web.conftest import AVA
 
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 pytestmark = pytest.mark.browser
+SANDBOX_USERS_LISTED = ("Ava", "Ben", "Cleo", "Dan", "Grace")  # graph and google mailboxes
 
 MAILBOX_ITEM = {
     "subject": "Re: Widget pricing for 2027",
@@ -46,7 +48,7 @@ def test_pane_prefills_looks_up_creates_and_shows_errors(
     page.goto(f"{live_server}/outlook/pane")
     subject = page.get_by_label("Subject", exact=True)
     assert subject.input_value() == "Re: Widget pricing for 2027"
-    page.wait_for_function("document.getElementById('whoId').value !== ''")
+    expect(page.locator("#whoId")).not_to_have_value("")
     assert page.get_by_label("Name", exact=True).input_value() == "Olivia O'Brien"
     assert "W. Europe Standard Time" in page.locator("#zone-hint").inner_text()
 
@@ -86,7 +88,7 @@ def test_pane_without_a_token_offers_the_sandbox_sign_in(page: Any, live_server:
     page.add_init_script("window.Office = {onReady: () => Promise.resolve({host: null})};")
     page.goto(f"{live_server}/outlook/pane")
     page.get_by_label("Sandbox user").wait_for()
-    page.wait_for_function("document.querySelectorAll('#sandbox-user option').length >= 4")
+    expect(page.locator("#sandbox-user option")).to_have_count(len(SANDBOX_USERS_LISTED))
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Subject", exact=True).wait_for()
     assert page.get_by_label("Subject", exact=True).input_value() == ""
@@ -113,6 +115,6 @@ def test_pane_prefills_in_compose_mode(page: Any, live_server: str,
     page.add_init_script(f"sessionStorage.setItem('addin.token', {json.dumps(token)});"
                          + COMPOSE_STUB)
     page.goto(f"{live_server}/outlook/pane")
-    page.wait_for_function("document.getElementById('whoId').value !== ''")
+    expect(page.locator("#whoId")).not_to_have_value("")
     assert page.get_by_label("Subject", exact=True).input_value() == "Kick-off with Initech"
     assert page.get_by_label("Name", exact=True).input_value() == "Emma Brown"

@@ -1,0 +1,46 @@
+"""Entra ID access tokens from the Outlook pane (Nested App Authentication / Office SSO):
+signature against the tenant's published keys, issuer (per tenant), audience (this app),
+expiry and not-before; the token's user must be a user of the product."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from addin.container import Container
+from addin.errors import Unauthorized
+from addin.oauth import endpoints
+from addin.web.jwt_keys import verify
+
+ORGANIZATION_TENANTS = ("common", "organizations")
+
+
+def audiences(services: Container) -> list[str]:
+    client_id = endpoints(services, "graph").client_id
+    host = services.settings.public_url.split("://", 1)[-1].split("/", 1)[0]
+    return [client_id, f"api://{client_id}", f"api://{host}/{client_id}"]
+
+
+def verify_entra_token(services: Container, token: str) -> dict[str, Any]:
+    settings = services.settings
+    login = settings.upstream_urls["microsoft_login"].rstrip("/")
+    tenant = settings.microsoft_tenant
+    claims = verify(services, token, service="graph", what="Microsoft token",
+                    jwks_url=f"{login}/{tenant}/discovery/v2.0/keys", claims={
+                        "aud": {"essential": True, "values": audiences(services)},
+                        "exp": {"essential": True}, "tid": {"essential": True},
+                        "iss": {"essential": True}})
+    tid = str(claims["tid"])
+    if tenant not in ORGANIZATION_TENANTS and tid != tenant:
+        raise Unauthorized("The token is from another tenant.", code="invalid_token")
+    if claims.get("iss") != f"{login}/{tid}/v2.0":
+        raise Unauthorized("The token's issuer is not Microsoft Entra ID for its tenant.",
+                           code="invalid_token")
+    return claims
+
+
+def entra_email(claims: dict[str, Any]) -> str | None:
+    for name in ("preferred_username", "email", "upn"):
+        value = claims.get(name)
+        if isinstance(value, str) and "@" in value:
+            return value
+    return None
