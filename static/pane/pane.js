@@ -1,5 +1,6 @@
 // The Create dialog of the Outlook pane.
 import { api, ApiError, currentToken, sandboxUsers, useToken } from "./api.js";
+import { connect } from "./connect.js";
 import { readOpenItem } from "./office.js";
 
 const $ = (id) => document.getElementById(id);
@@ -158,11 +159,27 @@ async function submit(event) {
     setStatus("");
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) showSignin();
+    if (error instanceof ApiError && error.code === "not_connected") {
+      offerConnect(Object.keys(error.fields)[0] || "salesforce");
+    }
     showErrors(error);
     setStatus("The event was not created.");
   } finally {
     button.disabled = false;
   }
+}
+
+function offerConnect(service) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.id = "connect-button";
+  button.textContent = `Connect ${service === "salesforce" ? "Salesforce" : service}`;
+  button.addEventListener("click", async () => {
+    const ok = await connect(service);
+    setStatus(ok ? "Connected. Press Create again." : "Not connected yet.");
+    if (ok) button.remove();
+  });
+  $("form-error").after(button);
 }
 
 function showResult(view) {

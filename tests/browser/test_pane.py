@@ -118,3 +118,43 @@ def test_pane_prefills_in_compose_mode(page: Any, live_server: str,
     expect(page.locator("#whoId")).not_to_have_value("")
     assert page.get_by_label("Subject", exact=True).input_value() == "Kick-off with Initech"
     assert page.get_by_label("Name", exact=True).input_value() == "Emma Brown"
+
+
+def test_pane_offers_to_connect_salesforce_in_an_office_dialog(
+        page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
+        services: Any) -> None:
+    from sqlalchemy import delete, select
+
+    from addin.store.models import Connection, User
+
+    with services.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.email == AVA))
+        session.execute(delete(Connection).where(Connection.user_id == user_id,
+                                                 Connection.service == "salesforce"))
+    token = bearer(AVA)["Authorization"].split(" ", 1)[1]
+    page.add_init_script(f"""
+      sessionStorage.setItem("addin.token", {json.dumps(token)});
+      window.openedDialogs = [];
+      window.Office = {{
+        onReady: () => Promise.resolve({{host: "Outlook"}}),
+        EventType: {{DialogMessageReceived: "m", DialogEventReceived: "e"}},
+        context: {{
+          mailbox: {{item: {{subject: "Hello"}}, userProfile: {{timeZone: "UTC"}}}},
+          ui: {{displayDialogAsync: (url, options, callback) => {{
+            window.openedDialogs.push(url);
+            const handlers = {{}};
+            callback({{status: "succeeded", value: {{
+              addEventHandler: (kind, handler) => {{ handlers[kind] = handler;
+                if (kind === "m") setTimeout(() => handler({{message: '{{"ok": true}}'}}), 20); }},
+              close: () => {{}},
+            }}}});
+          }}}},
+        }},
+      }};
+    """)
+    page.goto(f"{live_server}/outlook/pane")
+    page.get_by_role("button", name="Create").click()
+    connect = page.get_by_role("button", name="Connect Salesforce")
+    connect.click()
+    expect(page.locator("#status")).to_have_text("Connected. Press Create again.")
+    expect(connect).to_have_count(0)
