@@ -202,3 +202,19 @@ def test_503_is_retried_by_the_http_layer(salesforce_client: Build,
     clean_sandbox.state.faults.add(Fault("salesforce", 503, 2, retry_after=0))
     assert client.user_experience(USERS[0].id) == "lightning"
     assert clean_sandbox.state.stats.snapshot()["salesforce"]["byOperation"]["fault 503"] == 2
+
+
+def test_a_locked_row_is_retried_with_backoff(salesforce_client: Build,
+                                              clean_sandbox: SandboxRuntime,
+                                              upstream: object) -> None:
+    client = salesforce_client()
+    origin = clean_sandbox.origins["salesforce"]
+    upstream.post(f"{origin}/sandbox-ui/lock-rows", json={"times": 2})  # type: ignore[attr-defined]
+    event = _new_event(client, "Contended")
+    assert event["Subject"] == "Contended"
+    assert _requests(clean_sandbox) == 3  # two locked attempts, then success
+    upstream.post(f"{origin}/sandbox-ui/lock-rows", json={"times": 10})  # type: ignore[attr-defined]
+    with pytest.raises(SalesforceValidationError) as locked:
+        client.update_event(str(event["Id"]), {"Location": "Busy room"})
+    assert locked.value.error_code == "UNABLE_TO_LOCK_ROW"
+    upstream.post(f"{origin}/sandbox-ui/lock-rows", json={"times": 0})  # type: ignore[attr-defined]

@@ -74,6 +74,15 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
     api.usage = lambda: {"Max": usage.limit, "Remaining": max(0, usage.limit - usage.used)}
     app.extensions["salesforce_org"] = org
     ui = InviteeChanges(org, state)
+    row_locks = {"remaining": 0}  # the next N writes find their row locked (contention)
+    locks_guard = threading.Lock()
+
+    def locked_row() -> bool:
+        with locks_guard:
+            if row_locks["remaining"] > 0:
+                row_locks["remaining"] -= 1
+                return True
+            return False
 
     @app.errorhandler(SalesforceApiError)
     def _salesforce_error(exc: SalesforceApiError) -> Response:
@@ -116,6 +125,9 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
         who = caller(version)
         path = "/" + rest.rstrip("/") if rest else ""
         body = _body()
+        if request.method in ("POST", "PATCH", "DELETE") and locked_row():
+            raise bad_request("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to "
+                              "this record or 1 records")
         if path == "/composite" and request.method == "POST":
             operation("composite")
             return _json(200, composite(who, body))
@@ -175,6 +187,17 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
         path = (match.group("path") or "").rstrip("/")
         body = _substitute_json(sub.get("body"), outputs)
         return api.handle(who, method, path, params, body)
+
+    @app.post("/sandbox-ui/lock-rows")
+    def lock_rows() -> Response:
+        body = request.get_json(silent=True) or {}
+        times = body.get("times", 1)
+        if not isinstance(times, int) or times < 0:
+            return _json(400, [{"message": "times must be a non-negative integer",
+                                "errorCode": "JSON_PARSER_ERROR"}])
+        with locks_guard:
+            row_locks["remaining"] = times
+        return _json(200, {"lockedWrites": times})
 
     @app.post("/sandbox-ui/events/<event_id>/invitees")
     def ui_invitees(event_id: str) -> Response:
