@@ -88,9 +88,13 @@ def serve(host: str, port: int, use_https: bool) -> None:
 def start_worker(services: Any) -> Any:
     """The background worker: completes the outbox (and, with the sync engine, syncs)."""
     from addin.services.outbox import process_outbox
+    from addin.services.sync_pass import sync_user
     from addin.worker import Worker
 
-    return Worker(services, pass_jobs=[process_outbox]).start()
+    def sync(services: Any, user_id: int, reason: str) -> None:
+        sync_user(services, user_id, reason)
+
+    return Worker(services, sync_user=sync, pass_jobs=[process_outbox]).start()
 
 
 @main.command()
@@ -112,6 +116,33 @@ def worker() -> None:
         pass
     finally:
         running.stop()
+
+
+@main.command("sync")
+@click.option("--user", "email", default=None, help="Only this user (email).")
+def sync_command(email: str | None) -> None:
+    """Run one sync pass (every user, or one) and show what it did."""
+    from sqlalchemy import select
+
+    from addin import create_app
+    from addin.services.sync_pass import sync_user
+    from addin.store.models import User
+
+    app = create_app(Settings.from_env())
+    services = app.extensions["addin"]
+    with services.db.session() as session:
+        query = select(User.id, User.email).order_by(User.id)
+        if email:
+            query = query.where(User.email == email.lower())
+        users = list(session.execute(query))
+    if email and not users:
+        raise click.UsageError(f"no user {email}")
+    for user_id, address in users:
+        report = sync_user(services, user_id, "cli")
+        click.echo(f"{address}: {report.checked} mirrored, {len(report.reconciled)} "
+                   f"reconciled, {len(report.failed)} failed")
+        for event_id, error in report.failed.items():
+            click.echo(f"  {event_id}: {error}")
 
 
 @main.command("outbox")

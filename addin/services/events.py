@@ -28,6 +28,7 @@ from addin.providers.salesforce import (
 )
 from addin.schemas import EventCreateSchema
 from addin.services import idempotency, outbox
+from addin.services.attendees import attendee_views
 from addin.services.event_mapping import (
     api_fields_of,
     base_fields,
@@ -175,7 +176,7 @@ def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dic
         raise NotFound("The event was deleted in Salesforce.") from None
     except SalesforceError as exc:
         raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
-    attendees: list[dict[str, Any]] = []
+    attendees = attendee_views(mirror)
     kind = None
     if mirror.calendar_item_id:
         try:
@@ -184,10 +185,12 @@ def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dic
             log.info("calendar read failed for %s: %s", event_id, exc)
         else:
             kind = item.kind
-            attendees = [{"email": a.email, "name": a.name, "optional": a.optional,
-                          "response": a.response, "record": None}
-                         for a in item.attendees_besides_organizer()]
+            answers = {a.key: a.response for a in item.attendees_besides_organizer()}
+            for attendee in attendees:  # responses as the calendar has them now
+                attendee["response"] = answers.get(attendee["email"].lower(),
+                                                   attendee["response"])
     return _view(record, salesforce.instance_url, mirror, user, attendees, kind)
+
 
 
 @outbox.handler("mirror_event")

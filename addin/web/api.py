@@ -10,8 +10,9 @@ from addin.connections import NotConnected
 from addin.container import container
 from addin.errors import ApiError, UpstreamUnavailable
 from addin.providers.registry import open_salesforce
-from addin.providers.salesforce import SalesforceError
-from addin.schemas import ContextQuerySchema, RecordsQuerySchema
+from addin.providers.salesforce import SalesforceError, SalesforceValidationError
+from addin.schemas import ContextQuerySchema, NewRecordSchema, RecordsQuerySchema
+from addin.services.attendees import set_attendees
 from addin.services.events import create_event, get_event_view
 from addin.services.org_settings import load_org_settings
 from addin.web.auth import current_user
@@ -80,6 +81,47 @@ def get_event(event_id: str) -> Any:
               schema: ErrorEnvelopeSchema
     """
     return jsonify(get_event_view(container(), current_user(), event_id))
+
+
+@blueprint.put("/events/<event_id>/attendees")
+def put_attendees(event_id: str) -> Any:
+    """Make the event's attendee list exactly this (the sidebar's attendee editor)."""
+    services, user = container(), current_user()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("attendees"), list) or not all(
+            isinstance(a, dict) for a in body["attendees"]):
+        raise ApiError("A JSON object with an attendees list is required.",
+                       fields={"attendees": "a list of {email, name?, optional?}"})
+    try:
+        set_attendees(services, user, event_id, body["attendees"])
+    except SalesforceError as exc:
+        raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
+    return jsonify(get_event_view(services, user, event_id))
+
+
+@blueprint.post("/records")
+def post_record() -> Any:
+    """Create a Contact or Lead for an unlinked attendee and link it to the event."""
+    services, user = container(), current_user()
+    data = NewRecordSchema().load(request.get_json(silent=True) or {})
+    salesforce = _salesforce()
+    fields = {"FirstName": data.get("firstName") or None, "LastName": data["lastName"],
+              "Email": data["email"]}
+    if data["type"] == "Lead":
+        fields["Company"] = data["company"]
+    elif data.get("accountId"):
+        fields["AccountId"] = data["accountId"]
+    try:
+        record_id = salesforce.create_record(data["type"], {k: v for k, v in fields.items()
+                                                            if v is not None})
+    except SalesforceValidationError as exc:
+        raise ApiError(f"Salesforce refused the record: {exc.message}",
+                       fields={f: exc.message for f in exc.fields} or {"_salesforce":
+                                                                       exc.message}) from exc
+    view = get_event_view(services, user, data["eventId"])
+    set_attendees(services, user, data["eventId"], view["attendees"])  # links the new record
+    return jsonify({"id": record_id, "type": data["type"],
+                    "event": get_event_view(services, user, data["eventId"])}), 201
 
 
 @blueprint.get("/records")

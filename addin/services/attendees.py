@@ -1,0 +1,190 @@
+"""Attendees: the sidebar's edits, and the two-way sync of one mirrored event.
+
+Decisions come from addin/sync (pure); this module reads both sides, executes, and saves
+the new base. Upstream requests per reconcile: Salesforce 1-3 (invitees; people lookup only
+for new emails; one composite for every invitee change), calendar 1-2.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from addin.container import Container
+from addin.domain import Attendee
+from addin.errors import Conflict, NotFound, ValidationFailed
+from addin.identity import CurrentUser
+from addin.providers.calendar import CalendarProvider, NotifyMode
+from addin.providers.registry import open_calendar, open_salesforce
+from addin.providers.salesforce import EventRelationRecord, SalesforceClient
+from addin.services.org_settings import load_org_settings
+from addin.store.models import MirroredEvent, utcnow
+from addin.sync.linking import Link, choose, who_id
+from addin.sync.merge import AgreedAttendee, key, merge
+from addin.sync.policy import Origin, calendar_write
+
+log = logging.getLogger(__name__)
+MAX_INVITEES = 1000
+STATUS = {"accepted": "Accepted", "declined": "Declined"}
+
+
+def _row(services: Container, user: CurrentUser, event_id: str) -> MirroredEvent:
+    with services.db.session() as session:
+        row = session.scalar(select(MirroredEvent).where(
+            MirroredEvent.salesforce_event_id == event_id, MirroredEvent.user_id == user.id))
+    if row is None:
+        raise NotFound("No such event.")
+    if not row.calendar_item_id:
+        raise Conflict("The event is still being added to your calendar; try again shortly.")
+    return row
+
+
+def _link_all(salesforce: SalesforceClient, emails: set[str]) -> dict[str, Link | None]:
+    if not emails:
+        return {}
+    found = salesforce.find_people_by_emails(emails)
+    return {k: choose(found.get(k, [])) for k in emails}
+
+
+def _invitees(relations: list[EventRelationRecord]) -> dict[str, EventRelationRecord]:
+    return {key(r.email): r for r in relations if r.is_invitee and r.email}
+
+
+def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
+           salesforce: SalesforceClient, calendar: CalendarProvider,
+           agreed: dict[str, AgreedAttendee], relations: list[EventRelationRecord],
+           calendar_now: set[str], notify: NotifyMode, event: dict[str, Any] | None = None
+           ) -> dict[str, AgreedAttendee]:
+    """Make both sides hold ``agreed`` (new emails linked first), save it as the base."""
+    unlinked = {k for k, a in agreed.items() if a.record is None
+                and not a.removed_in_salesforce}
+    links = _link_all(salesforce, unlinked)
+    for k, link in links.items():
+        if link is not None:
+            attendee = agreed[k]
+            agreed[k] = AgreedAttendee(attendee.email, attendee.name or link.name,
+                                       attendee.optional, attendee.response, link.as_json(),
+                                       attendee.held)
+    invitees = _invitees(relations)
+    wanted = {a.record["id"]: a for a in agreed.values() if a.record}
+    have = {r.relation_id for r in invitees.values()}
+    statuses = {a.record["id"]: STATUS.get(a.response, "New") for a in agreed.values()
+                if a.record and a.response in STATUS}
+    current_status = {r.relation_id: r.status for r in invitees.values()}
+    statuses = {rid: s for rid, s in statuses.items() if current_status.get(rid) != s}
+    event = event or salesforce.get_event(row.salesforce_event_id)
+    new_who = who_id(event.get("WhoId"), [Link(str(a.record["type"]), str(a.record["id"]),
+                                                str(a.record.get("name", "")))
+                                           for a in agreed.values() if a.record])
+    add, remove = sorted(set(wanted) - have), sorted(have - set(wanted))
+    if add or remove or statuses or new_who:
+        salesforce.change_invitees(row.salesforce_event_id, add=add, remove=remove,
+                                   who_id=new_who, statuses=statuses, existing=relations)
+    target = [Attendee(a.email, a.name, a.optional, a.response)
+              for a in agreed.values() if not a.held]
+    if {key(a.email) for a in target} != calendar_now:
+        item = calendar.replace_attendees(str(row.calendar_item_id), target, notify=notify)
+        etag = item.etag
+    else:
+        etag = row.calendar_etag
+    with services.db.session() as session:
+        stored = session.get(MirroredEvent, row.id)
+        assert stored is not None
+        stored.base_attendees = [a.as_json() for a in agreed.values()]
+        stored.calendar_etag, stored.last_synced_at = etag, utcnow()
+    return agreed
+
+
+def set_attendees(services: Container, user: CurrentUser, event_id: str,
+                  desired: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sidebar's attendee editor: make the list exactly ``desired``. Only the added
+    attendees are invited and the removed ones cancelled, by the mail server."""
+    bad = {f"attendees.{i}.email": "not a valid email address" for i, a in enumerate(desired)
+           if not _valid_email(a.get("email"))}
+    if bad:
+        raise ValidationFailed("Some attendees have invalid email addresses.", fields=bad)
+    if len(desired) > MAX_INVITEES:
+        raise ValidationFailed("Too many attendees.", fields={
+            "attendees": f"Salesforce allows at most {MAX_INVITEES} invitees"})
+    row = _row(services, user, event_id)
+    salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
+    relations = salesforce.event_relations(event_id)
+    item = calendar.get_item(str(row.calendar_item_id))
+    base = {key(a["email"]): AgreedAttendee.from_json(a) for a in row.base_attendees}
+    current = {a.key: a for a in item.attendees_besides_organizer()}
+    agreed: dict[str, AgreedAttendee] = {}
+    for entry in desired:
+        k = key(entry["email"])
+        if k == key(user.email) or k in agreed:
+            continue  # the organizer is never an attendee; duplicates collapse
+        known = base.get(k)
+        live = current.get(k)
+        agreed[k] = AgreedAttendee(
+            email=entry["email"].strip(), name=entry.get("name") or (live.name if live else "")
+            or (known.name if known else ""), optional=bool(entry.get("optional")),
+            response=live.response if live else (known.response if known else "none"),
+            record=known.record if known else None)
+    final = _apply(services, user, row, salesforce, calendar, agreed, relations,
+                   set(current), NotifyMode.CHANGED)
+    return [_view(a) for a in final.values()]
+
+
+def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
+              salesforce: SalesforceClient, calendar: CalendarProvider,
+              experience: str | None = None) -> dict[str, AgreedAttendee]:
+    """Three-way merge of one mirrored event's attendees; applies what changed where."""
+    relations = salesforce.event_relations(row.salesforce_event_id)
+    item = calendar.get_item(str(row.calendar_item_id))
+    current = {a.key: AgreedAttendee(a.email, a.name, a.optional, a.response)
+               for a in item.attendees_besides_organizer()}
+    base = [AgreedAttendee.from_json(a) for a in row.base_attendees]
+    result = merge(base, _invitees(relations).keys(), current, user.email)
+    notify = NotifyMode.SILENT
+    if result.added_in_salesforce or result.removed_in_salesforce:
+        policy = load_org_settings(services, user.organization_id).graph_classic_policy
+        decision = calendar_write(Origin.SALESFORCE,
+                                  experience or salesforce.user_experience(
+                                      str(user.salesforce_user_id)),
+                                  calendar.capabilities, policy)
+        notify = decision.notify
+        if not decision.push:  # hold: the calendar item changes only in the calendar
+            for k in result.removed_in_salesforce & set(current):
+                kept = current[k]
+                result.agreed[k] = AgreedAttendee(kept.email, kept.name, kept.optional,
+                                                  kept.response, None,
+                                                  removed_in_salesforce=True)
+            for k in result.added_in_salesforce:
+                attendee = result.agreed[k]
+                result.agreed[k] = AgreedAttendee(attendee.email, attendee.name,
+                                                  attendee.optional, attendee.response,
+                                                  attendee.record, held=True)
+    for k, relation in _invitees(relations).items():
+        if k in result.agreed and result.agreed[k].record is None:
+            attendee = result.agreed[k]
+            result.agreed[k] = AgreedAttendee(
+                attendee.email, attendee.name or relation.name or "", attendee.optional,
+                attendee.response, {"type": relation.relation_type, "id": relation.relation_id,
+                                    "name": relation.name or ""}, attendee.held)
+    return _apply(services, user, row, salesforce, calendar, result.agreed, relations,
+                  set(current), notify)
+
+
+def attendee_views(row: MirroredEvent) -> list[dict[str, Any]]:
+    return [_view(AgreedAttendee.from_json(a)) for a in row.base_attendees]
+
+
+def _view(attendee: AgreedAttendee) -> dict[str, Any]:
+    view = attendee.as_json()
+    for flag in ("held", "removedInSalesforce"):  # hold policy states, shown when true
+        if not view[flag]:
+            del view[flag]
+    return view
+
+
+def _valid_email(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    local, at, domain = value.strip().rpartition("@")
+    return bool(at and local and "." in domain and " " not in value.strip())

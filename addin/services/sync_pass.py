@@ -1,0 +1,88 @@
+"""One sync pass for one user: find the mirrored events that changed on either side since
+the last pass (Salesforce by SystemModstamp high-water mark, the calendar by its delta link
+or sync token) and reconcile each of them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from addin.container import Container
+from addin.identity import load_user
+from addin.providers.registry import open_calendar, open_salesforce
+from addin.services.attendees import reconcile
+from addin.store.models import MirroredEvent, SyncCursor
+
+log = logging.getLogger(__name__)
+FIRST_LOOKBACK = timedelta(minutes=10)
+CLOCK_SKEW = timedelta(seconds=5)
+
+
+@dataclass
+class PassReport:
+    checked: int = 0
+    reconciled: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def _cursor(services: Container, user_id: int, source: str) -> str | None:
+    with services.db.session() as session:
+        row = session.scalar(select(SyncCursor).where(SyncCursor.user_id == user_id,
+                                                      SyncCursor.source == source))
+        return row.cursor if row else None
+
+
+def _save_cursor(services: Container, user_id: int, source: str, value: str) -> None:
+    with services.db.session() as session:
+        row = session.scalar(select(SyncCursor).where(SyncCursor.user_id == user_id,
+                                                      SyncCursor.source == source))
+        if row is None:
+            session.add(SyncCursor(user_id=user_id, source=source, cursor=value))
+        else:
+            row.cursor = value
+
+
+def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassReport:
+    report = PassReport()
+    user = load_user(services, user_id)
+    if user is None:
+        return report
+    with services.db.session() as session:
+        rows = list(session.scalars(select(MirroredEvent).where(
+            MirroredEvent.user_id == user_id, MirroredEvent.state == "mirrored")))
+    if not rows:
+        return report
+    salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
+    started = datetime.now(UTC)
+    stored = _cursor(services, user_id, "salesforce_events")
+    since = (datetime.fromisoformat(stored) if stored else started - FIRST_LOOKBACK) - CLOCK_SKEW
+    touched = {e["Id"] for e in salesforce.changed_events(since, user.salesforce_user_id)}
+    ids = [r.salesforce_event_id for r in rows]
+    for chunk in range(0, len(ids), 200):
+        touched |= {r.event_id for r in salesforce.changed_event_relations(
+            since, ids[chunk: chunk + 200])}
+    source = f"{calendar.name}_changes"
+    page = calendar.list_changes(_cursor(services, user_id, source))
+    items = {i.item_id for i in page.changed} | set(page.removed)
+    experience: str | None = None
+    for row in rows:
+        report.checked += 1
+        if not (page.full_resync or row.salesforce_event_id in touched
+                or row.calendar_item_id in items):
+            continue
+        if row.calendar_item_id in page.removed:
+            continue  # deletion propagation is configured per org; not mirrored here
+        try:
+            if experience is None:
+                experience = salesforce.user_experience(str(user.salesforce_user_id))
+            reconcile(services, user, row, salesforce, calendar, experience)
+            report.reconciled.append(row.salesforce_event_id)
+        except Exception as exc:  # one event's failure must not stop the pass
+            log.exception("reconciling %s failed", row.salesforce_event_id)
+            report.failed[row.salesforce_event_id] = f"{exc.__class__.__name__}: {exc}"
+    _save_cursor(services, user_id, "salesforce_events", started.isoformat())
+    _save_cursor(services, user_id, source, page.cursor)
+    return report

@@ -1,0 +1,1 @@
+"""Pure sync decisions (see README.md: nothing here does I/O)."""
