@@ -74,14 +74,8 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
                 if a.record and a.response in STATUS}
     current_status = {r.relation_id: r.status for r in invitees.values()}
     statuses = {rid: s for rid, s in statuses.items() if current_status.get(rid) != s}
-    event = event or salesforce.get_event(row.salesforce_event_id)
-    new_who = who_id(event.get("WhoId"), [Link(str(a.record["type"]), str(a.record["id"]),
-                                                str(a.record.get("name", "")))
-                                           for a in agreed.values() if a.record])
-    add, remove = sorted(set(wanted) - have), sorted(have - set(wanted))
-    if add or remove or statuses or new_who:
-        salesforce.change_invitees(row.salesforce_event_id, add=add, remove=remove,
-                                   who_id=new_who, statuses=statuses, existing=relations)
+    # The calendar first: if Salesforce fails afterwards, the next pass sees a calendar-side
+    # change and only writes Salesforce (the REST API never emails): still one invitation.
     target = [Attendee(a.email, a.name, a.optional, a.response)
               for a in agreed.values() if not a.held]
     if {key(a.email) for a in target} != calendar_now:
@@ -89,11 +83,26 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
         etag = item.etag
     else:
         etag = row.calendar_etag
+    people = [Link(str(a.record["type"]), str(a.record["id"]), str(a.record.get("name", "")))
+              for a in agreed.values() if a.record and a.record.get("type") in ("Contact",
+                                                                                  "Lead")]
+    known_who = (row.base_fields or {}).get("whoId")
+    new_who = None
+    if people and not known_who:  # read the Event only when a WhoId may be set
+        event = event or salesforce.get_event(row.salesforce_event_id)
+        known_who = event.get("WhoId")
+        new_who = who_id(known_who, people)
+    add, remove = sorted(set(wanted) - have), sorted(have - set(wanted))
+    if add or remove or statuses or new_who:
+        salesforce.change_invitees(row.salesforce_event_id, add=add, remove=remove,
+                                   who_id=new_who, statuses=statuses, existing=relations)
     with services.db.session() as session:
         stored = session.get(MirroredEvent, row.id)
         assert stored is not None
         stored.base_attendees = [a.as_json() for a in agreed.values()]
         stored.calendar_etag, stored.last_synced_at = etag, utcnow()
+        if new_who or known_who:
+            stored.base_fields = {**stored.base_fields, "whoId": new_who or known_who}
     return agreed
 
 

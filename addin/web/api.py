@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from addin.connections import NotConnected
 from addin.container import container
 from addin.errors import ApiError, UpstreamUnavailable
+from addin.providers.calendar import CalendarError
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError, SalesforceValidationError
 from addin.schemas import ContextQuerySchema, NewRecordSchema, RecordsQuerySchema
@@ -96,6 +97,8 @@ def put_attendees(event_id: str) -> Any:
         set_attendees(services, user, event_id, body["attendees"])
     except SalesforceError as exc:
         raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
+    except CalendarError as exc:
+        raise UpstreamUnavailable(f"Your calendar is not available: {exc}") from exc
     return jsonify(get_event_view(services, user, event_id))
 
 

@@ -1,0 +1,122 @@
+"""Sidebar attendee edits, auto-link rules, responses, one-click record creation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+from addin.providers.registry import open_salesforce
+from addin.sandbox import SandboxRuntime
+from addin.services.sync_pass import sync_user
+from addin.sync.linking import choose
+from addin.sync.merge import AgreedAttendee, merge
+from tests.services.test_attendee_sync import Scenario
+
+CLEO = "cleo.nguyen@acme-sales.example"
+
+
+@pytest.fixture
+def event(client: Any, services: Any, clean_sandbox: SandboxRuntime,
+          upstream: requests.Session, bearer: Callable[[str], dict[str, str]]) -> Scenario:
+    return Scenario(client, services, clean_sandbox, upstream, bearer, "google", "lightning")
+
+
+def _put(event: Scenario, *emails: str) -> Any:
+    return event.client.put(f"/api/v1/events/{event.event_id}/attendees", headers=event.headers,
+                            json={"attendees": [{"email": e} for e in emails]})
+
+
+def test_auto_link_rules(event: Scenario) -> None:
+    answer = _put(event, "GRACE.HOPPER@acme-sales.example", "Pat.Kim@GLOBEX.example",
+                  "noah.smith@acme.example", "james.wu@hooli.example",
+                  "sophia.lee@umbrella.example", "nobody@nowhere.example")
+    assert answer.status_code == 200, answer.json
+    records = {a["email"].lower(): a["record"] for a in answer.json["attendees"]}
+    assert records["grace.hopper@acme-sales.example"]["type"] == "User"  # User > Contact
+    assert records["pat.kim@globex.example"] == {  # most recently modified duplicate
+        "type": "Contact", "id": "003000000000005AAA", "name": "Patricia Kim"}
+    assert records["noah.smith@acme.example"]["type"] == "Contact"  # Contact > Lead
+    assert records["james.wu@hooli.example"] is None  # converted Lead: not linked
+    assert records["sophia.lee@umbrella.example"]["type"] == "Lead"
+    assert records["nobody@nowhere.example"] is None  # kept, unlinked
+    assert len(event.calendar_attendees()) == 6  # everyone is in the meeting
+    assert len(event.invitees()) == 4
+    first_linked = open_salesforce(event.services, event.user).get_event(event.event_id)
+    assert first_linked["WhoId"] in {"003000000000005AAA", "003000000000002AAA",
+                                     "00Q000000000001AAA"}
+    assert sorted(m[1] for m in event.mail()) == sorted(
+        a["email"].lower() for a in answer.json["attendees"])  # one invitation each
+
+
+def test_duplicates_are_reported_by_the_linker() -> None:
+    class Person:
+        def __init__(self, type_: str, id_: str, modified: str):
+            self.type, self.id, self.name, self.last_modified = type_, id_, id_, modified
+
+    link = choose([Person("Contact", "old", "2026-01"), Person("Contact", "new", "2026-02"),
+                   Person("Lead", "lead", "2026-03")])
+    assert link is not None and (link.id, link.ambiguous_with) == ("new", ["old"])
+    assert choose([]) is None
+
+
+def test_unlinked_attendee_is_kept_then_linked_after_one_click_create(event: Scenario) -> None:
+    _put(event, "new.prospect@startup.example")
+    sync_user(event.services, event.user.id, "test")
+    view = event.client.get(f"/api/v1/events/{event.event_id}", headers=event.headers).json
+    assert [a["record"] for a in view["attendees"]] == [None]  # never dropped
+    created = event.client.post("/api/v1/records", headers=event.headers, json={
+        "eventId": event.event_id, "email": "new.prospect@startup.example", "type": "Lead",
+        "lastName": "Prospect", "company": "Startup"})
+    assert created.status_code == 201, created.json
+    attendee = created.json["event"]["attendees"][0]
+    assert attendee["record"]["id"] == created.json["id"]
+    assert event.invitees() == [created.json["id"]]
+    assert event.mail() == [("google", "new.prospect@startup.example", "invitation")]
+    bad = event.client.post("/api/v1/records", headers=event.headers, json={
+        "eventId": event.event_id, "email": "x@y.example", "type": "Lead", "lastName": "X"})
+    assert bad.status_code == 400 and "company" in bad.json["error"]["fields"]
+
+
+def test_invalid_and_too_many_attendees(event: Scenario) -> None:
+    bad = _put(event, "fine@x.example", "not-an-email")
+    assert bad.status_code == 400
+    assert set(bad.json["error"]["fields"]) == {"attendees.1.email"}
+    many = _put(event, *[f"guest{i}@x.example" for i in range(1001)])
+    assert many.status_code == 400 and "attendees" in many.json["error"]["fields"]
+    assert event.mail() == [] and event.calendar_attendees() == []
+    organizer_only = _put(event, event.organizer)
+    assert organizer_only.status_code == 200 and organizer_only.json["attendees"] == []
+    assert organizer_only.json["mirror"]["kind"] == "appointment"
+
+
+def test_responses_flow_to_salesforce_status(event: Scenario) -> None:
+    _put(event, "o'brien@acme.example")
+    answer = event.http.post(f"{event.sandbox.origins['google']}/sandbox-ui/calendars/"
+                             f"{event.organizer}/events/{event.item_id}/respond",
+                             json={"email": "o'brien@acme.example",
+                                   "responseStatus": "accepted"})
+    assert answer.status_code == 200
+    sync_user(event.services, event.user.id, "test")
+    relations = open_salesforce(event.services, event.user).event_relations(event.event_id)
+    assert [(r.relation_id, r.status) for r in relations if r.is_invitee] == [
+        ("003000000000001AAA", "Accepted")]
+    view = event.client.get(f"/api/v1/events/{event.event_id}", headers=event.headers).json
+    assert view["attendees"][0]["response"] == "accepted"
+    assert len(event.mail()) == 1  # the invitation only
+
+
+def test_merge_rules_by_example() -> None:
+    base = [AgreedAttendee("a@x.example", record={"type": "Contact", "id": "1", "name": "A"}),
+            AgreedAttendee("u@x.example")]  # u: unlinked
+    calendar = {k: AgreedAttendee(k) for k in ("a@x.example", "u@x.example", "c@x.example")}
+    result = merge(base, ["a@x.example", "s@x.example"], calendar, "me@x.example")
+    assert set(result.agreed) == {"a@x.example", "u@x.example", "c@x.example", "s@x.example"}
+    both_removed = merge(base, [], {"u@x.example": AgreedAttendee("u@x.example")},
+                         "me@x.example")
+    assert set(both_removed.agreed) == {"u@x.example"}  # unlinked: unknown in Salesforce
+    organizer = merge([], ["ME@x.example"], {"me@x.example": AgreedAttendee("me@x.example")},
+                      "me@x.example")
+    assert organizer.agreed == {}
