@@ -94,7 +94,26 @@ def start_worker(services: Any) -> Any:
     def sync(services: Any, user_id: int, reason: str) -> None:
         sync_user(services, user_id, reason)
 
-    return Worker(services, sync_user=sync, pass_jobs=[process_outbox]).start()
+    def keep_subscribed(services: Any, user_id: int, reason: str) -> None:
+        from addin.connections import NotConnected
+        from addin.identity import load_user
+        from addin.providers.registry import open_calendar
+        from addin.services.push import ensure_subscription
+
+        user = load_user(services, user_id)
+        if user is None or not services.settings.public_url.startswith((
+                "https://", "http://127.0.0.1", "http://localhost")):
+            return  # push needs a URL the calendar services can reach
+        try:
+            calendar = open_calendar(services, user)
+        except NotConnected:
+            return  # no push-capable calendar connected (yet)
+        ensure_subscription(services, user_id, calendar)
+
+    worker = Worker(services, sync_user=sync, pass_jobs=[process_outbox],
+                    keep_subscribed=keep_subscribed)
+    services.caches["worker"] = worker  # webhooks wake it at once
+    return worker.start()
 
 
 @main.command()

@@ -37,6 +37,7 @@ def graph_notifications() -> Any:
                         "a wrong clientState")
             continue
         request_sync(services, user_id, f"graph:{notification.get('changeType', 'changed')}")
+    _wake_worker()
     return Response(status=202)
 
 
@@ -52,4 +53,12 @@ def google_notifications() -> Any:
         return Response(status=204)
     if state != "sync":  # "sync" only announces the channel
         request_sync(services, user_id, f"google:{state or 'changed'}")
+        _wake_worker()
     return Response(status=204)
+
+
+def _wake_worker() -> None:
+    """A worker in this process starts its next pass now (others poll the requests)."""
+    worker = container().caches.get("worker")
+    if worker is not None:
+        worker.wake()
