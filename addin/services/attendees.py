@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from addin.container import Container
-from addin.domain import Attendee
+from addin.domain import Attendee, CalendarItem
 from addin.errors import Conflict, NotFound, ValidationFailed
 from addin.identity import CurrentUser
 from addin.providers.calendar import CalendarProvider, NotifyMode
@@ -142,22 +142,28 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
 
 def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
               salesforce: SalesforceClient, calendar: CalendarProvider,
-              experience: str | None = None) -> dict[str, AgreedAttendee]:
-    """Three-way merge of one mirrored event's attendees; applies what changed where."""
+              experience: str | None = None, item: CalendarItem | None = None,
+              record: dict[str, Any] | None = None) -> dict[str, AgreedAttendee]:
+    """Three-way merge of one mirrored event's attendees; applies what changed where. In the
+    one-way direction the calendar's own attendee edits are put back."""
     relations = salesforce.event_relations(row.salesforce_event_id)
-    item = calendar.get_item(str(row.calendar_item_id))
+    item = item or calendar.get_item(str(row.calendar_item_id))
     current = {a.key: AgreedAttendee(a.email, a.name, a.optional, a.response)
                for a in item.attendees_besides_organizer()}
     base = [AgreedAttendee.from_json(a) for a in row.base_attendees]
-    result = merge(base, _invitees(relations).keys(), current, user.email)
-    notify = NotifyMode.SILENT
+    org = load_org_settings(services, user.organization_id)
+    seen = current
+    if org.sync_direction == "sf_to_calendar":  # the calendar side counts as unchanged
+        seen = {key(a.email): a for a in base if not a.held}
+    result = merge(base, _invitees(relations).keys(), seen, user.email)
+    notify = NotifyMode.CHANGED if seen is not current else NotifyMode.SILENT
     if result.added_in_salesforce or result.removed_in_salesforce:
-        policy = load_org_settings(services, user.organization_id).graph_classic_policy
+        policy = org.graph_classic_policy
         decision = calendar_write(Origin.SALESFORCE,
                                   experience or salesforce.user_experience(
                                       str(user.salesforce_user_id)),
                                   calendar.capabilities, policy)
-        notify = decision.notify
+        notify = decision.notify if seen is current else NotifyMode.CHANGED
         if not decision.push:  # hold: the calendar item changes only in the calendar
             for k in result.removed_in_salesforce & set(current):
                 kept = current[k]
@@ -177,7 +183,7 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
                 attendee.response, {"type": relation.relation_type, "id": relation.relation_id,
                                     "name": relation.name or ""}, attendee.held)
     return _apply(services, user, row, salesforce, calendar, result.agreed, relations,
-                  set(current), notify)
+                  set(current), notify, record)
 
 
 def attendee_views(row: MirroredEvent) -> list[dict[str, Any]]:

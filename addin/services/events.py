@@ -41,9 +41,11 @@ from addin.store.models import MirroredEvent, utcnow
 log = logging.getLogger(__name__)
 
 
-def mirror_key(salesforce_event_id: str) -> str:
-    """The calendar create's idempotency key: one mirror per Event, however often tried."""
-    return f"salesforce-event:{salesforce_event_id}"
+def mirror_key(salesforce_event_id: str, generation: int = 0) -> str:
+    """The calendar create's idempotency key: one mirror per Event (and per re-mirroring
+    after a deletion in the calendar), however often tried."""
+    suffix = f":{generation}" if generation else ""
+    return f"salesforce-event:{salesforce_event_id}{suffix}"
 
 
 def create_event(services: Container, user: CurrentUser, data: dict[str, Any],
@@ -125,9 +127,10 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
             return row
         draft = draft_from_base(row.base_fields, row.salesforce_event_id)
         event_id = row.salesforce_event_id
+        generation = int(row.base_fields.get("mirrorGeneration", 0))
     try:
         calendar: CalendarProvider = open_calendar(services, user, draft.time_zone)
-        item = calendar.create_item(draft, idempotency_key=mirror_key(event_id))
+        item = calendar.create_item(draft, idempotency_key=mirror_key(event_id, generation))
     except (CalendarError, NotConnected) as exc:
         detail = f"The calendar could not be updated yet ({exc}); it will be retried."
         outbox.enqueue(services, user.id, "mirror_event", {"mirroredEventId": row_id})

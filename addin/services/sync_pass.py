@@ -7,13 +7,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from addin.container import Container
+from addin.domain import CalendarItem
 from addin.identity import load_user
+from addin.providers.calendar import CalendarProvider, ItemNotFound
 from addin.providers.registry import open_calendar, open_salesforce
+from addin.providers.salesforce import SalesforceClient, SalesforceNotFound
 from addin.services.attendees import reconcile
+from addin.services.event_sync import calendar_deleted, salesforce_deleted, sync_fields
+from addin.services.events import ensure_mirror
+from addin.services.org_settings import load_org_settings
 from addin.store.models import MirroredEvent, SyncCursor
 
 log = logging.getLogger(__name__)
@@ -26,6 +33,7 @@ class PassReport:
     checked: int = 0
     reconciled: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    deleted: dict[str, str] = field(default_factory=dict)  # event id -> what was done
 
 
 def _cursor(services: Container, user_id: int, source: str) -> str | None:
@@ -67,18 +75,31 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
     source = f"{calendar.name}_changes"
     page = calendar.list_changes(_cursor(services, user_id, source))
     items = {i.item_id for i in page.changed} | set(page.removed)
+    deleted = set(salesforce.deleted_events(since, started + CLOCK_SKEW)) & set(ids)
+    org = load_org_settings(services, user.organization_id)
     experience: str | None = None
     for row in rows:
         report.checked += 1
-        if not (page.full_resync or row.salesforce_event_id in touched
+        if not (page.full_resync or row.salesforce_event_id in touched | deleted
                 or row.calendar_item_id in items):
             continue
-        if row.calendar_item_id in page.removed:
-            continue  # deletion propagation is configured per org; not mirrored here
         try:
+            record = None if row.salesforce_event_id in deleted else _event(salesforce, row)
+            if record is None:
+                report.deleted[row.salesforce_event_id] = salesforce_deleted(
+                    services, row, calendar, org)
+                continue
+            item = None if row.calendar_item_id in page.removed else _item(calendar, row)
+            if item is None:  # a full resync lists no deletions: a missing item is one
+                report.deleted[row.salesforce_event_id] = calendar_deleted(
+                    services, row, salesforce, org)
+                if org.sync_direction == "sf_to_calendar":
+                    ensure_mirror(services, user, row.id)
+                continue
+            item = sync_fields(services, row, salesforce, calendar, record, item, org)
             if experience is None:
                 experience = salesforce.user_experience(str(user.salesforce_user_id))
-            reconcile(services, user, row, salesforce, calendar, experience)
+            reconcile(services, user, row, salesforce, calendar, experience, item, record)
             report.reconciled.append(row.salesforce_event_id)
         except Exception as exc:  # one event's failure must not stop the pass
             log.exception("reconciling %s failed", row.salesforce_event_id)
@@ -86,3 +107,17 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
     _save_cursor(services, user_id, "salesforce_events", started.isoformat())
     _save_cursor(services, user_id, source, page.cursor)
     return report
+
+
+def _event(salesforce: SalesforceClient, row: MirroredEvent) -> dict[str, Any] | None:
+    try:
+        return salesforce.get_event(row.salesforce_event_id)
+    except SalesforceNotFound:
+        return None
+
+
+def _item(calendar: CalendarProvider, row: MirroredEvent) -> CalendarItem | None:
+    try:
+        return calendar.get_item(str(row.calendar_item_id))
+    except ItemNotFound:
+        return None
