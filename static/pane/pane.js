@@ -1,5 +1,6 @@
 // The Create dialog of the Outlook pane.
 import { api, ApiError, currentToken, sandboxUsers, useToken } from "./api.js";
+import { setUpAttendeeForm, showAttendees } from "./attendees.js";
 import { connect } from "./connect.js";
 import { readOpenItem } from "./office.js";
 
@@ -189,9 +190,11 @@ function showResult(view) {
   $("record-link").textContent = `Open "${view.event.subject}" in Salesforce`;
   const where = { graph: "Outlook", google: "Google", ews: "Exchange" }[view.mirror.provider];
   $("mirror-text").textContent = view.sync.state === "mirrored"
-    ? `Added to your calendar as an ${view.mirror.kind}.`
+    ? (view.mirror.kind === "meeting" ? "In your calendar as a meeting; attendees are invited."
+      : `Added to your calendar as an ${view.mirror.kind}.`)
     : `Saved in Salesforce; it will appear in your ${where} calendar shortly.`;
   $("sync-text").textContent = view.sync.detail || "";
+  showAttendees(view, showResult);
   $("result-title").focus();
 }
 
@@ -233,6 +236,7 @@ async function start() {
     await prefill();
   });
   for (const field of document.querySelectorAll(".lookup")) lookup(field);
+  setUpAttendeeForm();
   if (!currentToken()) return showSignin();
   showForm();
   await prefill();

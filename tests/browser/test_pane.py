@@ -158,3 +158,36 @@ def test_pane_offers_to_connect_salesforce_in_an_office_dialog(
     connect.click()
     expect(page.locator("#status")).to_have_text("Connected. Press Create again.")
     expect(connect).to_have_count(0)
+
+
+def test_attendee_editor_turns_the_appointment_into_a_meeting(
+        page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
+        clean_sandbox: SandboxRuntime) -> None:
+    token = bearer(AVA)["Authorization"].split(" ", 1)[1]
+    page.add_init_script(office_stub(token))
+    page.goto(f"{live_server}/outlook/pane")
+    expect(page.locator("#whoId")).not_to_have_value("")
+    page.get_by_role("button", name="Create").click()
+    page.locator("#result").wait_for(state="visible")
+    page.get_by_label("Add attendee (email)").fill("noah.smith@acme.example")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#attendee-list li")).to_have_count(1)
+    expect(page.locator("#attendee-list li")).to_contain_text("Contact: Noah Smith")
+    expect(page.locator("#mirror-text")).to_have_text(
+        "In your calendar as a meeting; attendees are invited.")
+    page.get_by_label("Add attendee (email)").fill("walk.in@unlinked.example")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#attendee-list li")).to_have_count(2)
+    expect(page.locator("#attendee-list")).to_contain_text("Not in Salesforce")
+    page.get_by_role("button", name="Create a Contact for walk.in@unlinked.example").click()
+    expect(page.locator("#attendee-list")).not_to_contain_text("Not in Salesforce")
+    page.screenshot(path=str(ARTIFACTS / "outlook-pane-attendees.png"), full_page=True)
+    page.get_by_role("button", name="Remove noah.smith@acme.example").click()
+    expect(page.locator("#attendee-list li")).to_have_count(1)
+    mail = sorted((m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages())
+    assert mail == [("noah.smith@acme.example", "cancellation"),
+                    ("noah.smith@acme.example", "invitation"),
+                    ("walk.in@unlinked.example", "invitation")]
+    page.get_by_label("Add attendee (email)").fill("not-an-email")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#attendee-error")).to_contain_text("not a valid email")

@@ -1,0 +1,84 @@
+// The attendee editor of the pane: linked and unlinked attendees with their responses;
+// add, remove, and the one-click "create Contact" for an unlinked attendee.
+import { api } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const RESPONSES = { none: "no response yet", accepted: "accepted", declined: "declined",
+  tentative: "tentative" };
+let current = null;
+
+function item(attendee) {
+  const li = document.createElement("li");
+  const who = document.createElement("span");
+  who.className = "who";
+  who.textContent = attendee.name ? `${attendee.name} <${attendee.email}>` : attendee.email;
+  const meta = document.createElement("span");
+  meta.className = "meta";
+  const link = attendee.record ? `${attendee.record.type}: ${attendee.record.name}` : "Not in Salesforce";
+  const state = attendee.held ? "invited in Salesforce, not yet in Outlook"
+    : attendee.removedInSalesforce ? "removed in Salesforce" : RESPONSES[attendee.response] || attendee.response;
+  meta.textContent = `${link} · ${state}`;
+  li.append(who, meta);
+  if (!attendee.record) {
+    const create = document.createElement("button");
+    create.type = "button";
+    create.className = "secondary";
+    create.textContent = "Create Contact";
+    create.setAttribute("aria-label", `Create a Contact for ${attendee.email}`);
+    create.addEventListener("click", () => createContact(attendee));
+    li.append(create);
+  }
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "secondary";
+  remove.textContent = "Remove";
+  remove.setAttribute("aria-label", `Remove ${attendee.email}`);
+  remove.addEventListener("click", () => save(current.attendees.filter((a) => a !== attendee)));
+  li.append(remove);
+  return li;
+}
+
+export function showAttendees(view, onChange) {
+  current = view;
+  $("attendee-list").replaceChildren(...view.attendees.map(item));
+  $("attendees-empty").hidden = view.attendees.length > 0;
+  showAttendees.onChange = onChange;
+}
+
+async function save(attendees) {
+  $("attendee-error").textContent = "";
+  try {
+    const view = await api("PUT", `/api/v1/events/${current.event.id}/attendees`, {
+      body: { attendees: attendees.map((a) => ({ email: a.email, name: a.name || undefined,
+        optional: a.optional || false })) } });
+    showAttendees(view, showAttendees.onChange);
+    if (showAttendees.onChange) showAttendees.onChange(view);
+  } catch (error) {
+    const fields = Object.values(error.fields || {});
+    $("attendee-error").textContent = fields[0] || error.message;
+  }
+}
+
+async function createContact(attendee) {
+  const local = attendee.email.split("@")[0];
+  const [first, ...rest] = (attendee.name || local).split(/\s+/);
+  try {
+    const created = await api("POST", "/api/v1/records", { body: {
+      eventId: current.event.id, email: attendee.email, type: "Contact",
+      firstName: rest.length ? first : "", lastName: rest.length ? rest.join(" ") : first } });
+    showAttendees(created.event, showAttendees.onChange);
+    if (showAttendees.onChange) showAttendees.onChange(created.event);
+  } catch (error) {
+    $("attendee-error").textContent = error.message;
+  }
+}
+
+export function setUpAttendeeForm() {
+  $("attendee-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const email = $("attendee-email").value.trim();
+    if (!email) return;
+    $("attendee-email").value = "";
+    save([...current.attendees, { email }]);
+  });
+}
