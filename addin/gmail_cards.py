@@ -78,7 +78,26 @@ def create_card(*, values: dict[str, Any], action_url: str, offset_minutes: int,
     }
 
 
-def result_card(view: dict[str, Any], another_url: str) -> dict[str, Any]:
+RESPONSES = {"none": "no response yet", "accepted": "accepted", "declined": "declined",
+             "tentative": "tentative"}
+
+
+def _attendee_widget(attendee: dict[str, Any], action_url: str, event_id: str
+                     ) -> dict[str, Any]:
+    record = attendee.get("record")
+    link = f"{record['type']}: {record['name']}" if record else "Not in Salesforce"
+    state = ("invited in Salesforce, not yet in the calendar" if attendee.get("held")
+             else RESPONSES.get(attendee.get("response", "none"), attendee.get("response")))
+    return {"decoratedText": {
+        "text": attendee.get("name") or attendee["email"], "topLabel": attendee["email"],
+        "bottomLabel": f"{link} · {state}", "wrapText": True,
+        "button": {"text": "Remove", "onClick": {"action": {"function": action_url,
+            "parameters": [{"key": "eventId", "value": event_id},
+                           {"key": "remove", "value": attendee["email"]}]}}}}}
+
+
+def result_card(view: dict[str, Any], another_url: str,
+                attendees_url: str | None = None, error: str | None = None) -> dict[str, Any]:
     event, mirror, sync = view["event"], view["mirror"], view["sync"]
     where = {"graph": "Outlook", "google": "Google", "ews": "Exchange"}.get(mirror["provider"],
                                                                            "mailbox")
@@ -86,15 +105,32 @@ def result_card(view: dict[str, Any], another_url: str) -> dict[str, Any]:
                      if sync["state"] == "mirrored" else
                      f"Saved in Salesforce; it will appear in your {where} calendar shortly.")
     when = f"{event['start']} to {event['end']}"
+    if mirror["kind"] == "meeting":
+        calendar_text = "In your calendar as a meeting; attendees are invited."
+    sections: list[dict[str, Any]] = [{"widgets": [
+        {"decoratedText": {"topLabel": "Salesforce Event", "text": event["subject"],
+                           "bottomLabel": when, "wrapText": True,
+                           "button": {"text": "Open", "onClick": {
+                               "openLink": {"url": event["url"]}}}}},
+        {"textParagraph": {"text": calendar_text}},
+    ]}]
+    if attendees_url:
+        widgets = [_attendee_widget(a, attendees_url, event["id"])
+                   for a in view.get("attendees", [])]
+        if not widgets:
+            widgets.append({"textParagraph": {"text": "No attendees yet: add people to turn "
+                                                      "the appointment into a meeting."}})
+        label = "Add attendee (email)" + (f": {error}" if error else "")
+        widgets += [
+            {"textInput": {"name": "attendeeEmail", "label": label}},
+            {"buttonList": {"buttons": [{"text": "Add attendee", "onClick": {"action": {
+                "function": attendees_url,
+                "parameters": [{"key": "eventId", "value": event["id"]}]}}}]}},
+        ]
+        sections.append({"header": "Attendees", "widgets": widgets})
     return {
         "header": {"title": "Event created", "subtitle": event["subject"]},
-        "sections": [{"widgets": [
-            {"decoratedText": {"topLabel": "Salesforce Event", "text": event["subject"],
-                               "bottomLabel": when, "wrapText": True,
-                               "button": {"text": "Open", "onClick": {
-                                   "openLink": {"url": event["url"]}}}}},
-            {"textParagraph": {"text": calendar_text}},
-        ]}],
+        "sections": sections,
         "fixedFooter": {"primaryButton": {"text": "Create another", "onClick": {
             "action": {"function": another_url}}}},
     }

@@ -21,7 +21,8 @@ from addin.identity import CurrentUser
 from addin.oauth import endpoints
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError
-from addin.services.events import create_event
+from addin.services.attendees import set_attendees
+from addin.services.events import create_event, get_event_view
 from addin.web.auth import bearer_token, user_by_email
 from addin.web.connect import connect_url
 from addin.web.errors import flatten_messages
@@ -146,6 +147,8 @@ def action(name: str) -> Any:
         return jsonify(cards.update(cards.create_card(
             values=_defaults(caller), action_url=_url("actions/create"),
             offset_minutes=caller.offset_minutes, who_options=[], what_options=[])))
+    if name == "attendees":
+        return jsonify(_attendees_action(services, caller))
     if name != "create":
         raise ApiError(f"Unknown action {name!r}.", status=404, code="not_found")
     inputs = _form_inputs(caller)
@@ -170,8 +173,37 @@ def action(name: str) -> Any:
             return jsonify(cards.update(_connect_card(services, caller.user)))
         return jsonify(cards.update(cards.message_card("Not created", exc.message),
                                     exc.message))
-    return jsonify(cards.update(cards.result_card(view, _url("actions/new")),
+    return jsonify(cards.update(cards.result_card(view, _url("actions/new"),
+                                                  _url("actions/attendees")),
                                 "Event created"))
+
+
+def _attendees_action(services: Container, caller: Caller) -> dict[str, Any]:
+    """Add the typed attendee, or remove the one whose Remove button was pressed."""
+    assert caller.user is not None
+    parameters = (caller.event.get("commonEventObject") or {}).get("parameters") or {}
+    event_id = str(parameters.get("eventId", ""))
+    view = get_event_view(services, caller.user, event_id)
+    attendees = [{"email": a["email"], "name": a.get("name"), "optional": a.get("optional")}
+                 for a in view["attendees"]]
+    if parameters.get("remove"):
+        gone = str(parameters["remove"]).lower()
+        attendees = [a for a in attendees if a["email"].lower() != gone]
+        note = f"Removed {parameters['remove']}"
+    else:
+        email = str(_form_inputs(caller).get("attendeeEmail", "")).strip()
+        attendees.append({"email": email, "name": None, "optional": False})
+        note = f"Invited {email}"
+    try:
+        set_attendees(services, caller.user, event_id, attendees)
+    except ValidationFailed as exc:
+        message = next(iter((exc.fields or {}).values()), exc.message)
+        card = cards.result_card(view, _url("actions/new"), _url("actions/attendees"),
+                                 error=str(message))
+        return cards.update(card, f"Not added: {message}")
+    fresh = get_event_view(services, caller.user, event_id)
+    return cards.update(cards.result_card(fresh, _url("actions/new"),
+                                          _url("actions/attendees")), note)
 
 
 def _message_headers(services: Container, event: dict[str, Any]) -> dict[str, str]:

@@ -19,7 +19,7 @@ from addin.services.sync_pass import sync_user
 from tests.services.test_attendee_sync import Scenario
 
 LINKABLE = ["o'brien@acme.example", "noah.smith@acme.example", "liam.jones@globex.example"]
-POOL = [*LINKABLE, "walk.in@unlinked.example"]
+POOL = [*LINKABLE, "machine.guest@unlinked.example"]  # no other test links this one
 
 
 def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: SandboxRuntime,

@@ -160,3 +160,35 @@ def test_unknown_user_gets_an_explanation(gmail: Callable[..., Any]) -> None:
     (card,) = cards_in(answer.json)
     strict(card)
     assert "not a user" in json.dumps(card)
+
+
+def test_attendee_editor_in_the_card(gmail: Callable[..., Any],
+                                     clean_sandbox: SandboxRuntime) -> None:
+    start = int(datetime(2026, 12, 4, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    form = {"subject": {"stringInputs": {"value": ["Card attendees"]}},
+            "start": {"dateTimeInput": {"msSinceEpoch": start}},
+            "end": {"dateTimeInput": {"msSinceEpoch": start + 1800000}}}
+    created = gmail("/gmail/actions/create", {"commonEventObject": {"formInputs": form}})
+    (card,) = cards_in(created.json)
+    strict(card)
+    add_button = card["sections"][1]["widgets"][-1]["buttonList"]["buttons"][0]
+    event_id = add_button["onClick"]["action"]["parameters"][0]["value"]
+    added = gmail("/gmail/actions/attendees", {"commonEventObject": {
+        "parameters": {"eventId": event_id},
+        "formInputs": {"attendeeEmail": {"stringInputs": {"value": ["o'brien@acme.example"]}}}}})
+    (with_guest,) = cards_in(added.json)
+    strict(with_guest)
+    text = json.dumps(with_guest)
+    assert "Contact: Olivia O'Brien" in text and "as a meeting" in text
+    assert [(m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()] == [
+        ("o'brien@acme.example", "invitation")]
+    bad = gmail("/gmail/actions/attendees", {"commonEventObject": {
+        "parameters": {"eventId": event_id},
+        "formInputs": {"attendeeEmail": {"stringInputs": {"value": ["nope"]}}}}})
+    assert bad.json["renderActions"]["action"]["notification"]["text"].startswith("Not added")
+    strict(cards_in(bad.json)[0])
+    removed = gmail("/gmail/actions/attendees", {"commonEventObject": {
+        "parameters": {"eventId": event_id, "remove": "o'brien@acme.example"}}})
+    strict(cards_in(removed.json)[0])
+    assert [m["kind"] for m in clean_sandbox.state.mail.messages()] == ["invitation",
+                                                                        "cancellation"]
