@@ -157,6 +157,7 @@ class RecordLinkSchema(Schema):
     type = fields.String()
     id = fields.String()
     name = fields.String()
+    alternatives = fields.List(fields.String())
 
 
 class AttendeeViewSchema(Schema):

@@ -19,6 +19,7 @@ from addin.identity import CurrentUser
 from addin.providers.calendar import CalendarProvider, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import EventRelationRecord, SalesforceClient
+from addin.services.event_mapping import draft_from_base
 from addin.services.org_settings import load_org_settings
 from addin.store.models import MirroredEvent, utcnow
 from addin.sync.linking import Link, choose, who_id
@@ -182,8 +183,29 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
                 attendee.email, attendee.name or relation.name or "", attendee.optional,
                 attendee.response, {"type": relation.relation_type, "id": relation.relation_id,
                                     "name": relation.name or ""}, attendee.held)
-    return _apply(services, user, row, salesforce, calendar, result.agreed, relations,
-                  set(current), notify, record)
+    before = {k for k, a in ((key(a.email), a) for a in base) if a.held}
+    agreed = _apply(services, user, row, salesforce, calendar, result.agreed, relations,
+                    set(current), notify, record)
+    held = sorted(a.email for a in agreed.values() if a.held)
+    in_calendar = [a for a in agreed.values() if not a.held]
+    if {key(e) for e in held} != before and not in_calendar:
+        _write_held_note(row, calendar, held)
+    return agreed
+
+
+HELD_NOTE = ("Invited in Salesforce; add them in Outlook to send them the meeting request: "
+             "{people}")
+
+
+def _write_held_note(row: MirroredEvent, calendar: CalendarProvider, held: list[str]) -> None:
+    """The hold policy lists Salesforce-invited people in the appointment's body. Written
+    only while the item is an appointment: on a meeting it would re-notify everyone."""
+    fields = dict(row.base_fields)
+    note = HELD_NOTE.format(people=", ".join(held)) if held else ""
+    description = str(fields.get("description") or "")
+    fields["description"] = f"{description}\n\n{note}".strip() if note else description
+    calendar.update_fields(str(row.calendar_item_id),
+                           draft_from_base(fields, row.salesforce_event_id))
 
 
 def attendee_views(row: MirroredEvent) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Person(Protocol):
@@ -30,8 +30,11 @@ class Link:
     name: str
     ambiguous_with: list[str] = field(default_factory=list)  # other record ids
 
-    def as_json(self) -> dict[str, str]:
-        return {"type": self.type, "id": self.id, "name": self.name}
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type, "id": self.id, "name": self.name}
+        if self.ambiguous_with:  # several records share the email: reported, not guessed
+            data["alternatives"] = list(self.ambiguous_with)
+        return data
 
 
 PREFERENCE = ("User", "Contact", "Lead")

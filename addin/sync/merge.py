@@ -25,7 +25,7 @@ class AgreedAttendee:
     name: str = ""
     optional: bool = False
     response: str = "none"
-    record: Mapping[str, str] | None = None  # {"type", "id", "name"}
+    record: Mapping[str, Any] | None = None  # {"type", "id", "name", "alternatives"?}
     held: bool = False  # in Salesforce, kept out of the calendar item (hold policy)
     # removed in Salesforce, still in the calendar item until the organizer removes them
     # there (hold policy): never linked or re-added to Salesforce

@@ -175,11 +175,11 @@ def test_attendee_editor_turns_the_appointment_into_a_meeting(
     expect(page.locator("#attendee-list li")).to_contain_text("Contact: Noah Smith")
     expect(page.locator("#mirror-text")).to_have_text(
         "In your calendar as a meeting; attendees are invited.")
-    page.get_by_label("Add attendee (email)").fill("walk.in@unlinked.example")
+    page.get_by_label("Add attendee (email)").fill("walk.in.pane@unlinked.example")
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.locator("#attendee-list li")).to_have_count(2)
     expect(page.locator("#attendee-list")).to_contain_text("Not in Salesforce")
-    page.get_by_role("button", name="Create a Contact for walk.in@unlinked.example").click()
+    page.get_by_role("button", name="Create a Contact for walk.in.pane@unlinked.example").click()
     expect(page.locator("#attendee-list")).not_to_contain_text("Not in Salesforce")
     page.screenshot(path=str(ARTIFACTS / "outlook-pane-attendees.png"), full_page=True)
     page.get_by_role("button", name="Remove noah.smith@acme.example").click()
@@ -187,7 +187,7 @@ def test_attendee_editor_turns_the_appointment_into_a_meeting(
     mail = sorted((m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages())
     assert mail == [("noah.smith@acme.example", "cancellation"),
                     ("noah.smith@acme.example", "invitation"),
-                    ("walk.in@unlinked.example", "invitation")]
+                    ("walk.in.pane@unlinked.example", "invitation")]
     page.get_by_label("Add attendee (email)").fill("not-an-email")
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.locator("#attendee-error")).to_contain_text("not a valid email")

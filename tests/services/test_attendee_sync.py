@@ -112,6 +112,8 @@ def test_adding_an_attendee(scenario: Callable[[str, str], Scenario], provider: 
         assert s.calendar_attendees() == []  # held: listed in the sidebar, not in Outlook
         view = s.client.get(f"/api/v1/events/{s.event_id}", headers=s.headers).json
         assert view["attendees"][0]["held"] is True
+        item = open_calendar(s.services, s.user).get_item(s.item_id)
+        assert "Invited in Salesforce" in item.body and GUEST in item.body
     else:
         assert s.calendar_attendees() == [GUEST]
         view = s.client.get(f"/api/v1/events/{s.event_id}", headers=s.headers).json
@@ -137,3 +139,24 @@ def test_removing_an_attendee(scenario: Callable[[str, str], Scenario], provider
         assert s.calendar_attendees() == []
     sync_user(s.services, s.user.id, "again")
     assert len(s.mail()) == 1
+
+
+def test_mirror_policy_is_the_documented_double_invitation(
+        scenario: Callable[[str, str], Scenario]) -> None:
+    """Graph + Classic with the `mirror` policy: the attendee is pushed to Outlook, whose
+    email is a second invitation (an explicit, documented admin choice)."""
+    s = scenario("graph", "classic")
+    from sqlalchemy import select
+
+    from addin.store.models import User
+
+    with s.services.db.session() as session:
+        admin_id = session.scalar(select(User.id).where(
+            User.email == "ava.martin@acme-sales.example"))
+    admin = {"Authorization": f"Bearer {s.services.api_tokens.mint(admin_id)}"}
+    assert s.client.patch("/api/v1/admin/settings", headers=admin,
+                          json={"graphClassicPolicy": "mirror"}).status_code == 200
+    s.change("salesforce", [], {"add": [GUEST]})
+    assert s.calendar_attendees() == [GUEST]
+    assert sorted(s.mail()) == [("graph", GUEST, "invitation"),
+                                ("salesforce", GUEST, "invitation")]

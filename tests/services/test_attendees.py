@@ -37,7 +37,8 @@ def test_auto_link_rules(event: Scenario) -> None:
     records = {a["email"].lower(): a["record"] for a in answer.json["attendees"]}
     assert records["grace.hopper@acme-sales.example"]["type"] == "User"  # User > Contact
     assert records["pat.kim@globex.example"] == {  # most recently modified duplicate
-        "type": "Contact", "id": "003000000000005AAA", "name": "Patricia Kim"}
+        "type": "Contact", "id": "003000000000005AAA", "name": "Patricia Kim",
+        "alternatives": ["003000000000004AAA"]}  # the other one, reported
     assert records["noah.smith@acme.example"]["type"] == "Contact"  # Contact > Lead
     assert records["james.wu@hooli.example"] is None  # converted Lead: not linked
     assert records["sophia.lee@umbrella.example"]["type"] == "Lead"
