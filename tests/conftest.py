@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from addin import create_app
 from addin.config import Settings, settings_for_tests
 from addin.sandbox import SandboxRuntime
+from addin.sandbox.state import DEFAULT_SETTINGS
 from addin.store.database import make_engine
 from addin.store.models import User
 
@@ -36,7 +37,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxRuntime
 
 @pytest.fixture
 def clean_sandbox(sandbox: SandboxRuntime) -> SandboxRuntime:
-    """The shared sandbox with an empty mail log, zeroed stats and no pending faults."""
+    """The shared sandbox with an empty mail log, zeroed stats, no pending faults and the
+    default behaviour settings."""
+    sandbox.state.update_settings(dict(DEFAULT_SETTINGS))
     sandbox.state.mail.clear()
     sandbox.state.stats.reset()
     sandbox.state.faults.clear()

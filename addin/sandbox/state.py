@@ -23,6 +23,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "salesforce.dailyApiLimit": 15000,
     # Salesforce: multi-day events enabled (duration up to 14 days instead of 24 hours).
     "salesforce.multiDayEvents": False,
+    # Salesforce Classic: deleting an Event with invitees in the UI emails each invitee a
+    # cancellation (as adding/removing invitees there does). Not confirmed by Salesforce's
+    # documentation; Lightning never emails.
+    "salesforce.classicDeleteNotifiesInvitees": True,
     # Latency added to every emulated request, in milliseconds (benchmarks).
     "latencyMs": 0,
 }

@@ -215,6 +215,31 @@ def test_lightning_ui_emails_nobody(sf: Salesforce, clean_sandbox: SandboxRuntim
     assert clean_sandbox.state.mail.messages() == []
 
 
+@pytest.mark.parametrize("notifies", [True, False])
+def test_classic_ui_delete_cancels_for_every_invitee_per_the_setting(
+        salesforce_for: Callable[[str], Salesforce], clean_sandbox: SandboxRuntime,
+        upstream: requests.Session, notifies: bool) -> None:
+    clean_sandbox.state.update_settings({"salesforce.classicDeleteNotifiesInvitees": notifies})
+    ben = salesforce_for(BEN)
+    event_id = str(ben.Event.create({"Subject": "Classic delete", "StartDateTime": START,
+                                     "DurationInMinutes": 30})["id"])
+    _ui(clean_sandbox, upstream, event_id, ["o'brien@acme.example", GRACE])
+    clean_sandbox.state.mail.clear()
+    response = upstream.post(
+        f"{clean_sandbox.origins['salesforce']}/sandbox-ui/events/{event_id}/delete")
+    assert response.status_code == 200
+    expected = sorted(["o'brien@acme.example", GRACE]) if notifies else []
+    assert sorted(m["to"].lower() for m in clean_sandbox.state.mail.messages()) == expected
+    assert all(m["kind"] == "cancellation" for m in clean_sandbox.state.mail.messages())
+    assert ben.query(f"SELECT Id FROM Event WHERE Id = '{event_id}'")["totalSize"] == 0
+    deleted = ben.query_all(f"SELECT Id FROM EventRelation WHERE EventId = '{event_id}'")
+    assert deleted["totalSize"] == 0  # its invitees went with it
+    missing = upstream.post(
+        f"{clean_sandbox.origins['salesforce']}/sandbox-ui/events/{event_id}/delete")
+    assert missing.status_code == 404
+    assert missing.json()[0]["errorCode"] == "NOT_FOUND"
+
+
 def test_injected_faults_use_salesforce_error_bodies(clean_sandbox: SandboxRuntime,
                                                      upstream: requests.Session) -> None:
     upstream.post(clean_sandbox.services["faults"],

@@ -207,6 +207,10 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
                                 "errorCode": "JSON_PARSER_ERROR"}])
         return _json(200, ui.change(event_id, body.get("add") or [], body.get("remove") or []))
 
+    @app.post("/sandbox-ui/events/<event_id>/delete")
+    def ui_delete(event_id: str) -> Response:
+        return _json(200, ui.delete_event(event_id))
+
     return app
 
 

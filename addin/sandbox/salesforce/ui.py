@@ -1,6 +1,8 @@
 """What a person does in the Salesforce UI that the REST API cannot show: changing an
-Event's invitees. Salesforce Classic emails each added invitee an invitation (and each
-removed one a cancellation); Lightning emails nobody; the REST API never emails."""
+Event's invitees, deleting an Event. Salesforce Classic emails each added invitee an
+invitation (each removed one, and every invitee of a deleted Event, a cancellation: the
+latter is the setting salesforce.classicDeleteNotifiesInvitees); Lightning emails nobody;
+the REST API never emails."""
 
 from __future__ import annotations
 
@@ -82,6 +84,32 @@ class InviteeChanges:
                 "removed": [_summary(r) for r in removed],
                 "unmatched": unmatched,
             }
+
+
+    def delete_event(self, event_id: str) -> dict[str, Any]:
+        """The organizer deletes the Event (with its invitees and child events)."""
+        with self.org.lock:
+            event = self.org.get("Event", event_id)
+            organizer = self.org.records["User"][event["OwnerId"]]
+            lightning = bool(organizer.get("UserPreferencesLightningExperiencePreferred"))
+            invitees = [self._person(r["RelationId"]) for r in self.org.relations_of(event["Id"])
+                        if r["IsInvitee"]]
+            self.org.delete("Event", event["Id"])
+            notified: list[str] = []
+            if not lightning and self.state.setting("salesforce.classicDeleteNotifiesInvitees"):
+                for person in invitees:
+                    if person is not None and person.get("Email"):
+                        self.state.mail.record(
+                            sender="salesforce", from_=organizer["Email"], to=person["Email"],
+                            kind="cancellation", subject=event.get("Subject") or "",
+                            eventId=event["Id"])
+                        notified.append(person["Email"])
+            return {"experience": "lightning" if lightning else "classic", "deleted": event["Id"],
+                    "notified": notified}
+
+    def _person(self, record_id: str) -> dict[str, Any] | None:
+        sobject = sobject_of_id(record_id)
+        return self.org.records[sobject].get(record_id) if sobject else None
 
 
 def _summary(record: dict[str, Any]) -> dict[str, Any]:
