@@ -188,6 +188,14 @@ class EventViewSchema(Schema):
     sync = fields.Nested(SyncSchema)
 
 
+class EventCancelledSchema(Schema):
+    id = fields.String()
+    state = fields.String()
+    cancellations_sent_to = fields.List(fields.String(), data_key="cancellationsSentTo")
+    not_told_by_anyone = fields.List(fields.String(), data_key="notToldByAnyone")
+    detail = fields.String()
+
+
 class RecordSchema(Schema):
     id = fields.String()
     type = fields.String()

@@ -10,6 +10,7 @@ is lost, and nothing is created twice (the calendar create is idempotent per Eve
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from addin.connections import NotConnected
 from addin.container import Container
 from addin.errors import ApiError, NotFound, UpstreamUnavailable, ValidationFailed
 from addin.identity import CurrentUser, load_user
-from addin.providers.calendar import CalendarError, CalendarProvider
+from addin.providers.calendar import CalendarError, CalendarProvider, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import (
     SalesforceError,
@@ -123,7 +124,7 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
     with services.db.session() as session:
         row = session.get(MirroredEvent, row_id)
         assert row is not None
-        if row.calendar_item_id:
+        if row.calendar_item_id or row.state == "deleted":
             return row
         draft = draft_from_base(row.base_fields, row.salesforce_event_id)
         event_id = row.salesforce_event_id
@@ -142,6 +143,10 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
     with services.db.session() as session:
         row = session.get(MirroredEvent, row_id)
         assert row is not None
+        if row.state == "deleted":  # cancelled while the item was being created
+            with suppress(CalendarError):
+                calendar.delete_item(item.item_id, notify=NotifyMode.SILENT)
+            return row
         row.calendar_item_id, row.calendar_etag = item.item_id, item.etag
         row.state, row.detail, row.last_synced_at = "mirrored", None, utcnow()
         row.base_fields = {**row.base_fields, "webLink": item.web_link}

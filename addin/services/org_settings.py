@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from addin.config import DELETE_PROPAGATION, GRAPH_CLASSIC_POLICIES, SYNC_DIRECTIONS
 from addin.container import Container
 from addin.errors import NotFound
 from addin.store.models import Organization
 
-SYNC_DIRECTIONS = ("two_way", "sf_to_calendar")
-GRAPH_CLASSIC_POLICIES = ("hold", "mirror")
-DELETE_PROPAGATION = ("both_ways", "sf_to_calendar", "none")
+__all__ = ["DELETE_PROPAGATION", "GRAPH_CLASSIC_POLICIES", "SYNC_DIRECTIONS", "OrgSettings",
+           "load_org_settings", "update_org_settings"]
 
 FREE_MAIL_DOMAINS = (
     "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com",
@@ -53,7 +53,13 @@ JSON_TO_FIELD = {
 
 
 def defaults(services: Container) -> OrgSettings:
-    return OrgSettings(poll_interval_seconds=services.settings.poll_interval_seconds)
+    config = services.settings
+    domains = tuple(d.strip().lower() for d in config.ignored_domains.split(",") if d.strip())
+    return OrgSettings(sync_direction=config.sync_direction,
+                       graph_classic_policy=config.graph_classic_policy,
+                       delete_propagation=config.delete_propagation,
+                       ignored_domains=domains or FREE_MAIL_DOMAINS,
+                       poll_interval_seconds=config.poll_interval_seconds)
 
 
 def _apply(base: OrgSettings, stored: dict[str, Any]) -> OrgSettings:

@@ -18,7 +18,8 @@ from addin.providers.calendar import CalendarProvider, ItemNotFound
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import SalesforceClient, SalesforceNotFound
 from addin.services.attendees import reconcile
-from addin.services.event_sync import calendar_deleted, salesforce_deleted, sync_fields
+from addin.services.cancellation import calendar_deleted, salesforce_deleted
+from addin.services.event_sync import sync_fields
 from addin.services.events import ensure_mirror
 from addin.services.org_settings import load_org_settings
 from addin.store.models import MirroredEvent, SyncCursor
@@ -85,9 +86,11 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
             continue
         try:
             record = None if row.salesforce_event_id in deleted else _event(salesforce, row)
+            if experience is None:
+                experience = salesforce.user_experience(str(user.salesforce_user_id))
             if record is None:
                 report.deleted[row.salesforce_event_id] = salesforce_deleted(
-                    services, row, calendar, org)
+                    services, row, calendar, org, experience)
                 continue
             item = None if row.calendar_item_id in page.removed else _item(calendar, row)
             if item is None:  # a full resync lists no deletions: a missing item is one
@@ -97,8 +100,6 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
                     ensure_mirror(services, user, row.id)
                 continue
             item = sync_fields(services, row, salesforce, calendar, record, item, org)
-            if experience is None:
-                experience = salesforce.user_experience(str(user.salesforce_user_id))
             reconcile(services, user, row, salesforce, calendar, experience, item, record)
             report.reconciled.append(row.salesforce_event_id)
         except Exception as exc:  # one event's failure must not stop the pass

@@ -14,6 +14,7 @@ from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError, SalesforceValidationError
 from addin.schemas import ContextQuerySchema, NewRecordSchema, RecordsQuerySchema
 from addin.services.attendees import set_attendees
+from addin.services.cancellation import cancel_event
 from addin.services.events import create_event, get_event_view
 from addin.services.org_settings import load_org_settings
 from addin.web.auth import current_user
@@ -82,6 +83,33 @@ def get_event(event_id: str) -> Any:
               schema: ErrorEnvelopeSchema
     """
     return jsonify(get_event_view(container(), current_user(), event_id))
+
+
+@blueprint.delete("/events/<event_id>")
+def delete_event(event_id: str) -> Any:
+    """Cancel the event: the calendar's server cancels the meeting for its attendees, the
+    Salesforce Event is deleted. Answers who was told, and who nobody could tell.
+    ---
+    delete:
+      parameters:
+        - in: path
+          name: event_id
+          schema: {type: string}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: EventCancelledSchema
+        404:
+          content:
+            application/json:
+              schema: ErrorEnvelopeSchema
+        503:
+          content:
+            application/json:
+              schema: ErrorEnvelopeSchema
+    """
+    return jsonify(cancel_event(container(), current_user(), event_id))
 
 
 @blueprint.put("/events/<event_id>/attendees")

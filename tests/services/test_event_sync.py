@@ -14,9 +14,7 @@ from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import SalesforceNotFound
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
-from tests.services.test_attendee_sync import Scenario
-
-ADMIN_OF_ORG = "ava.martin@acme-sales.example"
+from tests.services.scenario import Scenario
 
 
 @pytest.fixture(params=["graph", "google"])
@@ -73,9 +71,9 @@ def test_calendar_edit_reaches_salesforce(event: Scenario) -> None:
     assert record["Subject"] == "Renamed in the calendar"
 
 
-def test_one_way_puts_calendar_edits_back(event: Scenario) -> None:
-    admin = event.client.patch("/api/v1/admin/settings", headers=event.headers if
-                               event.organizer == ADMIN_OF_ORG else _admin(event),
+def test_one_way_puts_calendar_edits_back(
+        event: Scenario, admin_headers: Callable[[], dict[str, str]]) -> None:
+    admin = event.client.patch("/api/v1/admin/settings", headers=admin_headers(),
                                json={"syncDirection": "sf_to_calendar"})
     assert admin.status_code == 200
     _edit_in_calendar(event, {"subject": "Not allowed"})
@@ -129,13 +127,3 @@ def test_child_events_of_invited_users_are_never_mirrored(
     assert len(after.changed) == len(before.changed)  # nothing new in Grace's calendar
     mail = [m for m in event.mail() if m[1] == "grace.hopper@acme-sales.example"]
     assert mail == [(event.provider, "grace.hopper@acme-sales.example", "invitation")]
-
-
-def _admin(event: Scenario) -> dict[str, str]:
-    from sqlalchemy import select
-
-    from addin.store.models import User
-
-    with event.services.db.session() as session:
-        admin_id = session.scalar(select(User.id).where(User.email == ADMIN_OF_ORG))
-    return {"Authorization": f"Bearer {event.services.api_tokens.mint(admin_id)}"}
