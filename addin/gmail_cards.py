@@ -128,6 +128,10 @@ def result_card(view: dict[str, Any], another_url: str,
                 "parameters": [{"key": "eventId", "value": event["id"]}]}}}]}},
         ]
         sections.append({"header": "Attendees", "widgets": widgets})
+        sections.append({"widgets": [{"buttonList": {"buttons": [{
+            "text": "Cancel event", "onClick": {"action": {
+                "function": attendees_url.replace("/attendees", "/cancel"),
+                "parameters": [{"key": "eventId", "value": event["id"]}]}}}]}}]})
     return {
         "header": {"title": "Event created", "subtitle": event["subject"]},
         "sections": sections,
@@ -144,6 +148,27 @@ def message_card(title: str, text: str, button: tuple[str, str] | None = None
         widgets.append({"buttonList": {"buttons": [{"text": button[0], "onClick": {
             "openLink": {"url": button[1], "openAs": "OVERLAY", "onClose": "RELOAD"}}}]}})
     return {"header": {"title": title}, "sections": [{"widgets": widgets}]}
+
+
+def cancel_confirm_card(view: dict[str, Any], cancel_url: str) -> dict[str, Any]:
+    """Asked before cancelling: who will be told."""
+    event = view["event"]
+    people = [a["email"] for a in view.get("attendees", [])]
+    told = (f"Each attendee ({', '.join(people)}) gets one cancellation." if people
+            else "It has no attendees: nobody is emailed.")
+    parameters = [{"key": "eventId", "value": event["id"]}]
+    return {"header": {"title": "Cancel this event?", "subtitle": event["subject"]},
+            "sections": [{"widgets": [
+                {"textParagraph": {"text": f"It is deleted in Salesforce and in your "
+                                           f"calendar. {told}"}},
+                {"buttonList": {"buttons": [
+                    {"text": "Yes, cancel it", "onClick": {"action": {
+                        "function": cancel_url,
+                        "parameters": [*parameters, {"key": "confirm", "value": "yes"}]}}},
+                    {"text": "Keep it", "onClick": {"action": {
+                        "function": cancel_url,
+                        "parameters": [*parameters, {"key": "keep", "value": "yes"}]}}},
+                ]}}]}]}
 
 
 def push(card: dict[str, Any]) -> dict[str, Any]:

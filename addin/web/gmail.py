@@ -22,6 +22,7 @@ from addin.oauth import endpoints
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError
 from addin.services.attendees import set_attendees
+from addin.services.cancellation import cancel_event
 from addin.services.events import create_event, get_event_view
 from addin.web.auth import bearer_token, user_by_email
 from addin.web.connect import connect_url
@@ -149,6 +150,8 @@ def action(name: str) -> Any:
             offset_minutes=caller.offset_minutes, who_options=[], what_options=[])))
     if name == "attendees":
         return jsonify(_attendees_action(services, caller))
+    if name == "cancel":
+        return jsonify(_cancel_action(services, caller))
     if name != "create":
         raise ApiError(f"Unknown action {name!r}.", status=404, code="not_found")
     inputs = _form_inputs(caller)
@@ -204,6 +207,27 @@ def _attendees_action(services: Container, caller: Caller) -> dict[str, Any]:
     fresh = get_event_view(services, caller.user, event_id)
     return cards.update(cards.result_card(fresh, _url("actions/new"),
                                           _url("actions/attendees")), note)
+
+
+def _cancel_action(services: Container, caller: Caller) -> dict[str, Any]:
+    """Cancel event: ask first, then cancel and say who was told ("Keep it" goes back)."""
+    assert caller.user is not None
+    parameters = (caller.event.get("commonEventObject") or {}).get("parameters") or {}
+    event_id = str(parameters.get("eventId", ""))
+    if not parameters.get("confirm"):
+        view = get_event_view(services, caller.user, event_id)
+        if parameters.get("keep"):
+            return cards.update(cards.result_card(view, _url("actions/new"),
+                                                  _url("actions/attendees")), "Kept")
+        return cards.update(cards.cancel_confirm_card(view, _url("actions/cancel")))
+    done = cancel_event(services, caller.user, event_id)
+    told = (f"Cancellation sent to {', '.join(done['cancellationsSentTo'])}."
+            if done["cancellationsSentTo"] else "Nobody needed telling.")
+    if done["notToldByAnyone"]:
+        told += (f" Salesforce invited {', '.join(done['notToldByAnyone'])}; let them know "
+                 "yourself.")
+    card = cards.message_card("Event cancelled", told)
+    return cards.update(card, "Event cancelled")
 
 
 def _message_headers(services: Container, event: dict[str, Any]) -> dict[str, str]:

@@ -73,7 +73,41 @@ async function createContact(attendee) {
   }
 }
 
+async function cancelEvent() {
+  $("cancel-error").textContent = "";
+  try {
+    const done = await api("DELETE", `/api/v1/events/${current.event.id}`);
+    for (const id of ["attendees", "cancel-box", "mirror-text", "sync-text"]) $(id).hidden = true;
+    $("record-link").parentElement.hidden = true;
+    $("result-title").textContent = "Event cancelled";
+    const told = done.cancellationsSentTo.length
+      ? `Cancellation sent to ${done.cancellationsSentTo.join(", ")}.` : "Nobody needed telling.";
+    const untold = done.notToldByAnyone.length
+      ? ` Salesforce invited ${done.notToldByAnyone.join(", ")}; let them know yourself.` : "";
+    $("cancelled-text").textContent = told + untold;
+    $("cancelled-text").hidden = false;
+  } catch (error) {
+    $("cancel-error").textContent = error.message;
+  }
+}
+
+export function resetCancel() {
+  for (const id of ["attendees", "cancel-box", "mirror-text", "sync-text"]) $(id).hidden = false;
+  $("record-link").parentElement.hidden = false;
+  $("cancel-confirm").hidden = true;
+  $("cancel-button").hidden = false;
+  $("cancelled-text").hidden = true;
+  $("cancel-error").textContent = "";
+}
+
 export function setUpAttendeeForm() {
+  // Office add-ins cannot use window.confirm: the pane asks inline.
+  $("cancel-button").addEventListener("click", () => {
+    $("cancel-button").hidden = true;
+    $("cancel-confirm").hidden = false;
+  });
+  $("cancel-no").addEventListener("click", resetCancel);
+  $("cancel-yes").addEventListener("click", cancelEvent);
   $("attendee-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const email = $("attendee-email").value.trim();

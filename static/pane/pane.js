@@ -1,6 +1,6 @@
 // The Create dialog of the Outlook pane.
 import { api, ApiError, currentToken, sandboxUsers, useToken } from "./api.js";
-import { setUpAttendeeForm, showAttendees } from "./attendees.js";
+import { resetCancel, setUpAttendeeForm, showAttendees } from "./attendees.js";
 import { connect } from "./connect.js";
 import { readOpenItem } from "./office.js";
 
@@ -194,6 +194,7 @@ function showResult(view) {
       : `Added to your calendar as an ${view.mirror.kind}.`)
     : `Saved in Salesforce; it will appear in your ${where} calendar shortly.`;
   $("sync-text").textContent = view.sync.detail || "";
+  $("result-title").textContent = "Event created";
   showAttendees(view, showResult);
   $("result-title").focus();
 }
@@ -227,6 +228,7 @@ async function start() {
   $("another-button").addEventListener("click", () => {
     idempotencyKey = crypto.randomUUID();
     $("create-form").reset();
+    resetCancel();
     defaultTimes();
     showForm();
   });

@@ -191,3 +191,32 @@ def test_attendee_editor_turns_the_appointment_into_a_meeting(
     page.get_by_label("Add attendee (email)").fill("not-an-email")
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.locator("#attendee-error")).to_contain_text("not a valid email")
+
+
+def test_cancel_event_asks_then_cancels_once(
+        page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
+        clean_sandbox: SandboxRuntime) -> None:
+    token = bearer(AVA)["Authorization"].split(" ", 1)[1]
+    page.add_init_script(office_stub(token))
+    page.goto(f"{live_server}/outlook/pane")
+    expect(page.locator("#whoId")).not_to_have_value("")
+    page.get_by_role("button", name="Create").click()
+    page.locator("#result").wait_for(state="visible")
+    page.get_by_label("Add attendee (email)").fill("noah.smith@acme.example")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#attendee-list li")).to_have_count(1)
+    page.get_by_role("button", name="Cancel event").click()
+    page.get_by_role("button", name="Keep it").click()  # changed my mind: nothing happens
+    expect(page.locator("#cancel-confirm")).to_be_hidden()
+    page.get_by_role("button", name="Cancel event").click()
+    page.get_by_role("button", name="Yes, cancel it").click()
+    expect(page.locator("#result-title")).to_have_text("Event cancelled")
+    expect(page.locator("#cancelled-text")).to_have_text(
+        "Cancellation sent to noah.smith@acme.example.")
+    expect(page.locator("#attendees")).to_be_hidden()
+    page.screenshot(path=str(ARTIFACTS / "outlook-pane-cancelled.png"), full_page=True)
+    mail = sorted((m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages())
+    assert mail == [("noah.smith@acme.example", "cancellation"),
+                    ("noah.smith@acme.example", "invitation")]
+    page.get_by_role("button", name="Create another").click()
+    expect(page.locator("#create-form")).to_be_visible()

@@ -192,3 +192,35 @@ def test_attendee_editor_in_the_card(gmail: Callable[..., Any],
     strict(cards_in(removed.json)[0])
     assert [m["kind"] for m in clean_sandbox.state.mail.messages()] == ["invitation",
                                                                         "cancellation"]
+
+
+def test_cancel_event_from_the_card(gmail: Callable[..., Any],
+                                    clean_sandbox: SandboxRuntime) -> None:
+    start = int(datetime(2026, 12, 5, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    form = {"subject": {"stringInputs": {"value": ["Card cancel"]}},
+            "start": {"dateTimeInput": {"msSinceEpoch": start}},
+            "end": {"dateTimeInput": {"msSinceEpoch": start + 1800000}}}
+    (card,) = cards_in(gmail("/gmail/actions/create",
+                             {"commonEventObject": {"formInputs": form}}).json)
+    cancel = card["sections"][-1]["widgets"][0]["buttonList"]["buttons"][0]
+    assert cancel["text"] == "Cancel event"
+    event_id = cancel["onClick"]["action"]["parameters"][0]["value"]
+    gmail("/gmail/actions/attendees", {"commonEventObject": {
+        "parameters": {"eventId": event_id},
+        "formInputs": {"attendeeEmail": {"stringInputs": {"value": ["noah.smith@acme.example"]}}}}})
+    (ask,) = cards_in(gmail("/gmail/actions/cancel", {"commonEventObject": {
+        "parameters": {"eventId": event_id}}}).json)
+    strict(ask)
+    assert "noah.smith@acme.example" in json.dumps(ask)
+    (kept,) = cards_in(gmail("/gmail/actions/cancel", {"commonEventObject": {
+        "parameters": {"eventId": event_id, "keep": "yes"}}}).json)
+    strict(kept)
+    assert kept["header"]["title"] == "Event created"
+    assert [m["kind"] for m in clean_sandbox.state.mail.messages()] == ["invitation"]
+    done = gmail("/gmail/actions/cancel", {"commonEventObject": {
+        "parameters": {"eventId": event_id, "confirm": "yes"}}})
+    (cancelled,) = cards_in(done.json)
+    strict(cancelled)
+    assert "Cancellation sent to noah.smith@acme.example." in json.dumps(cancelled)
+    assert [(m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()] == [
+        ("noah.smith@acme.example", "invitation"), ("noah.smith@acme.example", "cancellation")]
