@@ -62,6 +62,11 @@ class Settings:
     )
     run_worker: bool = True
     poll_interval_seconds: int = 60
+    # defaults of the per-organization sync settings (admins change them through the API)
+    sync_direction: str = "two_way"
+    graph_classic_policy: str = "hold"
+    delete_propagation: str = "both_ways"
+    ignored_domains: str = ""  # comma-separated; empty: the common free-mail domains
     sandbox_latency_ms: int = 0
     sandbox_port_base: int = 0  # 0: free ports
     upstream_urls: dict[str, str] = field(default_factory=lambda: dict(REAL_UPSTREAM_URLS))
@@ -99,6 +104,10 @@ class Settings:
                 setattr(self, spec.name, int(value))
             elif spec.type == "float":
                 setattr(self, spec.name, float(value))
+        for name, allowed in SETTING_CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"ADDIN_{name.upper()} must be one of {', '.join(allowed)}, "
+                                 f"not {getattr(self, name)!r}")
 
     # -- derived values -------------------------------------------------------------
     @property
@@ -135,6 +144,12 @@ class Settings:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
 
+SYNC_DIRECTIONS = ("two_way", "sf_to_calendar")
+GRAPH_CLASSIC_POLICIES = ("hold", "mirror")
+DELETE_PROPAGATION = ("both_ways", "sf_to_calendar", "none")
+SETTING_CHOICES = {"sync_direction": SYNC_DIRECTIONS,
+                   "graph_classic_policy": GRAPH_CLASSIC_POLICIES,
+                   "delete_propagation": DELETE_PROPAGATION}
 _FIELD_NAMES = {spec.name for spec in fields(Settings)}
 
 

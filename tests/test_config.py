@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from addin.config import Settings, settings_for_tests
 
 
@@ -52,3 +54,13 @@ def test_config_file_is_read_and_environment_wins(tmp_path: Path) -> None:
 def test_settings_for_tests_are_sandboxed(tmp_path: Path) -> None:
     settings = settings_for_tests(str(tmp_path))
     assert settings.is_sandbox and settings.testing and not settings.run_worker
+
+
+def test_sync_defaults_are_configurable_and_checked(tmp_path: Path) -> None:
+    env = {"ADDIN_INSTANCE_PATH": str(tmp_path), "ADDIN_GRAPH_CLASSIC_POLICY": "mirror",
+           "ADDIN_SYNC_DIRECTION": "sf_to_calendar", "ADDIN_IGNORED_DOMAINS": "a.example"}
+    settings = Settings.from_env(env)
+    assert (settings.graph_classic_policy, settings.sync_direction) == ("mirror",
+                                                                        "sf_to_calendar")
+    with pytest.raises(ValueError, match="ADDIN_GRAPH_CLASSIC_POLICY must be one of hold"):
+        Settings.from_env({**env, "ADDIN_GRAPH_CLASSIC_POLICY": "maybe"})

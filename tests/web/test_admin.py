@@ -37,6 +37,19 @@ def test_defaults_come_from_configuration(client: Any, org_people: dict[str, str
     assert "gmail.com" in body["ignoredDomains"]
 
 
+def test_configured_defaults_apply_until_an_admin_changes_them(
+        client: Any, services: Any, org_people: dict[str, str]) -> None:
+    services.settings.graph_classic_policy = "mirror"
+    services.settings.ignored_domains = "Partner.example, other.example"
+    body = client.get("/api/v1/admin/settings", headers=_auth(org_people["admin"])).json
+    assert body["graphClassicPolicy"] == "mirror"
+    assert body["ignoredDomains"] == ["partner.example", "other.example"]
+    client.patch("/api/v1/admin/settings", headers=_auth(org_people["admin"]),
+                 json={"graphClassicPolicy": "hold"})
+    body = client.get("/api/v1/admin/settings", headers=_auth(org_people["admin"])).json
+    assert body["graphClassicPolicy"] == "hold"
+
+
 def test_admin_changes_are_stored(client: Any, org_people: dict[str, str]) -> None:
     response = client.patch("/api/v1/admin/settings", headers=_auth(org_people["admin"]),
                             json={"graphClassicPolicy": "mirror",
