@@ -20,6 +20,7 @@ from simple_salesforce.exceptions import SalesforceError as LibraryError
 
 from addin.providers.salesforce_records import (
     EventRelationRecord,
+    EventSnapshot,
     PersonRecord,
     RecordSummary,
     SalesforceAuthError,
@@ -31,7 +32,7 @@ from addin.providers.salesforce_records import (
 )
 
 __all__ = [
-    "EventRelationRecord", "PersonRecord", "RecordSummary", "SalesforceAuthError",
+    "EventRelationRecord", "EventSnapshot", "PersonRecord", "RecordSummary", "SalesforceAuthError",
     "SalesforceClient", "SalesforceError", "SalesforceLimitExceeded", "SalesforceNotFound",
     "SalesforceUnavailable", "SalesforceValidationError", "escape_sosl",
 ]
@@ -253,29 +254,49 @@ class SalesforceClient:
         found: dict[str, list[PersonRecord]] = {key: [] for key in keys}
         for start in range(0, len(keys), EMAILS_PER_QUERY):
             chunk = keys[start: start + EMAILS_PER_QUERY]
-            queries = {
-                "users": format_soql("SELECT Id, Name, Email, LastModifiedDate FROM User "
-                                     "WHERE IsActive = true AND Email IN {}", chunk),
-                "contacts": format_soql("SELECT Id, Name, Email, LastModifiedDate, "
-                                        "Account.Name FROM Contact WHERE Email IN {}", chunk),
-                "leads": format_soql("SELECT Id, Name, Email, LastModifiedDate, Company "
-                                     "FROM Lead WHERE IsConverted = false AND Email IN {}",
-                                     chunk),
-            }
-            bodies = self._composite([
-                {"method": "GET", "referenceId": ref,
-                 "url": f"{self.base_path}/query?{_urlencode(q=soql)}"}
-                for ref, soql in queries.items()], all_or_none=False)
-            for ref, kind in (("users", "User"), ("contacts", "Contact"), ("leads", "Lead")):
-                for row in bodies[ref]["records"]:
-                    email = (row.get("Email") or "").lower()
-                    account = (row.get("Account") or {}).get("Name") or row.get("Company")
-                    found.setdefault(email, []).append(PersonRecord(
-                        type=kind, id=row["Id"], name=row.get("Name") or "",
-                        email=row.get("Email") or "",
-                        last_modified=row.get("LastModifiedDate") or "",
-                        account_name=account))
+            _collect_people(self._composite(self._people_queries(chunk), all_or_none=False),
+                            found)
         return found
+
+    def _people_queries(self, emails: list[str]) -> list[dict[str, Any]]:
+        queries = {
+            "users": format_soql("SELECT Id, Name, Email, LastModifiedDate FROM User "
+                                 "WHERE IsActive = true AND Email IN {}", emails),
+            "contacts": format_soql("SELECT Id, Name, Email, LastModifiedDate, "
+                                    "Account.Name FROM Contact WHERE Email IN {}", emails),
+            "leads": format_soql("SELECT Id, Name, Email, LastModifiedDate, Company "
+                                 "FROM Lead WHERE IsConverted = false AND Email IN {}", emails),
+        }
+        return [{"method": "GET", "referenceId": ref,
+                 "url": f"{self.base_path}/query?{_urlencode(q=soql)}"}
+                for ref, soql in queries.items()]
+
+    def event_with_relations(self, event_id: str, emails: Iterable[str] = ()
+                             ) -> EventSnapshot:
+        """The Event, its EventRelations and (for up to 100 ``emails``) the people those
+        addresses match: ONE API request (a composite of reads)."""
+        keys = sorted({e.strip().lower() for e in emails if e and e.strip()})
+        first, rest = keys[:EMAILS_PER_QUERY], keys[EMAILS_PER_QUERY:]
+        relations_soql = format_soql(f"SELECT {', '.join(RELATION_FIELDS)} FROM "
+                                     "EventRelation WHERE EventId = {}", event_id)
+        subrequests = [
+            {"method": "GET", "referenceId": "event",
+             "url": f"{self.base_path}/sobjects/Event/{_safe_id(event_id)}"},
+            {"method": "GET", "referenceId": "relations",
+             "url": f"{self.base_path}/query?{_urlencode(q=relations_soql)}"},
+        ]
+        if first:
+            subrequests += self._people_queries(first)
+        bodies = self._composite(subrequests, all_or_none=False)
+        relations_body = bodies["relations"]
+        relations = [_relation(r) for r in relations_body["records"]] \
+            if relations_body.get("done", True) else self.event_relations(event_id)
+        people: dict[str, list[PersonRecord]] = {key: [] for key in first}
+        if first:
+            _collect_people(bodies, people)
+        if rest:
+            people.update(self.find_people_by_emails(rest))
+        return EventSnapshot(_strip(bodies["event"]), relations, people)
 
     def search_records(self, term: str, types: Sequence[str], limit: int = 10
                        ) -> list[RecordSummary]:
@@ -339,6 +360,17 @@ def _urlencode(**params: str) -> str:
     from urllib.parse import urlencode
 
     return urlencode(params)
+
+
+def _collect_people(bodies: Mapping[str, Any], found: dict[str, list[PersonRecord]]) -> None:
+    for ref, kind in (("users", "User"), ("contacts", "Contact"), ("leads", "Lead")):
+        for row in bodies[ref]["records"]:
+            email = (row.get("Email") or "").lower()
+            account = (row.get("Account") or {}).get("Name") or row.get("Company")
+            found.setdefault(email, []).append(PersonRecord(
+                type=kind, id=row["Id"], name=row.get("Name") or "",
+                email=row.get("Email") or "", last_modified=row.get("LastModifiedDate") or "",
+                account_name=account))
 
 
 def _strip(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,15 @@ class PersonRecord:
 
 
 @dataclass(frozen=True)
+class EventSnapshot:
+    """One read of an Event with its relations, and the people some emails match."""
+
+    record: dict[str, Any]
+    relations: list[EventRelationRecord]
+    people: dict[str, list[PersonRecord]]  # lower-case email -> matches
+
+
+@dataclass(frozen=True)
 class EventRelationRecord:
     id: str
     event_id: str

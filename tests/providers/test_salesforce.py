@@ -102,6 +102,29 @@ def test_adding_50_invitees_is_one_request(salesforce_client: Build,
     assert clean_sandbox.state.mail.messages() == []  # the REST API never emails
 
 
+def test_event_relations_and_people_in_one_request(salesforce_client: Build,
+                                                   clean_sandbox: SandboxRuntime) -> None:
+    client = salesforce_client()
+    event = _new_event(client, "One read")
+    client.change_invitees(str(event["Id"]), add=[CONTACTS[0]["Id"]],
+                           existing=client.event_relations(str(event["Id"])))
+    clean_sandbox.state.stats.reset()
+    emails = ["Noah.Smith@acme.example", "nobody@nowhere.example"] + [
+        f"more{i}@nowhere.example" for i in range(120)]  # past one composite's queries
+    snapshot = client.event_with_relations(str(event["Id"]), emails)
+    assert _requests(clean_sandbox) == 2  # 100 addresses fit in the read, 22 need one more
+    assert snapshot.record["Subject"] == "One read"
+    assert [r.relation_id for r in snapshot.relations if r.is_invitee] == [CONTACTS[0]["Id"]]
+    assert {p.type for p in snapshot.people["noah.smith@acme.example"]} == {"Contact", "Lead"}
+    assert snapshot.people["nobody@nowhere.example"] == []
+    assert snapshot.people["more119@nowhere.example"] == []
+    clean_sandbox.state.stats.reset()
+    assert client.event_with_relations(str(event["Id"])).people == {}
+    assert _requests(clean_sandbox) == 1
+    with pytest.raises(SalesforceNotFound):
+        client.event_with_relations("00U000000000999AAA", ["x@y.example"])
+
+
 @pytest.mark.parametrize("term", ["o'brien", "Back\\slash", "acme) RETURNING User(Id",
                                   "x} RETURNING User(Id) LIMIT 1 //"])
 def test_search_terms_are_escaped(salesforce_client: Build, term: str) -> None:
@@ -157,8 +180,11 @@ def test_polling_changed_and_deleted_events(salesforce_client: Build) -> None:
     client.delete_event(str(gone["Id"]))
     changed = client.changed_events(since, owner_id=USERS[1].id)
     assert [e["Id"] for e in changed] == [kept["Id"]]
-    deleted = client.deleted_events(since, datetime.now(UTC) + timedelta(minutes=1))
+    deleted = client.deleted_events(since - timedelta(minutes=2),
+                                    datetime.now(UTC) + timedelta(minutes=1))
     assert gone["Id"] in deleted
+    with pytest.raises(SalesforceValidationError, match="more than one minute"):
+        client.deleted_events(since, since + timedelta(seconds=50))
     relations = client.changed_event_relations(since, [str(kept["Id"]), str(gone["Id"])])
     assert {(r.event_id, r.is_deleted) for r in relations if r.is_invitee} == {
         (kept["Id"], False)}
