@@ -18,7 +18,7 @@ from addin.errors import Conflict, NotFound, ValidationFailed
 from addin.identity import CurrentUser
 from addin.providers.calendar import CalendarProvider, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import EventRelationRecord, SalesforceClient
+from addin.providers.salesforce import EventRelationRecord, PersonRecord, SalesforceClient
 from addin.services.event_mapping import draft_from_base
 from addin.services.org_settings import load_org_settings
 from addin.store.models import MirroredEvent, utcnow
@@ -42,10 +42,13 @@ def _row(services: Container, user: CurrentUser, event_id: str) -> MirroredEvent
     return row
 
 
-def _link_all(salesforce: SalesforceClient, emails: set[str]) -> dict[str, Link | None]:
-    if not emails:
-        return {}
-    found = salesforce.find_people_by_emails(emails)
+def _link_all(salesforce: SalesforceClient, emails: set[str],
+              known: dict[str, list[PersonRecord]] | None = None) -> dict[str, Link | None]:
+    """Links for ``emails``; ``known`` holds lookups already made (in the same read)."""
+    found = dict(known or {})
+    missing = emails - set(found)
+    if missing:
+        found.update(salesforce.find_people_by_emails(missing))
     return {k: choose(found.get(k, [])) for k in emails}
 
 
@@ -56,12 +59,14 @@ def _invitees(relations: list[EventRelationRecord]) -> dict[str, EventRelationRe
 def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
            salesforce: SalesforceClient, calendar: CalendarProvider,
            agreed: dict[str, AgreedAttendee], relations: list[EventRelationRecord],
-           calendar_now: set[str], notify: NotifyMode, event: dict[str, Any] | None = None
+           calendar_now: set[str], notify: NotifyMode, event: dict[str, Any] | None = None,
+           known_people: dict[str, list[PersonRecord]] | None = None
            ) -> dict[str, AgreedAttendee]:
-    """Make both sides hold ``agreed`` (new emails linked first), save it as the base."""
+    """Make both sides hold ``agreed`` (new emails linked first), save it as the base. A
+    WhoId set here is written into ``event`` too, so a caller's view of it is current."""
     unlinked = {k for k, a in agreed.items() if a.record is None
                 and not a.removed_in_salesforce}
-    links = _link_all(salesforce, unlinked)
+    links = _link_all(salesforce, unlinked, known_people)
     for k, link in links.items():
         if link is not None:
             attendee = agreed[k]
@@ -97,6 +102,8 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
     if add or remove or statuses or new_who:
         salesforce.change_invitees(row.salesforce_event_id, add=add, remove=remove,
                                    who_id=new_who, statuses=statuses, existing=relations)
+        if new_who and event is not None:
+            event["WhoId"] = new_who
     with services.db.session() as session:
         stored = session.get(MirroredEvent, row.id)
         assert stored is not None
@@ -108,9 +115,12 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
 
 
 def set_attendees(services: Container, user: CurrentUser, event_id: str,
-                  desired: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                  desired: list[dict[str, Any]]) -> dict[str, Any]:
     """The sidebar's attendee editor: make the list exactly ``desired``. Only the added
-    attendees are invited and the removed ones cancelled, by the mail server."""
+    attendees are invited and the removed ones cancelled, by the mail server. Returns the
+    Salesforce Event as it now is. Upstream requests: Salesforce 1 read (Event, relations
+    and the new emails' people together) + 1 write when invitees change; calendar 1 read +
+    1 write when attendees change."""
     bad = {f"attendees.{i}.email": "not a valid email address" for i, a in enumerate(desired)
            if not _valid_email(a.get("email"))}
     if bad:
@@ -120,9 +130,10 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
             "attendees": f"Salesforce allows at most {MAX_INVITEES} invitees"})
     row = _row(services, user, event_id)
     salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
-    relations = salesforce.event_relations(event_id)
-    item = calendar.get_item(str(row.calendar_item_id))
     base = {key(a["email"]): AgreedAttendee.from_json(a) for a in row.base_attendees}
+    new = {key(a["email"]) for a in desired} - {k for k, a in base.items() if a.record}
+    snapshot = salesforce.event_with_relations(event_id, new - {key(user.email)})
+    item = calendar.get_item(str(row.calendar_item_id))
     current = {a.key: a for a in item.attendees_besides_organizer()}
     agreed: dict[str, AgreedAttendee] = {}
     for entry in desired:
@@ -136,18 +147,21 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
             or (known.name if known else ""), optional=bool(entry.get("optional")),
             response=live.response if live else (known.response if known else "none"),
             record=known.record if known else None)
-    final = _apply(services, user, row, salesforce, calendar, agreed, relations,
-                   set(current), NotifyMode.CHANGED)
-    return [_view(a) for a in final.values()]
+    _apply(services, user, row, salesforce, calendar, agreed, snapshot.relations,
+           set(current), NotifyMode.CHANGED, snapshot.record, snapshot.people)
+    return snapshot.record
 
 
 def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
               salesforce: SalesforceClient, calendar: CalendarProvider,
               experience: str | None = None, item: CalendarItem | None = None,
-              record: dict[str, Any] | None = None) -> dict[str, AgreedAttendee]:
+              record: dict[str, Any] | None = None,
+              relations: list[EventRelationRecord] | None = None
+              ) -> dict[str, AgreedAttendee]:
     """Three-way merge of one mirrored event's attendees; applies what changed where. In the
     one-way direction the calendar's own attendee edits are put back."""
-    relations = salesforce.event_relations(row.salesforce_event_id)
+    if relations is None:
+        relations = salesforce.event_relations(row.salesforce_event_id)
     item = item or calendar.get_item(str(row.calendar_item_id))
     current = {a.key: AgreedAttendee(a.email, a.name, a.optional, a.response)
                for a in item.attendees_besides_organizer()}

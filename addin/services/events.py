@@ -170,6 +170,32 @@ def _view(record: dict[str, Any], instance_url: str, mirror: MirroredEvent,
     }
 
 
+def stored_attendees(services: Container, user: CurrentUser, event_id: str
+                     ) -> list[dict[str, Any]]:
+    """The agreed attendee list as stored (no upstream request)."""
+    with services.db.session() as session:
+        mirror = session.scalar(select(MirroredEvent).where(
+            MirroredEvent.salesforce_event_id == event_id, MirroredEvent.user_id == user.id))
+    if mirror is None:
+        raise NotFound("No such event.")
+    return attendee_views(mirror)
+
+
+def stored_event_view(services: Container, user: CurrentUser, event_id: str,
+                      record: dict[str, Any]) -> dict[str, Any]:
+    """The view right after the product itself changed the event: the Salesforce record the
+    caller holds and the stored agreed state, no upstream request."""
+    with services.db.session() as session:
+        mirror = session.scalar(select(MirroredEvent).where(
+            MirroredEvent.salesforce_event_id == event_id, MirroredEvent.user_id == user.id))
+    if mirror is None:
+        raise NotFound("No such event.")
+    attendees = attendee_views(mirror)
+    kind = "meeting" if any(not a.get("held") for a in attendees) else "appointment"
+    return _view(record, _salesforce(services, user).instance_url, mirror, user, attendees,
+                 kind)
+
+
 def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dict[str, Any]:
     """The event as both sides have it now (one Salesforce and one calendar request)."""
     with services.db.session() as session:

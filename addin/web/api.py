@@ -8,14 +8,23 @@ from flask import Blueprint, jsonify, request
 
 from addin.connections import NotConnected
 from addin.container import container
-from addin.errors import ApiError, UpstreamUnavailable
+from addin.errors import ApiError, NotFound, UpstreamUnavailable
 from addin.providers.calendar import CalendarError
 from addin.providers.registry import open_salesforce
-from addin.providers.salesforce import SalesforceError, SalesforceValidationError
+from addin.providers.salesforce import (
+    SalesforceError,
+    SalesforceNotFound,
+    SalesforceValidationError,
+)
 from addin.schemas import ContextQuerySchema, NewRecordSchema, RecordsQuerySchema
 from addin.services.attendees import set_attendees
 from addin.services.cancellation import cancel_event
-from addin.services.events import create_event, get_event_view
+from addin.services.events import (
+    create_event,
+    get_event_view,
+    stored_attendees,
+    stored_event_view,
+)
 from addin.services.org_settings import load_org_settings
 from addin.web.auth import current_user
 
@@ -115,19 +124,25 @@ def delete_event(event_id: str) -> Any:
 @blueprint.put("/events/<event_id>/attendees")
 def put_attendees(event_id: str) -> Any:
     """Make the event's attendee list exactly this (the sidebar's attendee editor)."""
-    services, user = container(), current_user()
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("attendees"), list) or not all(
             isinstance(a, dict) for a in body["attendees"]):
         raise ApiError("A JSON object with an attendees list is required.",
                        fields={"attendees": "a list of {email, name?, optional?}"})
+    return jsonify(_set_attendees(event_id, body["attendees"]))
+
+
+def _set_attendees(event_id: str, attendees: list[dict[str, Any]]) -> dict[str, Any]:
+    services, user = container(), current_user()
     try:
-        set_attendees(services, user, event_id, body["attendees"])
+        record = set_attendees(services, user, event_id, attendees)
+    except SalesforceNotFound:
+        raise NotFound("The event was deleted in Salesforce.") from None
     except SalesforceError as exc:
         raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
     except CalendarError as exc:
         raise UpstreamUnavailable(f"Your calendar is not available: {exc}") from exc
-    return jsonify(get_event_view(services, user, event_id))
+    return stored_event_view(services, user, event_id, record)
 
 
 @blueprint.post("/records")
@@ -149,10 +164,9 @@ def post_record() -> Any:
         raise ApiError(f"Salesforce refused the record: {exc.message}",
                        fields={f: exc.message for f in exc.fields} or {"_salesforce":
                                                                        exc.message}) from exc
-    view = get_event_view(services, user, data["eventId"])
-    set_attendees(services, user, data["eventId"], view["attendees"])  # links the new record
-    return jsonify({"id": record_id, "type": data["type"],
-                    "event": get_event_view(services, user, data["eventId"])}), 201
+    attendees = stored_attendees(services, user, data["eventId"])
+    view = _set_attendees(data["eventId"], attendees)  # links the new record
+    return jsonify({"id": record_id, "type": data["type"], "event": view}), 201
 
 
 @blueprint.get("/records")

@@ -23,7 +23,7 @@ from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError
 from addin.services.attendees import set_attendees
 from addin.services.cancellation import cancel_event
-from addin.services.events import create_event, get_event_view
+from addin.services.events import create_event, get_event_view, stored_event_view
 from addin.web.auth import bearer_token, user_by_email
 from addin.web.connect import connect_url
 from addin.web.errors import flatten_messages
@@ -198,13 +198,13 @@ def _attendees_action(services: Container, caller: Caller) -> dict[str, Any]:
         attendees.append({"email": email, "name": None, "optional": False})
         note = f"Invited {email}"
     try:
-        set_attendees(services, caller.user, event_id, attendees)
+        record = set_attendees(services, caller.user, event_id, attendees)
     except ValidationFailed as exc:
         message = next(iter((exc.fields or {}).values()), exc.message)
         card = cards.result_card(view, _url("actions/new"), _url("actions/attendees"),
                                  error=str(message))
         return cards.update(card, f"Not added: {message}")
-    fresh = get_event_view(services, caller.user, event_id)
+    fresh = stored_event_view(services, caller.user, event_id, record)
     return cards.update(cards.result_card(fresh, _url("actions/new"),
                                           _url("actions/attendees")), note)
 
