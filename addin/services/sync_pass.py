@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 
@@ -16,7 +15,7 @@ from addin.domain import CalendarItem
 from addin.identity import load_user
 from addin.providers.calendar import CalendarProvider, ItemNotFound
 from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import SalesforceClient, SalesforceNotFound
+from addin.providers.salesforce import EventSnapshot, SalesforceClient, SalesforceNotFound
 from addin.services.attendees import reconcile
 from addin.services.cancellation import calendar_deleted, salesforce_deleted
 from addin.services.event_sync import sync_fields
@@ -27,6 +26,7 @@ from addin.store.models import MirroredEvent, SyncCursor
 log = logging.getLogger(__name__)
 FIRST_LOOKBACK = timedelta(minutes=10)
 CLOCK_SKEW = timedelta(seconds=5)
+DELETED_WINDOW = timedelta(minutes=2)
 
 
 @dataclass
@@ -76,19 +76,24 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
     source = f"{calendar.name}_changes"
     page = calendar.list_changes(_cursor(services, user_id, source))
     items = {i.item_id for i in page.changed} | set(page.removed)
-    deleted = set(salesforce.deleted_events(since, started + CLOCK_SKEW)) & set(ids)
+    echoes = {i.item_id: i.etag for i in page.changed if i.etag}
+    # getDeleted ignores seconds and needs more than a minute: ask for a wider window
+    deleted = set(salesforce.deleted_events(min(since, started - DELETED_WINDOW),
+                                            started + DELETED_WINDOW)) & set(ids)
     org = load_org_settings(services, user.organization_id)
     experience: str | None = None
     for row in rows:
         report.checked += 1
-        if not (page.full_resync or row.salesforce_event_id in touched | deleted
-                or row.calendar_item_id in items):
+        salesforce_changed = row.salesforce_event_id in touched | deleted
+        if not (page.full_resync or salesforce_changed or row.calendar_item_id in items):
             continue
+        if not (page.full_resync or salesforce_changed) and _own_write(row, echoes):
+            continue  # the calendar reports the product's own last write: nothing new
         try:
-            record = None if row.salesforce_event_id in deleted else _event(salesforce, row)
+            snapshot = None if row.salesforce_event_id in deleted else _event(salesforce, row)
             if experience is None:
                 experience = salesforce.user_experience(str(user.salesforce_user_id))
-            if record is None:
+            if snapshot is None:
                 report.deleted[row.salesforce_event_id] = salesforce_deleted(
                     services, row, calendar, org, experience)
                 continue
@@ -99,8 +104,10 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
                 if org.sync_direction == "sf_to_calendar":
                     ensure_mirror(services, user, row.id)
                 continue
+            record = snapshot.record
             item = sync_fields(services, row, salesforce, calendar, record, item, org)
-            reconcile(services, user, row, salesforce, calendar, experience, item, record)
+            reconcile(services, user, row, salesforce, calendar, experience, item, record,
+                      snapshot.relations)
             report.reconciled.append(row.salesforce_event_id)
         except Exception as exc:  # one event's failure must not stop the pass
             log.exception("reconciling %s failed", row.salesforce_event_id)
@@ -110,9 +117,16 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
     return report
 
 
-def _event(salesforce: SalesforceClient, row: MirroredEvent) -> dict[str, Any] | None:
+def _own_write(row: MirroredEvent, etags: dict[str, str]) -> bool:
+    """The changed item carries the etag the product stored after writing it."""
+    etag = etags.get(str(row.calendar_item_id))
+    return bool(etag) and etag == row.calendar_etag
+
+
+def _event(salesforce: SalesforceClient, row: MirroredEvent) -> EventSnapshot | None:
+    """The Event and its relations, in one request."""
     try:
-        return salesforce.get_event(row.salesforce_event_id)
+        return salesforce.event_with_relations(row.salesforce_event_id)
     except SalesforceNotFound:
         return None
 

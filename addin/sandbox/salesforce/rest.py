@@ -172,7 +172,9 @@ class RestApi:
         except KeyError as missing:
             raise bad_request("MISSING_ARGUMENT", f"{missing.args[0]} not specified") from None
         now = datetime.now(UTC)
-        if start >= end:
+        # Salesforce ignores the seconds and wants more than a minute between the two
+        start, end = (t.replace(second=0, microsecond=0) for t in (start, end))
+        if end - start <= timedelta(minutes=1):
             raise bad_request("INVALID_REPLICATION_DATE", "startDate must chronologically "
                               "precede endDate by more than one minute")
         if start < now - timedelta(days=30):
