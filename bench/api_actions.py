@@ -13,6 +13,7 @@ product behaves when the upstream is as slow as the real services (50-150 ms is 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import tempfile
 import time
@@ -45,6 +46,12 @@ def measure(client: Any, sandbox: SandboxRuntime, action: Callable[[], Any], run
     calls = {service: data["requests"] / runs
              for service, data in sandbox.state.stats.snapshot().items()}
     return calls, timings
+
+
+def _each(event_ids: list[str], action: Callable[[str], Any]) -> Callable[[], Any]:
+    """An action that works on the next event of ``event_ids`` at each call."""
+    position = itertools.count()
+    return lambda: action(event_ids[next(position)])
 
 
 def main() -> None:
@@ -80,6 +87,19 @@ def main() -> None:
             (f"context of 3 emails ({provider})", lambda h=headers: client.get(
                 "/api/v1/context?emails=o'brien@acme.example,noah.smith@acme.example,"
                 "liam.jones@globex.example", headers=h)),
+            # each run edits another of the events created above
+            (f"add 1 attendee ({provider})", _each(created, lambda event_id, h=headers:
+                client.put(f"/api/v1/events/{event_id}/attendees", headers=h,
+                           json={"attendees": [{"email": "o'brien@acme.example"}]}))),
+            (f"add a 2nd, unlinked ({provider})", _each(created, lambda event_id, h=headers:
+                client.put(f"/api/v1/events/{event_id}/attendees", headers=h,
+                           json={"attendees": [{"email": "o'brien@acme.example"},
+                                               {"email": "walk.in@unlinked.example"}]}))),
+            (f"remove 1 attendee ({provider})", _each(created, lambda event_id, h=headers:
+                client.put(f"/api/v1/events/{event_id}/attendees", headers=h,
+                           json={"attendees": [{"email": "walk.in@unlinked.example"}]}))),
+            (f"cancel event ({provider})", _each(created, lambda event_id, h=headers:
+                client.delete(f"/api/v1/events/{event_id}", headers=h))),
         ]
         for name, action in actions:
             calls, timings = measure(client, sandbox, action, args.runs)
