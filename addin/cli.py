@@ -116,12 +116,55 @@ def start_worker(services: Any) -> Any:
     return worker.start()
 
 
+SANDBOX_WORKER = ("In sandbox mode the emulators live inside `addin serve`, whose worker "
+                  "already syncs; a separate process would see an empty sandbox.")
+
+
+def _live_settings(command: str) -> Settings:
+    """A separate process cannot see the sandbox: its emulators live in memory inside
+    `addin serve`. Syncing against a fresh sandbox would take every Event for deleted."""
+    settings = Settings.from_env()
+    if settings.resolve().mode == "sandbox":
+        raise click.ClickException(f"`addin {command}` runs against real services. "
+                                   + SANDBOX_WORKER)
+    return settings
+
+
+def _print_report(email: str, checked: int, reconciled: int, deleted: dict[str, str],
+                  failed: dict[str, str]) -> None:
+    click.echo(f"{email}: {checked} mirrored, {reconciled} reconciled, {len(deleted)} "
+               f"deleted, {len(failed)} failed")
+    for event_id, outcome in deleted.items():
+        click.echo(f"  {event_id}: {outcome}")
+    for event_id, error in failed.items():
+        click.echo(f"  {event_id}: {error}")
+
+
+def _sync_through_server(settings: Settings, email: str | None) -> None:
+    """Sandbox mode: ask the running `addin serve` to run the pass where the sandbox is."""
+    import requests
+
+    url = f"{settings.public_url.rstrip('/')}/sandbox/sync"
+    try:
+        answer = requests.post(url, json={"email": email} if email else {}, timeout=300)
+    except requests.RequestException as exc:
+        raise click.ClickException(f"`addin serve` does not answer at {url} ({exc}). "
+                                   + SANDBOX_WORKER) from None
+    if answer.status_code == 404 and email:
+        raise click.UsageError(f"no user {email}")
+    if answer.status_code != 200:
+        raise click.ClickException(f"{url} answered {answer.status_code}: {answer.text}")
+    for report in answer.json()["users"]:
+        _print_report(report["email"], report["checked"], len(report["reconciled"]),
+                      report["deleted"], report["failed"])
+
+
 @main.command()
 def worker() -> None:
     """Run the background worker on its own (against the configured database)."""
     from addin import create_app
 
-    app = create_app(Settings.from_env())
+    app = create_app(_live_settings("worker"))
     running = start_worker(app.extensions["addin"])
     click.echo("addin worker is running; Ctrl-C stops it")
 
@@ -140,14 +183,19 @@ def worker() -> None:
 @main.command("sync")
 @click.option("--user", "email", default=None, help="Only this user (email).")
 def sync_command(email: str | None) -> None:
-    """Run one sync pass (every user, or one) and show what it did."""
+    """Run one sync pass (every user, or one) and show what it did. In sandbox mode the
+    running `addin serve` (ADDIN_PUBLIC_URL) runs it, where the sandbox lives."""
     from sqlalchemy import select
 
     from addin import create_app
     from addin.services.sync_pass import sync_user
     from addin.store.models import User
 
-    app = create_app(Settings.from_env())
+    settings = Settings.from_env()
+    if settings.resolve().mode == "sandbox":
+        _sync_through_server(settings, email)
+        return
+    app = create_app(settings)
     services = app.extensions["addin"]
     with services.db.session() as session:
         query = select(User.id, User.email).order_by(User.id)
@@ -158,10 +206,8 @@ def sync_command(email: str | None) -> None:
         raise click.UsageError(f"no user {email}")
     for user_id, address in users:
         report = sync_user(services, user_id, "cli")
-        click.echo(f"{address}: {report.checked} mirrored, {len(report.reconciled)} "
-                   f"reconciled, {len(report.failed)} failed")
-        for event_id, error in report.failed.items():
-            click.echo(f"  {event_id}: {error}")
+        _print_report(address, report.checked, len(report.reconciled), report.deleted,
+                      report.failed)
 
 
 @main.command("outbox")

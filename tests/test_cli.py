@@ -85,3 +85,49 @@ def test_serve_https_uses_the_development_ca(tmp_path: Path) -> None:
             session = requests.Session()
             session.trust_env = False
             session.get(f"{base}/healthz", timeout=5)  # not trusted without the dev CA
+
+
+def test_worker_refuses_the_sandbox(tmp_path: Path) -> None:
+    """A separate process would see a fresh, empty sandbox and take every Event for
+    deleted: it says so instead."""
+    result = CliRunner().invoke(main, ["worker"], env={"ADDIN_INSTANCE_PATH": str(tmp_path),
+                                                       "ADDIN_MODE": "sandbox"})
+    assert result.exit_code == 1
+    assert "live inside `addin serve`" in result.output
+
+
+def test_sandbox_sync_needs_the_running_server(tmp_path: Path) -> None:
+    env = {"ADDIN_INSTANCE_PATH": str(tmp_path), "ADDIN_MODE": "sandbox",
+           "ADDIN_PUBLIC_URL": f"http://127.0.0.1:{free_port()}"}
+    result = CliRunner().invoke(main, ["sync"], env=env)
+    assert result.exit_code == 1 and "does not answer" in result.output
+
+
+def test_sandbox_sync_runs_in_the_served_process(served: str, tmp_path: Path) -> None:
+    index = requests.get(f"{served}/sandbox", timeout=5).json()
+    ava = next(u for u in index["users"] if u["email"] == "ava.martin@acme-sales.example")
+    created = requests.post(f"{served}/api/v1/events", timeout=10,
+                            headers={"Authorization": f"Bearer {ava['token']}"},
+                            json={"subject": "CLI sync", "start": "2026-12-16T10:00:00Z",
+                                  "end": "2026-12-16T10:30:00Z"})
+    assert created.status_code == 201, created.text
+    env = {"ADDIN_INSTANCE_PATH": str(tmp_path / "cli"), "ADDIN_MODE": "sandbox",
+           "ADDIN_PUBLIC_URL": served}
+    one = CliRunner().invoke(main, ["sync", "--user", ava["email"]], env=env)
+    assert one.exit_code == 0, one.output
+    assert one.output.startswith(f"{ava['email']}: 1 mirrored, ")
+    assert "0 failed" in one.output
+    unknown = CliRunner().invoke(main, ["sync", "--user", "nobody@x.example"], env=env)
+    assert unknown.exit_code == 2 and "no user nobody@x.example" in unknown.output
+    everyone = CliRunner().invoke(main, ["sync"], env=env)
+    assert everyone.exit_code == 0 and everyone.output.count(" mirrored, ") >= 4
+
+
+def test_sync_reports_each_user(tmp_path: Path) -> None:
+    env = {"ADDIN_INSTANCE_PATH": str(tmp_path), "ADDIN_MODE": "live",
+           "ADDIN_DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}"}
+    assert CliRunner().invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    unknown = CliRunner().invoke(main, ["sync", "--user", "nobody@x.example"], env=env)
+    assert unknown.exit_code == 2 and "no user nobody@x.example" in unknown.output
+    everyone = CliRunner().invoke(main, ["sync"], env=env)
+    assert everyone.exit_code == 0 and everyone.output == ""  # nobody connected yet

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, abort, jsonify, request
+from sqlalchemy import select
 
 from addin.container import container
+from addin.errors import ApiError, NotFound
 from addin.sandbox_accounts import user_id_by_email
+from addin.services.sync_pass import sync_user
+from addin.store.models import User
 
 blueprint = Blueprint("sandbox_index", __name__)
 
@@ -39,3 +43,31 @@ def sandbox_index() -> Any:
         "caCertificate": runtime.ca_path,
         "users": users,
     })
+
+
+@blueprint.post("/sandbox/sync")
+def sandbox_sync() -> Any:
+    """One sync pass now, in this process (where the sandbox lives): what `addin sync`
+    calls in sandbox mode. ``{"email"?}`` limits it to one user. Sandbox mode only: a
+    deployment runs `addin sync` against its own database instead."""
+    services = container()
+    if services.sandbox is None:
+        abort(404)
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict) or not isinstance(body.get("email", ""), str):
+        raise ApiError("A JSON object with an optional email is required.",
+                       fields={"email": "a string"})
+    with services.db.session() as session:
+        query = select(User.id, User.email).order_by(User.id)
+        if body.get("email"):
+            query = query.where(User.email == body["email"].strip().lower())
+        users = list(session.execute(query))
+    if body.get("email") and not users:
+        raise NotFound(f"No user {body['email']}.")
+    reports = []
+    for user_id, email in users:
+        report = sync_user(services, user_id, "sandbox")
+        reports.append({"email": email, "checked": report.checked,
+                        "reconciled": report.reconciled, "deleted": report.deleted,
+                        "failed": report.failed})
+    return jsonify({"users": reports})

@@ -21,3 +21,19 @@ def test_sandbox_index_is_absent_outside_sandbox_mode(settings: Settings) -> Non
     settings.mode = "live"
     app = create_app(settings)
     assert app.test_client().get("/sandbox").status_code == 404
+
+
+def test_sandbox_sync_runs_a_pass(client, clean_sandbox: SandboxRuntime  # type: ignore[no-untyped-def]
+                                  ) -> None:
+    body = client.post("/sandbox/sync", json={"email": "Ava.Martin@acme-sales.example"}).json
+    assert body == {"users": [{"email": "ava.martin@acme-sales.example", "checked": 0,
+                               "reconciled": [], "deleted": {}, "failed": {}}]}
+    assert client.post("/sandbox/sync", json={"email": "nobody@x.example"}).status_code == 404
+    bad = client.post("/sandbox/sync", json={"email": 5})
+    assert bad.status_code == 400 and bad.json["error"]["fields"] == {"email": "a string"}
+
+
+def test_sandbox_sync_is_absent_outside_sandbox_mode(settings: Settings) -> None:
+    settings.mode = "live"
+    app = create_app(settings)
+    assert app.test_client().post("/sandbox/sync", json={}).status_code == 404
