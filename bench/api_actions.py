@@ -15,20 +15,15 @@ from __future__ import annotations
 import argparse
 import itertools
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+import harness
 
-from addin import create_app
-from addin.config import settings_for_tests
 from addin.sandbox import SandboxRuntime
-from addin.store.models import User
 
-USERS = {"graph": "ava.martin@acme-sales.example", "google": "cleo.nguyen@acme-sales.example"}
 BODY = {"subject": "Bench", "start": "2026-12-02T15:00:00+01:00",
         "end": "2026-12-02T15:45:00+01:00", "whoId": "003000000000001AAA",
         "whatId": "001000000000001AAA", "timeZone": "Europe/Paris"}
@@ -59,17 +54,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--latency-ms", type=int, default=0)
     args = parser.parse_args()
-    folder = tempfile.mkdtemp()
-    sandbox = SandboxRuntime(folder, latency_ms=args.latency_ms).start()
-    app = create_app(settings_for_tests(folder + "/instance"), sandbox=sandbox)
-    services = app.extensions["addin"]
-    client = app.test_client()
+    bench = harness.start(args.latency_ms)
+    sandbox, client = bench.sandbox, bench.client
     print(f"runs per action: {args.runs}; emulated upstream latency: {args.latency_ms} ms")
     print(f"{'action':<34} {'Salesforce':>10} {'calendar':>9} {'p50 ms':>8} {'p95 ms':>8}")
-    for provider, email in USERS.items():
-        with services.db.session() as session:
-            user_id = session.scalar(select(User.id).where(User.email == email))
-        headers = {"Authorization": f"Bearer {services.api_tokens.mint(user_id)}"}
+    for provider, email in harness.USERS.items():
+        _, headers = bench.organizer(email)
         created: list[str] = []
 
         def create(headers: dict[str, str] = headers, created: list[str] = created) -> Any:

@@ -14,21 +14,16 @@ reconciled per second.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
 
+import harness
 import requests
-from sqlalchemy import select
 
-from addin import create_app
-from addin.config import settings_for_tests
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import CLOCK_SKEW, PassReport, sync_user
-from addin.store.models import User
 
-USERS = {"graph": "ava.martin@acme-sales.example", "google": "cleo.nguyen@acme-sales.example"}
 GUEST = "o'brien@acme.example"
 
 
@@ -49,21 +44,16 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=50)
     parser.add_argument("--latency-ms", type=int, default=0)
     args = parser.parse_args()
-    folder = tempfile.mkdtemp()
-    sandbox = SandboxRuntime(folder, latency_ms=args.latency_ms).start()
-    app = create_app(settings_for_tests(folder + "/instance"), sandbox=sandbox)
-    services = app.extensions["addin"]
-    client = app.test_client()
+    bench = harness.start(args.latency_ms)
+    sandbox, services, client = bench.sandbox, bench.services, bench.client
     http = requests.Session()
     http.verify, http.trust_env = sandbox.ca_path, False
     print(f"{args.events} mirrored events per user, {args.changed} changed per pass, "
           f"emulated upstream latency {args.latency_ms} ms")
     print(f"{'pass':<28} {'reconciled':>10} {'Salesforce':>10} {'calendar':>9} "
           f"{'seconds':>8} {'events/s':>9}")
-    for provider, email in USERS.items():
-        with services.db.session() as session:
-            user_id = session.scalar(select(User.id).where(User.email == email))
-        headers = {"Authorization": f"Bearer {services.api_tokens.mint(user_id)}"}
+    for provider, email in harness.USERS.items():
+        user_id, headers = bench.organizer(email)
         mirrored: list[tuple[str, str]] = []
         for number in range(args.events):
             view = client.post("/api/v1/events", headers=headers, json={

@@ -160,9 +160,9 @@ def test_pane_offers_to_connect_salesforce_in_an_office_dialog(
     expect(connect).to_have_count(0)
 
 
-def test_attendee_editor_turns_the_appointment_into_a_meeting(
-        page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
-        clean_sandbox: SandboxRuntime) -> None:
+def _create_and_invite_noah(page: Any, live_server: str,
+                            bearer: Callable[[str], dict[str, str]]) -> None:
+    """Ava creates an Event in the pane and adds Noah (a Contact) as an attendee."""
     token = bearer(AVA)["Authorization"].split(" ", 1)[1]
     page.add_init_script(office_stub(token))
     page.goto(f"{live_server}/outlook/pane")
@@ -172,6 +172,12 @@ def test_attendee_editor_turns_the_appointment_into_a_meeting(
     page.get_by_label("Add attendee (email)").fill("noah.smith@acme.example")
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.locator("#attendee-list li")).to_have_count(1)
+
+
+def test_attendee_editor_turns_the_appointment_into_a_meeting(
+        page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
+        clean_sandbox: SandboxRuntime) -> None:
+    _create_and_invite_noah(page, live_server, bearer)
     expect(page.locator("#attendee-list li")).to_contain_text("Contact: Noah Smith")
     expect(page.locator("#mirror-text")).to_have_text(
         "In your calendar as a meeting; attendees are invited.")
@@ -196,15 +202,7 @@ def test_attendee_editor_turns_the_appointment_into_a_meeting(
 def test_cancel_event_asks_then_cancels_once(
         page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
         clean_sandbox: SandboxRuntime) -> None:
-    token = bearer(AVA)["Authorization"].split(" ", 1)[1]
-    page.add_init_script(office_stub(token))
-    page.goto(f"{live_server}/outlook/pane")
-    expect(page.locator("#whoId")).not_to_have_value("")
-    page.get_by_role("button", name="Create").click()
-    page.locator("#result").wait_for(state="visible")
-    page.get_by_label("Add attendee (email)").fill("noah.smith@acme.example")
-    page.get_by_role("button", name="Add", exact=True).click()
-    expect(page.locator("#attendee-list li")).to_have_count(1)
+    _create_and_invite_noah(page, live_server, bearer)
     page.get_by_role("button", name="Cancel event").click()
     page.get_by_role("button", name="Keep it").click()  # changed my mind: nothing happens
     expect(page.locator("#cancel-confirm")).to_be_hidden()
