@@ -14,7 +14,11 @@ function item(attendee) {
   who.textContent = attendee.name ? `${attendee.name} <${attendee.email}>` : attendee.email;
   const meta = document.createElement("span");
   meta.className = "meta";
-  const link = attendee.record ? `${attendee.record.type}: ${attendee.record.name}` : "Not in Salesforce";
+  const others = (attendee.record && attendee.record.alternatives) || [];
+  const link = attendee.record ? `${attendee.record.type}: ${attendee.record.name}` +
+    (others.length === 1 ? ` (another ${attendee.record.type} has this email)`
+      : others.length > 1 ? ` (${others.length} other ${attendee.record.type}s have this email)` : "")
+    : "Not in Salesforce";
   const state = attendee.held ? "invited in Salesforce, not yet in Outlook"
     : attendee.removedInSalesforce ? "removed in Salesforce" : RESPONSES[attendee.response] || attendee.response;
   meta.textContent = `${link} · ${state}`;

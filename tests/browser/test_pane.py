@@ -194,6 +194,10 @@ def test_attendee_editor_turns_the_appointment_into_a_meeting(
     assert mail == [("noah.smith@acme.example", "cancellation"),
                     ("noah.smith@acme.example", "invitation"),
                     ("walk.in.pane@unlinked.example", "invitation")]
+    page.get_by_label("Add attendee (email)").fill("pat.kim@globex.example")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#attendee-list")).to_contain_text(
+        "Contact: Patricia Kim (another Contact has this email)")
     page.get_by_label("Add attendee (email)").fill("not-an-email")
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.locator("#attendee-error")).to_contain_text("not a valid email")
