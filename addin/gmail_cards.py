@@ -87,7 +87,7 @@ def _attendee_widget(attendee: dict[str, Any], action_url: str, event_id: str
     record = attendee.get("record")
     link = f"{record['type']}: {record['name']}" if record else "Not in Salesforce"
     others = len(record.get("alternatives") or []) if record else 0
-    if others:
+    if record and others:
         link += (f" (another {record['type']} has this email)" if others == 1 else
                  f" ({others} other {record['type']}s have this email)")
     state = ("invited in Salesforce, not yet in the calendar" if attendee.get("held")
