@@ -10,16 +10,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
-
 from addin.container import Container
 from addin.domain import Attendee, CalendarItem
-from addin.errors import Conflict, NotFound, ValidationFailed
+from addin.errors import Conflict, ValidationFailed
 from addin.identity import CurrentUser
 from addin.providers.calendar import CalendarProvider, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import EventRelationRecord, PersonRecord, SalesforceClient
 from addin.services.event_mapping import draft_from_base
+from addin.services.mirrors import find_mirror
 from addin.services.org_settings import load_org_settings
 from addin.store.models import MirroredEvent, utcnow
 from addin.sync.linking import Link, choose, who_id
@@ -32,11 +31,7 @@ STATUS = {"accepted": "Accepted", "declined": "Declined"}
 
 
 def _row(services: Container, user: CurrentUser, event_id: str) -> MirroredEvent:
-    with services.db.session() as session:
-        row = session.scalar(select(MirroredEvent).where(
-            MirroredEvent.salesforce_event_id == event_id, MirroredEvent.user_id == user.id))
-    if row is None:
-        raise NotFound("No such event.")
+    row = find_mirror(services, user.id, event_id)
     if not row.calendar_item_id:
         raise Conflict("The event is still being added to your calendar; try again shortly.")
     return row

@@ -24,8 +24,6 @@ import logging
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import select
-
 from addin.container import Container
 from addin.domain import Attendee
 from addin.errors import NotFound, UpstreamUnavailable
@@ -33,6 +31,7 @@ from addin.identity import CurrentUser
 from addin.providers.calendar import CalendarError, CalendarProvider, ItemNotFound, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import SalesforceClient, SalesforceError, SalesforceNotFound
+from addin.services.mirrors import find_mirror
 from addin.services.org_settings import OrgSettings
 from addin.store.models import MirroredEvent, utcnow
 from addin.sync.merge import AgreedAttendee, key
@@ -52,10 +51,8 @@ def cancel_event(services: Container, user: CurrentUser, event_id: str) -> dict[
     """The sidebar's "Cancel event": the calendar first (its server cancels the meeting for
     every attendee on the item), then the Salesforce Event (silent). A retry after a partial
     failure finishes the job; nobody is told twice."""
-    with services.db.session() as session:
-        row = session.scalar(select(MirroredEvent).where(
-            MirroredEvent.salesforce_event_id == event_id, MirroredEvent.user_id == user.id))
-    if row is None or row.state == "deleted":
+    row = find_mirror(services, user.id, event_id)
+    if row.state == "deleted":
         raise NotFound("No such event.")
     told: list[str] = []
     if row.calendar_item_id:

@@ -37,6 +37,7 @@ from addin.services.event_mapping import (
     event_view,
     salesforce_fields,
 )
+from addin.services.mirrors import find_mirror
 from addin.store.models import MirroredEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -143,14 +144,15 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
     with services.db.session() as session:
         row = session.get(MirroredEvent, row_id)
         assert row is not None
-        if row.state == "deleted":  # cancelled while the item was being created
-            with suppress(CalendarError):
-                calendar.delete_item(item.item_id, notify=NotifyMode.SILENT)
-            return row
-        row.calendar_item_id, row.calendar_etag = item.item_id, item.etag
-        row.state, row.detail, row.last_synced_at = "mirrored", None, utcnow()
-        row.base_fields = {**row.base_fields, "webLink": item.web_link}
-        return row
+        cancelled = row.state == "deleted"  # cancelled while the item was being created
+        if not cancelled:
+            row.calendar_item_id, row.calendar_etag = item.item_id, item.etag
+            row.state, row.detail, row.last_synced_at = "mirrored", None, utcnow()
+            row.base_fields = {**row.base_fields, "webLink": item.web_link}
+    if cancelled:  # an appointment nobody was invited to: removing it emails nobody
+        with suppress(CalendarError):
+            calendar.delete_item(item.item_id, notify=NotifyMode.SILENT)
+    return row
 
 
 def _view(record: dict[str, Any], instance_url: str, mirror: MirroredEvent,
@@ -173,11 +175,7 @@ def _view(record: dict[str, Any], instance_url: str, mirror: MirroredEvent,
 def stored_attendees(services: Container, user: CurrentUser, event_id: str
                      ) -> list[dict[str, Any]]:
     """The agreed attendee list as stored (no upstream request)."""
-    with services.db.session() as session:
-        mirror = session.scalar(select(MirroredEvent).where(
-            MirroredEvent.salesforce_event_id == event_id, MirroredEvent.user_id == user.id))
-    if mirror is None:
-        raise NotFound("No such event.")
+    mirror = find_mirror(services, user.id, event_id)
     return attendee_views(mirror)
 
 
@@ -185,11 +183,7 @@ def stored_event_view(services: Container, user: CurrentUser, event_id: str,
                       record: dict[str, Any]) -> dict[str, Any]:
     """The view right after the product itself changed the event: the Salesforce record the
     caller holds and the stored agreed state, no upstream request."""
-    with services.db.session() as session:
-        mirror = session.scalar(select(MirroredEvent).where(
-            MirroredEvent.salesforce_event_id == event_id, MirroredEvent.user_id == user.id))
-    if mirror is None:
-        raise NotFound("No such event.")
+    mirror = find_mirror(services, user.id, event_id)
     attendees = attendee_views(mirror)
     kind = "meeting" if any(not a.get("held") for a in attendees) else "appointment"
     return _view(record, _salesforce(services, user).instance_url, mirror, user, attendees,
@@ -198,11 +192,7 @@ def stored_event_view(services: Container, user: CurrentUser, event_id: str,
 
 def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dict[str, Any]:
     """The event as both sides have it now (one Salesforce and one calendar request)."""
-    with services.db.session() as session:
-        mirror = session.scalar(select(MirroredEvent).where(
-            MirroredEvent.salesforce_event_id == event_id, MirroredEvent.user_id == user.id))
-    if mirror is None:
-        raise NotFound("No such event.")
+    mirror = find_mirror(services, user.id, event_id)
     salesforce = _salesforce(services, user)
     try:
         record = salesforce.get_event(event_id)

@@ -16,6 +16,7 @@ from addin.providers.calendar import ItemNotFound, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import SalesforceNotFound
 from addin.sandbox.state import Fault
+from addin.services.outbox import process_outbox
 from addin.services.sync_pass import sync_user
 from addin.store.models import MirroredEvent
 from tests.services.scenario import GUEST, MATRIX, Scenario
@@ -146,3 +147,23 @@ def test_cancelling_when_the_calendar_is_down_changes_nothing(
     assert s.client.delete(f"/api/v1/events/{s.event_id}",
                            headers=s.headers).status_code == 200
     assert s.mail() == [("google", GUEST, "cancellation")]
+
+
+def test_cancelling_before_the_mirror_exists_stops_it(
+        scenario: Callable[[str, str], Scenario]) -> None:
+    """A calendar outage left the Event pending; cancelling it means the outbox never
+    creates the appointment later."""
+    s = scenario("graph", "lightning")
+    s.sandbox.state.faults.add(Fault("graph", 500, 1))
+    pending = s.client.post("/api/v1/events", headers=s.headers, json={
+        "subject": "Never mirrored", "start": "2026-12-09T12:00:00Z",
+        "end": "2026-12-09T12:30:00Z"}).json
+    assert pending["sync"]["state"] == "pending"
+    event_id = pending["event"]["id"]
+    answer = s.client.delete(f"/api/v1/events/{event_id}", headers=s.headers)
+    assert answer.status_code == 200 and answer.json["cancellationsSentTo"] == []
+    process_outbox(s.services)
+    mailbox = s.sandbox.apps["graph"].extensions["graph"].store.live(s.organizer)
+    assert not [i for i in mailbox if any(p["value"] == event_id for p in (
+        i.resource.get("extended") or {}).values())]
+    assert s.mail() == []
