@@ -49,7 +49,9 @@ def google_notifications() -> Any:
     user_id = subscriber_of(services, "google", channel_id,
                             request.headers.get("X-Goog-Channel-Token"))
     if user_id is None:
-        log.warning("discarded a Google notification for an unknown channel or token")
+        # the "sync" message can arrive before the new channel is stored: expected
+        (log.debug if state == "sync" else log.warning)(
+            "discarded a Google %s notification for an unknown channel or token", state)
         return Response(status=204)
     if state != "sync":  # "sync" only announces the channel
         request_sync(services, user_id, f"google:{state or 'changed'}")
