@@ -54,11 +54,15 @@ def _invitees(relations: list[EventRelationRecord]) -> dict[str, EventRelationRe
 def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
            salesforce: SalesforceClient, calendar: CalendarProvider,
            agreed: dict[str, AgreedAttendee], relations: list[EventRelationRecord],
-           calendar_now: set[str], notify: NotifyMode, event: dict[str, Any] | None = None,
+           calendar_now: set[str], notify: NotifyMode, item_etag: str | None,
+           event: dict[str, Any] | None = None,
            known_people: dict[str, list[PersonRecord]] | None = None
            ) -> dict[str, AgreedAttendee]:
     """Make both sides hold ``agreed`` (new emails linked first), save it as the base. A
-    WhoId set here is written into ``event`` too, so a caller's view of it is current."""
+    WhoId set here is written into ``event`` too, so a caller's view of it is current. The
+    calendar write is conditional on ``item_etag`` (the item as read): a change made there
+    meanwhile fails it (EtagMismatch) rather than being overwritten, and the etag stored
+    afterwards is the echo of this write alone."""
     unlinked = {k for k, a in agreed.items() if a.record is None
                 and not a.removed_in_salesforce}
     links = _link_all(salesforce, unlinked, known_people)
@@ -80,7 +84,8 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
     target = [Attendee(a.email, a.name, a.optional, a.response)
               for a in agreed.values() if not a.held]
     if {key(a.email) for a in target} != calendar_now:
-        item = calendar.replace_attendees(str(row.calendar_item_id), target, notify=notify)
+        item = calendar.replace_attendees(str(row.calendar_item_id), target, notify=notify,
+                                          etag=item_etag)
         etag = item.etag
     else:
         etag = row.calendar_etag
@@ -143,7 +148,7 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
             response=live.response if live else (known.response if known else "none"),
             record=known.record if known else None)
     _apply(services, user, row, salesforce, calendar, agreed, snapshot.relations,
-           set(current), NotifyMode.CHANGED, snapshot.record, snapshot.people)
+           set(current), NotifyMode.CHANGED, item.etag, snapshot.record, snapshot.people)
     return snapshot.record
 
 
@@ -194,7 +199,7 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
                                     "name": relation.name or ""}, attendee.held)
     before = {k for k, a in ((key(a.email), a) for a in base) if a.held}
     agreed = _apply(services, user, row, salesforce, calendar, result.agreed, relations,
-                    set(current), notify, record)
+                    set(current), notify, item.etag, record)
     held = sorted(a.email for a in agreed.values() if a.held)
     in_calendar = [a for a in agreed.values() if not a.held]
     if {key(e) for e in held} != before and not in_calendar:

@@ -108,7 +108,7 @@ def _cancel_in_calendar(row: MirroredEvent, calendar: CalendarProvider,
         return "deleted in the calendar"
     rest: list[Attendee] = [a for a in attendees if a.key not in invitees]
     if calendar.capabilities.silent_attendee_update:
-        calendar.replace_attendees(item_id, rest, notify=NotifyMode.SILENT)
+        calendar.replace_attendees(item_id, rest, notify=NotifyMode.SILENT, etag=item.etag)
         calendar.delete_item(item_id, notify=NotifyMode.CHANGED if rest else NotifyMode.SILENT)
         return "deleted in the calendar (Salesforce had told its invitees)"
     if settings.graph_classic_policy == "mirror":

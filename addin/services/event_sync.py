@@ -36,7 +36,7 @@ def sync_fields(services: Container, row: MirroredEvent, salesforce: SalesforceC
     if result.to_calendar:
         item = calendar.update_fields(str(row.calendar_item_id),
                                       draft_from_base(fields, row.salesforce_event_id),
-                                      notify_attendees=item.kind == "meeting")
+                                      etag=item.etag, notify_attendees=item.kind == "meeting")
     if result.to_salesforce or result.to_calendar or fields != row.base_fields:
         with services.db.session() as session:
             stored = session.get(MirroredEvent, row.id)

@@ -8,8 +8,8 @@ from flask import Blueprint, jsonify, request
 
 from addin.connections import NotConnected
 from addin.container import container
-from addin.errors import ApiError, NotFound, UpstreamUnavailable
-from addin.providers.calendar import CalendarError
+from addin.errors import ApiError, Conflict, NotFound, UpstreamUnavailable
+from addin.providers.calendar import CalendarError, EtagMismatch
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import (
     SalesforceError,
@@ -140,6 +140,9 @@ def _set_attendees(event_id: str, attendees: list[dict[str, Any]]) -> dict[str, 
         raise NotFound("The event was deleted in Salesforce.") from None
     except SalesforceError as exc:
         raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
+    except EtagMismatch:
+        raise Conflict("The meeting changed in your calendar just now; try again.",
+                       code="changed_meanwhile") from None
     except CalendarError as exc:
         raise UpstreamUnavailable(f"Your calendar is not available: {exc}") from exc
     return stored_event_view(services, user, event_id, record)

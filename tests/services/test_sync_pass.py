@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from addin.providers.registry import open_salesforce
+from addin.services import attendees, sync_pass
 from addin.services.sync_pass import sync_user
 from addin.store.models import SyncCursor
 from tests.services.scenario import GUEST, Scenario
@@ -47,3 +51,64 @@ def test_a_calendar_change_after_the_products_write_is_reconciled(
     s.change("calendar", [GUEST, "walk.in@unlinked.example"], {})
     view = s.client.get(f"/api/v1/events/{s.event_id}", headers=s.headers).json
     assert sorted(a["email"] for a in view["attendees"]) == [GUEST, "walk.in@unlinked.example"]
+
+
+class _ChangedAfterRead:
+    """A calendar provider whose every read is followed, before the caller's write, by the
+    organizer editing the item's subject in the calendar."""
+
+    def __init__(self, real: Any, s: Scenario):
+        self.real, self.s = real, s
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def get_item(self, item_id: str) -> Any:
+        item = self.real.get_item(item_id)
+        if self.s.provider == "graph":
+            url = (f"{self.s.sandbox.origins['graph']}/sandbox-ui/mailboxes/{self.s.organizer}"
+                   f"/events/{item_id}/edit")
+            body = {"subject": "Renamed meanwhile"}
+        else:
+            url = (f"{self.s.sandbox.origins['google']}/sandbox-ui/calendars/{self.s.organizer}"
+                   f"/events/{item_id}/edit")
+            body = {"summary": "Renamed meanwhile"}
+        assert self.s.http.post(url, json=body).status_code == 200
+        return item
+
+
+def test_a_calendar_edit_between_read_and_write_is_not_overwritten(
+        scenario: Callable[[str, str], Scenario], monkeypatch: pytest.MonkeyPatch) -> None:
+    for provider in ("graph", "google"):
+        s = scenario(provider, "lightning")
+        answer = s.http.post(f"{s.sandbox.origins['salesforce']}/sandbox-ui/events/"
+                             f"{s.event_id}/invitees", json={"add": [GUEST]})
+        assert answer.status_code == 200
+        real = sync_pass.open_calendar
+        monkeypatch.setattr(sync_pass, "open_calendar", lambda services, user, real=real, s=s:
+                            _ChangedAfterRead(real(services, user), s))
+        report = sync_user(s.services, s.user.id, "race")
+        assert "EtagMismatch" in report.failed[s.event_id]  # the write was refused
+        monkeypatch.setattr(sync_pass, "open_calendar", real)
+        assert sync_user(s.services, s.user.id, "after").failed == {}
+        record = open_salesforce(s.services, s.user).get_event(s.event_id)
+        assert record["Subject"] == "Renamed meanwhile"  # the edit reached Salesforce
+        assert s.calendar_attendees() == [GUEST]
+        assert s.mail() == [(provider, GUEST, "invitation")]
+
+
+def test_the_sidebar_says_when_the_meeting_changed_meanwhile(
+        scenario: Callable[[str, str], Scenario], monkeypatch: pytest.MonkeyPatch) -> None:
+    s = scenario("google", "lightning")
+    real = attendees.open_calendar
+    monkeypatch.setattr(attendees, "open_calendar",
+                        lambda services, user: _ChangedAfterRead(real(services, user), s))
+    answer = s.client.put(f"/api/v1/events/{s.event_id}/attendees", headers=s.headers,
+                          json={"attendees": [{"email": GUEST}]})
+    assert answer.status_code == 409 and answer.json["error"]["code"] == "changed_meanwhile"
+    assert s.mail() == [] and s.invitees() == []  # nothing half-written
+    monkeypatch.setattr(attendees, "open_calendar", real)
+    again = s.client.put(f"/api/v1/events/{s.event_id}/attendees", headers=s.headers,
+                         json={"attendees": [{"email": GUEST}]})
+    assert again.status_code == 200
+    assert s.mail() == [("google", GUEST, "invitation")]
