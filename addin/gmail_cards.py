@@ -119,8 +119,15 @@ def result_card(view: dict[str, Any], another_url: str,
         {"textParagraph": {"text": calendar_text}},
     ]}]
     if attendees_url:
-        widgets = [_attendee_widget(a, attendees_url, event["id"])
-                   for a in view.get("attendees", [])]
+        widgets = []
+        for attendee in view.get("attendees", []):
+            widgets.append(_attendee_widget(attendee, attendees_url, event["id"]))
+            if not attendee.get("record"):  # the one-click create
+                widgets.append({"buttonList": {"buttons": [{
+                    "text": "Create Contact", "onClick": {"action": {
+                        "function": attendees_url.replace("/attendees", "/create-contact"),
+                        "parameters": [{"key": "eventId", "value": event["id"]},
+                                       {"key": "email", "value": attendee["email"]}]}}}]}})
         if not widgets:
             widgets.append({"textParagraph": {"text": "No attendees yet: add people to turn "
                                                       "the appointment into a meeting."}})

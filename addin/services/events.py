@@ -172,13 +172,6 @@ def _view(record: dict[str, Any], instance_url: str, mirror: MirroredEvent,
     }
 
 
-def stored_attendees(services: Container, user: CurrentUser, event_id: str
-                     ) -> list[dict[str, Any]]:
-    """The agreed attendee list as stored (no upstream request)."""
-    mirror = find_mirror(services, user.id, event_id)
-    return attendee_views(mirror)
-
-
 def stored_event_view(services: Container, user: CurrentUser, event_id: str,
                       record: dict[str, Any]) -> dict[str, Any]:
     """The view right after the product itself changed the event: the Salesforce record the

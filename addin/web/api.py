@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
 
@@ -14,15 +15,13 @@ from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import (
     SalesforceError,
     SalesforceNotFound,
-    SalesforceValidationError,
 )
 from addin.schemas import ContextQuerySchema, NewRecordSchema, RecordsQuerySchema
-from addin.services.attendees import set_attendees
+from addin.services.attendees import create_record_for_attendee, set_attendees
 from addin.services.cancellation import cancel_event
 from addin.services.events import (
     create_event,
     get_event_view,
-    stored_attendees,
     stored_event_view,
 )
 from addin.services.org_settings import load_org_settings
@@ -134,8 +133,17 @@ def put_attendees(event_id: str) -> Any:
 
 def _set_attendees(event_id: str, attendees: list[dict[str, Any]]) -> dict[str, Any]:
     services, user = container(), current_user()
+    record = _upstream(lambda: set_attendees(services, user, event_id, attendees))
+    return stored_event_view(services, user, event_id, record)
+
+
+T = TypeVar("T")
+
+
+def _upstream(action: Callable[[], T]) -> T:
+    """Upstream failures of an attendee change, as the API reports them."""
     try:
-        record = set_attendees(services, user, event_id, attendees)
+        return action()
     except SalesforceNotFound:
         raise NotFound("The event was deleted in Salesforce.") from None
     except SalesforceError as exc:
@@ -145,7 +153,6 @@ def _set_attendees(event_id: str, attendees: list[dict[str, Any]]) -> dict[str, 
                        code="changed_meanwhile") from None
     except CalendarError as exc:
         raise UpstreamUnavailable(f"Your calendar is not available: {exc}") from exc
-    return stored_event_view(services, user, event_id, record)
 
 
 @blueprint.post("/records")
@@ -153,22 +160,9 @@ def post_record() -> Any:
     """Create a Contact or Lead for an unlinked attendee and link it to the event."""
     services, user = container(), current_user()
     data = NewRecordSchema().load(request.get_json(silent=True) or {})
-    salesforce = _salesforce()
-    fields = {"FirstName": data.get("firstName") or None, "LastName": data["lastName"],
-              "Email": data["email"]}
-    if data["type"] == "Lead":
-        fields["Company"] = data["company"]
-    elif data.get("accountId"):
-        fields["AccountId"] = data["accountId"]
-    try:
-        record_id = salesforce.create_record(data["type"], {k: v for k, v in fields.items()
-                                                            if v is not None})
-    except SalesforceValidationError as exc:
-        raise ApiError(f"Salesforce refused the record: {exc.message}",
-                       fields={f: exc.message for f in exc.fields} or {"_salesforce":
-                                                                       exc.message}) from exc
-    attendees = stored_attendees(services, user, data["eventId"])
-    view = _set_attendees(data["eventId"], attendees)  # links the new record
+    _salesforce()  # 409 when Salesforce is not connected
+    record_id, event = _upstream(lambda: create_record_for_attendee(services, user, data))
+    view = stored_event_view(services, user, data["eventId"], event)
     return jsonify({"id": record_id, "type": data["type"], "event": view}), 201
 
 

@@ -21,7 +21,7 @@ from addin.identity import CurrentUser
 from addin.oauth import endpoints
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError
-from addin.services.attendees import set_attendees
+from addin.services.attendees import create_record_for_attendee, set_attendees
 from addin.services.cancellation import cancel_event
 from addin.services.events import create_event, get_event_view, stored_event_view
 from addin.web.auth import bearer_token, user_by_email
@@ -152,6 +152,8 @@ def action(name: str) -> Any:
         return jsonify(_attendees_action(services, caller))
     if name == "cancel":
         return jsonify(_cancel_action(services, caller))
+    if name == "create-contact":
+        return jsonify(_create_contact_action(services, caller))
     if name != "create":
         raise ApiError(f"Unknown action {name!r}.", status=404, code="not_found")
     inputs = _form_inputs(caller)
@@ -207,6 +209,31 @@ def _attendees_action(services: Container, caller: Caller) -> dict[str, Any]:
     fresh = stored_event_view(services, caller.user, event_id, record)
     return cards.update(cards.result_card(fresh, _url("actions/new"),
                                           _url("actions/attendees")), note)
+
+
+def _create_contact_action(services: Container, caller: Caller) -> dict[str, Any]:
+    """The one-click "Create Contact" of an unlinked attendee (named from the attendee's
+    name, or the address before the @)."""
+    assert caller.user is not None
+    parameters = (caller.event.get("commonEventObject") or {}).get("parameters") or {}
+    event_id, email = str(parameters.get("eventId", "")), str(parameters.get("email", ""))
+    view = get_event_view(services, caller.user, event_id)
+    attendee = next((a for a in view["attendees"] if a["email"].lower() == email.lower()),
+                    None)
+    words = ((attendee or {}).get("name") or email.split("@")[0]).split()
+    first, last = (" ".join(words[:-1]), words[-1]) if len(words) > 1 else ("", words[0])
+    try:
+        _, record = create_record_for_attendee(services, caller.user, {
+            "eventId": event_id, "email": email, "type": "Contact", "firstName": first,
+            "lastName": last})
+    except ValidationFailed as exc:
+        message = next(iter((exc.fields or {}).values()), exc.message)
+        card = cards.result_card(view, _url("actions/new"), _url("actions/attendees"),
+                                 error=str(message))
+        return cards.update(card, f"Not created: {message}")
+    fresh = stored_event_view(services, caller.user, event_id, record)
+    card = cards.result_card(fresh, _url("actions/new"), _url("actions/attendees"))
+    return cards.update(card, f"Contact created for {email}")
 
 
 def _cancel_action(services: Container, caller: Caller) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
 from addin.sync.linking import choose
 from addin.sync.merge import AgreedAttendee, merge
-from tests.services.test_attendee_sync import Scenario
+from tests.services.scenario import Scenario
 
 CLEO = "cleo.nguyen@acme-sales.example"
 
@@ -79,6 +79,24 @@ def test_unlinked_attendee_is_kept_then_linked_after_one_click_create(event: Sce
     bad = event.client.post("/api/v1/records", headers=event.headers, json={
         "eventId": event.event_id, "email": "x@y.example", "type": "Lead", "lastName": "X"})
     assert bad.status_code == 400 and "company" in bad.json["error"]["fields"]
+
+
+def test_one_click_create_checks_before_it_creates(event: Scenario,
+                                                   bearer: Callable[[str], dict[str, str]]
+                                                   ) -> None:
+    salesforce = open_salesforce(event.services, event.user)
+    before = salesforce.find_people_by_emails(["stranger@nowhere.example"])
+    body = {"eventId": event.event_id, "email": "stranger@nowhere.example", "type": "Contact",
+            "lastName": "Stranger"}
+    not_attending = event.client.post("/api/v1/records", headers=event.headers, json=body)
+    assert not_attending.status_code == 400
+    assert not_attending.json["error"]["fields"] == {"email": "not an attendee of this event"}
+    _put(event, "stranger@nowhere.example")
+    someone_else = event.client.post("/api/v1/records", json=body,
+                                     headers=bearer("ava.martin@acme-sales.example"))
+    assert someone_else.status_code == 404  # not Ava's event
+    after = salesforce.find_people_by_emails(["stranger@nowhere.example"])
+    assert after == before == {"stranger@nowhere.example": []}  # nothing half-written
 
 
 def test_invalid_and_too_many_attendees(event: Scenario) -> None:

@@ -200,6 +200,37 @@ def test_attendee_editor_in_the_card(gmail: Callable[..., Any],
     assert [m["kind"] for m in clean_sandbox.state.mail.messages()] == ["cancellation"]
 
 
+def test_one_click_contact_from_the_card(gmail: Callable[..., Any],
+                                        clean_sandbox: SandboxRuntime) -> None:
+    start = int(datetime(2026, 12, 6, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    form = {"subject": {"stringInputs": {"value": ["Card contact"]}},
+            "start": {"dateTimeInput": {"msSinceEpoch": start}},
+            "end": {"dateTimeInput": {"msSinceEpoch": start + 1800000}}}
+    (card,) = cards_in(gmail("/gmail/actions/create",
+                             {"commonEventObject": {"formInputs": form}}).json)
+    add = card["sections"][1]["widgets"][-1]["buttonList"]["buttons"][0]
+    event_id = add["onClick"]["action"]["parameters"][0]["value"]
+    (listed,) = cards_in(gmail("/gmail/actions/attendees", {"commonEventObject": {
+        "parameters": {"eventId": event_id}, "formInputs": {"attendeeEmail": {
+            "stringInputs": {"value": ["ada.walk-in@newco.example"]}}}}}).json)
+    strict(listed)
+    create = next(w["buttonList"]["buttons"][0] for w in listed["sections"][1]["widgets"]
+                  if "buttonList" in w and w["buttonList"]["buttons"][0]["text"]
+                  == "Create Contact")
+    parameters = {p["key"]: p["value"] for p in create["onClick"]["action"]["parameters"]}
+    done = gmail("/gmail/actions/create-contact",
+                 {"commonEventObject": {"parameters": parameters}})
+    (linked,) = cards_in(done.json)
+    strict(linked)
+    assert done.json["renderActions"]["action"]["notification"]["text"] == (
+        "Contact created for ada.walk-in@newco.example")
+    text = json.dumps(linked)
+    assert "Contact: ada.walk-in" in text and "Not in Salesforce" not in text
+    assert "Create Contact" not in text
+    assert [(m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()] == [
+        ("ada.walk-in@newco.example", "invitation")]  # linking sends nothing more
+
+
 def test_cancel_event_from_the_card(gmail: Callable[..., Any],
                                     clean_sandbox: SandboxRuntime) -> None:
     start = int(datetime(2026, 12, 5, 15, 0, tzinfo=UTC).timestamp() * 1000)
