@@ -166,6 +166,26 @@ class AttendeeViewSchema(Schema):
     optional = fields.Boolean()
     response = fields.String()
     record = fields.Nested(RecordLinkSchema, allow_none=True)
+    held = fields.Boolean()  # invited in Salesforce, kept out of Outlook (hold policy)
+    removedInSalesforce = fields.Boolean()  # removed there, still in Outlook (hold policy)
+
+
+class AttendeeInputSchema(Schema):
+    email = fields.Email(required=True)
+    name = fields.String()
+    optional = fields.Boolean()
+
+
+class AttendeesUpdateSchema(Schema):
+    """The desired attendee list (the sidebar's attendee editor)."""
+
+    attendees = fields.List(fields.Nested(AttendeeInputSchema), required=True)
+
+
+class RecordCreatedSchema(Schema):
+    id = fields.String()
+    type = fields.String()
+    event = fields.Nested("EventViewSchema")
 
 
 class MirrorSchema(Schema):

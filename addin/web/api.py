@@ -122,7 +122,32 @@ def delete_event(event_id: str) -> Any:
 
 @blueprint.put("/events/<event_id>/attendees")
 def put_attendees(event_id: str) -> Any:
-    """Make the event's attendee list exactly this (the sidebar's attendee editor)."""
+    """Make the event's attendee list exactly this (the sidebar's attendee editor): only
+    the added people are invited and the removed ones cancelled.
+    ---
+    put:
+      parameters:
+        - in: path
+          name: event_id
+          schema: {type: string}
+      requestBody:
+        content:
+          application/json:
+            schema: AttendeesUpdateSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: EventViewSchema
+        400:
+          content:
+            application/json:
+              schema: ErrorEnvelopeSchema
+        409:
+          content:
+            application/json:
+              schema: ErrorEnvelopeSchema
+    """
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("attendees"), list) or not all(
             isinstance(a, dict) for a in body["attendees"]):
@@ -157,7 +182,23 @@ def _upstream(action: Callable[[], T]) -> T:
 
 @blueprint.post("/records")
 def post_record() -> Any:
-    """Create a Contact or Lead for an unlinked attendee and link it to the event."""
+    """Create a Contact or Lead for an unlinked attendee and link it to the event.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: NewRecordSchema
+      responses:
+        201:
+          content:
+            application/json:
+              schema: RecordCreatedSchema
+        400:
+          content:
+            application/json:
+              schema: ErrorEnvelopeSchema
+    """
     services, user = container(), current_user()
     data = NewRecordSchema().load(request.get_json(silent=True) or {})
     _salesforce()  # 409 when Salesforce is not connected

@@ -13,7 +13,8 @@ from addin import schemas
 from addin.web import api
 
 blueprint = Blueprint("openapi", __name__)
-DOCUMENTED = (api.post_event, api.get_event, api.delete_event, api.records, api.context)
+DOCUMENTED = (api.post_event, api.get_event, api.delete_event, api.put_attendees,
+              api.post_record, api.records, api.context)
 
 
 def build_spec() -> dict[str, Any]:
@@ -25,7 +26,8 @@ def build_spec() -> dict[str, Any]:
         servers=[{"url": "/"}],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for name in ("EventCreateSchema", "EventViewSchema", "EventCancelledSchema", "RecordSchema",
+    for name in ("EventCreateSchema", "EventViewSchema", "EventCancelledSchema",
+                 "AttendeesUpdateSchema", "NewRecordSchema", "RecordCreatedSchema", "RecordSchema",
                  "ErrorEnvelopeSchema"):
         spec.components.schema(name.removesuffix("Schema"), schema=getattr(schemas, name))
     with current_app.test_request_context():
