@@ -25,6 +25,7 @@ from addin.providers.salesforce import (
 from addin.services.event_mapping import draft_from_base
 from addin.services.mirrors import find_mirror
 from addin.services.org_settings import load_org_settings
+from addin.services.push import request_sync
 from addin.store.models import MirroredEvent, utcnow
 from addin.sync.linking import Link, choose, who_id
 from addin.sync.merge import AgreedAttendee, key, merge
@@ -61,13 +62,14 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
            agreed: dict[str, AgreedAttendee], relations: list[EventRelationRecord],
            calendar_now: set[str], notify: NotifyMode, item_etag: str | None,
            event: dict[str, Any] | None = None,
-           known_people: dict[str, list[PersonRecord]] | None = None
-           ) -> dict[str, AgreedAttendee]:
+           known_people: dict[str, list[PersonRecord]] | None = None,
+           leave_alone: frozenset[str] = frozenset()) -> dict[str, AgreedAttendee]:
     """Make both sides hold ``agreed`` (new emails linked first), save it as the base. A
     WhoId set here is written into ``event`` too, so a caller's view of it is current. The
     calendar write is conditional on ``item_etag`` (the item as read): a change made there
     meanwhile fails it (EtagMismatch) rather than being overwritten, and the etag stored
-    afterwards is the echo of this write alone."""
+    afterwards is the echo of this write alone. Invitees in ``leave_alone`` (RelationIds)
+    are neither removed nor recorded: the next pass treats them as new in Salesforce."""
     unlinked = {k for k, a in agreed.items() if a.record is None
                 and not a.removed_in_salesforce}
     links = _link_all(salesforce, unlinked, known_people)
@@ -103,7 +105,7 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
         event = event or salesforce.get_event(row.salesforce_event_id)
         known_who = event.get("WhoId")
         new_who = who_id(known_who, people)
-    add, remove = sorted(set(wanted) - have), sorted(have - set(wanted))
+    add, remove = sorted(set(wanted) - have), sorted(have - set(wanted) - leave_alone)
     if add or remove or statuses or new_who:
         salesforce.change_invitees(row.salesforce_event_id, add=add, remove=remove,
                                    who_id=new_who, statuses=statuses, existing=relations)
@@ -136,10 +138,11 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
     row = _row(services, user, event_id)
     salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
     base = {key(a["email"]): AgreedAttendee.from_json(a) for a in row.base_attendees}
-    new = {key(a["email"]) for a in desired} - {k for k, a in base.items() if a.record}
-    snapshot = salesforce.event_with_relations(event_id, new - {key(user.email)})
     item = calendar.get_item(str(row.calendar_item_id))
     current = {a.key: a for a in item.attendees_besides_organizer()}
+    new = ({key(a["email"]) for a in desired} | set(current)) - {
+        k for k, a in base.items() if a.record}
+    snapshot = salesforce.event_with_relations(event_id, new - {key(user.email)})
     agreed: dict[str, AgreedAttendee] = {}
     for entry in desired:
         k = key(entry["email"])
@@ -152,8 +155,22 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
             or (known.name if known else ""), optional=bool(entry.get("optional")),
             response=live.response if live else (known.response if known else "none"),
             record=known.record if known else None)
+    # Added in the calendar or in Salesforce since the last agreed list: the sidebar never
+    # showed them, so its list cannot mean to remove them. Calendar additions are kept (and
+    # linked). Salesforce ones are left to the next pass (asked for now), which applies the
+    # invitation policy: a Classic user's Salesforce has invited them already.
+    for k, live in current.items():
+        if k not in base and k not in agreed:
+            agreed[k] = AgreedAttendee(live.email, live.name, live.optional, live.response)
+    unseen = {k: r.relation_id for k, r in _invitees(snapshot.relations).items()
+              if k not in base and k not in current}
+    for k in unseen:
+        agreed.pop(k, None)
     _apply(services, user, row, salesforce, calendar, agreed, snapshot.relations,
-           set(current), NotifyMode.CHANGED, item.etag, snapshot.record, snapshot.people)
+           set(current), NotifyMode.CHANGED, item.etag, snapshot.record, snapshot.people,
+           frozenset(unseen.values()))
+    if unseen:
+        request_sync(services, user.id, "invited in Salesforce meanwhile")
     return snapshot.record
 
 

@@ -10,6 +10,7 @@ import requests
 
 from addin.providers.registry import open_salesforce
 from addin.sandbox import SandboxRuntime
+from addin.services.push import take_sync_requests
 from addin.services.sync_pass import sync_user
 from addin.sync.linking import choose
 from addin.sync.merge import AgreedAttendee, merge
@@ -97,6 +98,42 @@ def test_one_click_create_checks_before_it_creates(event: Scenario,
     assert someone_else.status_code == 404  # not Ava's event
     after = salesforce.find_people_by_emails(["stranger@nowhere.example"])
     assert after == before == {"stranger@nowhere.example": []}  # nothing half-written
+
+
+def test_a_sidebar_edit_keeps_people_added_elsewhere_since_the_last_sync(
+        event: Scenario) -> None:
+    """The sidebar's list was built from the last agreed one: it cannot mean to remove
+    someone the organizer added in the calendar, or in Salesforce, a moment ago."""
+    guest, noah, liam = "o'brien@acme.example", "noah.smith@acme.example", \
+        "liam.jones@globex.example"
+    event.change("calendar", [guest], {}, then_sync=False)  # no pass yet
+    assert _put(event, noah).status_code == 200
+    assert event.calendar_attendees() == [noah, guest]
+    assert event.invitees() == ["003000000000001AAA", "003000000000002AAA"]
+    event.change("salesforce", [], {"add": [liam]}, then_sync=False)  # Lightning: silent
+    view = _put(event, guest).json  # removes Noah, the only one the sidebar meant
+    assert liam not in [a["email"] for a in view["attendees"]]  # not seen yet: next pass
+    assert sync_user(event.services, event.user.id, "test").failed == {}
+    assert event.calendar_attendees() == [liam, guest]
+    assert sorted(event.mail()) == sorted([("google", guest, "invitation"),
+                                           ("google", liam, "invitation"),
+                                           ("google", noah, "invitation"),
+                                           ("google", noah, "cancellation")])
+
+
+def test_a_person_salesforce_just_invited_is_not_invited_again_by_the_sidebar(
+        scenario: Callable[[str, str], Scenario]) -> None:
+    """Classic: Salesforce emailed the invitation. The sidebar, not synced yet, lists the
+    same person: the calendar learns of them silently, on the pass the edit asks for."""
+    s = scenario("google", "classic")
+    liam = "liam.jones@globex.example"
+    s.change("salesforce", [], {"add": [liam]}, then_sync=False)
+    assert _put(s, liam).status_code == 200
+    assert s.mail() == [("salesforce", liam, "invitation")]
+    assert [user for user, _ in take_sync_requests(s.services)] == [s.user.id]
+    assert sync_user(s.services, s.user.id, "requested").failed == {}
+    assert s.calendar_attendees() == [liam]
+    assert s.mail() == [("salesforce", liam, "invitation")]
 
 
 def test_invalid_and_too_many_attendees(event: Scenario) -> None:
