@@ -104,3 +104,136 @@ def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: Sand
     run_state_machine_as_test(AttendeeMachine, settings=settings(
         max_examples=18, stateful_step_count=6, deadline=None, derandomize=True,
         suppress_health_check=list(HealthCheck)))
+
+
+def test_concurrent_edits_converge_to_the_three_way_merge(
+        client: Any, services: Any, clean_sandbox: SandboxRuntime,
+        upstream: requests.Session, bearer: Callable[[str], dict[str, str]]) -> None:
+    """Edits pile up on both sides between passes (the sidebar edits through the product at
+    once, from the list it shows); passes and sidebar calls meet random failures. A model
+    of the rulebook predicts every side and every email: for someone in the last agreed
+    list, removal on either side wins; for anyone else, addition on either side wins."""
+
+    class ConcurrentMachine(RuleBasedStateMachine):
+        @initialize(organizer=st.sampled_from([("graph", "lightning"), ("google", "lightning"),
+                                                ("google", "classic")]))
+        def start(self, organizer: tuple[str, str]) -> None:
+            clean_sandbox.state.faults.clear()
+            self.s = Scenario(client, services, clean_sandbox, upstream, bearer, *organizer)
+            self.calendar: set[str] = set()
+            self.salesforce: set[str] = set()  # invitees (linkable people only)
+            self.base: set[str] = set()  # what the product last agreed
+            self.expected: dict[str, list[tuple[str, str]]] = {}
+
+        def _mail(self, guest: str, sender: str, kind: str) -> None:
+            self.expected.setdefault(guest, []).append((sender, kind))
+
+        def _calendar_becomes(self, wanted: set[str], sender: str | None) -> None:
+            """The product wrote the calendar item: the mail server tells the changed."""
+            for guest in sorted(wanted - self.calendar):
+                if sender:
+                    self._mail(guest, sender, "invitation")
+            for guest in sorted(self.calendar - wanted):
+                if sender:
+                    self._mail(guest, sender, "cancellation")
+            self.calendar = set(wanted)
+
+        def _merged(self) -> set[str]:
+            merged = set()
+            for guest in POOL:
+                in_salesforce = guest in self.salesforce if guest in LINKABLE else \
+                    guest in self.base  # Salesforce cannot hold an unlinked guest
+                if guest in self.base:
+                    keep = guest in self.calendar and in_salesforce
+                else:
+                    keep = guest in self.calendar or in_salesforce
+                if keep:
+                    merged.add(guest)
+            return merged
+
+        def _calendar_now(self) -> set[str]:
+            """Where a failure struck (before or after the calendar write): look."""
+            clean_sandbox.state.faults.clear()
+            return set(self.s.calendar_attendees())
+
+        @rule(guest=st.sampled_from(POOL))
+        def calendar_toggle(self, guest: str) -> None:
+            wanted = self.calendar ^ {guest}
+            self.s.change("calendar", sorted(wanted), {}, then_sync=False)
+            self._calendar_becomes(wanted, self.s.provider)  # Outlook / Google email
+
+        @rule(guest=st.sampled_from(LINKABLE))
+        def salesforce_toggle(self, guest: str) -> None:
+            removing = guest in self.salesforce
+            change = {"remove": [guest]} if removing else {"add": [guest]}
+            self.s.change("salesforce", [], change, then_sync=False)
+            self.salesforce ^= {guest}
+            if self.s.experience == "classic":
+                self._mail(guest, "salesforce", "cancellation" if removing else "invitation")
+
+        @rule(guest=st.sampled_from(POOL))
+        def sidebar_toggle(self, guest: str) -> None:
+            desired = self.base ^ {guest}  # the sidebar shows the last agreed list
+            answer = client.put(f"/api/v1/events/{self.s.event_id}/attendees",
+                                headers=self.s.headers,
+                                json={"attendees": [{"email": g} for g in sorted(desired)]})
+            assert answer.status_code in (200, 409, 503), answer.json
+            unseen = self.salesforce - self.base - self.calendar
+            agreed = (desired | (self.calendar - self.base)) - unseen
+            if answer.status_code == 200:
+                self._calendar_becomes(agreed, self.s.provider)
+                self.salesforce = (agreed & set(LINKABLE)) | unseen
+                self.base = agreed
+            elif self._calendar_now() != self.calendar:  # failed after the calendar write
+                self._calendar_becomes(agreed, self.s.provider)
+
+        @rule()
+        def sync_pass(self) -> None:
+            self._pass()
+
+        @rule(service=st.sampled_from(["salesforce", "calendar"]))
+        def upstream_fails(self, service: str) -> None:
+            name = self.s.provider if service == "calendar" else service
+            upstream.post(clean_sandbox.services["faults"],
+                          json={"service": name, "status": 500, "times": 1})
+
+        def _pass(self) -> bool:
+            final = self._merged()
+            # every calendar write a pass makes carries a Salesforce-side change: Lightning
+            # has the mail server tell people, Classic's Salesforce already did
+            sender = self.s.provider if self.s.experience == "lightning" else None
+            try:
+                report = sync_user(services, self.s.user.id, "machine")
+                succeeded = not report.failed
+            except Exception:
+                succeeded = False
+            if succeeded:
+                self._calendar_becomes(final, sender)
+                self.salesforce = final & set(LINKABLE)
+                self.base = final
+            elif self._calendar_now() != self.calendar:  # failed after the calendar write
+                self._calendar_becomes(final, sender)
+            return succeeded
+
+        def teardown(self) -> None:
+            if not hasattr(self, "s"):
+                return
+            for _ in range(4):
+                clean_sandbox.state.faults.clear()
+                if self._pass():
+                    break
+            else:
+                raise AssertionError("the sync did not converge")
+            assert self.s.calendar_attendees() == sorted(self.calendar)
+            linked = {"o'brien@acme.example": "003000000000001AAA",
+                      "noah.smith@acme.example": "003000000000002AAA",
+                      "liam.jones@globex.example": "003000000000003AAA"}
+            assert self.s.invitees() == sorted(linked[g] for g in self.calendar if g in linked)
+            mail: dict[str, list[tuple[str, str]]] = {}
+            for sender, to, kind in self.s.mail():
+                mail.setdefault(to, []).append((sender, kind))
+            assert mail == self.expected
+
+    run_state_machine_as_test(ConcurrentMachine, settings=settings(
+        max_examples=15, stateful_step_count=8, deadline=None, derandomize=True,
+        suppress_health_check=list(HealthCheck)))
