@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import getaddresses
 from typing import Any
@@ -199,14 +200,25 @@ def _attendees_action(services: Container, caller: Caller) -> dict[str, Any]:
         email = str(_form_inputs(caller).get("attendeeEmail", "")).strip()
         attendees.append({"email": email, "name": None, "optional": False})
         note = f"Invited {email}"
+    user = caller.user
+    return _attendee_change(services, caller, view, lambda: set_attendees(
+        services, user, event_id, attendees), note, "Not added")
+
+
+def _attendee_change(services: Container, caller: Caller, view: dict[str, Any],
+                     change: Callable[[], dict[str, Any]], note: str, refused: str
+                     ) -> dict[str, Any]:
+    """Run an attendee change (it returns the Salesforce Event) and show the card after
+    it, or the card before it with what was refused."""
+    assert caller.user is not None
     try:
-        record = set_attendees(services, caller.user, event_id, attendees)
+        record = change()
     except ValidationFailed as exc:
         message = next(iter((exc.fields or {}).values()), exc.message)
         card = cards.result_card(view, _url("actions/new"), _url("actions/attendees"),
                                  error=str(message))
-        return cards.update(card, f"Not added: {message}")
-    fresh = stored_event_view(services, caller.user, event_id, record)
+        return cards.update(card, f"{refused}: {message}")
+    fresh = stored_event_view(services, caller.user, view["event"]["id"], record)
     return cards.update(cards.result_card(fresh, _url("actions/new"),
                                           _url("actions/attendees")), note)
 
@@ -222,18 +234,11 @@ def _create_contact_action(services: Container, caller: Caller) -> dict[str, Any
                     None)
     words = ((attendee or {}).get("name") or email.split("@")[0]).split()
     first, last = (" ".join(words[:-1]), words[-1]) if len(words) > 1 else ("", words[0])
-    try:
-        _, record = create_record_for_attendee(services, caller.user, {
-            "eventId": event_id, "email": email, "type": "Contact", "firstName": first,
-            "lastName": last})
-    except ValidationFailed as exc:
-        message = next(iter((exc.fields or {}).values()), exc.message)
-        card = cards.result_card(view, _url("actions/new"), _url("actions/attendees"),
-                                 error=str(message))
-        return cards.update(card, f"Not created: {message}")
-    fresh = stored_event_view(services, caller.user, event_id, record)
-    card = cards.result_card(fresh, _url("actions/new"), _url("actions/attendees"))
-    return cards.update(card, f"Contact created for {email}")
+    user = caller.user
+    return _attendee_change(services, caller, view, lambda: create_record_for_attendee(
+        services, user, {"eventId": event_id, "email": email, "type": "Contact",
+                         "firstName": first, "lastName": last})[1],
+        f"Contact created for {email}", "Not created")
 
 
 def _cancel_action(services: Container, caller: Caller) -> dict[str, Any]:

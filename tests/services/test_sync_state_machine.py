@@ -22,6 +22,20 @@ from tests.services.scenario import Scenario
 
 LINKABLE = ["o'brien@acme.example", "noah.smith@acme.example", "liam.jones@globex.example"]
 POOL = [*LINKABLE, "machine.guest@unlinked.example"]  # no other test links this one
+CONTACT_IDS = dict(zip(LINKABLE, ("003000000000001AAA", "003000000000002AAA",
+                                  "003000000000003AAA"), strict=True))
+
+
+def _assert_converged(s: Scenario, attendees: set[str],
+                      expected: dict[str, list[tuple[str, str]]]) -> None:
+    """Both sides hold ``attendees``; each person got exactly the emails ``expected``
+    (sender, kind), in order, and nobody else got any."""
+    assert s.calendar_attendees() == sorted(attendees)
+    assert s.invitees() == sorted(CONTACT_IDS[g] for g in attendees if g in CONTACT_IDS)
+    mail: dict[str, list[tuple[str, str]]] = {}
+    for sender, to, kind in s.mail():
+        mail.setdefault(to, []).append((sender, kind))
+    assert mail == expected
 
 
 def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: SandboxRuntime,
@@ -91,15 +105,7 @@ def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: Sand
                 return
             clean_sandbox.state.faults.clear()
             self._converge()
-            assert self.s.calendar_attendees() == sorted(self.present)
-            linked = {"o'brien@acme.example": "003000000000001AAA",
-                      "noah.smith@acme.example": "003000000000002AAA",
-                      "liam.jones@globex.example": "003000000000003AAA"}
-            assert self.s.invitees() == sorted(linked[g] for g in self.present if g in linked)
-            mail: dict[str, list[tuple[str, str]]] = {}
-            for sender, to, kind in self.s.mail():
-                mail.setdefault(to, []).append((sender, kind))
-            assert mail == self.expected
+            _assert_converged(self.s, self.present, self.expected)
 
     run_state_machine_as_test(AttendeeMachine, settings=settings(
         max_examples=18, stateful_step_count=6, deadline=None, derandomize=True,
@@ -224,15 +230,7 @@ def test_concurrent_edits_converge_to_the_three_way_merge(
                     break
             else:
                 raise AssertionError("the sync did not converge")
-            assert self.s.calendar_attendees() == sorted(self.calendar)
-            linked = {"o'brien@acme.example": "003000000000001AAA",
-                      "noah.smith@acme.example": "003000000000002AAA",
-                      "liam.jones@globex.example": "003000000000003AAA"}
-            assert self.s.invitees() == sorted(linked[g] for g in self.calendar if g in linked)
-            mail: dict[str, list[tuple[str, str]]] = {}
-            for sender, to, kind in self.s.mail():
-                mail.setdefault(to, []).append((sender, kind))
-            assert mail == self.expected
+            _assert_converged(self.s, self.calendar, self.expected)
 
     run_state_machine_as_test(ConcurrentMachine, settings=settings(
         max_examples=15, stateful_step_count=8, deadline=None, derandomize=True,
