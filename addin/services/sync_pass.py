@@ -81,7 +81,13 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
     deleted = set(salesforce.deleted_events(min(since, started - DELETED_WINDOW),
                                             started + DELETED_WINDOW)) & set(ids)
     org = load_org_settings(services, user.organization_id)
-    experience: str | None = None
+    experiences: list[str] = []  # the organizer's Classic/Lightning, read once when needed
+
+    def experience() -> str:
+        if not experiences:
+            experiences.append(salesforce.user_experience(str(user.salesforce_user_id)))
+        return experiences[0]
+
     for row in rows:
         report.checked += 1
         salesforce_changed = row.salesforce_event_id in touched | deleted
@@ -91,11 +97,9 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
             continue  # the calendar reports the product's own last write: nothing new
         try:
             snapshot = None if row.salesforce_event_id in deleted else _event(salesforce, row)
-            if experience is None:
-                experience = salesforce.user_experience(str(user.salesforce_user_id))
             if snapshot is None:
                 report.deleted[row.salesforce_event_id] = salesforce_deleted(
-                    services, row, calendar, org, experience)
+                    services, row, calendar, org, experience())
                 continue
             item = None if row.calendar_item_id in page.removed else _item(calendar, row)
             if item is None:  # a full resync lists no deletions: a missing item is one
@@ -106,7 +110,7 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
                 continue
             record = snapshot.record
             item = sync_fields(services, row, salesforce, calendar, record, item, org)
-            reconcile(services, user, row, salesforce, calendar, experience, item, record,
+            reconcile(services, user, row, salesforce, calendar, experience(), item, record,
                       snapshot.relations)
             report.reconciled.append(row.salesforce_event_id)
         except Exception as exc:  # one event's failure must not stop the pass

@@ -85,7 +85,6 @@ class InviteeChanges:
                 "unmatched": unmatched,
             }
 
-
     def delete_event(self, event_id: str) -> dict[str, Any]:
         """The organizer deletes the Event (with its invitees and child events)."""
         with self.org.lock:
