@@ -61,6 +61,9 @@ class Settings:
         "https://mail.google.com"
     )
     run_worker: bool = True
+    # how long a process holds an outbox operation (a create's intent) before the worker
+    # may take it over: longer than any request can take (timeouts x retries x Retry-After)
+    outbox_lease_seconds: int = 300
     poll_interval_seconds: int = 60
     # defaults of the per-organization sync settings (admins change them through the API)
     sync_direction: str = "two_way"

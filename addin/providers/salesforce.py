@@ -143,6 +143,31 @@ class SalesforceClient:
         ])
         return _strip(bodies["readEvent"])
 
+    def find_created_event(self, owner_id: str, fields: Mapping[str, Any],
+                           created_since: datetime, exclude: Iterable[str] = ()
+                           ) -> dict[str, Any] | None:
+        """The Event an earlier create with these ``fields`` made, if it reached Salesforce
+        (its answer lost to a timeout or a crash): the user's own top-level Event with the
+        same subject and start created since ``created_since``, not one in ``exclude``.
+        ONE API request. Used only when a create's outcome is unknown."""
+        soql = format_soql(
+            f"SELECT {', '.join(EVENT_FIELDS)} FROM Event WHERE OwnerId = {{}} "
+            "AND IsChild = false AND CreatedDate >= {:literal} AND Subject = {}",
+            owner_id, soql_datetime(created_since), fields.get("Subject"))
+        if fields.get("IsAllDayEvent"):
+            soql += format_soql(" AND IsAllDayEvent = true AND ActivityDate = {:literal}",
+                                str(fields.get("ActivityDate")))
+        else:
+            start = datetime.fromisoformat(str(fields.get("StartDateTime")))
+            soql += format_soql(" AND StartDateTime = {:literal}", soql_datetime(start))
+        soql += " ORDER BY CreatedDate"
+        skip = set(exclude)
+        result = self._call(lambda sf: sf.query_all(soql))
+        for record in result["records"]:
+            if record["Id"] not in skip:
+                return _strip(record)
+        return None
+
     def get_event(self, event_id: str) -> dict[str, Any]:
         return _strip(self._rest("GET", f"sobjects/Event/{_safe_id(event_id)}"))
 

@@ -70,7 +70,10 @@ def create_app(state: SandboxState, services: dict[str, str]) -> Flask:
             return _error(400, "status must be an HTTP status or 0 for a pure delay", "status")
         if retry_after is not None and (not isinstance(retry_after, int) or retry_after < 0):
             return _error(400, "retryAfter must be a non-negative integer", "retryAfter")
-        state.faults.add(Fault(service, status, times, retry_after, delay_ms))
+        applied = body.get("applied", False)
+        if not isinstance(applied, bool):
+            return _error(400, "applied must be true or false", "applied")
+        state.faults.add(Fault(service, status, times, retry_after, delay_ms, applied))
         return jsonify({"faults": state.faults.pending()}), 201
 
     @app.delete("/faults")

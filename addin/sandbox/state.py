@@ -102,6 +102,9 @@ class Fault:
     times: int
     retry_after: int | None = None
     delay_ms: int = 0
+    # True: the request is carried out, then its answer is replaced by the fault (an
+    # answer lost on the way back: the service did the work, the client hears an error)
+    applied: bool = False
 
 
 class Faults:
@@ -123,14 +126,15 @@ class Faults:
                     fault.times -= 1
                     if fault.times == 0:
                         self._pending.remove(fault)
-                    return Fault(fault.service, fault.status, 1, fault.retry_after, fault.delay_ms)
+                    return Fault(fault.service, fault.status, 1, fault.retry_after, fault.delay_ms,
+                                 fault.applied)
             return None
 
     def pending(self) -> list[dict[str, Any]]:
         with self._lock:
             return [
                 {"service": f.service, "status": f.status, "times": f.times,
-                 "retryAfter": f.retry_after, "delayMs": f.delay_ms}
+                 "retryAfter": f.retry_after, "delayMs": f.delay_ms, "applied": f.applied}
                 for f in self._pending
             ]
 
