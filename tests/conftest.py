@@ -126,3 +126,13 @@ def bearer(services: Any) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {services.api_tokens.mint(user_id)}"}
 
     return headers
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """What the crash suite and the fault soak counted, after the test results."""
+    from tests.figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -24,6 +24,7 @@ the worker (or the client's retry with the same key) takes it over and resumes.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from addin.container import Container
-from addin.errors import ApiError, ValidationFailed
+from addin.errors import ApiError, Conflict, ValidationFailed
 from addin.failpoints import failpoint
 from addin.identity import CurrentUser, load_user
 from addin.providers.salesforce import (
@@ -60,6 +61,14 @@ class Refused(Exception):
     """Salesforce refused the Event for good; ``error`` is what the client hears."""
 
     error: ApiError
+
+
+@dataclass
+class StillInFlight(Exception):
+    """An earlier attempt's request may still reach Salesforce (its client gave up, the
+    server may not have): looking for its Event before ``until`` could miss it."""
+
+    until: datetime
 
 
 def create_event(services: Container, user: CurrentUser, data: dict[str, Any],
@@ -92,9 +101,19 @@ def run_intent(services: Container, user: CurrentUser, op_id: int
     except Refused as refused:
         _end(services, op_id, refused.error)
         raise refused.error from None
+    except StillInFlight as wait:
+        seconds = max(1, math.ceil((wait.until - datetime.now(UTC)).total_seconds()))
+        outbox.retry_later(services, op_id, "an earlier attempt may still be in flight",
+                           not_before=wait.until)
+        raise Conflict("This event is still being created; try again shortly (it will not "
+                       "be created twice).", code="in_progress",
+                       headers={"Retry-After": str(seconds)}) from None
     except SalesforceError as exc:
         log.warning("create intent %s: Salesforce did not answer (%s); the worker retries",
                     op_id, exc)
+        if exc.status is None:  # no answer at all (a timeout): the request may be in flight
+            outbox.save_payload(services, op_id,
+                                attemptEndedAt=datetime.now(UTC).isoformat())
         outbox.retry_later(services, op_id, f"{exc.__class__.__name__}: {exc}")
         return 202, _accepted(op_id, exc)
     return status, body
@@ -128,6 +147,7 @@ def _find_or_create(services: Container, user: CurrentUser, salesforce: Salesfor
             return salesforce.get_event(payload["salesforceEventId"])
         attempted = payload.get("attemptedAt")
         if attempted and user.salesforce_user_id:
+            _wait_for_the_attempt(services, payload)
             found = salesforce.find_created_event(
                 user.salesforce_user_id, fields,
                 datetime.fromisoformat(attempted) - CLOCK_SKEW, _taken_ids(services, user))
@@ -148,6 +168,21 @@ def _find_or_create(services: Container, user: CurrentUser, salesforce: Salesfor
         raise Refused(ApiError("Your Salesforce connection has expired; connect again.",
                                status=409, code="not_connected",
                                fields={"salesforce": "not connected"})) from exc
+
+
+def _wait_for_the_attempt(services: Container, payload: dict[str, Any]) -> None:
+    """The attempt whose answer was lost may still be on its way to Salesforce; a look-up
+    made before it lands would miss it and the create would be sent twice. Its client gave
+    up at ``attemptEndedAt``; the server is given twice the client's timeout after that.
+    (An attempt whose process died has no end: the lease that had to end before anyone
+    took the intent over is far longer.)"""
+    ended = payload.get("attemptEndedAt")
+    if not ended:
+        return
+    until = datetime.fromisoformat(ended) + timedelta(
+        seconds=2 * services.settings.http_timeout_seconds)
+    if datetime.now(UTC) < until:
+        raise StillInFlight(until)
 
 
 def _taken_ids(services: Container, user: CurrentUser) -> list[str]:

@@ -117,8 +117,9 @@ def fail_permanently(services: Container, op_id: int, reason: str) -> None:
 
 
 def retry_later(services: Container, op_id: int, reason: str,
-                now: datetime | None = None) -> None:
-    """Hand the operation back to the worker, after a backoff."""
+                now: datetime | None = None, not_before: datetime | None = None) -> None:
+    """Hand the operation back to the worker, after a backoff (and not before
+    ``not_before``)."""
     now = now or datetime.now(UTC)
     with services.db.session() as session:
         op = session.get(OutboxOperation, op_id)
@@ -126,7 +127,7 @@ def retry_later(services: Container, op_id: int, reason: str,
             return
         op.last_error = reason[:2000]
         op.state = "dead" if op.attempts >= MAX_ATTEMPTS else "pending"
-        op.next_attempt_at = now + backoff(op.attempts)
+        op.next_attempt_at = max(now + backoff(op.attempts), not_before or now)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -209,3 +209,25 @@ def test_a_calendar_refusal_for_good_is_not_retried(
     assert "refused" in sync["detail"] and "://" not in sync["detail"]
     assert _open_intents(services) == []
     assert process_outbox(services, now=_after_leases(services)) == 0
+
+
+def test_a_timed_out_attempt_is_waited_for_before_the_look_up(
+        client: Any, services: Any, bearer: Bearer, clean_sandbox: SandboxRuntime,
+        upstream: requests.Session) -> None:
+    """The client gave up on Salesforce (a timeout) while the create was still on its way:
+    a retry right away would look for the Event before it exists and send it twice. It
+    hears 409 in_progress until the attempt has surely landed, then gets that Event."""
+    services.settings.http_timeout_seconds = 0.5  # before the first upstream session
+    subject = "Timed out on the way"
+    headers = {**bearer(AVA), "Idempotency-Key": "timed-out-1"}
+    _warm(client, headers)
+    _fault(clean_sandbox, upstream, service="salesforce", status=0, delayMs=1500)
+    first = client.post("/api/v1/events", json={**BODY, "subject": subject}, headers=headers)
+    assert first.status_code == 202, first.json
+    retry = client.post("/api/v1/events", json={**BODY, "subject": subject}, headers=headers)
+    assert retry.status_code == 409 and retry.json["error"]["code"] == "in_progress"
+    time.sleep(float(retry.headers["Retry-After"]) + 0.2)
+    done = client.post("/api/v1/events", json={**BODY, "subject": subject}, headers=headers)
+    assert done.status_code == 201, done.json
+    assert [e["Id"] for e in _events(clean_sandbox, subject)] == [done.json["event"]["id"]]
+    assert len(_items(clean_sandbox, AVA, subject)) == 1
