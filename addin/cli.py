@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -316,9 +318,10 @@ OWNER_SUFFIX = ".owner"
 def start_own_sandbox_database(url: str) -> None:
     """The in-process sandbox lives in memory, so its database starts fresh each run, as
     a new world: `addin serve` deletes the SQLite file it created at its previous start,
-    and only that. It creates the (empty) file itself and records its identity (device,
-    inode) in a marker beside it; a file at that path without a matching marker was not
-    made here, so it is kept and used as it is (rows of earlier runs stay dormant: see
+    and only that. It creates the file itself and brands it: a random number in the
+    file's SQLite header (``PRAGMA application_id``, meant for telling whose file it is),
+    recorded in a marker beside it. A file at that path without the brand was not made
+    here, so it is kept and used as it is (rows of earlier runs stay dormant: see
     sandbox_accounts.py). A database named by ADDIN_DATABASE_URL is never touched."""
     if not url.startswith("sqlite:///"):
         return
@@ -331,28 +334,32 @@ def start_own_sandbox_database(url: str) -> None:
                 "for a fresh sandbox database", path, marker.name)
             return
         for suffix in ("-wal", "-shm", ""):
-            candidate = path.with_name(path.name + suffix)
-            if candidate.exists():
-                candidate.unlink()
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
     elif marker.exists():  # the file went away: its journal must not outlive it
         for suffix in ("-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "x"):
-        pass
-    stat = path.stat()
+    brand = secrets.randbits(31) | 1
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute(f"PRAGMA application_id = {brand}")
+        connection.commit()
+    finally:
+        connection.close()
     marker.write_text(json.dumps({
         "createdBy": "addin serve (in-process sandbox); deleted at its next start",
-        "database": str(path), "device": stat.st_dev, "inode": stat.st_ino}) + "\n")
+        "database": str(path), "applicationId": brand}) + "\n")
 
 
 def _made_here(path: Path, marker: Path) -> bool:
     try:
-        recorded = json.loads(marker.read_text())
-        stat = path.stat()
-        return bool(recorded["device"] == stat.st_dev and recorded["inode"] == stat.st_ino)
+        recorded = json.loads(marker.read_text())["applicationId"]
+        with open(path, "rb") as handle:
+            header = handle.read(72)
     except (OSError, ValueError, KeyError, TypeError):
         return False
+    found = int.from_bytes(header[68:72], "big") if len(header) == 72 else 0
+    return header.startswith(b"SQLite format 3\x00") and found == recorded
 
 
 @main.group()

@@ -154,22 +154,28 @@ class SandboxProcess(Process):
     name = "addin sandbox"
 
     def __init__(self, folder: Path, state_dir: Path | None = None, *, port: int | None = None,
-                 **env: str):
+                 https: bool = False, **env: str):
         self.port = port or free_port_block(4)
         self.folder = folder
         self.state_dir = state_dir
+        self.https = https
+        instance = folder / "sandbox-instance"
+        # the dev CA the sandbox creates (in its state folder, else its instance folder)
+        self.ca_path = (state_dir or instance) / "dev-ca" / "ca.pem"
         args = [sys.executable, "-m", "addin", "sandbox", "--port", str(self.port)]
         if state_dir is not None:
             args += ["--state-dir", str(state_dir)]
-        super().__init__(args, clean_env(folder / "sandbox-instance", **env),
-                         folder / f"sandbox-{self.port}.log", f"{self.url}/healthz")
+        if https:
+            args.append("--https")
+        super().__init__(args, clean_env(instance, **env), folder / f"sandbox-{self.port}.log",
+                         f"{self.url}/healthz", str(self.ca_path) if https else True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.https else 'http'}://127.0.0.1:{self.port}"
 
     def index(self) -> dict[str, Any]:
-        answer = requests.get(f"{self.url}/sandbox", timeout=5)
+        answer = requests.get(f"{self.url}/sandbox", timeout=5, verify=self.verify)
         answer.raise_for_status()
         body: dict[str, Any] = answer.json()
         return body

@@ -183,8 +183,13 @@ class SandboxRuntime:
             server.app = self.durability.wrap(server.app)
 
     def stop(self) -> None:
+        # each shutdown waits for its server's next poll (0.5 s): wait for all at once
+        stopping = [threading.Thread(target=server.shutdown) for server in self._servers]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
         for server in self._servers:
-            server.shutdown()
             server.server_close()
         self._servers.clear()
         if self.durability is not None:
