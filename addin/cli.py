@@ -34,7 +34,6 @@ def main(log_level: str) -> None:
               help="Serve TLS with a locally generated development CA.")
 def serve(host: str, port: int, use_https: bool) -> None:
     """Run the product. With no real credentials configured it runs in SANDBOX mode."""
-    from addin import create_app
     from addin.sandbox import SandboxRuntime
     from addin.sandbox.tls import HOSTS, ensure_dev_certificates
 
@@ -51,7 +50,7 @@ def serve(host: str, port: int, use_https: bool) -> None:
         sandbox = SandboxRuntime(settings.instance_path, host="127.0.0.1",
                                  port_base=settings.sandbox_port_base,
                                  latency_ms=settings.sandbox_latency_ms).start()
-    app = create_app(settings, sandbox=sandbox)
+    app = _app(settings, sandbox)
     sandbox = app.extensions["addin"].sandbox  # ADDIN_SANDBOX_URL: the standalone one
     worker = start_worker(app.extensions["addin"]) if settings.run_worker else None
     ssl_context = None
@@ -154,6 +153,18 @@ def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool
         runtime.stop()
 
 
+def _app(settings: Settings, sandbox: Any = None) -> Any:
+    """The app, or a one-line reason when the standalone sandbox named by
+    ADDIN_SANDBOX_URL does not answer."""
+    from addin import create_app
+    from addin.sandbox_remote import SandboxUnavailable
+
+    try:
+        return create_app(settings, sandbox=sandbox)
+    except SandboxUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def start_worker(services: Any) -> Any:
     """The background worker: completes the outbox (and, with the sync engine, syncs)."""
     from addin.services.outbox import process_outbox
@@ -232,10 +243,9 @@ def _sync_through_server(settings: Settings, email: str | None) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run the background worker on its own (against the configured database)."""
-    from addin import create_app
-
-    app = create_app(_shared_settings("worker"))
+    """Run the background worker on its own (against the configured database; in sandbox
+    mode against the standalone sandbox named by ADDIN_SANDBOX_URL)."""
+    app = _app(_shared_settings("worker"))
     running = start_worker(app.extensions["addin"])
     click.echo("addin worker is running; Ctrl-C stops it")
 
@@ -259,7 +269,6 @@ def sync_command(email: str | None) -> None:
     with ADDIN_SANDBOX_URL it runs here."""
     from sqlalchemy import select
 
-    from addin import create_app
     from addin.services.sync_pass import sync_user
     from addin.store.models import User
 
@@ -267,7 +276,7 @@ def sync_command(email: str | None) -> None:
     if settings.resolve().sandbox_in_process:
         _sync_through_server(settings, email)
         return
-    app = create_app(settings)
+    app = _app(settings)
     services = app.extensions["addin"]
     with services.db.session() as session:
         query = select(User.id, User.email).order_by(User.id)
@@ -285,10 +294,9 @@ def sync_command(email: str | None) -> None:
 @main.command("outbox")
 def outbox_command() -> None:
     """Complete due outbox operations once and report how many were done."""
-    from addin import create_app
     from addin.services.outbox import process_outbox
 
-    app = create_app(Settings.from_env())
+    app = _app(Settings.from_env())
     done = process_outbox(app.extensions["addin"])
     click.echo(f"{done} outbox operation(s) completed")
 

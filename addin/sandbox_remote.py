@@ -36,7 +36,7 @@ class RemoteSandbox:
     org_name: str
 
 
-def fetch_index(settings: Settings, wait_seconds: float = WAIT_SECONDS) -> dict[str, Any]:
+def fetch_index(settings: Settings, wait_seconds: float | None = None) -> dict[str, Any]:
     """``GET {ADDIN_SANDBOX_URL}/sandbox``, waiting a little for a sandbox still starting.
     Over https the sandbox's certificate is checked against ADDIN_CA_BUNDLE (for instance
     the dev CA in the sandbox's state folder) or the system's CAs."""
@@ -44,7 +44,7 @@ def fetch_index(settings: Settings, wait_seconds: float = WAIT_SECONDS) -> dict[
     session = requests.Session()
     session.trust_env = False  # REQUESTS_CA_BUNDLE must not override ADDIN_CA_BUNDLE
     session.verify = settings.ca_bundle or True
-    deadline = time.monotonic() + wait_seconds
+    deadline = time.monotonic() + (WAIT_SECONDS if wait_seconds is None else wait_seconds)
     while True:
         try:
             answer = session.get(url, timeout=min(settings.http_timeout_seconds, 5.0))

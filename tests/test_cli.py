@@ -191,3 +191,13 @@ def test_worker_and_sync_run_against_a_standalone_sandbox(
                             "0 deleted, 0 failed\n"
     refused = CliRunner().invoke(main, ["worker"], env={**env, "ADDIN_SANDBOX_URL": ""})
     assert refused.exit_code == 1 and "ADDIN_SANDBOX_URL" in refused.output
+
+
+def test_an_absent_standalone_sandbox_is_named(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("addin.sandbox_remote.WAIT_SECONDS", 0.2)
+    url = f"http://127.0.0.1:{free_port()}"
+    result = CliRunner().invoke(main, ["sync"], env={"ADDIN_INSTANCE_PATH": str(tmp_path),
+                                                     "ADDIN_SANDBOX_URL": url})
+    assert result.exit_code == 1
+    assert f"ADDIN_SANDBOX_URL: {url}/sandbox does not answer" in result.output

@@ -224,7 +224,9 @@ class Durability:
 
     def _write(self, payload: bytes) -> None:
         temporary = self.path.with_name(self.path.name + ".tmp")
-        with open(temporary, "wb") as handle:
+        # tokens and signing keys: readable by its owner only
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
