@@ -4,7 +4,8 @@ the emulators keep (``SandboxState.durable``), written before any answer leaves.
 How it stays consistent and loses nothing acknowledged, even to ``kill -9``:
 
 - Every request to any of the sandbox's servers runs under a shared lock; its answer is
-  held back until the request is over.
+  held back until the request is over. (Latency and injected delays are waited out
+  without the lock: a slow request does not hold back the others.)
 - Then a snapshot is taken under the exclusive lock (no request is half way, so the
   emulators' data agree with each other), compared with the last one written, and, when
   it differs, written to a temporary file, fsynced, renamed over the previous snapshot and
@@ -28,6 +29,7 @@ import logging
 import os
 import pickle
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,20 +60,41 @@ class ReadWriteLock:
         self._readers = 0
         self._writer = False
         self._writers_waiting = 0
+        self._local = threading.local()
 
     @contextmanager
     def reading(self) -> Iterator[None]:
+        self._acquire_read()
+        self._local.reading = True
+        try:
+            yield
+        finally:
+            self._local.reading = False
+            self._release_read()
+
+    def _acquire_read(self) -> None:
         with self._cond:
             while self._writer or self._writers_waiting:
                 self._cond.wait()
             self._readers += 1
+
+    def _release_read(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if not self._readers:
+                self._cond.notify_all()
+
+    def sleep(self, seconds: float) -> None:
+        """Wait without holding the lock (a request sleeping before it changes anything
+        must not hold back the others' snapshots)."""
+        if not getattr(self._local, "reading", False):
+            time.sleep(seconds)
+            return
+        self._release_read()
         try:
-            yield
+            time.sleep(seconds)
         finally:
-            with self._cond:
-                self._readers -= 1
-                if not self._readers:
-                    self._cond.notify_all()
+            self._acquire_read()
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -172,6 +195,7 @@ class Durability:
         self._externals = externals
         self._meta = meta
         self._rw = ReadWriteLock()
+        self.sleep = self._rw.sleep  # for SandboxState.sleep
         self._commit_lock = threading.Lock()
         self._last: bytes | None = None
         self.writes = 0

@@ -179,6 +179,7 @@ class SandboxRuntime:
         self.durability = Durability(self.state_dir, self.state.durable, self.state.counters,
                                      externals, self.meta)
         self.restored = self.durability.load()
+        self.state.sleep = self.durability.sleep
         for server in servers.values():
             server.app = self.durability.wrap(server.app)
 

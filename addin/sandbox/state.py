@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -218,6 +219,9 @@ class SandboxState:
     # real change rather than on their own.
     durable: dict[str, Any] = field(default_factory=dict)
     counters: set[str] = field(default_factory=set)
+    # how emulators wait (latency, injected delays): a durable sandbox lets other requests
+    # and its snapshots go on meanwhile (durable.py)
+    sleep: Callable[[float], None] = time.sleep
 
     def __post_init__(self) -> None:
         for name in ("world", "mail", "faults", "tokens", "settings"):

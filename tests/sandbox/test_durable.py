@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -181,3 +182,20 @@ def test_the_sandbox_never_imports_product_code() -> None:
             for name in names:
                 assert not (name.startswith("addin.") or name == "addin") \
                     or name.startswith("addin.sandbox"), f"{path}: imports {name}"
+
+
+def test_a_slow_request_does_not_hold_back_the_others(opened: Any) -> None:
+    """Injected delays (and latency) are waited out without the lock, so a delayed request
+    on one service does not stall the snapshots, hence the answers, of the rest."""
+    sandbox = opened()
+    sandbox.http.post(sandbox.runtime.services["faults"],
+                      json={"service": "graph", "status": 0, "delayMs": 1500, "times": 1})
+    graph = sandbox.runtime.services["graph"]
+    slow = threading.Thread(target=sandbox.http.get, args=(f"{graph}/me/events",),
+                            kwargs={"headers": sandbox.token(AVA, "graph")})
+    slow.start()
+    time.sleep(0.3)  # the graph request is asleep now
+    started = time.monotonic()
+    sandbox.create_event()
+    assert time.monotonic() - started < 1.0
+    slow.join(5)
