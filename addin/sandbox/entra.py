@@ -20,7 +20,7 @@ LIFETIME = 3600
 
 def entra_identity(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:
     bp = Blueprint("sandbox_entra", __name__)
-    signer = Signer()
+    signer = state.keep("graph.entra.signer", Signer())
     people = {u.email.lower(): u for u in seed.users}
 
     @bp.get("/<tenant>/discovery/v2.0/keys")

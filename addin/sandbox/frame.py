@@ -8,7 +8,6 @@ the view's operation name.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -52,14 +51,14 @@ def emulator_app(
     def _latency_and_faults() -> Any:
         latency = int(state.setting("latencyMs") or 0)
         if latency:
-            time.sleep(latency / 1000)
+            state.sleep(latency / 1000)
         if exempt():
             return None
         fault = state.faults.take(service)
         if fault is None:
             return None
         if fault.delay_ms:
-            time.sleep(fault.delay_ms / 1000)
+            state.sleep(fault.delay_ms / 1000)
         if fault.status < 400:  # a pure delay
             return None
         if fault.applied:  # carried out; the answer is replaced after the request

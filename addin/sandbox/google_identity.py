@@ -33,7 +33,7 @@ class GoogleSigner(Signer):
 
 def google_identity(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:
     bp = Blueprint("sandbox_google_identity", __name__)
-    signer = GoogleSigner()
+    signer = state.keep("google.identity.signer", GoogleSigner())
 
     @bp.get("/oauth2/v3/certs")
     def certs() -> Any:

@@ -43,13 +43,14 @@ def not_found() -> SalesforceApiError:
 class Org:
     """All records of the sandbox org. Every public method takes the org lock."""
 
-    def __init__(self, seed: SeedData, setting: Callable[[str], Any]):
+    def __init__(self, seed: SeedData, setting: Callable[[str], Any], first_number: int = 1000):
         self.lock = threading.RLock()
         self._setting = setting
         self.org_id = seed.org_id
         self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in SOBJECTS}
         self.deleted: dict[str, dict[str, Any]] = {}  # id -> {"sobject", "deletedDate", ...}
-        self._counter = itertools.count(1000)
+        # the numbers behind new record ids: a different base per sandbox world
+        self._counter = itertools.count(first_number)
         self._load(seed)
 
     # -- seeding --------------------------------------------------------------------
