@@ -38,16 +38,19 @@ from addin.errors import ApiError, Conflict, ValidationFailed
 from addin.failpoints import failpoint
 from addin.identity import CurrentUser, load_user
 from addin.providers.salesforce import (
+    REQUEST_ID_FIELD,
     SalesforceAuthError,
     SalesforceClient,
     SalesforceError,
     SalesforceLimitExceeded,
+    SalesforceNotFound,
     SalesforceValidationError,
 )
 from addin.schemas import EventCreateSchema
 from addin.services import idempotency, outbox
 from addin.services.event_mapping import api_fields_of, base_fields, salesforce_fields
 from addin.services.events import _view, ensure_mirror, salesforce_of
+from addin.services.org_settings import load_org_settings
 from addin.store.models import MirroredEvent, OutboxOperation
 
 log = logging.getLogger(__name__)
@@ -145,6 +148,10 @@ def _find_or_create(services: Container, user: CurrentUser, salesforce: Salesfor
     try:
         if payload.get("salesforceEventId"):
             return salesforce.get_event(payload["salesforceEventId"])
+        if load_org_settings(services, user.organization_id).request_id_field:
+            record = _upsert(services, user, salesforce, op_id, payload)
+            if record is not None:
+                return record
         attempted = payload.get("attemptedAt")
         if attempted and user.salesforce_user_id:
             _wait_for_the_attempt(services, payload)
@@ -168,6 +175,21 @@ def _find_or_create(services: Container, user: CurrentUser, salesforce: Salesfor
         raise Refused(ApiError("Your Salesforce connection has expired; connect again.",
                                status=409, code="not_connected",
                                fields={"salesforce": "not connected"})) from exc
+
+
+def _upsert(services: Container, user: CurrentUser, salesforce: SalesforceClient,
+            op_id: int, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The org has the External ID field: the Event is upserted by the request id, so a
+    retry updates what an earlier attempt created (no look-up, no waiting). None when the
+    field is gone or this user cannot see it (Salesforce answers 404): the look-up path."""
+    outbox.save_payload(services, op_id, attemptedAt=datetime.now(UTC).isoformat())
+    failpoint("create.before_salesforce")
+    try:
+        return salesforce.upsert_event(payload["requestId"], payload["salesforceFields"])
+    except SalesforceNotFound:
+        log.warning("the External ID field %s is missing or hidden from user %s; creates "
+                    "fall back to the look-up", REQUEST_ID_FIELD, user.id)
+        return None
 
 
 def _wait_for_the_attempt(services: Container, payload: dict[str, Any]) -> None:

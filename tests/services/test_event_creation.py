@@ -231,3 +231,70 @@ def test_a_timed_out_attempt_is_waited_for_before_the_look_up(
     assert done.status_code == 201, done.json
     assert [e["Id"] for e in _events(clean_sandbox, subject)] == [done.json["event"]["id"]]
     assert len(_items(clean_sandbox, AVA, subject)) == 1
+
+
+@pytest.fixture(scope="module")
+def own_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxRuntime]:
+    """A sandbox of its own: the Salesforce setup adds a field to the org for everyone."""
+    runtime = SandboxRuntime(tmp_path_factory.mktemp("request-id-org")).start()
+    yield runtime
+    runtime.stop()
+
+
+@pytest.fixture
+def own_app(tmp_path: Any, own_sandbox: SandboxRuntime) -> Iterator[Any]:
+    from addin import create_app
+    from addin.config import settings_for_tests
+
+    own_sandbox.state.faults.clear()
+    application = create_app(settings_for_tests(str(tmp_path / "instance"),
+                                                http_timeout_seconds=0.5),
+                             sandbox=own_sandbox)
+    yield application
+    application.extensions["addin"].db.dispose()
+
+
+def _bearer_of(app: Any, email: str) -> dict[str, str]:
+    from addin.store.models import User
+
+    services = app.extensions["addin"]
+    with services.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.email == email))
+    return {"Authorization": f"Bearer {services.api_tokens.mint(user_id)}"}
+
+
+def test_with_the_request_id_field_a_retry_is_an_upsert(
+        own_app: Any, own_sandbox: SandboxRuntime) -> None:
+    """The admin installs the External ID field; from then on a create is an upsert by its
+    request id: a lost answer, or an attempt still in flight, is retried at once and
+    still makes one Event."""
+    client = own_app.test_client()
+    http = requests.Session()
+    http.verify, http.trust_env = own_sandbox.ca_path, False
+    refused = client.post("/api/v1/admin/salesforce-setup",
+                          headers=_bearer_of(own_app, "ben.carter@acme-sales.example"))
+    assert refused.status_code == 403
+    setup = client.post("/api/v1/admin/salesforce-setup", headers=_bearer_of(own_app, AVA))
+    assert setup.status_code == 200, setup.json
+    assert setup.json["requestIdField"] == "added"
+    assert setup.json["settings"]["requestIdField"] is True
+    again = client.post("/api/v1/admin/salesforce-setup", headers=_bearer_of(own_app, AVA))
+    assert again.json["requestIdField"] == "already there"
+    headers = {**_bearer_of(own_app, AVA), "Idempotency-Key": "upsert-1"}
+    _warm(client, headers)
+    for number, fault in enumerate(({"status": 500, "applied": True},
+                                    {"status": 0, "delayMs": 1200})):
+        subject = f"Upserted {number}"
+        headers["Idempotency-Key"] = f"upsert-{number}"
+        _fault(own_sandbox, http, service="salesforce", **fault)
+        first = client.post("/api/v1/events", json={**BODY, "subject": subject},
+                            headers=headers)
+        assert first.status_code == 202, first.json
+        retry = client.post("/api/v1/events", json={**BODY, "subject": subject},
+                            headers=headers)
+        assert retry.status_code == 201, retry.json  # no waiting: an upsert cannot double
+        time.sleep(1.0)  # the attempt in flight lands: an update of the same Event
+        events = _events(own_sandbox, subject)
+        assert [e["Id"] for e in events] == [retry.json["event"]["id"]]
+        assert events[0]["Addin_Request_Id__c"]
+        assert len(_items(own_sandbox, AVA, subject)) == 1
