@@ -167,6 +167,7 @@ def _app(settings: Settings, sandbox: Any = None) -> Any:
 
 def start_worker(services: Any) -> Any:
     """The background worker: completes the outbox (and, with the sync engine, syncs)."""
+    from addin.services.events import requeue_stranded_mirrors
     from addin.services.outbox import process_outbox
     from addin.services.sync_pass import sync_user
     from addin.worker import Worker
@@ -190,7 +191,8 @@ def start_worker(services: Any) -> Any:
             return  # no push-capable calendar connected (yet)
         ensure_subscription(services, user_id, calendar)
 
-    worker = Worker(services, sync_user=sync, pass_jobs=[process_outbox],
+    worker = Worker(services, sync_user=sync,
+                    pass_jobs=[requeue_stranded_mirrors, process_outbox],
                     keep_subscribed=keep_subscribed)
     services.caches["worker"] = worker  # webhooks wake it at once
     return worker.start()

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from addin.connections import NotConnected
 from addin.container import Container
@@ -32,9 +35,10 @@ from addin.services.event_mapping import (
     event_view,
 )
 from addin.services.mirrors import find_mirror
-from addin.store.models import MirroredEvent, utcnow
+from addin.store.models import MirroredEvent, OutboxOperation, utcnow
 
 log = logging.getLogger(__name__)
+STRANDED_CHECK_EVERY = timedelta(minutes=5)
 
 
 def mirror_key(salesforce_event_id: str, generation: int = 0) -> str:
@@ -173,3 +177,38 @@ def _mirror_later(services: Container, user_id: int, payload: dict[str, Any]) ->
         raise outbox.PermanentFailure(row.detail or "the calendar refused the event")
     if row.state == "pending":
         raise RuntimeError(row.detail or "the calendar is still unavailable")
+
+
+def requeue_stranded_mirrors(services: Container, now: datetime | None = None) -> int:
+    """Mirrors left ``pending`` with nothing to complete them (a process died between the
+    row and its outbox entry, or rows from before intents existed): queue their mirror.
+    The calendar create is idempotent per Event, so one that did reach the calendar is
+    found, not made twice. Returns how many were queued."""
+    now = now or datetime.now(UTC)
+    checked = services.caches.get("stranded-mirrors-checked")
+    if checked is not None and now - checked < STRANDED_CHECK_EVERY:
+        return 0
+    services.caches["stranded-mirrors-checked"] = now
+    settled = now - outbox.lease(services)
+    with services.db.session() as session:
+        stranded = session.execute(select(MirroredEvent.id, MirroredEvent.user_id).where(
+            MirroredEvent.state == "pending", MirroredEvent.calendar_item_id.is_(None),
+            MirroredEvent.created_at < settled)).all()
+        if not stranded:
+            return 0
+        waiting = session.scalars(select(OutboxOperation.payload).where(
+            OutboxOperation.kind.in_(("mirror_event", "create_event")),
+            OutboxOperation.state.in_(("pending", "running")))).all()
+    covered = {p.get("mirroredEventId") for p in waiting} | {
+        p.get("salesforceEventId") for p in waiting}
+    queued = 0
+    with services.db.session() as session:
+        for row_id, user_id in stranded:
+            row = session.get(MirroredEvent, row_id)
+            if row is None or row.id in covered or row.salesforce_event_id in covered:
+                continue
+            log.warning("mirror of %s was stranded; queued again", row.salesforce_event_id)
+            queued += 1
+            session.add(OutboxOperation(user_id=user_id, kind="mirror_event",
+                                        payload={"mirroredEventId": row_id}))
+    return queued

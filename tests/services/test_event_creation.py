@@ -298,3 +298,25 @@ def test_with_the_request_id_field_a_retry_is_an_upsert(
         assert [e["Id"] for e in events] == [retry.json["event"]["id"]]
         assert events[0]["Addin_Request_Id__c"]
         assert len(_items(own_sandbox, AVA, subject)) == 1
+
+
+def test_a_stranded_pending_mirror_is_queued_again(
+        client: Any, services: Any, bearer: Bearer, clean_sandbox: SandboxRuntime,
+        upstream: requests.Session) -> None:
+    """A mirror row left pending with no outbox entry (a process that died before it wrote
+    one, or a row from before intents) is found by the worker and completed once."""
+    from addin.services.events import requeue_stranded_mirrors
+
+    _fault(clean_sandbox, upstream, service="google", status=503, times=4)
+    created = client.post("/api/v1/events", json={**BODY, "subject": "Stranded"},
+                          headers=bearer(CLEO))
+    assert created.status_code == 201 and created.json["sync"]["state"] == "pending"
+    with services.db.session() as session:  # the outbox entry is lost
+        for op in session.scalars(select(OutboxOperation)):
+            session.delete(op)
+    later = _after_leases(services)
+    assert requeue_stranded_mirrors(services, now=later) == 1
+    assert requeue_stranded_mirrors(services, now=later) == 0  # checked a moment ago
+    assert process_outbox(services, now=later) == 1
+    assert len(_items(clean_sandbox, CLEO, "Stranded")) == 1
+    assert requeue_stranded_mirrors(services, now=later + timedelta(hours=1)) == 0
