@@ -63,13 +63,13 @@ class EventCreateSchema(Schema):
         unknown = RAISE
 
     subject = fields.String(required=True, validate=validate.Length(
-        min=1, max=SALESFORCE_LIMITS["subject"]))
+        min=1, max=SALESFORCE_LIMITS["subject"]), metadata={"example": "Discovery call"})
     start = fields.String(required=True, metadata={
         "format": "date-time", "description": "ISO 8601 with an offset; a date (YYYY-MM-DD) "
-        "when isAllDay. From 1700-01-01 to 4000-12-31."})
+        "when isAllDay. From 1700-01-01 to 4000-12-31.", "example": "2026-12-02T15:00:00+01:00"})
     end = fields.String(required=True, metadata={
         "format": "date-time", "description": "After the start; the last day (inclusive) "
-        "when isAllDay."})
+        "when isAllDay.", "example": "2026-12-02T15:45:00+01:00"})
     isAllDay = fields.Boolean(load_default=False)
     timeZone = fields.String(load_default="UTC", metadata={
         "description": "IANA or Windows time zone name", "example": "Europe/Paris"})
@@ -79,8 +79,12 @@ class EventCreateSchema(Schema):
         max=SALESFORCE_LIMITS["description"]), metadata={
         "description": "At most 32,000 characters (Salesforce); 8,192 for a Google "
                        "Calendar user."})
-    whoId = fields.String(load_default=None, allow_none=True)
-    whatId = fields.String(load_default=None, allow_none=True)
+    whoId = fields.String(load_default=None, allow_none=True, metadata={
+        "pattern": "^(003|00Q)[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$",
+        "description": "a Contact or Lead id"})
+    whatId = fields.String(load_default=None, allow_none=True, metadata={
+        "pattern": "^(001|006|500)[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$",
+        "description": "an Account, Opportunity or Case id"})
     showAs = fields.String(load_default="busy", validate=validate.OneOf(SHOW_AS))
     reminderMinutes = fields.Integer(load_default=None, allow_none=True,
                                      validate=validate.Range(min=0, max=20160))
@@ -336,10 +340,13 @@ class NewRecordSchema(Schema):
 
 
 class ErrorSchema(Schema):
-    code = fields.String()
-    message = fields.String()
-    field_errors = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields")
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    field_errors = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields",
+                               metadata={"description": "the wrong fields, each with why"})
+    reference = fields.String(metadata={
+        "description": "a server-side failure's id in the server's log (5xx only)"})
 
 
 class ErrorEnvelopeSchema(Schema):
-    error = fields.Nested(ErrorSchema)
+    error = fields.Nested(ErrorSchema, required=True)

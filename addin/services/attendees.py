@@ -207,7 +207,10 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
                 result.agreed[k] = AgreedAttendee(kept.email, kept.name, kept.optional,
                                                   kept.response, None,
                                                   removed_in_salesforce=True)
-            for k in result.added_in_salesforce:
+            # held out of the calendar, unless the organizer has added them there too
+            # meanwhile: both servers invited them already, and keeping them out would
+            # take a silent calendar write Graph cannot do
+            for k in result.added_in_salesforce - set(current):
                 attendee = result.agreed[k]
                 result.agreed[k] = AgreedAttendee(attendee.email, attendee.name,
                                                   attendee.optional, attendee.response,

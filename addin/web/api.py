@@ -59,6 +59,9 @@ def post_event() -> Any:
         content:
           application/json:
             schema: EventCreateSchema
+            example: {subject: Discovery call, start: "2026-12-02T15:00:00+01:00",
+                      end: "2026-12-02T15:45:00+01:00", timeZone: Europe/Paris,
+                      whoId: 003000000000001AAA, showAs: busy}
       responses:
         201:
           content:
