@@ -11,11 +11,12 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Blueprint, current_app, jsonify
 
 from addin import schemas
-from addin.web import api
+from addin.web import admin, api
 
 blueprint = Blueprint("openapi", __name__)
 DOCUMENTED = (api.post_event, api.get_event, api.delete_event, api.put_attendees,
-              api.post_record, api.records, api.context)
+              api.post_record, api.records, api.context, admin.get_settings,
+              admin.patch_settings)
 # Every operation can answer these (in the error envelope); an operation adds its own.
 ERRORS = {
     "400": "Invalid input: `error.fields` names each wrong field (also a JSON body nested "
@@ -33,6 +34,8 @@ OWN_ERRORS = {
     "delete_event": {"404": "No such event (or not yours)."},
     "put_attendees": {"404": "No such event (or not yours)."},
     "post_record": {"404": "No such event (or not yours)."},
+    "get_settings": {"403": "Administrators only."},
+    "patch_settings": {"403": "Administrators only."},
 }
 
 
@@ -45,6 +48,8 @@ def build_spec() -> dict[str, Any]:
         servers=[{"url": "/"}],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("OrgSettings", schema=admin.OrgSettingsSchema)
+    spec.components.schema("OrgSettingsPatch", schema=admin.OrgSettingsPatchSchema)
     for name in ("EventCreateSchema", "EventViewSchema", "EventCancelledSchema",
                  "AttendeesUpdateSchema", "NewRecordSchema", "RecordCreatedSchema", "RecordSchema",
                  "ErrorEnvelopeSchema"):
@@ -64,7 +69,8 @@ def build_spec() -> dict[str, Any]:
 def _operation(document: dict[str, Any], view_name: str) -> dict[str, Any]:
     """The operation of one of the API's views in the document."""
     rule = next(r for r in current_app.url_map.iter_rules()
-                if r.endpoint == f"{api.blueprint.name}.{view_name}")
+                if r.endpoint.split(".")[-1] == view_name
+                and r.endpoint.split(".")[0] in (api.blueprint.name, admin.blueprint.name))
     path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
     method = next(iter(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))).lower()
     operation: dict[str, Any] = document["paths"][path][method]

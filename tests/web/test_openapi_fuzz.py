@@ -40,7 +40,7 @@ def test_generated_requests_are_answered_as_documented(api_schema: Any,
                                                        headers: dict[str, str]) -> None:
     failures: dict[str, str] = {}
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) == 7
+    assert len(operations) == 9
     for operation in operations:
 
         @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, deadline=None,
@@ -82,3 +82,6 @@ def test_the_success_path_is_answered_as_documented(api_schema: Any,
     call("GET", "/api/v1/context", 200, query={"emails": [guest, "noah.smith@acme.example"]})
     call("DELETE", "/api/v1/events/{event_id}", 200, **at)
     call("GET", "/api/v1/events/{event_id}", 404, **at)
+    changed = call("PATCH", "/api/v1/admin/settings", 200, body={
+        "pollIntervalSeconds": 120, "ignoredDomains": ["example.org"]})
+    assert call("GET", "/api/v1/admin/settings", 200) == changed
