@@ -8,7 +8,9 @@ document nested a thousand levels deep would otherwise end in a RecursionError (
 
 from __future__ import annotations
 
+import operator
 import re
+from itertools import accumulate
 from typing import Any
 
 from flask import Flask, request
@@ -19,7 +21,10 @@ from addin.errors import ApiError
 MAX_REQUEST_BYTES = 1024 * 1024  # 1 MiB: 30x the largest valid Create payload
 MAX_JSON_DEPTH = 32  # the deepest valid payload (a Gmail card event object) is under 10
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# an opening bracket counts 2, a closing one 0: after k brackets the running sum minus k is
+# the depth there
+_WEIGHTS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 
 
 class PayloadTooLarge(ApiError):
@@ -33,18 +38,15 @@ class TooDeeplyNested(ApiError):
 
 
 def json_depth(text: str | bytes) -> int:
-    """How deeply arrays and objects nest in a JSON text (0 for a scalar). Brackets inside
-    strings do not count. Linear; never recurses."""
+    """How deeply arrays and objects nest in a JSON text (0 for a scalar); brackets inside
+    strings do not count. Linear, in C-implemented steps (a megabyte of brackets takes
+    about 60 ms), and never recursive."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
-    depth = deepest = 0
-    for match in _BRACKET.finditer(_STRING.sub("", text)):
-        if match.group() in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
+    weights = _NOT_BRACKET.sub("", _STRING.sub("", text)).encode("ascii").translate(_WEIGHTS)
+    if not weights:
+        return 0
+    return max(0, max(map(operator.sub, accumulate(weights), range(1, len(weights) + 1))))
 
 
 def check_depth(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> None:
