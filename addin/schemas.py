@@ -220,7 +220,8 @@ class AttendeeViewSchema(Schema):
 
 
 class AttendeeInputSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         error_messages={"invalid": "not a valid email address"})
     name = fields.String(validate=validate.Length(max=255))
     optional = fields.Boolean()
 

@@ -130,3 +130,6 @@ def test_attendee_edits_are_checked_field_by_field(client: Any, bearer: Bearer) 
                           headers=bearer(AVA))
     assert response.status_code == 400
     assert set(response.json["error"]["fields"]) == {"attendees.0.extra"}
+    response = client.put(path, json={"attendees": [{"email": "not-an-email"}]},
+                          headers=bearer(AVA))
+    assert response.json["error"]["fields"] == {"attendees.0.email": "not a valid email address"}
