@@ -97,3 +97,21 @@ def _post(graph: CalendarUnderTest, start: str, end: str) -> Any:
         "Authorization": f"Bearer {token}", "Prefer": 'outlook.timezone="UTC"'}, json={
         "subject": "wall time", "start": {"dateTime": start, "timeZone": PARIS},
         "end": {"dateTime": end, "timeZone": PARIS}})
+
+
+@pytest.mark.parametrize(("zone_name", "day"), [("America/Santiago", "2026-09-06"),
+                                                ("Asia/Beirut", "2026-03-29"),
+                                                ("Europe/Paris", "2027-10-31")])
+def test_an_all_day_item_on_a_day_without_midnight(calendar: CalendarUnderTest,
+                                                   zone_name: str, day: str) -> None:
+    """Where clocks go forward at midnight the day starts at 01:00: an all-day item on that
+    day is still a day (the Graph emulator refused it as not starting at midnight)."""
+    from datetime import date, timedelta
+
+    first = date.fromisoformat(day)
+    wanted = draft(start=first, end=first + timedelta(days=1), is_all_day=True,
+                   time_zone=zone_name)
+    item = calendar.provider.create_item(wanted, idempotency_key=str(uuid.uuid4()))
+    assert item.is_all_day and (item.start, item.end) == (first, first + timedelta(days=1))
+    fetched = calendar.provider.get_item(item.item_id)
+    assert (fetched.start, fetched.end) == (first, first + timedelta(days=1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -134,11 +134,19 @@ def check_times(start: datetime, start_zone: str, end: datetime, end_zone: str,
     if all_day:
         local_start = start.astimezone(zone(start_zone))
         local_end = end.astimezone(zone(end_zone))
-        midnight = all(t.hour == t.minute == t.second == 0 for t in (local_start, local_end))
+        midnight = _starts_a_day(start, start_zone) and _starts_a_day(end, end_zone)
         if not midnight or local_end <= local_start:
             raise bad("Your request can't be completed. If the event is an all-day event, "
                       "the start and end must be at midnight and at least one day apart.",
                       "ErrorPropertyValidationFailure")
+
+
+def _starts_a_day(instant: datetime, zone_name: str) -> bool:
+    """The instant is the first of its local day: midnight, or where clocks skip midnight
+    (Santiago, Havana, Beirut on their spring-forward days) the first time after it."""
+    local = instant.astimezone(zone(zone_name))
+    first = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
+    return first.astimezone(UTC) == instant.astimezone(UTC)
 
 
 def select(resource: dict[str, Any], fields: str | None) -> dict[str, Any]:
