@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from addin.sandbox.limits import guard
 from addin.sandbox.state import Fault, SandboxState
 
 
@@ -22,6 +23,7 @@ def _error(status: int, message: str, field: str | None = None) -> Any:
 def create_app(state: SandboxState, services: dict[str, str]) -> Flask:
     app = Flask("addin.sandbox.control")
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    guard(app, lambda status, message, code: {"error": {"code": code, "message": message}})
 
     @app.get("/")
     def index() -> Any:
