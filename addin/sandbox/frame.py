@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 
+from addin.sandbox.limits import guard
 from addin.sandbox.state import Fault, IssuedToken, SandboxState
 
 # An error-body builder: (status, message, code) -> JSON-able body in the vendor's shape.
@@ -43,6 +44,7 @@ def emulator_app(
     app.config["SANDBOX_SERVICE"] = service
     app.extensions["sandbox_state"] = state
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    guard(app, error_body)  # body size and JSON depth, before faults and views
 
     def exempt() -> bool:
         return any(request.path.startswith(prefix) for prefix in exempt_paths)

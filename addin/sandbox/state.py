@@ -29,6 +29,14 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # cancellation (as adding/removing invitees there does). Not confirmed by Salesforce's
     # documentation; Lightning never emails.
     "salesforce.classicDeleteNotifiesInvitees": True,
+    # Graph: a wall time (dateTime without offset) that occurs twice in its timeZone, when
+    # clocks go back: "standard" (the later instant, as .NET's TimeZoneInfo takes it) or
+    # "daylight" (the earlier one). Microsoft does not document what Exchange does.
+    "graph.ambiguousLocalTime": "standard",
+    # Graph: a wall time skipped when clocks go forward: "shiftForward" (read with the
+    # offset before the gap: 02:30 becomes 03:30 daylight time) or "reject" (400).
+    # Undocumented as well.
+    "graph.nonexistentLocalTime": "shiftForward",
     # Latency added to every emulated request, in milliseconds (benchmarks).
     "latencyMs": 0,
 }

@@ -149,7 +149,7 @@ def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dic
     except SalesforceNotFound:
         raise NotFound("The event was deleted in Salesforce.") from None
     except SalesforceError as exc:
-        raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
+        raise UpstreamUnavailable("Salesforce is not available; try again.") from exc
     attendees = attendee_views(mirror)
     kind = None
     if mirror.calendar_item_id:

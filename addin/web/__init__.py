@@ -11,6 +11,7 @@ from addin.web import (
     errors,
     gmail,
     health,
+    limits,
     manifests,
     openapi,
     pane,
@@ -24,6 +25,7 @@ from addin.web import (
 def register_web(app: Flask) -> None:
     settings = app.extensions["addin"].settings
     errors.register(app)
+    limits.register(app)
     security.register(app, settings.cors_origin_list, settings.public_url.startswith("https"))
     app.register_blueprint(health.blueprint)
     app.register_blueprint(sandbox_index.blueprint)

@@ -27,10 +27,13 @@ DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-
 
 
 class OrgSettingsPatchSchema(Schema):
+    """The settings to change (any of them); the answer is every setting."""
+
     syncDirection = fields.String(validate=validate.OneOf(SYNC_DIRECTIONS))
     graphClassicPolicy = fields.String(validate=validate.OneOf(GRAPH_CLASSIC_POLICIES))
     deletePropagation = fields.String(validate=validate.OneOf(DELETE_PROPAGATION))
-    ignoredDomains = fields.List(fields.String(), validate=validate.Length(max=500))
+    ignoredDomains = fields.List(fields.String(validate=validate.Length(max=253)),
+                                 validate=validate.Length(max=500))
     pollIntervalSeconds = fields.Integer(validate=validate.Range(min=15, max=86400))
 
     @validates("ignoredDomains")
@@ -47,14 +50,52 @@ def _admin() -> CurrentUser:
     return user
 
 
+class OrgSettingsSchema(OrgSettingsPatchSchema):
+    """The organization's sync settings as they are in effect."""
+
+    syncDirection = fields.String(required=True, validate=validate.OneOf(SYNC_DIRECTIONS))
+    graphClassicPolicy = fields.String(required=True,
+                                       validate=validate.OneOf(GRAPH_CLASSIC_POLICIES))
+    deletePropagation = fields.String(required=True,
+                                      validate=validate.OneOf(DELETE_PROPAGATION))
+    ignoredDomains = fields.List(fields.String(), required=True)
+    pollIntervalSeconds = fields.Integer(required=True)
+    requestIdField = fields.Boolean(
+        required=True, metadata={"description": "The org has the External ID field that "
+                                 "makes creates retry-safe (POST /api/v1/admin/"
+                                 "salesforce-setup sets it)."})
+
+
 @blueprint.get("/settings")
 def get_settings() -> Any:
+    """The organization's sync settings (administrators only).
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: OrgSettingsSchema
+    """
     user = _admin()
     return jsonify(load_org_settings(container(), user.organization_id).as_json())
 
 
 @blueprint.patch("/settings")
 def patch_settings() -> Any:
+    """Change some of the organization's sync settings (administrators only).
+    ---
+    patch:
+      requestBody:
+        content:
+          application/json:
+            schema: OrgSettingsPatchSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: OrgSettingsSchema
+    """
     user = _admin()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

@@ -22,13 +22,14 @@ from addin.identity import CurrentUser
 from addin.oauth import endpoints
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError
+from addin.schemas import EARLIEST, LATEST, check_calendar_limits
 from addin.services.attendees import create_record_for_attendee, set_attendees
 from addin.services.cancellation import cancel_event
 from addin.services.event_creation import create_event
 from addin.services.events import get_event_view, stored_event_view
 from addin.web.auth import bearer_token, user_by_email
 from addin.web.connect import connect_url
-from addin.web.errors import flatten_messages
+from addin.web.errors import client_message, flatten_messages
 from addin.web.google_tokens import verify_google_id_token
 
 blueprint = Blueprint("gmail", __name__, url_prefix="/gmail")
@@ -163,6 +164,7 @@ def action(name: str) -> Any:
     key = "gmail:" + hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()
                                     ).hexdigest()
     try:
+        check_calendar_limits(body, caller.user.calendar_provider)
         status, view = create_event(services, caller.user, body, key)
     except (ValidationError, ValidationFailed) as exc:
         fields = flatten_messages(exc.messages) if isinstance(exc, ValidationError) else \
@@ -178,8 +180,8 @@ def action(name: str) -> Any:
     except ApiError as exc:
         if exc.code == "not_connected":
             return jsonify(cards.update(_connect_card(services, caller.user)))
-        return jsonify(cards.update(cards.message_card("Not created", exc.message),
-                                    exc.message))
+        message, _ = client_message(exc)
+        return jsonify(cards.update(cards.message_card("Not created", message), message))
     if status == 202:  # Salesforce did not confirm yet: kept, and created once later
         detail = view["sync"]["detail"]
         return jsonify(cards.update(cards.message_card("Saved, not created yet", detail),
@@ -301,15 +303,29 @@ def _form_inputs(caller: Caller) -> dict[str, Any]:
         if "stringInputs" in value:
             strings = (value["stringInputs"] or {}).get("value") or []
             values[name] = strings[0] if strings else ""
-        elif "dateTimeInput" in value:
-            values[name] = int(str((value["dateTimeInput"] or {}).get("msSinceEpoch", 0)))
-        elif "dateInput" in value:
-            values[name] = int(str((value["dateInput"] or {}).get("msSinceEpoch", 0)))
+        elif "dateTimeInput" in value or "dateInput" in value:
+            picked = value.get("dateTimeInput") or value.get("dateInput") or {}
+            values[name] = _integer(picked.get("msSinceEpoch") if isinstance(picked, dict)
+                                    else None)
     return values
 
 
+def _integer(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
 def _moment(ms: Any) -> datetime | None:
-    return datetime.fromtimestamp(int(ms) / 1000, UTC) if isinstance(ms, int) else None
+    """A date picker's value; None when it is no instant (the form then names the field)."""
+    if not isinstance(ms, int):
+        return None
+    try:
+        moment = datetime.fromtimestamp(ms / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment if EARLIEST <= moment <= LATEST else None
 
 
 def _api_body(inputs: dict[str, Any], caller: Caller) -> dict[str, Any]:
@@ -328,7 +344,8 @@ def _api_body(inputs: dict[str, Any], caller: Caller) -> dict[str, Any]:
         else:
             body[field] = moment.isoformat()
     if inputs.get("reminderMinutes"):
-        body["reminderMinutes"] = int(inputs["reminderMinutes"])
+        reminder = _integer(inputs["reminderMinutes"])
+        body["reminderMinutes"] = inputs["reminderMinutes"] if reminder is None else reminder
     for field in ("whoId", "whatId"):
         if inputs.get(field):
             body[field] = inputs[field]

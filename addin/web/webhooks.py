@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from addin.container import container
+from addin.errors import ValidationFailed
 from addin.services.push import request_sync, subscriber_of
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,8 @@ def graph_notifications() -> Any:
         return Response(token, status=200, mimetype="text/plain")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("value"), list):
-        return Response(status=400)
+        raise ValidationFailed("A Graph change notification is a JSON object with a "
+                               "value list.", fields={"value": "a list of notifications"})
     services = container()
     for notification in body["value"]:
         if not isinstance(notification, dict):

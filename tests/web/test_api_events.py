@@ -171,3 +171,23 @@ def test_records_and_context(client: Any, bearer: Bearer) -> None:
                                              "someone@gmail.com"]
     assert context[0]["records"][0]["name"] == "Olivia O'Brien"
     assert context[1]["ignored"] and context[2]["ignored"]
+
+
+@pytest.mark.parametrize("email", [AVA, CLEO])
+def test_a_meeting_ending_in_the_repeated_hour_keeps_its_length(
+        client: Any, services: Any, bearer: Bearer, email: str) -> None:
+    """Clocks go back in Paris at 03:00 on 2027-10-31: 02:30+01:00 is the second 02:30.
+    Outlook used to get the bare wall time and made the meeting zero-length."""
+    from datetime import datetime
+
+    body = {**BODY, "start": "2027-10-31T02:30:00+02:00", "end": "2027-10-31T02:30:00+01:00",
+            "reminderMinutes": None}
+    response = client.post("/api/v1/events", json=body, headers=bearer(email))
+    assert response.status_code == 201, response.json
+    assert response.json["sync"]["state"] == "mirrored"
+    assert response.json["event"]["start"] == "2027-10-31T00:30:00Z"
+    assert response.json["event"]["end"] == "2027-10-31T01:30:00Z"
+    item = open_calendar(services, _user(services, email)).get_item(
+        response.json["mirror"]["itemId"])
+    assert item.start == datetime.fromisoformat(body["start"])
+    assert item.end == datetime.fromisoformat(body["end"])

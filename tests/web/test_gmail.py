@@ -261,3 +261,30 @@ def test_cancel_event_from_the_card(gmail: Callable[..., Any],
     assert "Cancellation sent to noah.smith@acme.example." in json.dumps(cancelled)
     assert [(m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()] == [
         ("noah.smith@acme.example", "invitation"), ("noah.smith@acme.example", "cancellation")]
+
+
+@pytest.mark.parametrize(("inputs", "blamed"), [
+    ({"start": {"dateTimeInput": {"msSinceEpoch": "soon"}}}, "Start"),
+    ({"start": {"dateTimeInput": {"msSinceEpoch": str(10 ** 30)}}}, "Start"),
+    ({"start": {"dateTimeInput": {"msSinceEpoch": str(-62135596800000)}}}, "Start"),
+    ({"end": {"dateTimeInput": {"msSinceEpoch": str(253402300799000)}}}, "End"),
+    ({"reminderMinutes": {"stringInputs": {"value": ["ten"]}}}, "Reminder"),
+    ({"description": {"stringInputs": {"value": ["d" * 8193]}}}, "Description"),
+])
+def test_bad_form_values_are_named_never_a_crash(gmail: Callable[..., Any],
+                                                 clean_sandbox: SandboxRuntime,
+                                                 inputs: dict[str, Any], blamed: str) -> None:
+    """Date pickers far outside any calendar (years 1 and 9999 overflowed), unparsable
+    numbers, and a description longer than Google Calendar accepts (8,192 characters: the
+    event stayed pending forever) come back as the form with the field named."""
+    start = int(datetime(2026, 12, 3, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    form = {"subject": {"stringInputs": {"value": ["Edge"]}},
+            "start": {"dateTimeInput": {"msSinceEpoch": str(start)}},
+            "end": {"dateTimeInput": {"msSinceEpoch": str(start + 30 * 60000)}}, **inputs}
+    answer = gmail("/gmail/actions/create", {"commonEventObject": {"formInputs": form}})
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+    notification = answer.json["renderActions"]["action"]["notification"]["text"]
+    assert notification.startswith("Please check:") and blamed in notification
+    (card,) = cards_in(answer.json)
+    strict(card)
+    assert "salesforce" not in clean_sandbox.state.stats.snapshot()

@@ -56,7 +56,9 @@ def test_graph_notification_with_wrong_secret_is_discarded(client: Any, services
     unknown = {"subscriptionId": "nope", "clientState": "s3cret", "changeType": "updated"}
     assert client.post("/webhooks/graph", json={"value": [forged, unknown]}).status_code == 202
     assert take_sync_requests(services) == []
-    assert client.post("/webhooks/graph", data="not json").status_code == 400
+    refused = client.post("/webhooks/graph", data="not json")
+    assert refused.status_code == 400 and refused.json["error"]["fields"] == {
+        "value": "a list of notifications"}
 
 
 def test_google_notifications(client: Any, services: Any, subscribed_user: int) -> None:

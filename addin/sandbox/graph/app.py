@@ -154,7 +154,10 @@ class Graph:
                 event[key] = body[key]
         for key in ("start", "end"):
             if key in body:
-                instant, name = parse_time(body[key], key)
+                instant, name = parse_time(
+                    body[key], key,
+                    ambiguous=self.state.setting("graph.ambiguousLocalTime"),
+                    nonexistent=self.state.setting("graph.nonexistentLocalTime"))
                 event[f"{key}_utc"], event[f"{key}_zone"] = instant.isoformat(), name
         if "attendees" in body:
             old = {a["emailAddress"]["address"].lower(): a for a in event.get("attendees") or []}
