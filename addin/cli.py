@@ -65,7 +65,7 @@ def serve(host: str, port: int, use_https: bool) -> None:
     if sandbox is not None:
         lines.append(f"  sandbox index:     {base}/sandbox")
         if settings.sandbox_url:
-            lines.append(f"  standalone sandbox: {settings.sandbox_url}")
+            lines.append(f"  sandbox runs at:   {settings.sandbox_url}")
         for name, url in sandbox.services.items():
             lines.append(f"    {name:<16} {url}")
         lines.append(f"  sandbox CA:        {sandbox.ca_path}")

@@ -180,6 +180,7 @@ class SandboxRuntime:
                                      externals, self.meta)
         self.restored = self.durability.load()
         self.state.sleep = self.durability.sleep
+        self.state.waiting = self.durability.waiting
         for server in servers.values():
             server.app = self.durability.wrap(server.app)
 
