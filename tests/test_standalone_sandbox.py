@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import requests
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from addin.cli import main
+from addin.store.database import make_engine
 from tests.processes import GunicornProcess, SandboxProcess, ServeProcess, WorkerProcess
 
 pytestmark = pytest.mark.e2e
@@ -36,9 +37,9 @@ def read_event(base: str, headers: dict[str, str], event_id: str) -> requests.Re
     return requests.get(f"{base}/api/v1/events/{event_id}", headers=headers, timeout=20)
 
 
-def owners(database: Path) -> dict[str, str]:
+def owners(database_url: str) -> dict[str, str]:
     """Salesforce Event id -> the email of the user whose mirrored event it is."""
-    engine = create_engine(f"sqlite:///{database}")
+    engine = make_engine(database_url)
     with engine.connect() as connection:
         rows = connection.execute(text(
             "SELECT m.salesforce_event_id, u.email FROM mirrored_events m "
@@ -87,22 +88,23 @@ def test_state_survives_a_crash_of_the_sandbox(serve_process: ServeProcess,
     assert read_event(serve_process.url, serve_process.bearer(AVA), second).status_code == 200
 
 
-def test_a_kept_database_never_hands_old_rows_to_new_users(tmp_path: Path) -> None:
-    """The product's database outlives a sandbox that keeps nothing: the next sandbox is a
-    new world on the same ports, whose records must never be matched to old rows."""
-    database = tmp_path / "product.sqlite3"
+def test_a_kept_database_never_hands_old_rows_to_new_users(tmp_path: Path,
+                                                           database_url: str) -> None:
+    """The product's database (SQLite, and PostgreSQL when configured) outlives a sandbox
+    that keeps nothing: the next sandbox is a new world on the same ports, whose records
+    must never be matched to old rows."""
     old_world = SandboxProcess(tmp_path / "one").start()
-    serve = ServeProcess(tmp_path, old_world.url, f"sqlite:///{database}").start()
+    serve = ServeProcess(tmp_path, old_world.url, database_url).start()
     try:
         ava = serve.bearer(AVA)
-        old = [create_event(serve.url, ava, f"Ava's {n}")["event"]["id"] for n in range(3)]
+        old = [create_event(serve.url, ava, f"Ava's {n}")["event"]["id"] for n in range(2)]
         serve.stop()
         old_world.stop()
         new_world = SandboxProcess(tmp_path / "two", port=old_world.port).start()
         try:
             serve.start()
             ben = serve.bearer(BEN)
-            new = [create_event(serve.url, ben, f"Ben's {n}")["event"]["id"] for n in range(3)]
+            new = [create_event(serve.url, ben, f"Ben's {n}")["event"]["id"] for n in range(2)]
             assert not set(new) & set(old)
             for event_id in old:  # nobody reads Ava's old rows through the new world
                 assert read_event(serve.url, ben, event_id).status_code == 404
@@ -112,7 +114,7 @@ def test_a_kept_database_never_hands_old_rows_to_new_users(tmp_path: Path) -> No
     finally:
         serve.stop()
         old_world.stop()
-    rows = owners(database)
+    rows = owners(database_url)
     assert {rows[i] for i in old} == {AVA} and {rows[i] for i in new} == {BEN}
 
 

@@ -291,8 +291,8 @@ class Durability:
                         close()
             try:
                 self.commit()
-            except OSError as exc:
-                log.error("the sandbox could not save its state: %s", exc)
+            except Exception:  # a full disk, or something in the state pickle cannot carry
+                log.exception("the sandbox could not save its state")
                 start_response("503 Service Unavailable",
                                [("Content-Type", "text/plain"), ("Retry-After", "1")])
                 return [b"the sandbox could not save its state; the change may be lost"]
