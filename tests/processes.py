@@ -6,8 +6,11 @@ with the same command line.
     with SandboxProcess(tmp_path / "state") as sandbox:
         with ServeProcess(tmp_path, sandbox.url, f"sqlite:///{tmp_path / 'db.sqlite3'}") as serve:
             ...
-            serve.kill()      # SIGKILL, mid-request if you like
-            serve.start()     # the same port, database and environment
+            sandbox.fault("salesforce", status=0, delay_ms=2000)  # the next call hangs
+            ...                 # start a request in a thread, then:
+            serve.kill()        # SIGKILL, mid-request
+            serve.start()       # the same port, database and environment
+            sandbox.mail()      # what the emulated services sent: nothing twice
 """
 
 from __future__ import annotations
@@ -178,6 +181,26 @@ class SandboxProcess(Process):
         answer = requests.get(f"{self.url}/sandbox", timeout=5, verify=self.verify)
         answer.raise_for_status()
         body: dict[str, Any] = answer.json()
+        return body
+
+    def fault(self, service: str, *, status: int = 503, times: int = 1, delay_ms: int = 0
+              ) -> None:
+        """Fail (or with ``status=0`` only delay) the next ``times`` requests to a service:
+        a delay holds a request of `addin serve` in flight, to kill it mid-request."""
+        answer = requests.post(f"{self.url}/faults", timeout=5, verify=self.verify, json={
+            "service": service, "status": status, "times": times, "delayMs": delay_ms})
+        assert answer.status_code == 201, answer.text
+
+    def mail(self) -> list[dict[str, Any]]:
+        """Every email the emulated services sent (to count invitations)."""
+        messages: list[dict[str, Any]] = requests.get(
+            f"{self.url}/mail", timeout=5, verify=self.verify).json()["messages"]
+        return messages
+
+    def stats(self) -> dict[str, Any]:
+        """Requests per service and operation."""
+        body: dict[str, Any] = requests.get(f"{self.url}/stats", timeout=5,
+                                            verify=self.verify).json()
         return body
 
     def upstream(self) -> requests.Session:

@@ -53,7 +53,17 @@ def test_state_survives_a_crash_of_serve(serve_process: ServeProcess,
     ava = serve_process.bearer(AVA)
     created = create_event(serve_process.url, ava, "Before the crash")
     services = serve_process.sandbox_index()["services"]
+    # a request held in flight (its Salesforce call delayed) when the product is killed
+    sandbox_process.fault("salesforce", status=0, delay_ms=1500)
+    held = ThreadPoolExecutor(1)
+    cut = held.submit(requests.post, f"{serve_process.url}/api/v1/events", headers=ava,
+                      timeout=20, json={"subject": "Cut off", "start": "2026-12-17T10:00:00Z",
+                                        "end": "2026-12-17T10:30:00Z"})
+    time.sleep(0.5)
     serve_process.kill()
+    with pytest.raises(requests.ConnectionError):
+        cut.result()
+    held.shutdown()
     serve_process.start()
     assert serve_process.sandbox_index()["services"] == services
     after = read_event(serve_process.url, serve_process.bearer(AVA), created["event"]["id"])
@@ -67,6 +77,8 @@ def test_state_survives_a_crash_of_serve(serve_process: ServeProcess,
     token = {"Authorization": f"Bearer {person['upstreamTokens']['graph']}"}
     items = sandbox_process.upstream().get(f"{graph}/v1.0/me/events", headers=token, timeout=10)
     assert [item["subject"] for item in items.json()["value"]] == ["Before the crash"]
+    assert sandbox_process.mail() == []  # no invitees, nobody was emailed
+    assert sandbox_process.stats()["salesforce"]["requests"] >= 2
 
 
 def test_state_survives_a_crash_of_the_sandbox(serve_process: ServeProcess,
