@@ -42,9 +42,10 @@ def ports_free(base: int, count: int) -> bool:
 
 def free_port_block(count: int) -> int:
     """The first of ``count`` consecutive free ports (an `addin sandbox --port P` takes
-    P to P+3)."""
+    P to P+3), below Linux's ephemeral range (where servers on port 0 and outgoing
+    connections take theirs)."""
     for _ in range(200):
-        base = random.randrange(20000, 60000 - count)
+        base = random.randrange(10000, 32000 - count)
         if ports_free(base, count):
             return base
     raise RuntimeError(f"no {count} consecutive free ports")
@@ -73,6 +74,23 @@ class Process:
         self.starts = 0
 
     def start(self, wait: bool = True) -> Process:
+        """Start (again); a first start whose free port was taken meanwhile by someone
+        else tries other ports."""
+        for attempt in range(3):
+            try:
+                return self._start(wait)
+            except RuntimeError as exc:
+                taken = "in use" in str(exc)
+                if not (taken and self.starts == 1 and attempt < 2 and self.other_ports()):
+                    raise
+                self.starts = 0
+        raise AssertionError("unreachable")
+
+    def other_ports(self) -> bool:
+        """Move to other free ports (before the first successful start only)."""
+        return False
+
+    def _start(self, wait: bool) -> Process:
         assert self.process is None or self.process.poll() is not None, "already running"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 (the child writes to it)
@@ -159,6 +177,7 @@ class SandboxProcess(Process):
     def __init__(self, folder: Path, state_dir: Path | None = None, *, port: int | None = None,
                  https: bool = False, **env: str):
         self.port = port or free_port_block(4)
+        self.chosen_port = port is None
         self.folder = folder
         self.state_dir = state_dir
         self.https = https
@@ -176,6 +195,14 @@ class SandboxProcess(Process):
     @property
     def url(self) -> str:
         return f"{'https' if self.https else 'http'}://127.0.0.1:{self.port}"
+
+    def other_ports(self) -> bool:
+        if not self.chosen_port:
+            return False
+        self.port = free_port_block(4)
+        self.args[self.args.index("--port") + 1] = str(self.port)
+        self.ready_url = f"{self.url}/healthz"
+        return True
 
     def index(self) -> dict[str, Any]:
         answer = requests.get(f"{self.url}/sandbox", timeout=5, verify=self.verify)
@@ -220,6 +247,7 @@ class ServeProcess(Process):
     def __init__(self, folder: Path, sandbox_url: str | None, database_url: str | None = None,
                  *, port: int | None = None, command: str = "serve", **env: str):
         self.port = port or free_port_block(1)
+        self.chosen_port = port is None
         self.folder = folder
         extra = dict(env)
         if sandbox_url:
@@ -233,6 +261,14 @@ class ServeProcess(Process):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def other_ports(self) -> bool:
+        if not self.chosen_port:
+            return False
+        self.port = free_port_block(1)
+        self.args[self.args.index("--port") + 1] = str(self.port)
+        self.ready_url = f"{self.url}/healthz"
+        return True
 
     def sandbox_index(self) -> dict[str, Any]:
         answer = requests.get(f"{self.url}/sandbox", timeout=10)
@@ -291,3 +327,9 @@ class GunicornProcess(Process):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def other_ports(self) -> bool:
+        self.port = free_port_block(1)
+        self.args[self.args.index("-b") + 1] = f"127.0.0.1:{self.port}"
+        self.ready_url = f"{self.url}/healthz"
+        return True
