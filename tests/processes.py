@@ -213,7 +213,9 @@ class SandboxProcess(Process):
     def fault(self, service: str, *, status: int = 503, times: int = 1, delay_ms: int = 0
               ) -> None:
         """Fail (or with ``status=0`` only delay) the next ``times`` requests to a service:
-        a delay holds a request of `addin serve` in flight, to kill it mid-request."""
+        a delay holds a request of `addin serve` in flight, to kill it mid-request. (The
+        product's worker may take a fault meant for a request: run `addin serve` with
+        ADDIN_RUN_WORKER=false when that matters.)"""
         answer = requests.post(f"{self.url}/faults", timeout=5, verify=self.verify, json={
             "service": service, "status": status, "times": times, "delayMs": delay_ms})
         assert answer.status_code == 201, answer.text

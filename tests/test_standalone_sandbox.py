@@ -48,8 +48,19 @@ def owners(database_url: str) -> dict[str, str]:
     return {event_id: email for event_id, email in rows}
 
 
-def test_state_survives_a_crash_of_serve(serve_process: ServeProcess,
+def test_state_survives_a_crash_of_serve(tmp_path: Path,
                                          sandbox_process: SandboxProcess) -> None:
+    # no worker in the product: the one Salesforce call delayed below is the request's
+    serve_process = ServeProcess(tmp_path, sandbox_process.url,
+                                 f"sqlite:///{tmp_path / 'product.sqlite3'}",
+                                 ADDIN_RUN_WORKER="false").start()
+    try:
+        crash_and_restart(serve_process, sandbox_process)
+    finally:
+        serve_process.stop()
+
+
+def crash_and_restart(serve_process: ServeProcess, sandbox_process: SandboxProcess) -> None:
     ava = serve_process.bearer(AVA)
     created = create_event(serve_process.url, ava, "Before the crash")
     services = serve_process.sandbox_index()["services"]
