@@ -4,10 +4,9 @@ emulated Salesforce org and their emulated mailbox (as if they had gone through 
 A product database may outlive the sandbox it was used with (a user-given
 ADDIN_DATABASE_URL, a standalone sandbox started afresh). Each sandbox world has an id;
 each user's row remembers the world it was last connected to (a ``SyncCursor`` with the
-source ``sandbox_world``). When the world changes:
+source ``sandbox_world``). At every start the users' connections get the tokens the
+sandbox lists (valid at that moment). When the world changes:
 
-- the user's upstream tokens are replaced by the new world's (when the world is the same,
-  tokens the product refreshed since are kept: they are newer than the seeded ones);
 - the user's sync cursors (delta links, sync tokens, Salesforce high-water marks) and push
   subscriptions, which only the old world knew, are forgotten, so the next pass starts
   from a full read of the new world;
@@ -68,8 +67,8 @@ def _connect(services: Container, session: Session, sandbox: SandboxView) -> Non
         user.calendar_provider = person.provider
         user.is_admin = person.is_admin
         session.flush()
-        new_world = _enter_world(session, user.id, sandbox.world_id)
-        _connect_services(services, session, user.id, person, sandbox, new_world)
+        _enter_world(session, user.id, sandbox.world_id)
+        _connect_services(services, session, user.id, person, sandbox)
 
 
 def _enter_world(session: Session, user_id: int, world_id: str) -> bool:
@@ -93,7 +92,10 @@ def _enter_world(session: Session, user_id: int, world_id: str) -> bool:
 
 
 def _connect_services(services: Container, session: Session, user_id: int,
-                      person: SandboxUser, sandbox: SandboxView, new_world: bool) -> None:
+                      person: SandboxUser, sandbox: SandboxView) -> None:
+    """The sandbox's tokens, valid when its index was read: also within the same world,
+    since a refreshed token the product held may have been lost (a crash between the
+    refresh and its commit) while the refresh token it came from was rotated away."""
     cipher = services.cipher
     for service, token in person.upstream_tokens.items():
         connection = session.scalar(select(Connection).where(
@@ -101,11 +103,6 @@ def _connect_services(services: Container, session: Session, user_id: int,
         if connection is None:
             connection = Connection(user_id=user_id, service=service)
             session.add(connection)
-        elif not new_world:
-            # the same world: keep what the product holds (it may have refreshed the
-            # tokens since); the emulators' origins may have moved (other ports)
-            connection.instance_url = _instance_url(sandbox, service)
-            continue
         connection.access_token_encrypted = cipher.encrypt(token)
         refresh = person.upstream_refresh_tokens.get(service)
         connection.refresh_token_encrypted = cipher.encrypt(refresh) if refresh else None

@@ -180,6 +180,7 @@ class SandboxRuntime:
                                      externals, self.meta)
         self.restored = self.durability.load()
         self.state.sleep = self.durability.sleep
+        self.state.waiting = self.durability.waiting
         for server in servers.values():
             server.app = self.durability.wrap(server.app)
 
@@ -238,7 +239,14 @@ class SandboxRuntime:
 
     def describe(self) -> dict[str, Any]:
         """The index of a sandbox, as its control server answers ``GET /sandbox``: all a
-        product or a person needs to use it (``addin serve`` adds its own API tokens)."""
+        product or a person needs to use it (``addin serve`` adds its own API tokens).
+        The seeded users' tokens it lists are valid now: one expired or revoked since
+        (``/sandbox-ui/oauth/expire``, a rotated refresh token) is replaced."""
+        for user in self.users:
+            for tokens, kind in ((user.upstream_tokens, "access"),
+                                 (user.upstream_refresh_tokens, "refresh")):
+                for service in tokens:
+                    tokens[service] = self._token(user.email, service, kind)
         return {
             "mode": "sandbox",
             "sandboxId": self.world_id,

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -231,9 +232,10 @@ class SandboxState:
     # real change rather than on their own.
     durable: dict[str, Any] = field(default_factory=dict)
     counters: set[str] = field(default_factory=set)
-    # how emulators wait (latency, injected delays): a durable sandbox lets other requests
-    # and its snapshots go on meanwhile (durable.py)
+    # how emulators wait (latency, injected delays, a call out before they change
+    # anything): a durable sandbox lets other requests and its snapshots go on meanwhile
     sleep: Callable[[float], None] = time.sleep
+    waiting: Callable[[], AbstractContextManager[None]] = nullcontext
 
     def __post_init__(self) -> None:
         for name in ("world", "mail", "faults", "tokens", "settings"):

@@ -339,8 +339,9 @@ class Graph:
         try:
             session = requests.Session()
             session.trust_env = False
-            answer = session.post(url, params={"validationToken": token},
-                                  headers={"Content-Type": "text/plain"}, timeout=10)
+            with self.state.waiting():  # the product's answer may take a while
+                answer = session.post(url, params={"validationToken": token},
+                                      headers={"Content-Type": "text/plain"}, timeout=10)
             valid = answer.status_code == 200 and answer.text == token
         except requests.RequestException:
             valid = False
