@@ -20,7 +20,7 @@ MAIL_KINDS = ("invitation", "update", "cancellation")
 # Behaviours the vendors' docs leave open; tests and people can flip them at run time.
 DEFAULT_SETTINGS: dict[str, Any] = {
     # Google: when only the guest list changes with sendUpdates=all, are existing guests
-    # re-notified? Google's docs do not say (../shared/specs/upstream.md).
+    # re-notified? Google's docs do not say (docs/upstream-facts.md).
     "google.renotifyExistingGuestsOnGuestChange": False,
     # Salesforce daily API request limit.
     "salesforce.dailyApiLimit": 15000,
