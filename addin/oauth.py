@@ -19,23 +19,36 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from addin.container import Container
-from addin.store.models import Connection
+from addin.errors import Forbidden, UpstreamFailed
+from addin.identity import IdentityConflict, bind_salesforce_identity
+from addin.store.models import Connection, User
 
 log = logging.getLogger(__name__)
 
 SERVICES = ("salesforce", "graph", "google")
 STATE_MAX_AGE = 600
 SANDBOX_CLIENT_ID = "addin-sandbox"
+OBO_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+# What the product does with a user's Outlook calendar, asked for on their behalf.
+GRAPH_OBO_SCOPE = "https://graph.microsoft.com/Calendars.ReadWrite offline_access"
 
 
 class OAuthFlowError(Exception):
     """The authorization could not be completed (denied, expired, tampered, refused)."""
+
+
+class ConsentRequired(Forbidden):
+    """Microsoft needs the person's (or their admin's) consent before the product may use
+    their calendar on their behalf."""
+
+    code = "consent_required"
 
 
 @dataclass(frozen=True)
@@ -134,19 +147,37 @@ def complete_authorization(services: Container, service: str, state: str, code: 
                                    timeout=services.settings.http_timeout_seconds)
     except Exception as exc:  # authlib raises OAuthError subclasses and requests errors
         raise OAuthFlowError(f"{service} refused the sign-in: {exc}") from exc
-    account = _account(services, service, token)
-    _store(services, int(data["uid"]), service, token, account)
-    return int(data["uid"])
+    user_id = int(data["uid"])
+    if service == "salesforce":
+        account = _bind_salesforce(services, user_id, token)
+    else:
+        account = _account(service, token)
+    _store(services, user_id, service, token, account)
+    return user_id
 
 
-def _account(services: Container, service: str, token: dict[str, Any]) -> str | None:
+def _bind_salesforce(services: Container, user_id: int, token: dict[str, Any]) -> str | None:
+    """Who connected: the identity URL names the Salesforce user and org. Binds the user
+    (and their organization) to them; refused before any token is stored."""
+    if not token.get("id"):
+        raise OAuthFlowError("Salesforce did not say who signed in (no identity URL)")
+    response = services.session_for("salesforce").get(token["id"], headers={
+        "Authorization": f"Bearer {token['access_token']}"})
+    if not response.ok:
+        raise OAuthFlowError(f"Salesforce's identity service answered {response.status_code}")
+    identity = response.json()
+    org_id, sf_user_id = identity.get("organization_id"), identity.get("user_id")
+    if not isinstance(org_id, str) or not isinstance(sf_user_id, str):
+        raise OAuthFlowError("Salesforce's identity lacks the user or organization id")
+    try:
+        bind_salesforce_identity(services, user_id, org_id, sf_user_id)
+    except IdentityConflict as exc:
+        raise OAuthFlowError(f"not connected: {exc}") from None
+    return str(identity.get("email") or identity.get("username") or "") or None
+
+
+def _account(service: str, token: dict[str, Any]) -> str | None:
     """The upstream identity, for display."""
-    if service == "salesforce" and token.get("id"):
-        session = services.session_for("salesforce")
-        response = session.get(token["id"], headers={
-            "Authorization": f"Bearer {token['access_token']}"})
-        if response.ok:
-            return str(response.json().get("email") or "") or None
     id_token = token.get("id_token")
     if isinstance(id_token, str) and id_token.count(".") == 2:
         # Received directly from the token endpoint over TLS (OIDC core 3.1.3.7): the
@@ -220,3 +251,33 @@ def disconnect(services: Container, user_id: int, service: str) -> bool:
         except requests.RequestException as exc:  # forgotten here anyway; expires upstream
             log.warning("could not revoke the %s token: %s", service, exc)
     return True
+
+
+def ensure_graph_on_behalf_of(services: Container, user_id: int, assertion: str) -> None:
+    """An Outlook user's calendar connection, from the pane's own token (OAuth 2.0
+    on-behalf-of): no separate "Connect Microsoft" step. The refresh token is stored
+    encrypted, for background sync. Does nothing when the connection exists."""
+    with services.db.session() as session:
+        if session.scalar(select(Connection.id).where(Connection.user_id == user_id,
+                                                      Connection.service == "graph")):
+            return
+        email = session.scalar(select(User.email).where(User.id == user_id))
+    ends = endpoints(services, "graph")
+    client = _client(services, ends)
+    try:
+        token = client.fetch_token(ends.token_url, grant_type=OBO_GRANT, assertion=assertion,
+                                   requested_token_use="on_behalf_of", scope=GRAPH_OBO_SCOPE,
+                                   timeout=services.settings.http_timeout_seconds)
+    except AuthlibBaseError as exc:
+        described = f"{exc.error} {exc.description or ''}"
+        if "AADSTS65001" in described or "consent_required" in described or \
+                exc.error == "interaction_required":
+            raise ConsentRequired(
+                "Microsoft needs your consent before this sidebar may use your Outlook "
+                "calendar. Sign in again and accept the permissions it asks for.",
+                fields={"scopes": GRAPH_OBO_SCOPE}) from None
+        raise UpstreamFailed(f"Microsoft refused calendar access on your behalf: "
+                             f"{exc.description or exc.error}") from None
+    except requests.RequestException as exc:
+        raise UpstreamFailed(f"Microsoft could not be reached: {exc}") from None
+    _store(services, user_id, "graph", dict(token), email)

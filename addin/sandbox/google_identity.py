@@ -20,12 +20,16 @@ ADDON_SERVICE_ACCOUNT = "service-000000000000@gcp-sa-gsuiteaddons.iam.gserviceac
 LIFETIME = 3600
 
 
+def subject(email: str) -> str:
+    """The Google account's immutable id (``sub``) of a sandbox person."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, email.lower()).int)[:21]
+
+
 class GoogleSigner(Signer):
     def mint(self, email: str, audience: str, lifetime: int = LIFETIME,
-             issuer: str = ISSUER, **extra: Any) -> str:
+             issuer: str = ISSUER, sub: str | None = None, **extra: Any) -> str:
         now = int(time.time())
-        claims = {"iss": issuer, "aud": audience, "sub": str(uuid.uuid5(uuid.NAMESPACE_URL,
-                                                                        email).int)[:21],
+        claims = {"iss": issuer, "aud": audience, "sub": sub or subject(email),
                   "email": email, "email_verified": True, "iat": now, "exp": now + lifetime,
                   **extra}
         return self.sign(claims)
@@ -52,7 +56,9 @@ def google_identity(state: SandboxState, seed: SeedData, base_url: str) -> Bluep
         if not isinstance(email, str) or "@" not in email:
             return jsonify({"error": "email is required for a user token"}), 400
         issuer = str(body.get("issuer") or ISSUER)  # tests of the verifier may change it
+        extra = {"name": body["name"]} if isinstance(body.get("name"), str) else {}
         return jsonify({"idToken": signer.mint(email, audience, issuer=issuer,
-                                               lifetime=int(body.get("lifetime", LIFETIME)))})
+                                               lifetime=int(body.get("lifetime", LIFETIME)),
+                                               sub=body.get("sub"), **extra)})
 
     return bp

@@ -2,8 +2,6 @@
 PKCE, refresh, revoke), each with the vendor's own paths and response shapes:
 
 - Salesforce: /services/oauth2/authorize | token | revoke, the identity URL /id/<org>/<user>
-- Microsoft identity platform: /<tenant>/oauth2/v2.0/authorize | token (refresh tokens
-  rotate; there is no revocation endpoint)
 - Google: /o/oauth2/v2/auth, /token, /revoke (the refresh token is returned only once)
 
 The consent page lets a person pick a seeded user. Access tokens expire; the sandbox-only
@@ -46,8 +44,6 @@ class Vendor:
 
 SALESFORCE = Vendor("salesforce", "Salesforce", "/services/oauth2/authorize",
                     "/services/oauth2/token", "/services/oauth2/revoke", 7200, False, False)
-MICROSOFT = Vendor("graph", "Microsoft", "/<tenant>/oauth2/v2.0/authorize",
-                   "/<tenant>/oauth2/v2.0/token", None, 3599, True, False)
 GOOGLE = Vendor("google", "Google", "/o/oauth2/v2/auth", "/token", "/revoke", 3599, False,
                 True)
 
@@ -70,9 +66,6 @@ def _s256(verifier: str) -> str:
 
 def _error(vendor: Vendor, status: int, error: str, description: str) -> Response:
     body: dict[str, Any] = {"error": error, "error_description": description}
-    if vendor is MICROSOFT:
-        body.update({"error_codes": [70000 if error == "invalid_grant" else 900144],
-                     "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime())})
     response = jsonify(body)
     response.status_code = status
     return response
@@ -148,8 +141,6 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
                          "signature": signature, "scope": scope or "api refresh_token"})
         else:
             body.update({"expires_in": vendor.access_lifetime, "scope": scope})
-            if vendor is MICROSOFT:
-                body["ext_expires_in"] = vendor.access_lifetime
         return body
 
     def token(tenant: str | None = None) -> Any:
@@ -222,10 +213,6 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
 
 def salesforce_oauth(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:
     return _blueprint(SALESFORCE, state, seed, base_url)
-
-
-def microsoft_oauth(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:
-    return _blueprint(MICROSOFT, state, seed, base_url)
 
 
 def google_oauth(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:

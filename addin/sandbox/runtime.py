@@ -32,7 +32,7 @@ EMULATORS: dict[str, tuple[str, str]] = {
 # service name -> ["module:blueprint_factory", ...]; factory(state, seed, base_url) -> Blueprint.
 MOUNTS: dict[str, list[str]] = {
     "salesforce": ["addin.sandbox.oauth:salesforce_oauth"],
-    "graph": ["addin.sandbox.oauth:microsoft_oauth", "addin.sandbox.entra:entra_identity"],
+    "graph": ["addin.sandbox.entra:entra_identity"],  # Microsoft identity platform
     "google": ["addin.sandbox.oauth:google_oauth",
                "addin.sandbox.google_identity:google_identity",
                "addin.sandbox.gmail:gmail_messages"],
