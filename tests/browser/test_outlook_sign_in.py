@@ -1,0 +1,84 @@
+"""A real person's first minutes in the Outlook pane: the real MSAL.js (served from
+static/vendor) signs in against the sandbox's Entra ID emulator, Office.js is a stand-in.
+First sign-in of someone the product has never seen, consent, Connect Salesforce in an
+Office dialog, create an Event; reload: signed in silently; sign out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import expect
+from sqlalchemy import delete, select
+
+from addin.sandbox import SandboxRuntime
+from addin.sandbox.entra import TENANT_ID, object_id
+from addin.store.models import Connection, User
+
+ARTIFACTS = Path(__file__).parent.parent / "artifacts"
+pytestmark = pytest.mark.browser
+GRACE = "grace.hopper@acme-sales.example"  # Outlook (Graph) mailbox, Lightning
+
+
+def _choose(window: Any, person: str, button: str) -> None:
+    """Play the person on an emulated vendor's sign-in / consent page."""
+    window.get_by_label(person).check()
+    window.get_by_role("button", name=button).click()
+
+
+def test_first_sign_in_consent_connect_create_reload_and_sign_out(
+        outlook: Any, live_server: str, services: Any, clean_sandbox: SandboxRuntime,
+        upstream: requests.Session) -> None:
+    with services.db.session() as session:  # the product has never seen Grace
+        session.execute(delete(User).where(User.email == GRACE))
+    upstream.post(f"{clean_sandbox.origins['graph']}/sandbox-ui/entra/revoke-consent", json={})
+    services.settings.public_url = live_server  # links the product makes lead back here
+    page = outlook
+    page.goto(f"{live_server}/outlook/pane")
+    sign_in = page.get_by_role("button", name="Sign in with Microsoft")
+    with page.expect_popup() as opened:
+        sign_in.click()
+    popup = opened.value
+    expect(popup.get_by_text("Calendars.ReadWrite")).to_be_visible()  # asked up front
+    _choose(popup, f"Grace Hopper <{GRACE}>", "Accept")
+
+    expect(page.locator("#onboarding")).to_be_visible()
+    expect(page.locator("#account-name")).to_have_text("Grace Hopper")
+    expect(page.locator("#account-org")).to_have_text(" · Acme Sales (sandbox)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "outlook-first-run.png"), full_page=True)
+    with services.db.session() as session:
+        grace = session.scalar(select(User).where(User.microsoft_object_id ==
+                                                  object_id(GRACE)))
+        assert grace is not None and grace.microsoft_tenant_id == TENANT_ID
+        assert grace.salesforce_user_id is None
+        services_connected = set(session.scalars(select(Connection.service).where(
+            Connection.user_id == grace.id)))
+    assert services_connected == {"graph"}  # on her behalf: no "Connect Microsoft"
+
+    with page.expect_popup() as opened:
+        page.get_by_role("button", name="Connect Salesforce").click()
+    _choose(opened.value, f"Grace Hopper <{GRACE}>", "Allow")
+    expect(page.locator("#create-form")).to_be_visible()
+    expect(page.get_by_label("Subject", exact=True)).to_have_value("Intro call with Initech")
+    page.get_by_role("button", name="Create").click()
+    expect(page.locator("#result")).to_be_visible()
+    expect(page.locator("#mirror-text")).to_have_text(
+        "Added to your calendar as an appointment.")
+    page.screenshot(path=str(ARTIFACTS / "outlook-first-event.png"), full_page=True)
+    calendar = clean_sandbox.apps["graph"].extensions["graph"]
+    subjects = [item.resource.get("subject") for item in calendar.store.live(GRACE)]
+    assert "Intro call with Initech" in subjects
+
+    page.reload()  # MSAL's cache: signed in without a prompt
+    expect(page.locator("#create-form")).to_be_visible()
+    expect(page.locator("#account-name")).to_have_text("Grace Hopper")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#signin")).to_be_visible()
+    expect(page.locator("#account")).to_be_hidden()
+    page.reload()
+    expect(page.locator("#signin")).to_be_visible()
+    expect(page.locator("#create-form")).to_be_hidden()
