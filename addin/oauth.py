@@ -152,6 +152,8 @@ def complete_authorization(services: Container, service: str, state: str, code: 
         account = _bind_salesforce(services, user_id, token)
     else:
         account = _account(service, token)
+    if service == "google":
+        _check_google_account(services, user_id, token)
     _store(services, user_id, service, token, account)
     return user_id
 
@@ -176,16 +178,30 @@ def _bind_salesforce(services: Container, user_id: int, token: dict[str, Any]) -
     return str(identity.get("email") or identity.get("username") or "") or None
 
 
+def _id_token_claims(token: dict[str, Any]) -> dict[str, Any]:
+    """The ID token's claims. Received directly from the token endpoint over TLS, so its
+    signature need not be checked (OpenID Connect Core 3.1.3.7)."""
+    id_token = token.get("id_token")
+    if not isinstance(id_token, str) or id_token.count(".") != 2:
+        return {}
+    payload = id_token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims if isinstance(claims, dict) else {}
+
+
 def _account(service: str, token: dict[str, Any]) -> str | None:
     """The upstream identity, for display."""
-    id_token = token.get("id_token")
-    if isinstance(id_token, str) and id_token.count(".") == 2:
-        # Received directly from the token endpoint over TLS (OIDC core 3.1.3.7): the
-        # claims are used for display only.
-        payload = id_token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return str(claims.get("email") or claims.get("preferred_username") or "") or None
-    return None
+    claims = _id_token_claims(token)
+    return str(claims.get("email") or claims.get("preferred_username") or "") or None
+
+
+def _check_google_account(services: Container, user_id: int, token: dict[str, Any]) -> None:
+    """A Gmail user connects their own Google account's calendar, not someone else's."""
+    sub = _id_token_claims(token).get("sub")
+    with services.db.session() as session:
+        expected = session.scalar(select(User.google_sub).where(User.id == user_id))
+    if expected and sub and str(sub) != expected:
+        raise OAuthFlowError("not connected: choose the Google account you use in Gmail")
 
 
 def _store(services: Container, user_id: int, service: str, token: dict[str, Any],

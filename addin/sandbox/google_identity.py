@@ -35,9 +35,38 @@ class GoogleSigner(Signer):
         return self.sign(claims)
 
 
+_SIGNERS: dict[int, GoogleSigner] = {}
+
+
+def signer_for(state: SandboxState) -> GoogleSigner:
+    """Google's signing key in this sandbox: one per sandbox, shared by its ID tokens (the
+    add-on's requests, the OAuth token endpoint's id_token) and its published certs."""
+    return _SIGNERS.setdefault(id(state), GoogleSigner())
+
+
 def google_identity(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:
     bp = Blueprint("sandbox_google_identity", __name__)
-    signer = GoogleSigner()
+    signer = signer_for(state)
+
+    @bp.get("/.well-known/openid-configuration")
+    def configuration() -> Any:
+        return jsonify({
+            "issuer": ISSUER,
+            "authorization_endpoint": f"{base_url}/o/oauth2/v2/auth",
+            "token_endpoint": f"{base_url}/token",
+            "revocation_endpoint": f"{base_url}/revoke",
+            "jwks_uri": f"{base_url}/oauth2/v3/certs",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "email", "profile"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post",
+                                                      "client_secret_basic"],
+            "claims_supported": ["aud", "email", "email_verified", "exp", "iat", "iss",
+                                 "name", "sub"],
+            "code_challenge_methods_supported": ["plain", "S256"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+        })
 
     @bp.get("/oauth2/v3/certs")
     def certs() -> Any:

@@ -126,7 +126,8 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
         return Response(status=302,
                         headers={"Location": redirect_uri + separator + urlencode(back)})
 
-    def issue(email: str, scope: str, refresh: str | None) -> dict[str, Any]:
+    def issue(email: str, scope: str, refresh: str | None, client_id: str = ""
+              ) -> dict[str, Any]:
         access = state.tokens.issue(vendor.service, email,
                                     expires_at=time.time() + vendor.access_lifetime,
                                     parent=refresh, scopes=scope)
@@ -141,6 +142,12 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
                          "signature": signature, "scope": scope or "api refresh_token"})
         else:
             body.update({"expires_in": vendor.access_lifetime, "scope": scope})
+            if vendor is GOOGLE and "openid" in scope.split() and client_id:
+                from addin.sandbox.google_identity import signer_for
+
+                person = next((u for u in people if u.email == email), None)
+                body["id_token"] = signer_for(state).mint(
+                    email, client_id, name=person.name if person else email)
         return body
 
     def token(tenant: str | None = None) -> Any:
@@ -162,7 +169,7 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
                                   "PKCE verification failed (code_verifier)")
             refresh = state.tokens.issue(vendor.service, grant.email, kind="refresh",
                                          scopes=grant.scope)
-            body = issue(grant.email, grant.scope, refresh)
+            body = issue(grant.email, grant.scope, refresh, grant.client_id)
             body["refresh_token"] = refresh
             return jsonify(body)
         if grant_type == "refresh_token":

@@ -10,13 +10,11 @@ through the on-behalf-of flow, the first time it is missing.
 from __future__ import annotations
 
 from flask import g, request
-from sqlalchemy import select
 
-from addin.container import Container, container
+from addin.container import container
 from addin.errors import Unauthorized
 from addin.identity import CurrentUser, load_user, user_for_microsoft
 from addin.oauth import ensure_graph_on_behalf_of
-from addin.store.models import User
 from addin.web.idp_tokens import microsoft_identity, verify_entra_token
 from addin.web.jwt_keys import unverified_header
 
@@ -27,12 +25,6 @@ def bearer_token() -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
-
-
-def user_by_email(services: Container, email: str) -> CurrentUser | None:
-    with services.db.session() as session:
-        user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
-    return None if user_id is None else load_user(services, user_id)
 
 
 def current_user() -> CurrentUser:

@@ -159,7 +159,7 @@ def test_unverified_requests_are_refused(gmail: Callable[..., Any], mint: Callab
 
 
 def _authorize(client: Any, upstream: requests.Session, prompt: dict[str, Any],
-               login: str) -> str:
+               login: str, status: int = 200) -> str:
     """The person follows Google's authorization prompt: our start link, the vendor's
     consent page, back to our callback. Returns the resource the prompt named."""
     (body,) = prompt.values()
@@ -170,7 +170,7 @@ def _authorize(client: Any, upstream: requests.Session, prompt: dict[str, Any],
                            data={**query, "login": login, "decision": "allow"})
     back = urlsplit(answer.headers["Location"])
     done = client.get(f"{back.path}?{back.query}")
-    assert done.status_code == 200, done.get_data(as_text=True)
+    assert done.status_code == status, done.get_data(as_text=True)
     return str(body["resource"])
 
 
@@ -184,6 +184,9 @@ def test_first_run_from_an_unconnected_person_to_a_created_event(
     first = gmail("/gmail/homepage")
     assert list(first.json) == ["basic_authorization_prompt"]
     assert _authorize(client, upstream, first.json, CLEO) == "Salesforce"
+    second = gmail("/gmail/homepage")
+    # Someone else's Google account (its ID token's sub is not Cleo's) is refused.
+    _authorize(client, upstream, second.json, "dan.okafor@acme-sales.example", status=400)
     second = gmail("/gmail/homepage")
     assert _authorize(client, upstream, second.json, CLEO) == "Google Calendar"
     (card,) = cards_in(gmail("/gmail/homepage").json)
