@@ -82,3 +82,37 @@ def test_first_sign_in_consent_connect_create_reload_and_sign_out(
     page.reload()
     expect(page.locator("#signin")).to_be_visible()
     expect(page.locator("#create-form")).to_be_hidden()
+
+
+def test_withdrawn_consent_is_asked_for_again_in_the_pane(
+        outlook: Any, live_server: str, services: Any, clean_sandbox: SandboxRuntime,
+        upstream: requests.Session) -> None:
+    """Grace withdrew the permissions (and the product has no calendar connection for
+    her): the pane explains, asks again with a consent prompt, and carries on."""
+    graph = clean_sandbox.origins["graph"]
+    upstream.post(f"{graph}/sandbox-ui/entra/revoke-consent", json={})
+    services.settings.public_url = live_server
+    page = outlook
+    page.goto(f"{live_server}/outlook/pane")
+    with page.expect_popup() as opened:
+        page.get_by_role("button", name="Sign in with Microsoft").click()
+    _choose(opened.value, f"Grace Hopper <{GRACE}>", "Accept")
+    expect(page.locator("#create-form")).to_be_visible()  # seeded: already connected
+
+    upstream.post(f"{graph}/sandbox-ui/entra/revoke-consent", json={"email": GRACE})
+    with services.db.session() as session:
+        grace_id = session.scalar(select(User.id).where(User.email == GRACE))
+        session.execute(delete(Connection).where(Connection.user_id == grace_id,
+                                                 Connection.service == "graph"))
+    page.reload()
+    expect(page.locator("#consent")).to_be_visible()
+    expect(page.locator("#consent-text")).to_contain_text("consent")
+    with page.expect_popup() as opened:
+        page.get_by_role("button", name="Review permissions").click()
+    popup = opened.value
+    popup.wait_for_url("**prompt=consent**")  # MSAL opens blank, then navigates
+    _choose(popup, f"Grace Hopper <{GRACE}>", "Accept")
+    expect(page.locator("#create-form")).to_be_visible()
+    with services.db.session() as session:
+        assert session.scalar(select(Connection.id).where(
+            Connection.user_id == grace_id, Connection.service == "graph")) is not None
