@@ -17,7 +17,8 @@ Tokens for the product's own API (a scope ``api://.../access_as_user``) are RS25
 with Entra's v2.0 claims (``tid``, ``oid``, ``scp``, ...); tokens for Graph are the shared
 registry's opaque tokens, which the Graph emulator accepts. Sandbox-only helpers:
 ``POST /sandbox-ui/entra-token`` mints an API token directly (the pane's "choose a sandbox
-user" shortcut and tests: any tenant, object id or ``preferred_username``), and
+user" shortcut and tests: any tenant, object id or ``preferred_username``; with
+``idToken`` also the person's ID token, as an Outlook host's broker holds them), and
 ``POST /sandbox-ui/oauth/expire`` expires a person's Graph access tokens,
 ``POST /sandbox-ui/entra/revoke-consent`` withdraws consents.
 """
@@ -425,7 +426,10 @@ def entra_identity(state: SandboxState, seed: SeedData, base_url: str) -> Bluepr
                           lifetime=int(body.get("lifetime", LIFETIME)),
                           issuer_override=body.get("issuer"),
                           scp=str(body.get("scp", "access_as_user")))
-        return jsonify({"accessToken": token})
+        answer = {"accessToken": token}
+        if body.get("idToken") and person is not None:  # what a host's broker would hold
+            answer["idToken"] = id_token(email, str(body.get("clientId") or audience), None)
+        return jsonify(answer)
 
     @bp.post("/sandbox-ui/entra/revoke-consent")
     def revoke_consent() -> Any:

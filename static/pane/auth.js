@@ -11,6 +11,7 @@
 export const settings = JSON.parse(document.getElementById("auth-config").textContent);
 const METHOD_KEY = "addin.signin";
 const TOKEN_KEY = "addin.token";
+const SIGNED_OUT = "signed-out";  // no single sign-on until the person signs in again
 let application = null;
 
 function msalApplication() {
@@ -91,7 +92,9 @@ function dialogSignIn(consent) {
   });
 }
 
-// A token without any prompt, from how the person signed in last time; null if none.
+// A token without any prompt: from how the person signed in last time, or, the first
+// time, single sign-on with the account Outlook is signed in with (Nested App
+// Authentication, else Office SSO). Null if a click is needed (or they signed out).
 export async function restoreSession() {
   const how = method();
   try {
@@ -101,7 +104,13 @@ export async function restoreSession() {
   } catch {
     return null;
   }
-  return null;
+  if (how === SIGNED_OUT) return null;
+  try {
+    return remember("msal", await msalSilent());
+  } catch {
+    const sso = await officeSso(false);
+    return sso ? remember("office", sso) : null;
+  }
 }
 
 // The pane's API calls ask here before each request: MSAL answers from its cache and
@@ -140,7 +149,7 @@ export function useProductToken(token) {
 
 export async function signOut() {
   const how = method();
-  localStorage.removeItem(METHOD_KEY);
+  localStorage.setItem(METHOD_KEY, SIGNED_OUT);
   sessionStorage.removeItem(TOKEN_KEY);
   if (how !== "msal") return;
   const app = await msalApplication();

@@ -34,12 +34,48 @@
     } });
   }
 
+  // Nested App Authentication: when a test gives the "host's" tokens (window.__standInNaa
+  // = {accessToken, idToken, account}), the host answers MSAL's bridge requests with them,
+  // as Outlook's broker does for the account Outlook is signed in with.
+  const naa = window.__standInNaa;
+  if (naa) {
+    const listeners = [];
+    window.__naaRequests = [];
+    window.nestedAppAuthBridge = {
+      addEventListener: (type, listener) => listeners.push(listener),
+      removeEventListener: (type, listener) => {
+        const at = listeners.indexOf(listener);
+        if (at >= 0) listeners.splice(at, 1);
+      },
+      postMessage: (text) => {
+        const request = JSON.parse(text);
+        window.__naaRequests.push(request.method);
+        const reply = { messageType: "NestedAppAuthResponse", requestId: request.requestId,
+                        success: true };
+        if (request.method === "GetInitContext") {
+          reply.initContext = { sdkName: "office-stand-in", sdkVersion: "1.0.0",
+                                capabilities: { queryAccount: false } };
+        } else if (request.method === "GetToken" || request.method === "GetTokenPopup") {
+          reply.token = { access_token: naa.accessToken, id_token: naa.idToken,
+                          expires_in: 3600, properties: null,
+                          scope: request.tokenParams.scope };
+          reply.account = naa.account;
+        } else {
+          reply.success = false;
+          reply.error = { status: "NESTED_APP_AUTH_UNAVAILABLE", code: request.method };
+        }
+        setTimeout(() => listeners.forEach((listener) => listener(JSON.stringify(reply))), 0);
+      },
+    };
+  }
+
   window.Office = {
     EventType: EVENTS,
     onReady: () => Promise.resolve({ host: window.opener ? null : "Outlook",
                                      platform: "OfficeOnline" }),
     context: {
-      requirements: { isSetSupported: (name) => name === "Mailbox" },
+      requirements: { isSetSupported: (name) => name === "Mailbox" ||
+                                                 (name === "NestedAppAuth" && !!naa) },
       mailbox: {
         item: { subject: "Intro call with Initech" },
         userProfile: { timeZone: "UTC" },

@@ -5,6 +5,7 @@ Office dialog, create an Event; reload: signed in silently; sign out."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from addin.store.models import Connection, User
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 pytestmark = pytest.mark.browser
 GRACE = "grace.hopper@acme-sales.example"  # Outlook (Graph) mailbox, Lightning
+CLIENT_ID = "addin-sandbox"  # the sandbox's Entra app
 
 
 def _choose(window: Any, person: str, button: str) -> None:
@@ -116,3 +118,23 @@ def test_withdrawn_consent_is_asked_for_again_in_the_pane(
     with services.db.session() as session:
         assert session.scalar(select(Connection.id).where(
             Connection.user_id == grace_id, Connection.service == "graph")) is not None
+
+
+def test_nested_app_authentication_signs_in_without_a_click(
+        outlook: Any, live_server: str, services: Any, clean_sandbox: SandboxRuntime,
+        upstream: requests.Session) -> None:
+    """Where Outlook offers Nested App Authentication, MSAL gets the token from the host
+    for the account Outlook is signed in with: the pane opens signed in."""
+    ava = "ava.martin@acme-sales.example"
+    minted = upstream.post(f"{clean_sandbox.origins['graph']}/sandbox-ui/entra-token", json={
+        "email": ava, "audience": f"api://127.0.0.1:5000/{CLIENT_ID}", "clientId": CLIENT_ID,
+        "idToken": True}).json()
+    account = {"homeAccountId": f"{object_id(ava)}.{TENANT_ID}",
+               "environment": clean_sandbox.origins["graph"].split("://")[1],
+               "tenantId": TENANT_ID, "localAccountId": object_id(ava), "username": ava,
+               "name": "Ava Martin"}
+    outlook.add_init_script(f"window.__standInNaa = {json.dumps({**minted, 'account': account})};")
+    outlook.goto(f"{live_server}/outlook/pane")
+    expect(outlook.locator("#create-form")).to_be_visible()
+    expect(outlook.locator("#account-name")).to_have_text("Ava Martin")
+    assert "GetToken" in outlook.evaluate("window.__naaRequests")
