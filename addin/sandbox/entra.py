@@ -40,6 +40,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
+from addin.sandbox.frame import operation
 from addin.sandbox.jwt_signer import Signer
 from addin.sandbox.seed import SeedData, SeedUser
 from addin.sandbox.state import SandboxState
@@ -309,20 +310,21 @@ def entra_identity(state: SandboxState, seed: SeedData, base_url: str) -> Bluepr
         """The token response for these scopes: one resource per access token."""
         scopes = scope.split()
         resource = _api_resource(scopes)
+        lifetime = int(state.setting("entra.accessTokenLifetimeSeconds"))
         refresh_token = state.tokens.issue("graph", email, kind="refresh",
                                            scopes=scope) if refresh else None
         if resource is not None:
             granted = [s for s in scopes if s.startswith(resource)]
             access = api_token(directory.people[email], email, resource, tenant=TENANT_ID,
-                               oid=object_id(email), client_id=client_id)
+                               oid=object_id(email), client_id=client_id, lifetime=lifetime)
         else:
             granted = [s for s in scopes if _graph_scope(s)] or ["User.Read"]
-            access = state.tokens.issue("graph", email, expires_at=time.time() + LIFETIME,
+            access = state.tokens.issue("graph", email, expires_at=time.time() + lifetime,
                                         parent=refresh_token, scopes=" ".join(granted))
         body: dict[str, Any] = {"token_type": "Bearer",
                                 "scope": " ".join([*granted, *(s for s in scopes
                                                                if s in OIDC_SCOPES)]),
-                                "expires_in": LIFETIME, "ext_expires_in": LIFETIME,
+                                "expires_in": lifetime, "ext_expires_in": lifetime,
                                 "access_token": access}
         if refresh_token:
             body["refresh_token"] = refresh_token
@@ -370,6 +372,7 @@ def entra_identity(state: SandboxState, seed: SeedData, base_url: str) -> Bluepr
             return Response(status=204)
         form = request.form
         grant_type = form.get("grant_type")
+        operation(f"token {'on_behalf_of' if grant_type == OBO_GRANT else grant_type}")
         if grant_type == "authorization_code":
             with directory.lock:
                 grant = directory.grants.pop(form.get("code", ""), None)

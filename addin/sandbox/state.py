@@ -27,6 +27,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # cancellation (as adding/removing invitees there does). Not confirmed by Salesforce's
     # documentation; Lightning never emails.
     "salesforce.classicDeleteNotifiesInvitees": True,
+    # Entra ID: lifetime of the access tokens it issues (Microsoft assigns 60-90 minutes at
+    # random); shorter makes clients renew with their refresh token sooner.
+    "entra.accessTokenLifetimeSeconds": 3599,
     # Latency added to every emulated request, in milliseconds (benchmarks).
     "latencyMs": 0,
 }

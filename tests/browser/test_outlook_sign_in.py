@@ -77,6 +77,19 @@ def test_first_sign_in_consent_connect_create_reload_and_sign_out(
     page.reload()  # MSAL's cache: signed in without a prompt
     expect(page.locator("#create-form")).to_be_visible()
     expect(page.locator("#account-name")).to_have_text("Grace Hopper")
+    # Tokens that expire within MSAL's renewal window are renewed silently: the refresh
+    # token goes to the emulator's token endpoint (cross-origin, as with Entra ID).
+    clean_sandbox.state.update_settings({"entra.accessTokenLifetimeSeconds": 120})
+    page.get_by_role("button", name="Sign out").click()
+    with page.expect_popup() as opened:
+        page.get_by_role("button", name="Sign in with Microsoft").click()
+    _choose(opened.value, f"Grace Hopper <{GRACE}>", "Accept")
+    expect(page.locator("#create-form")).to_be_visible()
+    clean_sandbox.state.stats.reset()
+    page.reload()
+    expect(page.locator("#create-form")).to_be_visible()
+    operations = clean_sandbox.state.stats.snapshot()["graph"]["byOperation"]
+    assert operations.get("token refresh_token", 0) >= 1, operations
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator("#signin")).to_be_visible()
