@@ -1,7 +1,8 @@
 """OAuth 2.0 authorization servers of the emulated vendors (authorization-code flow with
 PKCE, refresh, revoke), each with the vendor's own paths and response shapes:
 
-- Salesforce: /services/oauth2/authorize | token | revoke, the identity URL /id/<org>/<user>
+- Salesforce: /services/oauth2/authorize | token | revoke | userinfo, the identity URL
+  /id/<org>/<user>, OpenID discovery
 - Google: /o/oauth2/v2/auth, /token, /revoke (the refresh token is returned only once)
 
 The consent page lets a person pick a seeded user. Access tokens expire; the sandbox-only
@@ -204,6 +205,38 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
         bp.add_url_rule(vendor.revoke_path, "revoke", revoke, methods=["POST", "GET"])
     bp.add_url_rule("/sandbox-ui/oauth/expire", "expire", expire, methods=["POST"])
     if vendor is SALESFORCE:
+        @bp.get("/.well-known/openid-configuration")
+        def configuration() -> Any:
+            return jsonify({
+                "issuer": base_url,
+                "authorization_endpoint": f"{base_url}{vendor.authorize_path}",
+                "token_endpoint": f"{base_url}{vendor.token_path}",
+                "revocation_endpoint": f"{base_url}{vendor.revoke_path}",
+                "userinfo_endpoint": f"{base_url}/services/oauth2/userinfo",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "scopes_supported": ["id", "api", "web", "full", "openid",
+                                     "refresh_token", "offline_access"],
+                "code_challenge_methods_supported": ["plain", "S256"],
+                "token_endpoint_auth_methods_supported": ["client_secret_post",
+                                                          "client_secret_basic",
+                                                          "private_key_jwt"],
+            })
+
+        @bp.get("/services/oauth2/userinfo")
+        def userinfo() -> Any:
+            header = request.headers.get("Authorization", "")
+            issued = state.tokens.lookup("salesforce", header.removeprefix("Bearer ").strip())
+            user = next((u for u in people if issued and u.email == issued.subject), None)
+            if user is None:
+                return Response("Bad_OAuth_Token", status=403, mimetype="text/plain")
+            return jsonify({"sub": f"{base_url}/id/{seed.org_id}/{user.id}",
+                            "user_id": user.id, "organization_id": seed.org_id,
+                            "preferred_username": user.email, "email": user.email,
+                            "email_verified": True, "name": user.name,
+                            "given_name": user.first_name, "family_name": user.last_name,
+                            "active": True, "user_type": "STANDARD"})
+
         @bp.get("/id/<org_id>/<user_id>")
         def identity(org_id: str, user_id: str) -> Any:
             header = request.headers.get("Authorization", "")
