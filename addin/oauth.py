@@ -239,10 +239,27 @@ def refresh_access_token(services: Container, user_id: int, service: str) -> str
     try:
         token = _client(services, ends).refresh_token(
             ends.token_url, refresh_token=refresh, timeout=services.settings.http_timeout_seconds)
+    except AuthlibBaseError as exc:
+        if service == "graph" and exc.error == "invalid_grant":
+            _forget_dead_connection(services, user_id, service, refresh)
+        raise OAuthFlowError(f"{service} refused to refresh the token: {exc}") from exc
     except Exception as exc:
         raise OAuthFlowError(f"{service} refused to refresh the token: {exc}") from exc
     _store(services, user_id, service, dict(token), None)
     return str(token["access_token"])
+
+
+def _forget_dead_connection(services: Container, user_id: int, service: str,
+                            refresh: str) -> None:
+    """Microsoft no longer honours the refresh token (revoked, expired, consent withdrawn):
+    forget the connection, so the pane's next request makes a new one on the person's
+    behalf (or asks them to consent). Only if nobody stored a newer token meanwhile."""
+    with services.db.session() as session:
+        row = session.scalar(select(Connection).where(Connection.user_id == user_id,
+                                                      Connection.service == service))
+        if row is not None and row.refresh_token_encrypted and \
+                services.cipher.decrypt(row.refresh_token_encrypted) == refresh:
+            session.delete(row)
 
 
 def disconnect(services: Container, user_id: int, service: str) -> bool:

@@ -163,3 +163,22 @@ def test_missing_consent_answers_a_clear_error_asking_for_it(
     assert response.json["error"]["code"] == "consent_required"
     assert "consent" in response.json["error"]["message"]
     assert _me(client, entra(GRACE, consent=True)).status_code == 200
+
+
+def test_a_dead_calendar_refresh_token_is_replaced_on_the_next_pane_request(
+        client: Any, entra: Callable[..., str], services: Any,
+        clean_sandbox: SandboxRuntime) -> None:
+    from addin.oauth import OAuthFlowError, refresh_access_token
+
+    _forget(services, GRACE)
+    user_id = _me(client, entra(GRACE, consent=True)).json["user"]["id"]
+    with services.db.session() as session:
+        old = services.cipher.decrypt(session.scalar(select(
+            Connection.refresh_token_encrypted).where(Connection.user_id == user_id)))
+    clean_sandbox.state.tokens.revoke(old)  # e.g. the person's sessions were revoked
+    with pytest.raises(OAuthFlowError):
+        refresh_access_token(services, user_id, "graph")
+    with pytest.raises(Exception, match="not connected"):
+        load_connection(services, user_id, "graph")
+    assert _me(client, entra(GRACE)).json["connections"]["graph"] is True
+    assert load_connection(services, user_id, "graph").access_token
