@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from addin.errors import Forbidden
-from addin.store.models import Organization, User
+from addin.store.models import Connection, Organization, User
 
 if TYPE_CHECKING:
     from addin.container import Container
@@ -192,9 +192,10 @@ def user_for_google(services: Container, identity: GoogleIdentity) -> CurrentUse
 
 
 def bind_salesforce_identity(services: Container, user_id: int, org_id: str,
-                             salesforce_user_id: str) -> None:
+                             salesforce_user_id: str) -> int:
     """The user connected Salesforce as ``salesforce_user_id`` of org ``org_id``: their
-    organization is that Salesforce org (joining colleagues who connected it before)."""
+    organization is that Salesforce org (joining colleagues who connected it before).
+    Returns the user id the connection belongs to (see ``_adopt``)."""
     with services.db.session() as session:
         user = session.get(User, user_id)
         if user is None:
@@ -212,12 +213,38 @@ def bind_salesforce_identity(services: Container, user_id: int, org_id: str,
                 org.salesforce_org_id = org_id
             else:
                 _merge_into(session, org, existing)
-        taken = session.scalar(select(User.id).where(User.salesforce_user_id ==
-                                                     salesforce_user_id, User.id != user_id))
+        taken = session.scalar(select(User).where(User.salesforce_user_id ==
+                                                  salesforce_user_id, User.id != user_id))
         if taken is not None:
-            raise IdentityConflict("this Salesforce user is already connected by another "
-                                   "person; connect your own Salesforce user")
+            if taken.microsoft_object_id or taken.google_sub:
+                raise IdentityConflict("this Salesforce user is already connected by another "
+                                       "person; connect your own Salesforce user")
+            return _adopt(session, user, taken)
         user.salesforce_user_id = salesforce_user_id
+        return user.id
+
+
+def _adopt(session: Session, newcomer: User, legacy: User) -> int:
+    """A user from before identities were recorded (no object id, no Google sub) has this
+    Salesforce user; the person just proved through Salesforce's own sign-in that they are
+    that Salesforce user, so the existing account (its events, sync state, connections)
+    becomes theirs, with their identity; the newcomer row goes."""
+    identity = (newcomer.microsoft_tenant_id, newcomer.microsoft_object_id,
+                newcomer.google_sub)
+    newcomer.microsoft_tenant_id = newcomer.microsoft_object_id = newcomer.google_sub = None
+    session.flush()
+    legacy.microsoft_tenant_id, legacy.microsoft_object_id, legacy.google_sub = identity
+    held = set(session.scalars(select(Connection.service).where(
+        Connection.user_id == legacy.id)))
+    for connection in session.scalars(select(Connection).where(
+            Connection.user_id == newcomer.id)):
+        if connection.service in held:
+            session.delete(connection)
+        else:
+            connection.user_id = legacy.id
+    session.flush()
+    session.delete(newcomer)
+    return legacy.id
 
 
 def _merge_into(session: Session, pending: Organization, existing: Organization) -> None:

@@ -149,7 +149,7 @@ def complete_authorization(services: Container, service: str, state: str, code: 
         raise OAuthFlowError(f"{service} refused the sign-in: {exc}") from exc
     user_id = int(data["uid"])
     if service == "salesforce":
-        account = _bind_salesforce(services, user_id, token)
+        user_id, account = _bind_salesforce(services, user_id, token)
     else:
         account = _account(service, token)
     if service == "google":
@@ -158,9 +158,11 @@ def complete_authorization(services: Container, service: str, state: str, code: 
     return user_id
 
 
-def _bind_salesforce(services: Container, user_id: int, token: dict[str, Any]) -> str | None:
+def _bind_salesforce(services: Container, user_id: int, token: dict[str, Any]
+                     ) -> tuple[int, str | None]:
     """Who connected: the identity URL names the Salesforce user and org. Binds the user
-    (and their organization) to them; refused before any token is stored."""
+    (and their organization) to them; refused before any token is stored. Returns the
+    user the connection belongs to, and the account to display."""
     if not token.get("id"):
         raise OAuthFlowError("Salesforce did not say who signed in (no identity URL)")
     response = services.session_for("salesforce").get(token["id"], headers={
@@ -172,10 +174,10 @@ def _bind_salesforce(services: Container, user_id: int, token: dict[str, Any]) -
     if not isinstance(org_id, str) or not isinstance(sf_user_id, str):
         raise OAuthFlowError("Salesforce's identity lacks the user or organization id")
     try:
-        bind_salesforce_identity(services, user_id, org_id, sf_user_id)
+        owner = bind_salesforce_identity(services, user_id, org_id, sf_user_id)
     except IdentityConflict as exc:
         raise OAuthFlowError(f"not connected: {exc}") from None
-    return str(identity.get("email") or identity.get("username") or "") or None
+    return owner, str(identity.get("email") or identity.get("username") or "") or None
 
 
 def _id_token_claims(token: dict[str, Any]) -> dict[str, Any]:

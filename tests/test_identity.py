@@ -94,3 +94,45 @@ def test_google_people_are_their_sub(services: Any) -> None:
     renamed = user_for_google(services, GoogleIdentity("sub-1", "Ann", "ann.b@x.example"))
     same_email = user_for_google(services, GoogleIdentity("sub-2", "Eve", "ann@x.example"))
     assert renamed.id == first.id and same_email.id != first.id
+
+
+def test_a_user_from_before_identities_is_adopted_by_who_proves_the_salesforce_user(
+        services: Any) -> None:
+    """After the upgrade, existing users have no object id. Signing in creates a new user;
+    connecting Salesforce as the existing user's Salesforce user hands that account over
+    (its connections and events stay), never by matching the email."""
+    from addin.store.models import Connection
+
+    with services.db.session() as session:
+        org = Organization(salesforce_org_id=SF_ORG, name="Legacy", settings={},
+                           allowed_tenant_ids=[])
+        session.add(org)
+        session.flush()
+        legacy = User(organization_id=org.id, email="old.address@contoso.example",
+                      calendar_provider="graph", salesforce_user_id="005000000000901AAA")
+        session.add(legacy)
+        session.flush()
+        session.add(Connection(user_id=legacy.id, service="salesforce",
+                               access_token_encrypted=services.cipher.encrypt("sf")))
+        legacy_id = legacy.id
+    services.settings.microsoft_tenant = CONTOSO
+    newcomer = user_for_microsoft(services, _person(CONTOSO, "o1"))
+    assert newcomer.id != legacy_id
+    with services.db.session() as session:
+        session.add(Connection(user_id=newcomer.id, service="graph",
+                               access_token_encrypted=services.cipher.encrypt("graph")))
+    owner = bind_salesforce_identity(services, newcomer.id, SF_ORG, "005000000000901AAA")
+    assert owner == legacy_id
+    assert user_for_microsoft(services, _person(CONTOSO, "o1")).id == legacy_id
+    with services.db.session() as session:
+        assert session.get(User, newcomer.id) is None
+        services_of_legacy = set(session.scalars(select(Connection.service).where(
+            Connection.user_id == legacy_id)))
+        org = session.scalars(select(Organization).where(
+            Organization.salesforce_org_id == SF_ORG)).one()
+    assert services_of_legacy == {"salesforce", "graph"}
+    assert org.microsoft_tenant_id == CONTOSO
+    # Someone who already has an identity is never taken over.
+    other = user_for_microsoft(services, _person(CONTOSO, "o2", "sam@contoso.example"))
+    with pytest.raises(IdentityConflict):
+        bind_salesforce_identity(services, other.id, SF_ORG, "005000000000901AAA")
