@@ -10,7 +10,7 @@ from addin.config import Settings
 from addin.container import Container
 
 if TYPE_CHECKING:
-    from addin.sandbox import SandboxRuntime
+    from addin.sandbox.runtime import SandboxView
 
 __all__ = ["create_app"]
 
@@ -18,10 +18,14 @@ __all__ = ["create_app"]
 def create_app(
     settings: Settings | None = None,
     *,
-    sandbox: SandboxRuntime | None = None,
+    sandbox: SandboxView | None = None,
     migrate: bool = True,
 ) -> Flask:
-    """The application factory. Wiring only."""
+    """The application factory. Wiring only.
+
+    In sandbox mode with ADDIN_SANDBOX_URL (`addin serve`, `addin worker`, `addin sync`,
+    gunicorn) the emulators are those of that standalone sandbox; `addin serve` without it
+    passes the sandbox it started in its own process."""
     from addin.connections import set_refresher
     from addin.oauth import refresh_access_token
     from addin.sandbox_accounts import connect_sandbox_users
@@ -29,6 +33,10 @@ def create_app(
     from addin.web import register_web
 
     settings = (settings or Settings.from_env()).resolve()
+    if sandbox is None and settings.mode == "sandbox" and settings.sandbox_url:
+        from addin.sandbox_remote import connect_remote_sandbox
+
+        sandbox = connect_remote_sandbox(settings)
     if sandbox is not None:
         apply_sandbox_urls(settings, sandbox)
     app = Flask(__name__, template_folder="templates", static_folder=None)
@@ -45,7 +53,7 @@ def create_app(
     return app
 
 
-def apply_sandbox_urls(settings: Settings, sandbox: SandboxRuntime) -> None:
+def apply_sandbox_urls(settings: Settings, sandbox: SandboxView) -> None:
     """Point every upstream base URL at the sandbox's emulators; trust its CA."""
     origins = sandbox.origins
     mapping = {

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import secrets
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,6 @@ def main(log_level: str) -> None:
               help="Serve TLS with a locally generated development CA.")
 def serve(host: str, port: int, use_https: bool) -> None:
     """Run the product. With no real credentials configured it runs in SANDBOX mode."""
-    from addin import create_app
     from addin.sandbox import SandboxRuntime
     from addin.sandbox.tls import HOSTS, ensure_dev_certificates
 
@@ -39,15 +41,17 @@ def serve(host: str, port: int, use_https: bool) -> None:
     scheme = "https" if use_https else "http"
     if "ADDIN_PUBLIC_URL" not in os.environ:
         settings.public_url = f"{scheme}://{host}:{port}"
+    own_database = not settings.database_url
     settings.resolve()
     sandbox = None
-    if settings.mode == "sandbox":
-        if "ADDIN_DATABASE_URL" not in os.environ:
-            _fresh_sqlite(settings.database_url)
+    if settings.sandbox_in_process:
+        if own_database:
+            start_own_sandbox_database(settings.database_url)
         sandbox = SandboxRuntime(settings.instance_path, host="127.0.0.1",
                                  port_base=settings.sandbox_port_base,
                                  latency_ms=settings.sandbox_latency_ms).start()
-    app = create_app(settings, sandbox=sandbox)
+    app = _app(settings, sandbox)
+    sandbox = app.extensions["addin"].sandbox  # ADDIN_SANDBOX_URL: the standalone one
     worker = start_worker(app.extensions["addin"]) if settings.run_worker else None
     ssl_context = None
     if use_https:
@@ -60,6 +64,8 @@ def serve(host: str, port: int, use_https: bool) -> None:
     lines.append(f"  health:            {base}/healthz")
     if sandbox is not None:
         lines.append(f"  sandbox index:     {base}/sandbox")
+        if settings.sandbox_url:
+            lines.append(f"  standalone sandbox: {settings.sandbox_url}")
         for name, url in sandbox.services.items():
             lines.append(f"    {name:<16} {url}")
         lines.append(f"  sandbox CA:        {sandbox.ca_path}")
@@ -81,12 +87,87 @@ def serve(host: str, port: int, use_https: bool) -> None:
         server.server_close()
         if worker is not None:
             worker.stop()
-        if sandbox is not None:
+        if isinstance(sandbox, SandboxRuntime):
             sandbox.stop()
+
+
+@main.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address the sandbox listens on and names in its URLs.")
+@click.option("--port", default=5050, show_default=True, type=int,
+              help="The index and control port; the emulators take the next three "
+                   "(0: free ports, the same ones again on a restart with --state-dir).")
+@click.option("--state-dir", type=click.Path(file_okay=False), default=None,
+              help="Keep the sandbox's state (and its CA) in this folder: a restart "
+                   "continues the same world. Without it each start is a new world.")
+@click.option("--https", "use_https", is_flag=True,
+              help="Serve the index over TLS too (the emulators always use TLS).")
+def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool) -> None:
+    """Run the emulators on their own, for `addin serve`, `addin worker`, `addin sync` and
+    gunicorn to share (ADDIN_SANDBOX_URL)."""
+    from addin.sandbox import SandboxRuntime
+    from addin.sandbox.durable import StateFileError, read_meta
+    from addin.sandbox.runtime import EMULATORS
+
+    settings = Settings.from_env()
+    names = ["control", *EMULATORS]
+    ports = {name: port + offset for offset, name in enumerate(names)} if port else {}
+    try:
+        meta = read_meta(Path(state_dir)) if state_dir else None
+    except StateFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not port and meta:
+        ports = {name: int(origin.rsplit(":", 1)[1])
+                 for name, origin in meta["origins"].items() if name in names}
+    try:
+        runtime = SandboxRuntime(state_dir or settings.instance_path, host=host, ports=ports,
+                                 latency_ms=settings.sandbox_latency_ms,
+                                 state_dir=state_dir, control_tls=use_https).start()
+    except StateFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host} ports {sorted(ports.values())} "
+                                   f"({exc}); choose another --port") from None
+    index = runtime.origins["control"]
+    world = "continued from" if runtime.restored else "new world, kept in" if state_dir \
+        else "new world, in memory (no --state-dir)"
+    lines = [f"addin sandbox {runtime.world_id} is running at {index}",
+             f"  index:             {index}/sandbox",
+             f"  state:             {world} {state_dir or ''}".rstrip()]
+    for name, url in runtime.services.items():
+        lines.append(f"    {name:<16} {url}")
+    lines.append(f"  CA:                {runtime.ca_path}")
+    lines.append(f"  use it:            ADDIN_SANDBOX_URL={index} addin serve")
+    click.echo("\n".join(lines))
+    sys.stdout.flush()
+
+    def _stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.stop()
+
+
+def _app(settings: Settings, sandbox: Any = None) -> Any:
+    """The app, or a one-line reason when the standalone sandbox named by
+    ADDIN_SANDBOX_URL does not answer."""
+    from addin import create_app
+    from addin.sandbox_remote import SandboxUnavailable
+
+    try:
+        return create_app(settings, sandbox=sandbox)
+    except SandboxUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def start_worker(services: Any) -> Any:
     """The background worker: completes the outbox (and, with the sync engine, syncs)."""
+    from addin.services.events import requeue_stranded_mirrors
     from addin.services.outbox import process_outbox
     from addin.services.sync_pass import sync_user
     from addin.worker import Worker
@@ -110,23 +191,26 @@ def start_worker(services: Any) -> Any:
             return  # no push-capable calendar connected (yet)
         ensure_subscription(services, user_id, calendar)
 
-    worker = Worker(services, sync_user=sync, pass_jobs=[process_outbox],
+    worker = Worker(services, sync_user=sync,
+                    pass_jobs=[requeue_stranded_mirrors, process_outbox],
                     keep_subscribed=keep_subscribed)
     services.caches["worker"] = worker  # webhooks wake it at once
     return worker.start()
 
 
 SANDBOX_WORKER = ("In sandbox mode the emulators live inside `addin serve`, whose worker "
-                  "already syncs; a separate process would see an empty sandbox.")
+                  "already syncs; a separate process would see an empty sandbox. Run the "
+                  "sandbox on its own (`addin sandbox`) and set ADDIN_SANDBOX_URL to share it.")
 
 
-def _live_settings(command: str) -> Settings:
-    """A separate process cannot see the sandbox: its emulators live in memory inside
-    `addin serve`. Syncing against a fresh sandbox would take every Event for deleted."""
+def _shared_settings(command: str) -> Settings:
+    """A separate process cannot see an in-process sandbox: its emulators live in memory
+    inside `addin serve` (syncing against a fresh one would take every Event for
+    deleted). A standalone sandbox (ADDIN_SANDBOX_URL) is shared by every process."""
     settings = Settings.from_env()
-    if settings.resolve().mode == "sandbox":
-        raise click.ClickException(f"`addin {command}` runs against real services. "
-                                   + SANDBOX_WORKER)
+    if settings.resolve().sandbox_in_process:
+        raise click.ClickException(f"`addin {command}` runs against real services or a "
+                                   "standalone sandbox. " + SANDBOX_WORKER)
     return settings
 
 
@@ -161,10 +245,9 @@ def _sync_through_server(settings: Settings, email: str | None) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run the background worker on its own (against the configured database)."""
-    from addin import create_app
-
-    app = create_app(_live_settings("worker"))
+    """Run the background worker on its own (against the configured database; in sandbox
+    mode against the standalone sandbox named by ADDIN_SANDBOX_URL)."""
+    app = _app(_shared_settings("worker"))
     running = start_worker(app.extensions["addin"])
     click.echo("addin worker is running; Ctrl-C stops it")
 
@@ -183,19 +266,19 @@ def worker() -> None:
 @main.command("sync")
 @click.option("--user", "email", default=None, help="Only this user (email).")
 def sync_command(email: str | None) -> None:
-    """Run one sync pass (every user, or one) and show what it did. In sandbox mode the
-    running `addin serve` (ADDIN_PUBLIC_URL) runs it, where the sandbox lives."""
+    """Run one sync pass (every user, or one) and show what it did. With an in-process
+    sandbox the running `addin serve` (ADDIN_PUBLIC_URL) runs it, where the sandbox lives;
+    with ADDIN_SANDBOX_URL it runs here."""
     from sqlalchemy import select
 
-    from addin import create_app
     from addin.services.sync_pass import sync_user
     from addin.store.models import User
 
     settings = Settings.from_env()
-    if settings.resolve().mode == "sandbox":
+    if settings.resolve().sandbox_in_process:
         _sync_through_server(settings, email)
         return
-    app = create_app(settings)
+    app = _app(settings)
     services = app.extensions["addin"]
     with services.db.session() as session:
         query = select(User.id, User.email).order_by(User.id)
@@ -213,10 +296,9 @@ def sync_command(email: str | None) -> None:
 @main.command("outbox")
 def outbox_command() -> None:
     """Complete due outbox operations once and report how many were done."""
-    from addin import create_app
     from addin.services.outbox import process_outbox
 
-    app = create_app(Settings.from_env())
+    app = _app(Settings.from_env())
     done = process_outbox(app.extensions["addin"])
     click.echo(f"{done} outbox operation(s) completed")
 
@@ -240,15 +322,54 @@ def manifest(kind: str, public_url: str, out: str) -> None:
     click.echo(f"wrote {out}")
 
 
-def _fresh_sqlite(url: str) -> None:
-    """Sandbox state lives in memory, so the sandbox database starts fresh each run."""
+OWNER_SUFFIX = ".owner"
+
+
+def start_own_sandbox_database(url: str) -> None:
+    """The in-process sandbox lives in memory, so its database starts fresh each run, as
+    a new world: `addin serve` deletes the SQLite file it created at its previous start,
+    and only that. It creates the file itself and brands it: a random number in the
+    file's SQLite header (``PRAGMA application_id``, meant for telling whose file it is),
+    recorded in a marker beside it. A file at that path without the brand was not made
+    here, so it is kept and used as it is (rows of earlier runs stay dormant: see
+    sandbox_accounts.py). A database named by ADDIN_DATABASE_URL is never touched."""
     if not url.startswith("sqlite:///"):
         return
     path = Path(url.removeprefix("sqlite:///"))
-    for suffix in ("", "-wal", "-shm"):
-        candidate = path.with_name(path.name + suffix)
-        if candidate.exists():
-            candidate.unlink()
+    marker = path.with_name(path.name + OWNER_SUFFIX)
+    if path.exists():
+        if not _made_here(path, marker):
+            logging.getLogger(__name__).warning(
+                "keeping %s: this sandbox did not create it (no matching %s); delete it "
+                "for a fresh sandbox database", path, marker.name)
+            return
+        for suffix in ("-wal", "-shm", ""):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    elif marker.exists():  # the file went away: its journal must not outlive it
+        for suffix in ("-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    brand = secrets.randbits(31) | 1
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute(f"PRAGMA application_id = {brand}")
+        connection.commit()
+    finally:
+        connection.close()
+    marker.write_text(json.dumps({
+        "createdBy": "addin serve (in-process sandbox); deleted at its next start",
+        "database": str(path), "applicationId": brand}) + "\n")
+
+
+def _made_here(path: Path, marker: Path) -> bool:
+    try:
+        recorded = json.loads(marker.read_text())["applicationId"]
+        with open(path, "rb") as handle:
+            header = handle.read(72)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    found = int.from_bytes(header[68:72], "big") if len(header) == 72 else 0
+    return header.startswith(b"SQLite format 3\x00") and found == recorded
 
 
 @main.group()

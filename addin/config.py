@@ -64,6 +64,9 @@ class Settings:
         "https://mail.google.com"
     )
     run_worker: bool = True
+    # how long a process holds an outbox operation (a create's intent) before the worker
+    # may take it over: longer than any request can take (timeouts x retries x Retry-After)
+    outbox_lease_seconds: int = 300
     poll_interval_seconds: int = 60
     # defaults of the per-organization sync settings (admins change them through the API)
     sync_direction: str = "two_way"
@@ -72,6 +75,7 @@ class Settings:
     ignored_domains: str = ""  # comma-separated; empty: the common free-mail domains
     sandbox_latency_ms: int = 0
     sandbox_port_base: int = 0  # 0: free ports
+    sandbox_url: str = ""  # a standalone sandbox (`addin sandbox`) instead of an in-process one
     upstream_urls: dict[str, str] = field(default_factory=lambda: dict(REAL_UPSTREAM_URLS))
     testing: bool = False
 
@@ -107,6 +111,12 @@ class Settings:
                 setattr(self, spec.name, int(value))
             elif spec.type == "float":
                 setattr(self, spec.name, float(value))
+        self.sandbox_url = self.sandbox_url.strip().rstrip("/")
+        if self.sandbox_url and not self.sandbox_url.startswith(("http://", "https://")):
+            raise ValueError("ADDIN_SANDBOX_URL must be an http:// or https:// URL, "
+                             f"not {self.sandbox_url!r}")
+        if self.sandbox_url and self.mode == "live":
+            raise ValueError("ADDIN_SANDBOX_URL names a sandbox, but ADDIN_MODE is live")
         for name, allowed in SETTING_CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"ADDIN_{name.upper()} must be one of {', '.join(allowed)}, "
@@ -122,7 +132,12 @@ class Settings:
     def is_sandbox(self) -> bool:
         if self.mode:
             return self.mode == "sandbox"
-        return not self.has_real_credentials
+        return bool(self.sandbox_url) or not self.has_real_credentials
+
+    @property
+    def sandbox_in_process(self) -> bool:
+        """Sandbox mode with the emulators inside this process (no ADDIN_SANDBOX_URL)."""
+        return self.mode == "sandbox" and not self.sandbox_url
 
     def resolve(self) -> Settings:
         """Fill in defaults that depend on the instance folder; creates that folder."""
@@ -132,8 +147,7 @@ class Settings:
         if not self.mode:
             self.mode = "sandbox" if self.is_sandbox else "live"
         if not self.database_url:
-            name = "sandbox.sqlite3" if self.mode == "sandbox" else "addin.sqlite3"
-            self.database_url = f"sqlite:///{instance / name}"
+            self.database_url = f"sqlite:///{instance / default_database_name(self)}"
         if not self.secret_key:
             key_file = instance / "secret_key"
             if not key_file.exists():
@@ -147,6 +161,16 @@ class Settings:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
 
+def default_database_name(settings: Settings) -> str:
+    """The SQLite file used when ADDIN_DATABASE_URL is not set: live mode's, the one a
+    standalone sandbox's product keeps (it lives as long as that sandbox's world), and
+    the in-process sandbox's own, which `addin serve` recreates at every start (cli.py)."""
+    if settings.mode != "sandbox":
+        return "addin.sqlite3"
+    return "addin-sandbox.sqlite3" if settings.sandbox_url else IN_PROCESS_SANDBOX_DATABASE
+
+
+IN_PROCESS_SANDBOX_DATABASE = "sandbox.sqlite3"
 SYNC_DIRECTIONS = ("two_way", "sf_to_calendar")
 GRAPH_CLASSIC_POLICIES = ("hold", "mirror")
 DELETE_PROPAGATION = ("both_ways", "sf_to_calendar", "none")

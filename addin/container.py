@@ -14,7 +14,7 @@ from addin.identity import ApiTokens
 from addin.store import Database
 
 if TYPE_CHECKING:
-    from addin.sandbox import SandboxRuntime
+    from addin.sandbox.runtime import SandboxView
 
 
 @dataclass
@@ -23,11 +23,11 @@ class Container:
     db: Database
     cipher: TokenCipher
     api_tokens: ApiTokens
-    sandbox: SandboxRuntime | None = None
+    sandbox: SandboxView | None = None
     caches: dict[str, Any] = field(default_factory=dict)  # e.g. identity providers' keys
 
     @classmethod
-    def build(cls, settings: Settings, sandbox: SandboxRuntime | None = None) -> Container:
+    def build(cls, settings: Settings, sandbox: SandboxView | None = None) -> Container:
         return cls(
             settings=settings,
             db=Database(settings.database_url),

@@ -1,68 +1,134 @@
 """Sandbox mode: the seeded people become product users, already connected to the
 emulated Salesforce org and their emulated mailbox (as if they had gone through OAuth),
 with the identities the sandbox's identity providers give them (Entra ID tenant + object
-id, Google ``sub``); the org is bound to the emulated Microsoft 365 tenant."""
+id, Google ``sub``); the org is bound to the emulated Microsoft 365 tenant.
+
+A product database may outlive the sandbox it was used with (a user-given
+ADDIN_DATABASE_URL, a standalone sandbox started afresh). Each sandbox world has an id;
+each user's row remembers the world it was last connected to (a ``SyncCursor`` with the
+source ``sandbox_world``). When the world changes:
+
+- the user's upstream tokens are replaced by the new world's (when the world is the same,
+  tokens the product refreshed since are kept: they are newer than the seeded ones);
+- the user's sync cursors (delta links, sync tokens, Salesforce high-water marks) and push
+  subscriptions, which only the old world knew, are forgotten, so the next pass starts
+  from a full read of the new world;
+- rows about the old world's records (mirrored events, outbox operations) stay, dormant:
+  record ids never repeat across worlds (each world numbers its records from its own
+  base), so no old row is ever matched to a new world's record or handed to another user.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
-from addin.store.models import Connection, Organization, User
+from addin.store.models import Connection, Organization, PushSubscription, SyncCursor, User
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from addin.container import Container
-    from addin.sandbox import SandboxRuntime
+    from addin.sandbox.runtime import SandboxUser, SandboxView
+
+log = logging.getLogger(__name__)
+
+WORLD_SOURCE = "sandbox_world"
+ATTEMPTS = 5  # processes starting together (gunicorn workers) may race to create the rows
 
 
-def connect_sandbox_users(services: Container, sandbox: SandboxRuntime) -> None:
+def connect_sandbox_users(services: Container, sandbox: SandboxView) -> None:
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with services.db.session() as session:
+                _connect(services, session, sandbox)
+            return
+        except IntegrityError:
+            if attempt == ATTEMPTS:
+                raise
+            log.info("another process is connecting the sandbox users; trying again")
+
+
+def _connect(services: Container, session: Session, sandbox: SandboxView) -> None:
     from addin.sandbox.entra import TENANT_ID, object_id
     from addin.sandbox.google_identity import subject
 
+    org = session.scalar(
+        select(Organization).where(Organization.salesforce_org_id == sandbox.org_id))
+    if org is None:
+        org = Organization(salesforce_org_id=sandbox.org_id, name=sandbox.org_name,
+                           settings={}, allowed_tenant_ids=[])
+        session.add(org)
+        session.flush()
+    if "graph" in sandbox.origins:
+        org.microsoft_tenant_id = TENANT_ID
+    for person in sandbox.users:
+        user = session.scalar(select(User).where(
+            User.salesforce_user_id == person.salesforce_user_id))
+        if user is None:
+            user = User(email=person.email, organization_id=org.id)
+            session.add(user)
+        if person.provider == "graph":
+            user.microsoft_tenant_id, user.microsoft_object_id = (TENANT_ID,
+                                                                  object_id(person.email))
+        if person.provider == "google":
+            user.google_sub = subject(person.email)
+        user.name = person.name
+        user.salesforce_user_id = person.salesforce_user_id
+        user.calendar_provider = person.provider
+        user.is_admin = person.is_admin
+        session.flush()
+        new_world = _enter_world(session, user.id, sandbox.world_id)
+        _connect_services(services, session, user.id, person, sandbox, new_world)
+
+
+def _enter_world(session: Session, user_id: int, world_id: str) -> bool:
+    """Record the user's sandbox world; True (and the old world's cursors and
+    subscriptions forgotten) when it is not the one they were last connected to."""
+    marker = session.scalar(select(SyncCursor).where(SyncCursor.user_id == user_id,
+                                                     SyncCursor.source == WORLD_SOURCE))
+    if marker is not None and marker.cursor == world_id:
+        return False
+    if marker is not None:
+        log.info("user %s was connected to sandbox %s, now %s: forgetting their cursors "
+                 "and push subscriptions", user_id, marker.cursor, world_id)
+    session.execute(delete(SyncCursor).where(SyncCursor.user_id == user_id,
+                                             SyncCursor.source != WORLD_SOURCE))
+    session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id))
+    if marker is None:
+        session.add(SyncCursor(user_id=user_id, source=WORLD_SOURCE, cursor=world_id))
+    else:
+        marker.cursor = world_id
+    return True
+
+
+def _connect_services(services: Container, session: Session, user_id: int,
+                      person: SandboxUser, sandbox: SandboxView, new_world: bool) -> None:
     cipher = services.cipher
-    with services.db.session() as session:
-        org = session.scalar(
-            select(Organization).where(Organization.salesforce_org_id == sandbox.seed.org_id)
-        )
-        if org is None:
-            org = Organization(salesforce_org_id=sandbox.seed.org_id, name=sandbox.seed.org_name,
-                               settings={}, allowed_tenant_ids=[])
-            session.add(org)
-            session.flush()
-        if "graph" in sandbox.origins:
-            org.microsoft_tenant_id = TENANT_ID
-        for person in sandbox.users:
-            user = session.scalar(select(User).where(
-                User.salesforce_user_id == person.salesforce_user_id))
-            if user is None:
-                user = User(email=person.email, organization_id=org.id)
-                session.add(user)
-            if person.provider == "graph":
-                user.microsoft_tenant_id, user.microsoft_object_id = (TENANT_ID,
-                                                                      object_id(person.email))
-            if person.provider == "google":
-                user.google_sub = subject(person.email)
-            user.name = person.name
-            user.salesforce_user_id = person.salesforce_user_id
-            user.calendar_provider = person.provider
-            user.is_admin = person.is_admin
-            session.flush()
-            for service, token in person.upstream_tokens.items():
-                connection = session.scalar(
-                    select(Connection).where(Connection.user_id == user.id,
-                                             Connection.service == service)
-                )
-                if connection is None:
-                    connection = Connection(user_id=user.id, service=service)
-                    session.add(connection)
-                connection.access_token_encrypted = cipher.encrypt(token)
-                refresh = person.upstream_refresh_tokens.get(service)
-                connection.refresh_token_encrypted = cipher.encrypt(refresh) if refresh else None
-                connection.account = person.email
-                connection.instance_url = (
-                    sandbox.origins.get("salesforce") if service == "salesforce" else None
-                )
+    for service, token in person.upstream_tokens.items():
+        connection = session.scalar(select(Connection).where(
+            Connection.user_id == user_id, Connection.service == service))
+        if connection is None:
+            connection = Connection(user_id=user_id, service=service)
+            session.add(connection)
+        elif not new_world:
+            # the same world: keep what the product holds (it may have refreshed the
+            # tokens since); the emulators' origins may have moved (other ports)
+            connection.instance_url = _instance_url(sandbox, service)
+            continue
+        connection.access_token_encrypted = cipher.encrypt(token)
+        refresh = person.upstream_refresh_tokens.get(service)
+        connection.refresh_token_encrypted = cipher.encrypt(refresh) if refresh else None
+        connection.expires_at = None
+        connection.account = person.email
+        connection.instance_url = _instance_url(sandbox, service)
+
+
+def _instance_url(sandbox: SandboxView, service: str) -> str | None:
+    return sandbox.origins.get("salesforce") if service == "salesforce" else None
 
 
 def user_id_by_email(services: Container) -> dict[str, int]:

@@ -18,6 +18,7 @@ from addin.sandbox import SandboxRuntime
 from addin.sandbox.state import DEFAULT_SETTINGS
 from addin.store.database import make_engine
 from addin.store.models import User
+from tests.processes import SandboxProcess, ServeProcess
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -126,3 +127,31 @@ def bearer(services: Any) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {services.api_tokens.mint(user_id)}"}
 
     return headers
+
+
+@pytest.fixture
+def sandbox_process(tmp_path: Path) -> Iterator[SandboxProcess]:
+    """`addin sandbox` as a subprocess on free ports, keeping its state in a temporary
+    folder (``.kill()`` then ``.start()`` continues the same world)."""
+    with SandboxProcess(tmp_path, tmp_path / "sandbox-state") as process:
+        yield process
+
+
+@pytest.fixture
+def serve_process(tmp_path: Path, sandbox_process: SandboxProcess) -> Iterator[ServeProcess]:
+    """`addin serve` as a subprocess against ``sandbox_process`` (ADDIN_SANDBOX_URL), with a
+    SQLite database that outlives it (``.kill()`` then ``.start()`` is a crash and a
+    restart). For other databases or settings build a ``ServeProcess`` directly."""
+    with ServeProcess(tmp_path, sandbox_process.url,
+                      f"sqlite:///{tmp_path / 'product.sqlite3'}") as process:
+        yield process
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """What the crash suite and the fault soak counted, after the test results."""
+    from tests.figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,7 +15,8 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from addin.cli import main
+from addin.cli import main, start_own_sandbox_database
+from addin.sandbox import SandboxRuntime
 from addin.store import head_revision
 from tests.conftest import free_port
 
@@ -131,3 +133,71 @@ def test_sync_reports_each_user(tmp_path: Path) -> None:
     assert unknown.exit_code == 2 and "no user nobody@x.example" in unknown.output
     everyone = CliRunner().invoke(main, ["sync"], env=env)
     assert everyone.exit_code == 0 and everyone.output == ""  # nobody connected yet
+
+
+def test_serve_recreates_only_the_database_it_created(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.sqlite3"
+    url = f"sqlite:///{path}"
+    start_own_sandbox_database(url)
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE rows (x)")
+        connection.execute("INSERT INTO rows VALUES ('of the previous run')")
+    path.with_name("sandbox.sqlite3-wal").write_bytes(b"journal")
+    start_own_sandbox_database(url)  # ours: a fresh database, no journal
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT name FROM sqlite_master").fetchall() == []
+    assert not path.with_name("sandbox.sqlite3-wal").exists()
+
+
+def test_serve_never_deletes_a_database_it_did_not_create(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.sqlite3"
+    path.write_bytes(b"somebody's data")
+    start_own_sandbox_database(f"sqlite:///{path}")
+    assert path.read_bytes() == b"somebody's data"
+    # a marker that names another file (the database was replaced) does not count either
+    path.unlink()
+    start_own_sandbox_database(f"sqlite:///{path}")
+    path.unlink()
+    path.write_bytes(b"a different file at the same path")
+    start_own_sandbox_database(f"sqlite:///{path}")
+    assert path.read_bytes() == b"a different file at the same path"
+
+
+def test_serve_leaves_a_configured_database_alone(tmp_path: Path) -> None:
+    database = tmp_path / "mine.sqlite3"
+    database.write_bytes(b"keep me")
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "sandbox.sqlite3").write_bytes(b"an old in-process database")
+    from addin.config import Settings
+
+    settings = Settings.from_env({"ADDIN_INSTANCE_PATH": str(instance),
+                                  "ADDIN_DATABASE_URL": f"sqlite:///{database}"})
+    assert settings.database_url  # set by the user: `addin serve` does not own it
+    settings.resolve()
+    assert settings.database_url == f"sqlite:///{database}"
+
+
+def test_worker_and_sync_run_against_a_standalone_sandbox(
+        tmp_path: Path, clean_sandbox: SandboxRuntime) -> None:
+    env = {"ADDIN_INSTANCE_PATH": str(tmp_path),
+           "ADDIN_SANDBOX_URL": clean_sandbox.origins["control"],
+           "ADDIN_CA_BUNDLE": clean_sandbox.ca_path,
+           "ADDIN_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}"}
+    result = CliRunner().invoke(main, ["sync", "--user", "ava.martin@acme-sales.example"],
+                                env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output == "ava.martin@acme-sales.example: 0 mirrored, 0 reconciled, " \
+                            "0 deleted, 0 failed\n"
+    refused = CliRunner().invoke(main, ["worker"], env={**env, "ADDIN_SANDBOX_URL": ""})
+    assert refused.exit_code == 1 and "ADDIN_SANDBOX_URL" in refused.output
+
+
+def test_an_absent_standalone_sandbox_is_named(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("addin.sandbox_remote.WAIT_SECONDS", 0.2)
+    url = f"http://127.0.0.1:{free_port()}"
+    result = CliRunner().invoke(main, ["sync"], env={"ADDIN_INSTANCE_PATH": str(tmp_path),
+                                                     "ADDIN_SANDBOX_URL": url})
+    assert result.exit_code == 1
+    assert f"ADDIN_SANDBOX_URL: {url}/sandbox does not answer" in result.output

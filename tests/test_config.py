@@ -64,3 +64,23 @@ def test_sync_defaults_are_configurable_and_checked(tmp_path: Path) -> None:
                                                                         "sf_to_calendar")
     with pytest.raises(ValueError, match="ADDIN_GRAPH_CLASSIC_POLICY must be one of hold"):
         Settings.from_env({**env, "ADDIN_GRAPH_CLASSIC_POLICY": "maybe"})
+
+
+def test_a_sandbox_url_means_sandbox_mode_and_its_own_database(tmp_path: Path) -> None:
+    settings = Settings.from_env({"ADDIN_SANDBOX_URL": "http://127.0.0.1:5050/",
+                                  "ADDIN_INSTANCE_PATH": str(tmp_path)}).resolve()
+    assert settings.mode == "sandbox" and settings.sandbox_url == "http://127.0.0.1:5050"
+    assert not settings.sandbox_in_process
+    assert settings.database_url.endswith("addin-sandbox.sqlite3")
+    in_process = Settings.from_env({"ADDIN_INSTANCE_PATH": str(tmp_path)}).resolve()
+    assert in_process.sandbox_in_process
+    assert in_process.database_url.endswith("/sandbox.sqlite3")
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"ADDIN_SANDBOX_URL": "127.0.0.1:5050"}, "http:// or https://"),
+    ({"ADDIN_SANDBOX_URL": "http://127.0.0.1:5050", "ADDIN_MODE": "live"}, "ADDIN_MODE is live"),
+])
+def test_a_wrong_sandbox_url_is_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env(env)

@@ -40,6 +40,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# The External ID custom field on Activity (so on Event) that marks an Event with the request
+# that created it; installed by an admin (POST /api/v1/admin/salesforce-setup).
+REQUEST_ID_FIELD = "Addin_Request_Id__c"
 SOSL_RESERVED = set('?&|!{}[]()^~*:\\"\'+-')
 LOCK_RETRIES = 3
 EMAILS_PER_QUERY = 100
@@ -142,6 +145,65 @@ class SalesforceClient:
              "referenceId": "readEvent"},
         ])
         return _strip(bodies["readEvent"])
+
+    def upsert_event(self, request_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Create the Event marked with ``request_id`` in the External ID field
+        ``REQUEST_ID_FIELD``, or update it when an earlier attempt created it, and read it
+        back: ONE API request (composite), however often it is retried."""
+        path = f"{self.base_path}/sobjects/Event/{REQUEST_ID_FIELD}/{_safe_key(request_id)}"
+        try:
+            bodies = self._composite([
+                {"method": "PATCH", "url": path, "referenceId": "upsert", "body": fields},
+                {"method": "GET", "referenceId": "read",
+                 "url": f"{self.base_path}/sobjects/Event/@{{upsert.id}}"},
+            ])
+        except SalesforceValidationError as exc:
+            if exc.error_code != "DUPLICATE_VALUE":
+                raise
+            # two attempts raced and the other one created it a moment ago
+            return _strip(self._rest("GET", path.removeprefix(self.base_path + "/")))
+        return _strip(bodies["read"])
+
+    def install_request_id_field(self) -> bool:
+        """Add the External ID field that makes creates retry-safe (Tooling API; needs
+        Customize Application). False when the org has it already."""
+        try:
+            self._rest("POST", "tooling/sobjects/CustomField", json={
+                "FullName": f"Activity.{REQUEST_ID_FIELD}",
+                "Metadata": {"label": "Sidebar Request Id", "type": "Text", "length": 64,
+                             "externalId": True, "unique": True,
+                             "description": "Set by the email sidebar so a retried create "
+                                            "never makes a second Event."}})
+        except SalesforceValidationError as exc:
+            if exc.error_code == "DUPLICATE_DEVELOPER_NAME":
+                return False
+            raise
+        return True
+
+    def find_created_event(self, owner_id: str, fields: Mapping[str, Any],
+                           created_since: datetime, exclude: Iterable[str] = ()
+                           ) -> dict[str, Any] | None:
+        """The Event an earlier create with these ``fields`` made, if it reached Salesforce
+        (its answer lost to a timeout or a crash): the user's own top-level Event with the
+        same subject and start created since ``created_since``, not one in ``exclude``.
+        ONE API request. Used only when a create's outcome is unknown."""
+        soql = format_soql(
+            f"SELECT {', '.join(EVENT_FIELDS)} FROM Event WHERE OwnerId = {{}} "
+            "AND IsChild = false AND CreatedDate >= {:literal} AND Subject = {}",
+            owner_id, soql_datetime(created_since), fields.get("Subject"))
+        if fields.get("IsAllDayEvent"):
+            soql += format_soql(" AND IsAllDayEvent = true AND ActivityDate = {:literal}",
+                                str(fields.get("ActivityDate")))
+        else:
+            start = datetime.fromisoformat(str(fields.get("StartDateTime")))
+            soql += format_soql(" AND StartDateTime = {:literal}", soql_datetime(start))
+        soql += " ORDER BY CreatedDate"
+        skip = set(exclude)
+        result = self._call(lambda sf: sf.query_all(soql))
+        for record in result["records"]:
+            if record["Id"] not in skip:
+                return _strip(record)
+        return None
 
     def get_event(self, event_id: str) -> dict[str, Any]:
         return _strip(self._rest("GET", f"sobjects/Event/{_safe_id(event_id)}"))
@@ -354,6 +416,14 @@ def _safe_id(record_id: str) -> str:
         raise SalesforceNotFound(f"not a Salesforce id: {record_id!r}", status=404,
                                  error_code="MALFORMED_ID")
     return record_id
+
+
+def _safe_key(value: str) -> str:
+    """An External ID value as a path segment (the product's own hex request ids)."""
+    if not value.isalnum() or len(value) > 64:
+        raise SalesforceValidationError(f"not a request id: {value!r}", status=400,
+                                        error_code="MALFORMED_ID")
+    return value
 
 
 def _urlencode(**params: str) -> str:

@@ -3,6 +3,7 @@ behaviour settings, shared by every emulator of the sandbox."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -19,13 +20,26 @@ def _error(status: int, message: str, field: str | None = None) -> Any:
     return response
 
 
-def create_app(state: SandboxState, services: dict[str, str]) -> Flask:
+def create_app(state: SandboxState, services: dict[str, str],
+               describe: Callable[[], dict[str, Any]] | None = None) -> Flask:
     app = Flask("addin.sandbox.control")
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     @app.get("/")
     def index() -> Any:
         return jsonify({"services": services, "settings": state.settings})
+
+    @app.get("/sandbox")
+    def sandbox_index() -> Any:
+        """The sandbox's own index (services, seeded users and their upstream tokens, the
+        CA): what `addin serve` reads when ADDIN_SANDBOX_URL points here."""
+        if describe is None:
+            return _error(404, "this sandbox has no index")
+        return jsonify(describe())
+
+    @app.get("/healthz")
+    def health() -> Any:
+        return jsonify({"status": "ok", "sandboxId": state.world["id"]})
 
     @app.get("/mail")
     def mail_list() -> Any:
@@ -70,7 +84,10 @@ def create_app(state: SandboxState, services: dict[str, str]) -> Flask:
             return _error(400, "status must be an HTTP status or 0 for a pure delay", "status")
         if retry_after is not None and (not isinstance(retry_after, int) or retry_after < 0):
             return _error(400, "retryAfter must be a non-negative integer", "retryAfter")
-        state.faults.add(Fault(service, status, times, retry_after, delay_ms))
+        applied = body.get("applied", False)
+        if not isinstance(applied, bool):
+            return _error(400, "applied must be true or false", "applied")
+        state.faults.add(Fault(service, status, times, retry_after, delay_ms, applied))
         return jsonify({"faults": state.faults.pending()}), 201
 
     @app.delete("/faults")

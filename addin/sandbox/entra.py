@@ -132,8 +132,9 @@ class Directory:
 
 def entra_identity(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:
     bp = Blueprint("sandbox_entra", __name__)
-    signer = Signer()
-    directory = Directory(seed)
+    # kept across restarts of a sandbox with a state folder (durable.py)
+    signer = state.keep("graph.entra.signer", Signer())
+    directory = state.keep("graph.entra.directory", Directory(seed))
 
     def issuer(tenant: str = TENANT_ID) -> str:
         return f"{base_url}/{tenant}/v2.0"

@@ -8,13 +8,12 @@ the view's operation name.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 
-from addin.sandbox.state import IssuedToken, SandboxState
+from addin.sandbox.state import Fault, IssuedToken, SandboxState
 
 # An error-body builder: (status, message, code) -> JSON-able body in the vendor's shape.
 ErrorBody = Callable[[int, str, str], Any]
@@ -52,16 +51,22 @@ def emulator_app(
     def _latency_and_faults() -> Any:
         latency = int(state.setting("latencyMs") or 0)
         if latency:
-            time.sleep(latency / 1000)
+            state.sleep(latency / 1000)
         if exempt():
             return None
         fault = state.faults.take(service)
         if fault is None:
             return None
         if fault.delay_ms:
-            time.sleep(fault.delay_ms / 1000)
+            state.sleep(fault.delay_ms / 1000)
         if fault.status < 400:  # a pure delay
             return None
+        if fault.applied:  # carried out; the answer is replaced after the request
+            g.applied_fault = fault
+            return None
+        return _fault_response(fault)
+
+    def _fault_response(fault: Fault) -> Response:
         g.fault = True
         state.stats.count(service, f"fault {fault.status}")
         message = FAULT_MESSAGES.get(fault.status, "Injected fault")
@@ -77,6 +82,9 @@ def emulator_app(
         if not exempt() and not getattr(g, "fault", False):
             operation = getattr(g, "operation", None) or request.endpoint or "unmatched"
             state.stats.count(service, operation)
+        applied = getattr(g, "applied_fault", None)
+        if applied is not None:
+            return _fault_response(applied)
         return response
 
     return app

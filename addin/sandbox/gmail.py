@@ -22,7 +22,7 @@ def _error(code: int, message: str, reason: str, status: str) -> Any:
 
 def gmail_messages(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:
     bp = Blueprint("sandbox_gmail", __name__)
-    messages: dict[str, dict[str, dict[str, Any]]] = {}
+    messages: dict[str, dict[str, dict[str, Any]]] = state.keep("gmail.messages", {})
     lock = threading.Lock()
 
     @bp.post("/sandbox-ui/gmail/<email>/messages")

@@ -35,13 +35,18 @@ class GoogleSigner(Signer):
         return self.sign(claims)
 
 
-_SIGNERS: dict[int, GoogleSigner] = {}
+SIGNER = "google.identity.signer"
 
 
 def signer_for(state: SandboxState) -> GoogleSigner:
-    """Google's signing key in this sandbox: one per sandbox, shared by its ID tokens (the
-    add-on's requests, the OAuth token endpoint's id_token) and its published certs."""
-    return _SIGNERS.setdefault(id(state), GoogleSigner())
+    """Google's signing key in this sandbox: one per sandbox (kept across restarts of a
+    sandbox with a state folder), shared by its ID tokens (the add-on's requests, the
+    OAuth token endpoint's id_token) and its published certs."""
+    signer = state.durable.get(SIGNER)
+    if signer is None:
+        signer = state.keep(SIGNER, GoogleSigner())
+    assert isinstance(signer, GoogleSigner)
+    return signer
 
 
 def google_identity(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:

@@ -15,6 +15,14 @@ class Signer:
         self.key = RSAKey.generate_key(2048, parameters={"kid": uuid.uuid4().hex,
                                                          "use": "sig", "alg": "RS256"})
 
+    # durable.py: the key survives a restart of a sandbox with a state folder, so tokens
+    # signed before it still verify
+    def durable_state(self) -> dict[str, Any]:
+        return {"jwk": self.key.as_dict(private=True)}
+
+    def restore_durable(self, saved: dict[str, Any]) -> None:
+        self.key = RSAKey.import_key(saved["jwk"])
+
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self.key.as_dict(private=False)]}
 

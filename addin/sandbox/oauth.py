@@ -75,10 +75,10 @@ def _error(vendor: Vendor, status: int, error: str, description: str) -> Respons
 def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: str
                ) -> Blueprint:
     bp = Blueprint(f"sandbox_oauth_{vendor.service}", __name__)
-    grants: dict[str, _Grant] = {}
+    grants: dict[str, _Grant] = state.keep(f"oauth.{vendor.service}.grants", {})
     lock = threading.Lock()
     people = [u for u in seed.users]
-    signing_secret = secrets.token_bytes(32)
+    secret = state.keep(f"oauth.{vendor.service}.secret", {"key": secrets.token_bytes(32)})
 
     def consent_page(params: dict[str, str]) -> Response:
         hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
@@ -137,7 +137,7 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
             user = next(u for u in people if u.email == email)
             issued_at = str(int(time.time() * 1000))
             identity = f"{base_url}/id/{seed.org_id}/{user.id}"
-            signature = base64.b64encode(hmac.new(signing_secret, (identity + issued_at).encode(),
+            signature = base64.b64encode(hmac.new(secret["key"], (identity + issued_at).encode(),
                                                   hashlib.sha256).digest()).decode()
             body.update({"instance_url": base_url, "id": identity, "issued_at": issued_at,
                          "signature": signature, "scope": scope or "api refresh_token"})

@@ -11,14 +11,15 @@ import importlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from addin.sandbox import control
+from addin.sandbox.durable import Durability
 from addin.sandbox.seed import DEFAULT_SEED, SeedData
 from addin.sandbox.state import SandboxState
-from addin.sandbox.tls import DevCertificates, ensure_dev_certificates
+from addin.sandbox.tls import HOSTS, DevCertificates, ensure_dev_certificates
 
 # service name -> ("module:factory", path suffix appended to the origin in the index).
 EMULATORS: dict[str, tuple[str, str]] = {
@@ -56,6 +57,26 @@ class SandboxUser:
     upstream_refresh_tokens: dict[str, str] = field(default_factory=dict)
 
 
+class SandboxView(Protocol):
+    """What the product needs to know about a sandbox, whether it runs in its process
+    (``SandboxRuntime``) or on its own (``addin sandbox``, read from its index)."""
+
+    @property
+    def origins(self) -> dict[str, str]: ...
+    @property
+    def services(self) -> dict[str, str]: ...
+    @property
+    def ca_path(self) -> str: ...
+    @property
+    def users(self) -> list[SandboxUser]: ...
+    @property
+    def world_id(self) -> str: ...
+    @property
+    def org_id(self) -> str: ...
+    @property
+    def org_name(self) -> str: ...
+
+
 class QuietRequestHandler(WSGIRequestHandler):
     """Emulators do not log every request (the stats count them); errors still log."""
 
@@ -69,7 +90,12 @@ def _noop_app(environ: Any, start_response: Any) -> list[bytes]:
 
 
 class SandboxRuntime:
-    """The running sandbox: shared state, one HTTPS server per emulator."""
+    """The running sandbox: shared state, one HTTPS server per emulator, and a control
+    server (HTTPS too, or plain HTTP for a standalone sandbox's index).
+
+    With ``state_dir`` the sandbox keeps its state there (durable.py) and a restart picks
+    up the same world; without it each start is a new world, in memory.
+    """
 
     def __init__(
         self,
@@ -80,19 +106,31 @@ class SandboxRuntime:
         latency_ms: int = 0,
         seed: SeedData = DEFAULT_SEED,
         services: tuple[str, ...] | None = None,
+        state_dir: str | Path | None = None,
+        ports: dict[str, int] | None = None,
+        control_tls: bool = True,
     ):
         self.host = host
         self.port_base = port_base
+        self.ports = dict(ports or {})
+        self.control_tls = control_tls
         self.seed = seed
         self.state = SandboxState()
         self.state.settings["latencyMs"] = latency_ms
-        self.certs: DevCertificates = ensure_dev_certificates(Path(instance_path) / "dev-ca")
+        self.certs: DevCertificates = ensure_dev_certificates(
+            Path(instance_path) / "dev-ca", tuple(dict.fromkeys((host, *HOSTS))))
         self.wanted = services if services is not None else tuple(EMULATORS)
         self.origins: dict[str, str] = {}
         self.apps: dict[str, Any] = {}
         self._servers: list[BaseWSGIServer] = []
         self._threads: list[threading.Thread] = []
         self.users: list[SandboxUser] = []
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self.durability: Durability | None = None
+        self.restored = False  # True when a restart picked up a saved world
+        # the seeded users' upstream tokens, kept so that they stay the same across restarts
+        self._seed_tokens: dict[str, dict[str, dict[str, str]]] = self.state.keep(
+            "seedTokens", {})
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> SandboxRuntime:
@@ -100,11 +138,13 @@ class SandboxRuntime:
         names = [name for name in EMULATORS if name in self.wanted]
         servers: dict[str, BaseWSGIServer] = {}
         for offset, name in enumerate(["control", *names]):
-            port = self.port_base + offset if self.port_base else 0
+            port = self.ports.get(name) or (self.port_base + offset if self.port_base else 0)
+            tls = ssl_context if name != "control" or self.control_tls else None
             server = make_server(self.host, port, _noop_app, threaded=True,
-                                 request_handler=QuietRequestHandler, ssl_context=ssl_context)
+                                 request_handler=QuietRequestHandler, ssl_context=tls)
             servers[name] = server
-            self.origins[name] = f"https://{self.host}:{server.server_port}"
+            scheme = "https" if tls is not None else "http"
+            self.origins[name] = f"{scheme}://{self.host}:{server.server_port}"
         for name in names:
             module_name, factory_name = EMULATORS[name][0].split(":")
             factory = getattr(importlib.import_module(module_name), factory_name)
@@ -115,21 +155,46 @@ class SandboxRuntime:
                 app.register_blueprint(blueprint(self.state, self.seed, self.origins[name]))
             servers[name].app = app
             self.apps[name] = app
-        servers["control"].app = control.create_app(self.state, self.services)
+        servers["control"].app = control.create_app(self.state, self.services, self.describe)
+        if self.state_dir is not None:
+            self._make_durable(servers)
+        self._seed_users()
+        if self.durability is not None:
+            self.durability.commit(force=True)  # the world and its tokens, before serving
         for name, server in servers.items():
             thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}",
                                       daemon=True)
             thread.start()
             self._servers.append(server)
             self._threads.append(thread)
-        self._seed_users()
         return self
 
+    def _make_durable(self, servers: dict[str, BaseWSGIServer]) -> None:
+        assert self.state_dir is not None
+        externals: dict[str, Any] = {"state": self.state}
+        for name in ("graph", "google"):
+            holder = self.state.durable.get(name)
+            if holder is not None and hasattr(holder, "sender"):
+                externals[f"{name}.sender"] = holder.sender
+        self.durability = Durability(self.state_dir, self.state.durable, self.state.counters,
+                                     externals, self.meta)
+        self.restored = self.durability.load()
+        self.state.sleep = self.durability.sleep
+        for server in servers.values():
+            server.app = self.durability.wrap(server.app)
+
     def stop(self) -> None:
+        # each shutdown waits for its server's next poll (0.5 s): wait for all at once
+        stopping = [threading.Thread(target=server.shutdown) for server in self._servers]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
         for server in self._servers:
-            server.shutdown()
             server.server_close()
         self._servers.clear()
+        if self.durability is not None:
+            self.durability.commit(force=True)  # the counters too
 
     def __enter__(self) -> SandboxRuntime:
         return self.start()
@@ -155,6 +220,51 @@ class SandboxRuntime:
     def ca_path(self) -> str:
         return str(self.certs.ca_path)
 
+    @property
+    def world_id(self) -> str:
+        return str(self.state.world["id"])
+
+    @property
+    def org_id(self) -> str:
+        return self.seed.org_id
+
+    @property
+    def org_name(self) -> str:
+        return self.seed.org_name
+
+    def meta(self) -> dict[str, Any]:
+        """What the state folder records about this world besides the emulators' data."""
+        return {"world": dict(self.state.world), "origins": dict(self.origins)}
+
+    def describe(self) -> dict[str, Any]:
+        """The index of a sandbox, as its control server answers ``GET /sandbox``: all a
+        product or a person needs to use it (``addin serve`` adds its own API tokens)."""
+        return {
+            "mode": "sandbox",
+            "sandboxId": self.world_id,
+            "createdAt": self.state.world["createdAt"],
+            "origins": dict(self.origins),
+            "services": self.services,
+            "caCertificate": self.ca_path,
+            "caPem": self.certs.ca_path.read_text(),
+            "org": {"id": self.org_id, "name": self.org_name},
+            "users": [{
+                "email": user.email, "name": user.name, "provider": user.provider,
+                "salesforceUserId": user.salesforce_user_id, "experience": user.experience,
+                "isAdmin": user.is_admin, "mailboxAvailable": user.mailbox_available,
+                "upstreamTokens": dict(user.upstream_tokens),
+                "upstreamRefreshTokens": dict(user.upstream_refresh_tokens),
+            } for user in self.users],
+        }
+
+    def _token(self, email: str, service: str, kind: str) -> str:
+        """The seeded token of that user, the same one as long as the world lives."""
+        kept = self._seed_tokens.setdefault(email, {}).setdefault(kind, {})
+        token = kept.get(service)
+        if token is None or self.state.tokens.lookup(service, token, kind) is None:
+            token = kept[service] = self.state.tokens.issue(service, email, kind=kind)
+        return token
+
     def _seed_users(self) -> None:
         available = set(self.origins)
         self.users = []
@@ -171,9 +281,9 @@ class SandboxRuntime:
             for service in ("salesforce", seed_user.provider):
                 if service not in available:
                     continue
-                user.upstream_tokens[service] = self.state.tokens.issue(service, seed_user.email)
-                user.upstream_refresh_tokens[service] = self.state.tokens.issue(
-                    service, seed_user.email, kind="refresh")
+                user.upstream_tokens[service] = self._token(seed_user.email, service, "access")
+                user.upstream_refresh_tokens[service] = self._token(seed_user.email, service,
+                                                                    "refresh")
             self.users.append(user)
 
     def user(self, email: str) -> SandboxUser:

@@ -7,7 +7,9 @@ import itertools
 import secrets
 import threading
 import time
+import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -105,6 +107,9 @@ class Fault:
     times: int
     retry_after: int | None = None
     delay_ms: int = 0
+    # True: the request is carried out, then its answer is replaced by the fault (an
+    # answer lost on the way back: the service did the work, the client hears an error)
+    applied: bool = False
 
 
 class Faults:
@@ -126,14 +131,15 @@ class Faults:
                     fault.times -= 1
                     if fault.times == 0:
                         self._pending.remove(fault)
-                    return Fault(fault.service, fault.status, 1, fault.retry_after, fault.delay_ms)
+                    return Fault(fault.service, fault.status, 1, fault.retry_after, fault.delay_ms,
+                                 fault.applied)
             return None
 
     def pending(self) -> list[dict[str, Any]]:
         with self._lock:
             return [
                 {"service": f.service, "status": f.status, "times": f.times,
-                 "retryAfter": f.retry_after, "delayMs": f.delay_ms}
+                 "retryAfter": f.retry_after, "delayMs": f.delay_ms, "applied": f.applied}
                 for f in self._pending
             ]
 
@@ -196,6 +202,15 @@ class TokenRegistry:
             return len(hits)
 
 
+def new_world() -> dict[str, Any]:
+    """The identity of one sandbox world (one run, or one --state-dir): an id the product
+    remembers, and the base of the numbers its record ids are made from, so that two
+    worlds never hand out the same id (a product database that outlives a sandbox must
+    never match a new world's record to an old row)."""
+    return {"id": uuid.uuid4().hex, "createdAt": utcnow_iso(),
+            "idBase": secrets.randbits(40) << 30}
+
+
 @dataclass
 class SandboxState:
     mail: MailLog = field(default_factory=MailLog)
@@ -204,6 +219,30 @@ class SandboxState:
     tokens: TokenRegistry = field(default_factory=TokenRegistry)
     settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     settings_lock: threading.Lock = field(default_factory=threading.Lock)
+    world: dict[str, Any] = field(default_factory=new_world)
+    # Everything an emulator must remember across a restart (see durable.py): name ->
+    # holder (a dict, or an object whose attributes are its data). ``counters`` names the
+    # holders that change on every request (statistics) and are saved along with the next
+    # real change rather than on their own.
+    durable: dict[str, Any] = field(default_factory=dict)
+    counters: set[str] = field(default_factory=set)
+    # how emulators wait (latency, injected delays): a durable sandbox lets other requests
+    # and its snapshots go on meanwhile (durable.py)
+    sleep: Callable[[float], None] = time.sleep
+
+    def __post_init__(self) -> None:
+        for name in ("world", "mail", "faults", "tokens", "settings"):
+            self.keep(name, getattr(self, name))
+        self.keep("stats", self.stats, counter=True)
+
+    def keep(self, name: str, holder: Any, *, counter: bool = False) -> Any:
+        """Register what must survive a restart of a sandbox that has a state folder."""
+        if name in self.durable:
+            raise ValueError(f"{name} is already kept")
+        self.durable[name] = holder
+        if counter:
+            self.counters.add(name)
+        return holder
 
     def setting(self, name: str) -> Any:
         with self.settings_lock:

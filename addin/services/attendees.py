@@ -13,6 +13,7 @@ from typing import Any
 from addin.container import Container
 from addin.domain import Attendee, CalendarItem
 from addin.errors import Conflict, ValidationFailed
+from addin.failpoints import failpoint
 from addin.identity import CurrentUser
 from addin.providers.calendar import CalendarProvider, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
@@ -63,7 +64,8 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
            calendar_now: set[str], notify: NotifyMode, item_etag: str | None,
            event: dict[str, Any] | None = None,
            known_people: dict[str, list[PersonRecord]] | None = None,
-           leave_alone: frozenset[str] = frozenset()) -> dict[str, AgreedAttendee]:
+           leave_alone: frozenset[str] = frozenset(), step: str = "sync"
+           ) -> dict[str, AgreedAttendee]:
     """Make both sides hold ``agreed`` (new emails linked first), save it as the base. A
     WhoId set here is written into ``event`` too, so a caller's view of it is current. The
     calendar write is conditional on ``item_etag`` (the item as read): a change made there
@@ -90,12 +92,14 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
     # change and only writes Salesforce (the REST API never emails): still one invitation.
     target = [Attendee(a.email, a.name, a.optional, a.response)
               for a in agreed.values() if not a.held]
+    failpoint(f"{step}.before_calendar")
     if {key(a.email) for a in target} != calendar_now:
         item = calendar.replace_attendees(str(row.calendar_item_id), target, notify=notify,
                                           etag=item_etag)
         etag = item.etag
     else:
         etag = row.calendar_etag
+    failpoint(f"{step}.after_calendar")  # the mail server has sent the invitations
     people = [Link(str(a.record["type"]), str(a.record["id"]), str(a.record.get("name", "")))
               for a in agreed.values() if a.record and a.record.get("type") in ("Contact",
                                                                                   "Lead")]
@@ -111,6 +115,7 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
                                    who_id=new_who, statuses=statuses, existing=relations)
         if new_who and event is not None:
             event["WhoId"] = new_who
+    failpoint(f"{step}.after_salesforce")
     with services.db.session() as session:
         stored = session.get(MirroredEvent, row.id)
         assert stored is not None
@@ -168,7 +173,7 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
         agreed.pop(k, None)
     _apply(services, user, row, salesforce, calendar, agreed, snapshot.relations,
            set(current), NotifyMode.CHANGED, item.etag, snapshot.record, snapshot.people,
-           frozenset(unseen.values()))
+           frozenset(unseen.values()), step="edit")
     if unseen:
         request_sync(services, user.id, "invited in Salesforce meanwhile")
     return snapshot.record
@@ -207,7 +212,10 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
                 result.agreed[k] = AgreedAttendee(kept.email, kept.name, kept.optional,
                                                   kept.response, None,
                                                   removed_in_salesforce=True)
-            for k in result.added_in_salesforce:
+            # held out of the calendar, unless the organizer has added them there too
+            # meanwhile: both servers invited them already, and keeping them out would
+            # take a silent calendar write Graph cannot do
+            for k in result.added_in_salesforce - set(current):
                 attendee = result.agreed[k]
                 result.agreed[k] = AgreedAttendee(attendee.email, attendee.name,
                                                   attendee.optional, attendee.response,

@@ -1,46 +1,44 @@
 """Use cases of the Create dialog: create a Salesforce Event and mirror it at once into
 the user's mailbox calendar as an appointment; read it back current on both sides.
 
-Upstream calls: ONE Salesforce API request for the create (composite create + read) and
-one calendar request. If Salesforce succeeded but the calendar did not, the answer is still
-201 with sync.state "pending" and the outbox completes the mirror: nothing the user typed
-is lost, and nothing is created twice (the calendar create is idempotent per Event).
+The create itself (exactly once, whatever fails) is addin/services/event_creation.py; this
+module mirrors a remembered Event (idempotent per Event: a retried calendar create finds
+the first item) and reads events back. A calendar outage leaves the mirror "pending" for
+the outbox; a calendar's refusal for good leaves it "failed" with the reason.
 """
 
 from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from addin.connections import NotConnected
 from addin.container import Container
-from addin.errors import ApiError, NotFound, UpstreamUnavailable, ValidationFailed
+from addin.errors import ApiError, NotFound, UpstreamUnavailable
+from addin.failpoints import failpoint
 from addin.identity import CurrentUser, load_user
 from addin.providers.calendar import CalendarError, CalendarProvider, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import (
+    SalesforceClient,
     SalesforceError,
-    SalesforceLimitExceeded,
     SalesforceNotFound,
-    SalesforceValidationError,
 )
-from addin.schemas import EventCreateSchema
-from addin.services import idempotency, outbox
+from addin.services import outbox
 from addin.services.attendees import attendee_views
 from addin.services.event_mapping import (
-    api_fields_of,
-    base_fields,
     draft_from_base,
     event_view,
-    salesforce_fields,
 )
 from addin.services.mirrors import find_mirror
-from addin.store.models import MirroredEvent, utcnow
+from addin.store.models import MirroredEvent, OutboxOperation, utcnow
 
 log = logging.getLogger(__name__)
+STRANDED_CHECK_EVERY = timedelta(minutes=5)
 
 
 def mirror_key(salesforce_event_id: str, generation: int = 0) -> str:
@@ -48,76 +46,6 @@ def mirror_key(salesforce_event_id: str, generation: int = 0) -> str:
     after a deletion in the calendar), however often tried."""
     suffix = f":{generation}" if generation else ""
     return f"salesforce-event:{salesforce_event_id}{suffix}"
-
-
-def create_event(services: Container, user: CurrentUser, data: dict[str, Any],
-                 idempotency_key: str | None) -> tuple[int, dict[str, Any]]:
-    max_days = 14 if services.settings.salesforce_multi_day_events else 1
-    payload = EventCreateSchema(max_days=max_days).load(data)
-    claim: idempotency.Claim | None = None
-    if idempotency_key is not None:
-        started = idempotency.begin(services, user.id, idempotency_key,
-                                    idempotency.request_hash(data))
-        if isinstance(started, idempotency.Replay):
-            return started.status, started.body
-        claim = started
-    try:
-        status, body = _create(services, user, payload, claim)
-    except BaseException:
-        if claim is not None and not claim.progress.get("salesforceEventId"):
-            idempotency.abandon(services, claim)  # nothing was created: the key is free
-        raise
-    if claim is not None:
-        idempotency.finish(services, claim, status, body)
-    return status, body
-
-
-def _create(services: Container, user: CurrentUser, payload: dict[str, Any],
-            claim: idempotency.Claim | None) -> tuple[int, dict[str, Any]]:
-    salesforce = _salesforce(services, user)
-    event_id = claim.progress.get("salesforceEventId") if claim else None
-    try:
-        record = salesforce.get_event(event_id) if event_id else salesforce.create_event(
-            salesforce_fields(payload))
-    except SalesforceValidationError as exc:
-        blamed = api_fields_of(exc.fields)
-        raise ValidationFailed(f"Salesforce refused the event: {exc.message}",
-                               fields={name: exc.message for name in blamed}) from exc
-    except SalesforceLimitExceeded as exc:
-        raise UpstreamUnavailable("Your organization has used up its Salesforce API requests "
-                                  "for today.", code="salesforce_limit") from exc
-    except SalesforceError as exc:
-        raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}",
-                                  code="salesforce_unavailable") from exc
-    event_id = record["Id"]
-    if claim is not None:
-        idempotency.record_progress(services, claim, salesforceEventId=event_id)
-    fields = base_fields(payload)
-    row_id = _remember(services, user, event_id, fields)
-    mirror = ensure_mirror(services, user, row_id)
-    return 201, _view(record, salesforce.instance_url, mirror, user)
-
-
-def _salesforce(services: Container, user: CurrentUser) -> Any:
-    try:
-        return open_salesforce(services, user)
-    except NotConnected:
-        raise ApiError("Connect your Salesforce account first.", status=409,
-                       code="not_connected", fields={"salesforce": "not connected"}) from None
-
-
-def _remember(services: Container, user: CurrentUser, event_id: str,
-              fields: dict[str, Any]) -> int:
-    with services.db.session() as session:
-        row = session.scalar(select(MirroredEvent).where(
-            MirroredEvent.salesforce_event_id == event_id))
-        if row is None:
-            row = MirroredEvent(user_id=user.id, salesforce_event_id=event_id,
-                                provider=user.calendar_provider, state="pending",
-                                base_attendees=[], base_fields=fields)
-            session.add(row)
-            session.flush()
-        return row.id
 
 
 def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> MirroredEvent:
@@ -134,13 +62,21 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
         calendar: CalendarProvider = open_calendar(services, user, draft.time_zone)
         item = calendar.create_item(draft, idempotency_key=mirror_key(event_id, generation))
     except (CalendarError, NotConnected) as exc:
-        detail = f"The calendar could not be updated yet ({exc}); it will be retried."
-        outbox.enqueue(services, user.id, "mirror_event", {"mirroredEventId": row_id})
+        refused = refused_for_good(exc)
+        log.warning("mirror of %s %s: %s", event_id,
+                    "refused by the calendar" if refused else "not created yet", exc)
+        if refused:
+            detail = ("Your calendar refused this event, so it is in Salesforce only: "
+                      f"{_calendar_reason(exc)}")
+        else:
+            detail = "Your calendar could not be reached yet; the event will be added shortly."
+            outbox.enqueue(services, user.id, "mirror_event", {"mirroredEventId": row_id})
         with services.db.session() as session:
             row = session.get(MirroredEvent, row_id)
             assert row is not None
-            row.state, row.detail = "pending", detail
+            row.state, row.detail = ("failed" if refused else "pending"), detail
             return row
+    failpoint("create.after_calendar")
     with services.db.session() as session:
         row = session.get(MirroredEvent, row_id)
         assert row is not None
@@ -153,6 +89,27 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
         with suppress(CalendarError):
             calendar.delete_item(item.item_id, notify=NotifyMode.SILENT)
     return row
+
+
+def salesforce_of(services: Container, user: CurrentUser) -> SalesforceClient:
+    try:
+        return open_salesforce(services, user)
+    except NotConnected:
+        raise ApiError("Connect your Salesforce account first.", status=409,
+                       code="not_connected", fields={"salesforce": "not connected"}) from None
+
+
+def refused_for_good(exc: Exception) -> bool:
+    """A calendar refusal no retry changes (the request itself is wrong for that service:
+    a 4xx other than auth, rate limits, conflicts and missing items)."""
+    return (type(exc) is CalendarError and exc.status is not None
+            and 400 <= exc.status < 500 and exc.status not in (408, 409, 423, 425))
+
+
+def _calendar_reason(exc: Exception) -> str:
+    """The calendar's own words, without hosts or URLs."""
+    text = str(exc).split(" (", 1)[0].strip()
+    return text if text and "://" not in text else "it did not accept the event."
 
 
 def _view(record: dict[str, Any], instance_url: str, mirror: MirroredEvent,
@@ -179,14 +136,14 @@ def stored_event_view(services: Container, user: CurrentUser, event_id: str,
     mirror = find_mirror(services, user.id, event_id)
     attendees = attendee_views(mirror)
     kind = "meeting" if any(not a.get("held") for a in attendees) else "appointment"
-    return _view(record, _salesforce(services, user).instance_url, mirror, user, attendees,
+    return _view(record, salesforce_of(services, user).instance_url, mirror, user, attendees,
                  kind)
 
 
 def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dict[str, Any]:
     """The event as both sides have it now (one Salesforce and one calendar request)."""
     mirror = find_mirror(services, user.id, event_id)
-    salesforce = _salesforce(services, user)
+    salesforce = salesforce_of(services, user)
     try:
         record = salesforce.get_event(event_id)
     except SalesforceNotFound:
@@ -216,5 +173,42 @@ def _mirror_later(services: Container, user_id: int, payload: dict[str, Any]) ->
     if user is None:
         return  # the user is gone; nothing to mirror for
     row = ensure_mirror(services, user, int(payload["mirroredEventId"]))
-    if row.state != "mirrored":
+    if row.state == "failed":
+        raise outbox.PermanentFailure(row.detail or "the calendar refused the event")
+    if row.state == "pending":
         raise RuntimeError(row.detail or "the calendar is still unavailable")
+
+
+def requeue_stranded_mirrors(services: Container, now: datetime | None = None) -> int:
+    """Mirrors left ``pending`` with nothing to complete them (a process died between the
+    row and its outbox entry, or rows from before intents existed): queue their mirror.
+    The calendar create is idempotent per Event, so one that did reach the calendar is
+    found, not made twice. Returns how many were queued."""
+    now = now or datetime.now(UTC)
+    checked = services.caches.get("stranded-mirrors-checked")
+    if checked is not None and now - checked < STRANDED_CHECK_EVERY:
+        return 0
+    services.caches["stranded-mirrors-checked"] = now
+    settled = now - outbox.lease(services)
+    with services.db.session() as session:
+        stranded = session.execute(select(MirroredEvent.id, MirroredEvent.user_id).where(
+            MirroredEvent.state == "pending", MirroredEvent.calendar_item_id.is_(None),
+            MirroredEvent.created_at < settled)).all()
+        if not stranded:
+            return 0
+        waiting = session.scalars(select(OutboxOperation.payload).where(
+            OutboxOperation.kind.in_(("mirror_event", "create_event")),
+            OutboxOperation.state.in_(("pending", "running")))).all()
+    covered = {p.get("mirroredEventId") for p in waiting} | {
+        p.get("salesforceEventId") for p in waiting}
+    queued = 0
+    with services.db.session() as session:
+        for row_id, user_id in stranded:
+            row = session.get(MirroredEvent, row_id)
+            if row is None or row.id in covered or row.salesforce_event_id in covered:
+                continue
+            log.warning("mirror of %s was stranded; queued again", row.salesforce_event_id)
+            queued += 1
+            session.add(OutboxOperation(user_id=user_id, kind="mirror_event",
+                                        payload={"mirroredEventId": row_id}))
+    return queued

@@ -31,6 +31,9 @@ class OrgSettings:
     delete_propagation: str = "both_ways"
     ignored_domains: tuple[str, ...] = field(default_factory=lambda: FREE_MAIL_DOMAINS)
     poll_interval_seconds: int = 60
+    # the org has the External ID field that makes creates retry-safe (set by the admin's
+    # Salesforce setup action, not by PATCH)
+    request_id_field: bool = False
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -40,6 +43,7 @@ class OrgSettings:
             "deletePropagation": data["delete_propagation"],
             "ignoredDomains": list(data["ignored_domains"]),
             "pollIntervalSeconds": data["poll_interval_seconds"],
+            "requestIdField": data["request_id_field"],
         }
 
 
@@ -49,6 +53,7 @@ JSON_TO_FIELD = {
     "deletePropagation": "delete_propagation",
     "ignoredDomains": "ignored_domains",
     "pollIntervalSeconds": "poll_interval_seconds",
+    "requestIdField": "request_id_field",
 }
 
 

@@ -1,7 +1,14 @@
 """Upstream operations still to be done, retried with backoff by the worker.
 
-Every handler is idempotent (a calendar create is keyed by its Salesforce Event), so an
-operation that ran twice does no harm."""
+Every handler is idempotent (a calendar create is keyed by its Salesforce Event, an Event
+create by its request id), so an operation that ran twice does no harm.
+
+An operation being worked on is ``running`` under a lease (``next_attempt_at`` is when the
+lease ends). A process that dies holding it (kill -9, OOM, a lost machine) leaves it
+``running``; once the lease has ended the worker claims it again. A handler that meets a
+refusal no retry can change raises :class:`PermanentFailure`: the operation ends ``failed``
+with its reason instead of being retried for ever.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from addin.container import Container
 from addin.store.models import OutboxOperation
@@ -19,6 +26,11 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20
 Handler = Callable[[Container, int, dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
+TERMINAL = ("done", "failed", "dead")
+
+
+class PermanentFailure(Exception):
+    """The upstream refused the operation for good (validation, a limit of its data)."""
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -26,6 +38,10 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
         HANDLERS[kind] = function
         return function
     return register
+
+
+def lease(services: Container) -> timedelta:
+    return timedelta(seconds=services.settings.outbox_lease_seconds)
 
 
 def enqueue(services: Container, user_id: int, kind: str, payload: dict[str, Any]) -> None:
@@ -38,42 +54,109 @@ def enqueue(services: Container, user_id: int, kind: str, payload: dict[str, Any
         session.add(OutboxOperation(user_id=user_id, kind=kind, payload=payload))
 
 
+def start_running(services: Container, user_id: int, kind: str,
+                  payload: dict[str, Any]) -> int:
+    """Record an operation that this request runs at once, leased to it: if the process
+    dies before :func:`complete`, the worker takes it over when the lease ends."""
+    with services.db.session() as session:
+        op = OutboxOperation(user_id=user_id, kind=kind, payload=payload, state="running",
+                             attempts=1, next_attempt_at=datetime.now(UTC) + lease(services))
+        session.add(op)
+        session.flush()
+        return op.id
+
+
+def claim(services: Container, op_id: int, now: datetime | None = None, *,
+          any_pending: bool = False) -> bool:
+    """Take a due pending operation, or a running one whose lease ended, for this process.
+    ``any_pending``: also a pending one whose backoff has not ended (a person retrying)."""
+    now = now or datetime.now(UTC)
+    claimable = _claimable(now)
+    if any_pending:
+        claimable = or_(claimable, OutboxOperation.state == "pending")
+    with services.db.session() as session:
+        claimed = session.execute(update(OutboxOperation).where(
+            OutboxOperation.id == op_id, claimable
+        ).values(state="running", attempts=OutboxOperation.attempts + 1,
+                 next_attempt_at=now + lease(services)))
+        return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(and_(OutboxOperation.state == "pending", OutboxOperation.next_attempt_at <= now),
+               and_(OutboxOperation.state == "running", OutboxOperation.next_attempt_at <= now))
+
+
+def load(services: Container, op_id: int) -> OutboxOperation | None:
+    with services.db.session() as session:
+        return session.get(OutboxOperation, op_id)
+
+
+def save_payload(services: Container, op_id: int, **changes: Any) -> dict[str, Any]:
+    """Merge ``changes`` into the operation's payload, durably (progress a retry resumes
+    from)."""
+    with services.db.session() as session:
+        op = session.get(OutboxOperation, op_id)
+        assert op is not None
+        op.payload = {**op.payload, **changes}
+        return dict(op.payload)
+
+
+def complete(services: Container, op_id: int) -> None:
+    with services.db.session() as session:
+        op = session.get(OutboxOperation, op_id)
+        if op is not None:
+            op.state, op.last_error = "done", None
+
+
+def fail_permanently(services: Container, op_id: int, reason: str) -> None:
+    with services.db.session() as session:
+        op = session.get(OutboxOperation, op_id)
+        if op is not None:
+            op.state, op.last_error = "failed", reason[:2000]
+
+
+def retry_later(services: Container, op_id: int, reason: str,
+                now: datetime | None = None, not_before: datetime | None = None) -> None:
+    """Hand the operation back to the worker, after a backoff (and not before
+    ``not_before``)."""
+    now = now or datetime.now(UTC)
+    with services.db.session() as session:
+        op = session.get(OutboxOperation, op_id)
+        if op is None or op.state in TERMINAL:
+            return
+        op.last_error = reason[:2000]
+        op.state = "dead" if op.attempts >= MAX_ATTEMPTS else "pending"
+        op.next_attempt_at = max(now + backoff(op.attempts), not_before or now)
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
 
 
 def process_outbox(services: Container, limit: int = 50, now: datetime | None = None) -> int:
-    """Run due operations; returns how many completed."""
+    """Run due operations (and those whose holder died); returns how many completed."""
     now = now or datetime.now(UTC)
     with services.db.session() as session:
-        due = session.scalars(select(OutboxOperation.id).where(
-            OutboxOperation.state == "pending", OutboxOperation.next_attempt_at <= now
-        ).order_by(OutboxOperation.next_attempt_at).limit(limit)).all()
+        due = session.scalars(select(OutboxOperation.id).where(_claimable(now))
+                              .order_by(OutboxOperation.next_attempt_at).limit(limit)).all()
     done = 0
     for op_id in due:
-        with services.db.session() as session:  # claim it (another worker may race us)
-            claimed = session.execute(update(OutboxOperation).where(
-                OutboxOperation.id == op_id, OutboxOperation.state == "pending"
-            ).values(state="running", attempts=OutboxOperation.attempts + 1))
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                continue
-            op = session.get(OutboxOperation, op_id)
-            assert op is not None
-            kind, user_id, payload, attempts = op.kind, op.user_id, dict(op.payload), op.attempts
+        if not claim(services, op_id, now):
+            continue  # another worker (or the request itself) has it
+        op = load(services, op_id)
+        assert op is not None
+        kind, user_id, payload, attempts = op.kind, op.user_id, dict(op.payload), op.attempts
         try:
-            HANDLERS[kind](services, user_id, payload)
+            HANDLERS[kind](services, user_id, {**payload, "opId": op_id})
+        except PermanentFailure as exc:
+            log.warning("outbox %s %s refused for good: %s", kind, op_id, exc)
+            fail_permanently(services, op_id, str(exc))
+            continue
         except Exception as exc:
             log.warning("outbox %s %s failed (attempt %s): %s", kind, op_id, attempts, exc)
-            with services.db.session() as session:
-                op = session.get(OutboxOperation, op_id)
-                assert op is not None
-                op.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
-                op.state = "dead" if attempts >= MAX_ATTEMPTS else "pending"
-                op.next_attempt_at = now + backoff(attempts)
+            retry_later(services, op_id, f"{exc.__class__.__name__}: {exc}", now)
             continue
-        with services.db.session() as session:
-            op = session.get(OutboxOperation, op_id)
-            assert op is not None
-            op.state, op.last_error = "done", None
+        complete(services, op_id)
         done += 1
     return done

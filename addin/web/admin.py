@@ -1,5 +1,5 @@
-"""Admin-only API: the organization's sync settings and the Microsoft 365 tenants it
-accepts."""
+"""Admin-only API: the organization's sync settings, its Salesforce setup and the
+Microsoft 365 tenants it accepts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from addin.container import container
 from addin.errors import Forbidden
+from addin.providers.salesforce import SalesforceError
+from addin.services.events import salesforce_of
 from addin.services.org_settings import (
     DELETE_PROPAGATION,
     GRAPH_CLASSIC_POLICIES,
@@ -64,6 +66,36 @@ def patch_settings() -> Any:
         changes["ignoredDomains"] = sorted({d.strip().lower() for d in changes["ignoredDomains"]})
     effective = update_org_settings(container(), user.organization_id, changes)
     return jsonify(effective.as_json())
+
+
+@blueprint.post("/salesforce-setup")
+def salesforce_setup() -> Any:
+    """Install what makes creates retry-safe in the organization's Salesforce: the External
+    ID field ``Addin_Request_Id__c`` on Activity (one Tooling API request, with the admin's
+    own connection, which needs Customize Application). Afterwards every create is an
+    upsert by its request id: a retried create can never make a second Event.
+    ---
+    post:
+      summary: Add the request-id External ID field to the org's Salesforce
+      responses:
+        200:
+          description: The field was added, or was there already; the effective settings.
+        403:
+          description: Not an administrator, or Salesforce refused (no Customize
+            Application permission).
+    """
+    user = _admin()
+    services = container()
+    salesforce = salesforce_of(services, user)
+    try:
+        added = salesforce.install_request_id_field()
+    except SalesforceError as exc:
+        raise Forbidden("Salesforce did not let your user add the field (Customize "
+                        "Application is required).", code="salesforce_refused",
+                        fields={"salesforce": exc.error_code or "refused"}) from exc
+    effective = update_org_settings(services, user.organization_id, {"requestIdField": True})
+    return jsonify({"requestIdField": "added" if added else "already there",
+                    "settings": effective.as_json()})
 
 
 class TenantsSchema(Schema):

@@ -19,11 +19,8 @@ from addin.providers.salesforce import (
 from addin.schemas import ContextQuerySchema, NewRecordSchema, RecordsQuerySchema
 from addin.services.attendees import create_record_for_attendee, set_attendees
 from addin.services.cancellation import cancel_event
-from addin.services.events import (
-    create_event,
-    get_event_view,
-    stored_event_view,
-)
+from addin.services.event_creation import create_event
+from addin.services.events import get_event_view, stored_event_view
 from addin.services.org_settings import load_org_settings
 from addin.web.auth import current_user
 

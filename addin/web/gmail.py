@@ -30,7 +30,8 @@ from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError
 from addin.services.attendees import create_record_for_attendee, set_attendees
 from addin.services.cancellation import cancel_event
-from addin.services.events import create_event, get_event_view, stored_event_view
+from addin.services.event_creation import create_event
+from addin.services.events import get_event_view, stored_event_view
 from addin.store.models import Connection
 from addin.web.auth import bearer_token
 from addin.web.connect import connect_url
@@ -186,7 +187,7 @@ def action(name: str) -> Any:
     key = "gmail:" + hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()
                                     ).hexdigest()
     try:
-        _, view = create_event(services, caller.user, body, key)
+        status, view = create_event(services, caller.user, body, key)
     except (ValidationError, ValidationFailed) as exc:
         fields = flatten_messages(exc.messages) if isinstance(exc, ValidationError) else \
             dict(exc.fields or {})
@@ -204,6 +205,10 @@ def action(name: str) -> Any:
             return jsonify(_setup_prompt(services, caller.user, service))
         return jsonify(cards.update(cards.message_card("Not created", exc.message),
                                     exc.message))
+    if status == 202:  # Salesforce did not confirm yet: kept, and created once later
+        detail = view["sync"]["detail"]
+        return jsonify(cards.update(cards.message_card("Saved, not created yet", detail),
+                                    detail))
     return jsonify(cards.update(cards.result_card(view, _url("actions/new"),
                                                   _url("actions/attendees")),
                                 "Event created"))

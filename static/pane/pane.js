@@ -157,6 +157,10 @@ async function submit(event) {
   try {
     const view = await api("POST", "/api/v1/events", {
       body: payload(), headers: { "Idempotency-Key": idempotencyKey } });
+    if (view.intent) {  // 202: Salesforce has not confirmed yet; kept and created once
+      setStatus(view.sync.detail);
+      return;
+    }
     showResult(view);
     setStatus("");
   } catch (error) {

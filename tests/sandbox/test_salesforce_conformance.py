@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
@@ -14,6 +16,7 @@ from simple_salesforce.exceptions import (
 )
 
 from addin.sandbox import SandboxRuntime
+from tests.sandbox.conftest import AVA, BEN
 
 START = "2026-12-01T10:00:00Z"
 
@@ -159,3 +162,52 @@ def test_limit_header_counts_requests(sf: Salesforce) -> None:
     sf.query("SELECT Id FROM User LIMIT 1")
     assert sf.api_usage["api-usage"].used == used + 1
     assert limit == 15000
+
+
+@pytest.fixture(scope="module")
+def own_org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxRuntime]:
+    """A sandbox of its own: adding a field changes the org for everyone in it."""
+    runtime = SandboxRuntime(tmp_path_factory.mktemp("custom-field")).start()
+    yield runtime
+    runtime.stop()
+
+
+def _client(runtime: SandboxRuntime, email: str) -> Salesforce:
+    session = requests.Session()
+    session.verify, session.trust_env = runtime.ca_path, False
+    return Salesforce(instance_url=runtime.origins["salesforce"], version="62.0",
+                      session_id=runtime.state.tokens.issue("salesforce", email),
+                      session=session)
+
+
+def test_an_external_id_field_added_through_the_tooling_api(own_org: SandboxRuntime) -> None:
+    """The Tooling API adds an External ID to Activity; upsert by it creates once and then
+    updates; the record reads back by it; a second record cannot take the same value."""
+    sf = _client(own_org, AVA)
+    field = {"FullName": "Activity.Addin_Request_Id__c",
+             "Metadata": {"label": "Addin Request Id", "type": "Text", "length": 64,
+                          "externalId": True, "unique": True}}
+    with pytest.raises(SalesforceRefusedRequest):  # a user without Customize Application
+        _client(own_org, BEN).restful("tooling/sobjects/CustomField", method="POST",
+                                      json=field)
+    added = sf.restful("tooling/sobjects/CustomField", method="POST", json=field)
+    assert added["success"] is True and added["id"].startswith("00N")
+    with pytest.raises(SalesforceMalformedRequest) as again:
+        sf.restful("tooling/sobjects/CustomField", method="POST", json=field)
+    assert again.value.content[0]["errorCode"] == "DUPLICATE_DEVELOPER_NAME"
+    described = {f["name"]: f for f in sf.Event.describe()["fields"]}
+    assert described["Addin_Request_Id__c"]["externalId"] is True
+    body = {"Subject": "Upserted", "StartDateTime": START, "DurationInMinutes": 30}
+    assert sf.Event.upsert("Addin_Request_Id__c/req-1", body) == 201
+    assert sf.Event.upsert("Addin_Request_Id__c/req-1", {**body, "Location": "HQ"}) == 200
+    record = sf.Event.get_by_custom_id("Addin_Request_Id__c", "req-1")
+    assert record["Location"] == "HQ" and record["Addin_Request_Id__c"] == "req-1"
+    found = sf.query("SELECT Id FROM Event WHERE Addin_Request_Id__c = 'req-1'")
+    assert [r["Id"] for r in found["records"]] == [record["Id"]]
+    with pytest.raises(SalesforceMalformedRequest) as duplicate:
+        sf.Event.create({**body, "Addin_Request_Id__c": "REQ-1"})
+    assert duplicate.value.content[0]["errorCode"] == "DUPLICATE_VALUE"
+    with pytest.raises(SalesforceResourceNotFound):
+        sf.Event.get_by_custom_id("Addin_Request_Id__c", "req-2")
+    with pytest.raises(SalesforceResourceNotFound):
+        sf.Event.upsert("Subject/Upserted", body)  # not an External ID

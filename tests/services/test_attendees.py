@@ -176,3 +176,36 @@ def test_merge_rules_by_example() -> None:
     organizer = merge([], ["ME@x.example"], {"me@x.example": AgreedAttendee("me@x.example")},
                       "me@x.example")
     assert organizer.agreed == {}
+
+
+@pytest.mark.parametrize("organizer", [("graph", "lightning"), ("graph", "classic"),
+                                       ("google", "classic")])
+@pytest.mark.parametrize("point", ["edit.before_calendar", "edit.after_calendar",
+                                   "edit.after_salesforce"])
+@pytest.mark.parametrize("retry", [True, False])
+def test_an_edit_that_died_half_way_invites_once(
+        scenario: Callable[[str, str], Scenario], organizer: tuple[str, str], point: str,
+        retry: bool) -> None:
+    """The request dies at ``point`` (InjectedFault: a 500); the client retries the same
+    list, or nobody does and the next pass completes it. Either way both sides hold the
+    guest and the guest got exactly one invitation, from the mail server."""
+    from addin import failpoints
+
+    event = scenario(*organizer)
+    guest, guest_id = "o'brien@acme.example", "003000000000001AAA"
+    failpoints.arm(f"{point}=raise")
+    try:
+        assert _put(event, guest).status_code == 500
+    finally:
+        failpoints.arm("")
+    if retry:
+        assert _put(event, guest).status_code == 200
+    assert sync_user(event.services, event.user.id, "test").failed == {}
+    if point == "edit.before_calendar" and not retry:  # nothing happened; nothing to do
+        assert event.calendar_attendees() == [] and event.mail() == []
+        return
+    assert event.calendar_attendees() == [guest]
+    assert event.invitees() == [guest_id]
+    assert event.mail() == [(event.provider, guest, "invitation")]
+    assert sync_user(event.services, event.user.id, "test").failed == {}
+    assert event.mail() == [(event.provider, guest, "invitation")]

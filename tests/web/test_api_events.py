@@ -134,14 +134,15 @@ def test_calendar_outage_gives_pending_then_the_outbox_mirrors(
     assert len(tagged) == 1  # one appointment, however often the mirror was tried
 
 
-def test_salesforce_outage_is_reported_and_nothing_is_kept(client: Any, bearer: Bearer,
-                                                           clean_sandbox: SandboxRuntime,
-                                                           upstream: Any) -> None:
+def test_salesforce_outage_is_accepted_and_kept_for_the_worker(client: Any, bearer: Bearer,
+                                                               clean_sandbox: SandboxRuntime,
+                                                               upstream: Any) -> None:
     upstream.post(clean_sandbox.services["faults"],
                   json={"service": "salesforce", "status": 500, "times": 1})
     response = client.post("/api/v1/events", json=BODY, headers=bearer(AVA))
-    assert response.status_code == 503
-    assert response.json["error"]["code"] == "salesforce_unavailable"
+    assert response.status_code == 202
+    assert response.json["intent"]["state"] == "pending"
+    assert "://" not in response.json["sync"]["detail"]
 
 
 def test_idempotency_key_replays_the_answer(client: Any, bearer: Bearer,

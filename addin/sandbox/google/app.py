@@ -330,7 +330,7 @@ class GoogleCalendar:
 
 def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
     app = emulator_app("google", state, error_body, exempt_paths=("/sandbox-ui",))
-    api = GoogleCalendar(state, base_url, WebhookSender())
+    api = state.keep("google", GoogleCalendar(state, base_url, WebhookSender()))
     app.extensions["google_calendar"] = api
 
     @app.errorhandler(GoogleApiError)

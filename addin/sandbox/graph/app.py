@@ -437,7 +437,7 @@ def _expiration(value: Any) -> datetime:
 
 def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
     app = emulator_app("graph", state, error_body, exempt_paths=("/sandbox-ui",))
-    graph = Graph(state, seed, base_url)
+    graph = state.keep("graph", Graph(state, seed, base_url))
     app.extensions["graph"] = graph
 
     @app.errorhandler(GraphError)

@@ -68,13 +68,15 @@ def _json(status: int, body: Any) -> Response:
 
 def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
     app = emulator_app("salesforce", state, error_body, exempt_paths=("/sandbox-ui",))
-    org = Org(seed, state.setting)
+    org = state.keep("salesforce.org", Org(seed, state.setting, 1000 + state.world["idBase"]))
     api = RestApi(org)
-    usage = ApiUsage(state)
+    state.keep("salesforce.queryCursors", api.cursors)
+    usage = state.keep("salesforce.apiUsage", ApiUsage(state), counter=True)
     api.usage = lambda: {"Max": usage.limit, "Remaining": max(0, usage.limit - usage.used)}
     app.extensions["salesforce_org"] = org
     ui = InviteeChanges(org, state)
-    row_locks = {"remaining": 0}  # the next N writes find their row locked (contention)
+    # the next N writes find their row locked (contention)
+    row_locks = state.keep("salesforce.rowLocks", {"remaining": 0})
     locks_guard = threading.Lock()
 
     def locked_row() -> bool:

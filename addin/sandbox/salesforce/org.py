@@ -43,13 +43,18 @@ def not_found() -> SalesforceApiError:
 class Org:
     """All records of the sandbox org. Every public method takes the org lock."""
 
-    def __init__(self, seed: SeedData, setting: Callable[[str], Any]):
+    def __init__(self, seed: SeedData, setting: Callable[[str], Any], first_number: int = 1000):
         self.lock = threading.RLock()
         self._setting = setting
         self.org_id = seed.org_id
         self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in SOBJECTS}
         self.deleted: dict[str, dict[str, Any]] = {}  # id -> {"sobject", "deletedDate", ...}
-        self._counter = itertools.count(1000)
+        # the numbers behind new record ids: a different base per sandbox world
+        self._counter = itertools.count(first_number)
+        # fields an admin added through the Tooling API: sObject -> name -> spec
+        self.custom_fields: dict[str, dict[str, FieldSpec]] = {}
+        # users with Customize Application (the seeded admins): they may add fields
+        self.admins = {user.id for user in seed.users if user.is_admin}
         self._load(seed)
 
     # -- seeding --------------------------------------------------------------------
@@ -83,7 +88,7 @@ class Org:
     def spec(self, sobject: str) -> SObjectSpec:
         for name, spec in SOBJECTS.items():
             if name.lower() == sobject.lower():
-                return spec
+                return spec.with_fields(self.custom_fields.get(name, {}))
         raise SalesforceApiError(404, "NOT_FOUND", f"The requested resource does not exist: "
                                  f"sObject type '{sobject}' is not supported.")
 
@@ -116,13 +121,42 @@ class Org:
                 return user
         return None
 
+    def by_external_id(self, sobject: str, field_name: str, value: str
+                       ) -> tuple[SObjectSpec, FieldSpec, list[dict[str, Any]]]:
+        """The records whose External ID field holds ``value`` (case-insensitive)."""
+        spec = self.spec(sobject)
+        field = spec.field(field_name)
+        if field is None or not (field.external_id or field.name == "Id"):
+            raise SalesforceApiError(404, "NOT_FOUND", f"Provided external ID field does not "
+                                     f"exist or is not accessible: {field_name}")
+        matches = [r for r in self.records[spec.name].values()
+                   if str(r.get(field.name) or "").lower() == value.lower()]
+        return spec, field, matches
+
+    def new_id(self, prefix: str) -> str:
+        return salesforce_id(prefix, next(self._counter))
+
+    # -- setup ----------------------------------------------------------------------
+    def add_custom_field(self, sobjects: tuple[str, ...], field: FieldSpec) -> None:
+        for sobject in sobjects:
+            if self.spec(sobject).field(field.name) is not None:
+                raise bad_request("DUPLICATE_DEVELOPER_NAME",
+                                  f"There is already a field named "
+                                  f"{field.name.removesuffix('__c')} on {sobject}.", [])
+        for sobject in sobjects:
+            self.custom_fields.setdefault(sobject, {})[field.name] = field
+            for record in self.records[sobject].values():
+                record.setdefault(field.name, None)
+
     # -- writing --------------------------------------------------------------------
     def create(self, sobject: str, body: dict[str, Any], user_id: str) -> str:
         spec = self.spec(sobject)
         values = self._validated(spec, body, creating=True)
+        self._check_unique(spec, values, None)
         record_id = salesforce_id(spec.key_prefix, next(self._counter))
         stamp = self._stamp()
         record = blank(spec.name)
+        record.update({name: None for name in self.custom_fields.get(spec.name, {})})
         record.update({"Id": record_id, "IsDeleted": False, "CreatedDate": stamp,
                        "CreatedById": user_id, "LastModifiedDate": stamp,
                        "LastModifiedById": user_id, "SystemModstamp": stamp})
@@ -154,6 +188,7 @@ class Org:
         spec = self.spec(sobject)
         record = self.get(spec.name, record_id)
         values = self._validated(spec, body, creating=False)
+        self._check_unique(spec, values, record_id)
         if spec.name == "Event" and record.get("IsChild"):
             raise bad_request("FIELD_INTEGRITY_EXCEPTION",
                               "You can't edit an event you were invited to; the organizer "
@@ -209,6 +244,19 @@ class Org:
                 raise
 
     # -- validation -----------------------------------------------------------------
+    def _check_unique(self, spec: SObjectSpec, values: dict[str, Any],
+                      record_id: str | None) -> None:
+        for name, value in values.items():
+            field = spec.fields.get(name)
+            if field is None or not field.unique or value in (None, ""):
+                continue
+            for other in self.records[spec.name].values():
+                if other["Id"] != record_id and \
+                        str(other.get(name) or "").lower() == str(value).lower():
+                    raise bad_request("DUPLICATE_VALUE",
+                                      f"duplicate value found: {name} duplicates value on "
+                                      f"record with id: {other['Id']}", [name])
+
     def _validated(self, spec: SObjectSpec, body: dict[str, Any], creating: bool
                    ) -> dict[str, Any]:
         if not isinstance(body, dict):

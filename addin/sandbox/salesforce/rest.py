@@ -15,7 +15,13 @@ from typing import Any
 
 from addin.sandbox.salesforce import soql, sosl
 from addin.sandbox.salesforce.org import Org, not_found, public_fields
-from addin.sandbox.salesforce.schema import NAME_FIELDS, SOBJECTS, SObjectSpec, sobject_of_id
+from addin.sandbox.salesforce.schema import (
+    NAME_FIELDS,
+    SOBJECTS,
+    FieldSpec,
+    SObjectSpec,
+    sobject_of_id,
+)
 from addin.sandbox.salesforce.values import (
     SalesforceApiError,
     bad_request,
@@ -73,6 +79,10 @@ class RestApi:
         ("GET", r"/sobjects/(?P<sobject>\w+)/deleted", "deleted"),
         ("POST", r"/sobjects/(?P<sobject>\w+)", "create"),
         ("GET", r"/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)", "read"),
+        ("GET", r"/sobjects/(?P<sobject>\w+)/(?P<field>\w+)/(?P<value>[^/]+)",
+         "read_by_external_id"),
+        ("PATCH", r"/sobjects/(?P<sobject>\w+)/(?P<field>\w+)/(?P<value>[^/]+)", "upsert"),
+        ("POST", r"/tooling/sobjects/CustomField", "create_custom_field"),
         ("PATCH", r"/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)", "update"),
         ("DELETE", r"/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)", "delete"),
         ("GET", r"/query", "query"),
@@ -154,6 +164,71 @@ class RestApi:
         data = {"attributes": record_attributes(spec.name, record["Id"], caller.version)}
         data.update({k: v for k, v in public_fields(record).items()})
         return 200, data
+
+    def read_by_external_id(self, caller: Caller, sobject: str, field: str, value: str,
+                            params: dict[str, str], **_: Any) -> Result:
+        spec, _field, matches = self.org.by_external_id(sobject, field, value)
+        if not matches:
+            raise not_found()
+        if len(matches) > 1:
+            return 300, [f"/services/data/v{caller.version}/sobjects/{spec.name}/{r['Id']}"
+                         for r in matches]
+        return self.read(caller, spec.name, matches[0]["Id"], params)
+
+    def upsert(self, caller: Caller, sobject: str, field: str, value: str, body: Any,
+               **_: Any) -> Result:
+        """Create the record unless one holds ``value`` in the External ID ``field``, else
+        update it (API 46.0 and later answer 200 with ``created: false``)."""
+        spec, external, matches = self.org.by_external_id(sobject, field, value)
+        if len(matches) > 1:
+            return 300, [f"/services/data/v{caller.version}/sobjects/{spec.name}/{r['Id']}"
+                         for r in matches]
+        values = dict(body) if isinstance(body, dict) else body
+        if isinstance(values, dict):
+            given = values.pop(external.name, None)
+            if given is not None and str(given).lower() != value.lower():
+                raise bad_request("INVALID_FIELD", f"The external ID field {external.name} "
+                                  "in the body does not match the URL", [external.name])
+        if matches:
+            record_id = matches[0]["Id"]
+            self.org.update(spec.name, record_id, values, caller.user_id)
+            return 200, {"id": record_id, "success": True, "errors": [], "created": False}
+        if isinstance(values, dict):
+            values[external.name] = value
+        record_id = self.org.create(spec.name, values, caller.user_id)
+        return 201, {"id": record_id, "success": True, "errors": [], "created": True}
+
+    def create_custom_field(self, caller: Caller, body: Any, **_: Any) -> Result:
+        """Tooling API: add a Text field (the only kind this sandbox adds) to an sObject;
+        ``Activity.X__c`` adds it to Event (and Task, which this sandbox does not have)."""
+        if not isinstance(body, dict) or not isinstance(body.get("Metadata"), dict):
+            raise bad_request("JSON_PARSER_ERROR", "FullName and Metadata are required")
+        full_name = str(body.get("FullName") or "")
+        owner, _dot, name = full_name.partition(".")
+        metadata = body["Metadata"]
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*__c", name) or "__" in name[:-3]:
+            raise bad_request("INVALID_FIELD", f"Invalid field name: {full_name}",
+                              ["FullName"])
+        targets = ("Event",) if owner in ("Activity", "Event") else (owner,)
+        if owner not in ("Activity", *SOBJECTS):
+            raise bad_request("INVALID_TYPE", f"sObject type '{owner}' is not supported.",
+                              ["FullName"])
+        if metadata.get("type") != "Text":
+            raise bad_request("FIELD_INTEGRITY_EXCEPTION",
+                              "This sandbox adds Text fields only", ["Metadata"])
+        length = metadata.get("length")
+        if not isinstance(length, int) or not 1 <= length <= 255:
+            raise bad_request("FIELD_INTEGRITY_EXCEPTION",
+                              "Length must be between 1 and 255", ["Metadata"])
+        if caller.user_id not in self.org.admins:
+            raise SalesforceApiError(403, "INSUFFICIENT_ACCESS",
+                                     "Customize Application is required to add fields")
+        self.org.add_custom_field(targets, FieldSpec(
+            name, "string", length, searchable=False, custom=True,
+            external_id=bool(metadata.get("externalId")), unique=bool(metadata.get("unique"))))
+        field_id = self.org.new_id("00N")
+        return 201, {"id": field_id, "success": True, "errors": [], "warnings": [],
+                     "infos": []}
 
     def update(self, caller: Caller, sobject: str, record_id: str, body: Any, **_: Any
                ) -> Result:
@@ -257,9 +332,9 @@ class RestApi:
         return body
 
     def _queryable(self, sobject: str) -> SObjectSpec:
-        for name, spec in SOBJECTS.items():
+        for name in SOBJECTS:
             if name.lower() == sobject.lower():
-                return spec
+                return self.org.spec(name)
         raise bad_request("INVALID_TYPE", f"sObject type '{sobject}' is not supported. If "
                           "you are attempting to use a custom object, be sure to append the "
                           "'__c' after the entity name.")

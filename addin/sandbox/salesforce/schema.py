@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 
@@ -18,6 +19,9 @@ class FieldSpec:
     relationship_name: str | None = None
     picklist: tuple[str, ...] = ()
     searchable: bool = False  # looked at by SOSL IN ALL FIELDS / NAME FIELDS
+    custom: bool = False  # added to the org (Tooling API), name ends in __c
+    external_id: bool = False  # upsert and read by it: /sobjects/{type}/{field}/{value}
+    unique: bool = False  # no two records hold the same value (case-insensitive)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -30,6 +34,9 @@ class FieldSpec:
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
             "picklistValues": [{"value": v, "label": v, "active": True} for v in self.picklist],
+            "custom": self.custom,
+            "externalId": self.external_id,
+            "unique": self.unique,
         }
 
 
@@ -42,23 +49,21 @@ class SObjectSpec:
 
     def field(self, name: str) -> FieldSpec | None:
         """Field lookup is case-insensitive, as in Salesforce."""
-        return _lower_index(self).get(name.lower())
+        return self._lower.get(name.lower())
+
+    @cached_property
+    def _lower(self) -> dict[str, FieldSpec]:
+        return {k.lower(): v for k, v in self.fields.items()}
+
+    def with_fields(self, extra: dict[str, FieldSpec]) -> SObjectSpec:
+        """This sObject with the org's custom fields added."""
+        return replace(self, fields={**self.fields, **extra}) if extra else self
 
     def relationship(self, name: str) -> FieldSpec | None:
         for spec in self.fields.values():
             if spec.relationship_name and spec.relationship_name.lower() == name.lower():
                 return spec
         return None
-
-
-_INDEX: dict[str, dict[str, FieldSpec]] = {}
-
-
-def _lower_index(spec: SObjectSpec) -> dict[str, FieldSpec]:
-    index = _INDEX.get(spec.name)
-    if index is None:
-        index = _INDEX[spec.name] = {k.lower(): v for k, v in spec.fields.items()}
-    return index
 
 
 def _ro(name: str, type_: str, **kw: Any) -> FieldSpec:
