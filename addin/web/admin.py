@@ -111,7 +111,16 @@ def _tenants_view(org: Organization) -> dict[str, Any]:
 @blueprint.get("/tenants")
 def get_tenants() -> Any:
     """The Microsoft 365 tenant the organization is bound to, and the other tenants whose
-    people it accepts (e.g. a subsidiary's)."""
+    people it accepts (e.g. a subsidiary's).
+    ---
+    get:
+      summary: The organization's Microsoft 365 tenants
+      responses:
+        200:
+          description: "{tenantId, allowedTenantIds}"
+        403:
+          description: Not an administrator.
+    """
     user = _admin()
     with container().db.session() as session:
         org = session.get(Organization, user.organization_id)
@@ -121,6 +130,19 @@ def get_tenants() -> Any:
 
 @blueprint.put("/tenants")
 def put_tenants() -> Any:
+    """Which other tenants' people the organization accepts (each as their own tenant +
+    object id).
+    ---
+    put:
+      summary: Set the other Microsoft 365 tenants the organization accepts
+      responses:
+        200:
+          description: "{tenantId, allowedTenantIds}"
+        400:
+          description: allowedTenantIds is not a list of tenant ids (GUIDs).
+        403:
+          description: Not an administrator.
+    """
     user = _admin()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

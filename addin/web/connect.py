@@ -59,7 +59,19 @@ def list_connections() -> Any:
 @blueprint.get("/api/v1/me")
 def me() -> Any:
     """Who is signed in, their organization, and what is left to set up (``next``:
-    ``connect_salesforce``, ``connect_calendar`` or null: ready to create events)."""
+    ``connect_salesforce``, ``connect_calendar`` or null: ready to create events).
+    ---
+    get:
+      summary: The signed-in person, their organization and their next setup step
+      responses:
+        200:
+          description: "{user, organization, connections, next}"
+        401:
+          description: No valid bearer token.
+        403:
+          description: "consent_required (Microsoft needs the person's consent for the
+            calendar, asked for again by the pane) or tenant_not_allowed."
+    """
     user = current_user()
     with container().db.session() as session:
         row = session.get(User, user.id)
