@@ -151,3 +151,33 @@ def test_nested_app_authentication_signs_in_without_a_click(
     expect(outlook.locator("#create-form")).to_be_visible()
     expect(outlook.locator("#account-name")).to_have_text("Ava Martin")
     assert "GetToken" in outlook.evaluate("window.__naaRequests")
+
+
+def test_without_popups_the_sign_in_runs_in_an_office_dialog(
+        outlook: Any, live_server: str, services: Any, clean_sandbox: SandboxRuntime,
+        upstream: requests.Session) -> None:
+    """An Outlook host where MSAL cannot open its window (and Office SSO is missing): the
+    sign-in runs MSAL's redirect flow inside an Office dialog, which hands the token to the
+    pane."""
+    upstream.post(f"{clean_sandbox.origins['graph']}/sandbox-ui/entra/revoke-consent", json={})
+    services.settings.public_url = live_server
+    page = outlook
+    page.add_init_script("""
+      const realOpen = window.open.bind(window);
+      window.open = (url, ...rest) => {  // MSAL's own window cannot open here
+        const target = String(url || "");
+        if (target === "" || target === "about:blank" || target.includes("/authorize")) {
+          return null;
+        }
+        return realOpen(url, ...rest);
+      };
+    """)
+    page.goto(f"{live_server}/outlook/pane")
+    with page.expect_popup() as opened:
+        page.get_by_role("button", name="Sign in with Microsoft").click()
+    dialog = opened.value
+    dialog.wait_for_url("**/oauth2/v2.0/authorize**")
+    _choose(dialog, f"Grace Hopper <{GRACE}>", "Accept")
+    expect(page.locator("#create-form")).to_be_visible()
+    expect(page.locator("#account-name")).to_have_text("Grace Hopper")
+    assert page.evaluate("localStorage.getItem('addin.signin')") == "dialog"
