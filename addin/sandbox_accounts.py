@@ -1,5 +1,7 @@
 """Sandbox mode: the seeded people become product users, already connected to the
-emulated Salesforce org and their emulated mailbox (as if they had gone through OAuth).
+emulated Salesforce org and their emulated mailbox (as if they had gone through OAuth),
+with the identities the sandbox's identity providers give them (Entra ID tenant + object
+id, Google ``sub``); the org is bound to the emulated Microsoft 365 tenant.
 
 A product database may outlive the sandbox it was used with (a user-given
 ADDIN_DATABASE_URL, a standalone sandbox started afresh). Each sandbox world has an id;
@@ -50,18 +52,29 @@ def connect_sandbox_users(services: Container, sandbox: SandboxView) -> None:
 
 
 def _connect(services: Container, session: Session, sandbox: SandboxView) -> None:
+    from addin.sandbox.entra import TENANT_ID, object_id
+    from addin.sandbox.google_identity import subject
+
     org = session.scalar(
         select(Organization).where(Organization.salesforce_org_id == sandbox.org_id))
     if org is None:
         org = Organization(salesforce_org_id=sandbox.org_id, name=sandbox.org_name,
-                           settings={})
+                           settings={}, allowed_tenant_ids=[])
         session.add(org)
         session.flush()
+    if "graph" in sandbox.origins:
+        org.microsoft_tenant_id = TENANT_ID
     for person in sandbox.users:
-        user = session.scalar(select(User).where(User.email == person.email))
+        user = session.scalar(select(User).where(
+            User.salesforce_user_id == person.salesforce_user_id))
         if user is None:
             user = User(email=person.email, organization_id=org.id)
             session.add(user)
+        if person.provider == "graph":
+            user.microsoft_tenant_id, user.microsoft_object_id = (TENANT_ID,
+                                                                  object_id(person.email))
+        if person.provider == "google":
+            user.google_sub = subject(person.email)
         user.name = person.name
         user.salesforce_user_id = person.salesforce_user_id
         user.calendar_provider = person.provider

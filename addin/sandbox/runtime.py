@@ -33,7 +33,7 @@ EMULATORS: dict[str, tuple[str, str]] = {
 # service name -> ["module:blueprint_factory", ...]; factory(state, seed, base_url) -> Blueprint.
 MOUNTS: dict[str, list[str]] = {
     "salesforce": ["addin.sandbox.oauth:salesforce_oauth"],
-    "graph": ["addin.sandbox.oauth:microsoft_oauth", "addin.sandbox.entra:entra_identity"],
+    "graph": ["addin.sandbox.entra:entra_identity"],  # Microsoft identity platform
     "google": ["addin.sandbox.oauth:google_oauth",
                "addin.sandbox.google_identity:google_identity",
                "addin.sandbox.gmail:gmail_messages"],
@@ -124,7 +124,7 @@ class SandboxRuntime:
         self.apps: dict[str, Any] = {}
         self._servers: list[BaseWSGIServer] = []
         self._threads: list[threading.Thread] = []
-        self.users: list[SandboxUser] = []
+        self._users: list[SandboxUser] = []
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.durability: Durability | None = None
         self.restored = False  # True when a restart picked up a saved world
@@ -242,11 +242,6 @@ class SandboxRuntime:
         product or a person needs to use it (``addin serve`` adds its own API tokens).
         The seeded users' tokens it lists are valid now: one expired or revoked since
         (``/sandbox-ui/oauth/expire``, a rotated refresh token) is replaced."""
-        for user in self.users:
-            for tokens, kind in ((user.upstream_tokens, "access"),
-                                 (user.upstream_refresh_tokens, "refresh")):
-                for service in tokens:
-                    tokens[service] = self._token(user.email, service, kind)
         return {
             "mode": "sandbox",
             "sandboxId": self.world_id,
@@ -265,6 +260,17 @@ class SandboxRuntime:
             } for user in self.users],
         }
 
+    @property
+    def users(self) -> list[SandboxUser]:
+        """The seeded users, their tokens valid now: one expired or revoked since it was
+        listed (``/sandbox-ui/oauth/expire``, a refresh token rotated away) is replaced."""
+        for user in self._users:
+            for tokens, kind in ((user.upstream_tokens, "access"),
+                                 (user.upstream_refresh_tokens, "refresh")):
+                for service in tokens:
+                    tokens[service] = self._token(user.email, service, kind)
+        return self._users
+
     def _token(self, email: str, service: str, kind: str) -> str:
         """The seeded token of that user, the same one as long as the world lives."""
         kept = self._seed_tokens.setdefault(email, {}).setdefault(kind, {})
@@ -275,7 +281,7 @@ class SandboxRuntime:
 
     def _seed_users(self) -> None:
         available = set(self.origins)
-        self.users = []
+        self._users = []
         for seed_user in self.seed.users:
             user = SandboxUser(
                 email=seed_user.email,
@@ -292,7 +298,7 @@ class SandboxRuntime:
                 user.upstream_tokens[service] = self._token(seed_user.email, service, "access")
                 user.upstream_refresh_tokens[service] = self._token(seed_user.email, service,
                                                                     "refresh")
-            self.users.append(user)
+            self._users.append(user)
 
     def user(self, email: str) -> SandboxUser:
         for user in self.users:

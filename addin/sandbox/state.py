@@ -38,6 +38,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # offset before the gap: 02:30 becomes 03:30 daylight time) or "reject" (400).
     # Undocumented as well.
     "graph.nonexistentLocalTime": "shiftForward",
+    # Entra ID: lifetime of the access tokens it issues (Microsoft assigns 60-90 minutes at
+    # random); shorter makes clients renew with their refresh token sooner.
+    "entra.accessTokenLifetimeSeconds": 3599,
     # Latency added to every emulated request, in milliseconds (benchmarks).
     "latencyMs": 0,
 }

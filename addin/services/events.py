@@ -68,6 +68,10 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
         if refused:
             detail = ("Your calendar refused this event, so it is in Salesforce only: "
                       f"{_calendar_reason(exc)}")
+        elif isinstance(exc, NotConnected):
+            detail = ("Your calendar is not connected (or its connection expired): connect "
+                      "it again and the event will be added.")
+            outbox.enqueue(services, user.id, "mirror_event", {"mirroredEventId": row_id})
         else:
             detail = "Your calendar could not be reached yet; the event will be added shortly."
             outbox.enqueue(services, user.id, "mirror_event", {"mirroredEventId": row_id})

@@ -16,10 +16,13 @@ from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from addin.connections import NotConnected
 from addin.errors import ApiError, new_reference, scrub
 from addin.web.limits import too_large_message
 
 log = logging.getLogger(__name__)
+SERVICE_NAMES = {"salesforce": "Salesforce", "graph": "Microsoft 365", "google": "Google",
+                 "ews": "Exchange"}
 
 
 def _envelope(status: int, code: str, message: str, fields: Any = None,
@@ -74,6 +77,12 @@ def register(app: Flask) -> None:
     def _api_error(exc: ApiError) -> Response:
         message, reference = client_message(exc)
         return _envelope(exc.status, exc.code, message, exc.fields, exc.headers, reference)
+
+    @app.errorhandler(NotConnected)
+    def _not_connected(exc: NotConnected) -> Response:
+        return _envelope(409, "not_connected",
+                         f"Connect your {SERVICE_NAMES.get(exc.service, exc.service)} "
+                         "account (again) to continue.", {exc.service: "not connected"})
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError) -> Response:

@@ -35,7 +35,8 @@ def sandbox_index() -> Any:
             "upstreamTokens": dict(user.upstream_tokens),
         }
         for user in runtime.users
-        if user.mailbox_available  # listed once the emulator of their mailbox exists
+        # listed once the emulator of their mailbox exists (and while the product knows them)
+        if user.mailbox_available and user.email in ids
     ]
     return jsonify({
         "mode": "sandbox",

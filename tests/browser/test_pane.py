@@ -47,7 +47,7 @@ def test_pane_prefills_looks_up_creates_and_shows_errors(
     page.add_init_script(office_stub(token))
     page.goto(f"{live_server}/outlook/pane")
     subject = page.get_by_label("Subject", exact=True)
-    assert subject.input_value() == "Re: Widget pricing for 2027"
+    expect(subject).to_have_value("Re: Widget pricing for 2027")  # after /me, then Office
     expect(page.locator("#whoId")).not_to_have_value("")
     assert page.get_by_label("Name", exact=True).input_value() == "Olivia O'Brien"
     assert "W. Europe Standard Time" in page.locator("#zone-hint").inner_text()
@@ -120,7 +120,7 @@ def test_pane_prefills_in_compose_mode(page: Any, live_server: str,
     assert page.get_by_label("Name", exact=True).input_value() == "Emma Brown"
 
 
-def test_pane_offers_to_connect_salesforce_in_an_office_dialog(
+def test_pane_asks_a_user_without_salesforce_to_connect_it_in_an_office_dialog(
         page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
         services: Any) -> None:
     from sqlalchemy import delete, select
@@ -145,7 +145,7 @@ def test_pane_offers_to_connect_salesforce_in_an_office_dialog(
             const handlers = {{}};
             callback({{status: "succeeded", value: {{
               addEventHandler: (kind, handler) => {{ handlers[kind] = handler;
-                if (kind === "m") setTimeout(() => handler({{message: '{{"ok": true}}'}}), 20); }},
+                if (kind === "m") setTimeout(() => handler({{message: '{{"ok": false}}'}}), 20); }},
               close: () => {{}},
             }}}});
           }}}},
@@ -153,11 +153,12 @@ def test_pane_offers_to_connect_salesforce_in_an_office_dialog(
       }};
     """)
     page.goto(f"{live_server}/outlook/pane")
-    page.get_by_role("button", name="Create").click()
-    connect = page.get_by_role("button", name="Connect Salesforce")
-    connect.click()
-    expect(page.locator("#status")).to_have_text("Connected. Press Create again.")
-    expect(connect).to_have_count(0)
+    expect(page.locator("#onboarding-title")).to_have_text("Welcome, Ava")
+    expect(page.locator("#create-form")).to_be_hidden()
+    page.get_by_role("button", name="Connect Salesforce").click()
+    expect(page.locator("#onboarding-error")).to_have_text("Not connected yet. Try again.")
+    opened = page.evaluate("window.openedDialogs")
+    assert len(opened) == 1 and "/auth/salesforce/start?ticket=" in opened[0]
 
 
 def _create_and_invite_noah(page: Any, live_server: str,
