@@ -56,7 +56,7 @@ class Ews:
         self.sync_generation: dict[str, int] = {}
         self.subscriptions = Subscriptions()
 
-    # -- what survives a restart (durable.py): data only, not the push sender ------------
+    # -- what survives a restart (durable.py): data only ------------------------------------
     def durable_state(self) -> dict[str, Any]:
         subs = self.subscriptions
         return {"store": self.store, "sync_generation": dict(self.sync_generation),

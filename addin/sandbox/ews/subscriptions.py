@@ -1,6 +1,7 @@
 """EWS notifications: pull subscriptions (Subscribe with PullSubscriptionRequest, then
-GetEvents with the last watermark) and push subscriptions (PushSubscriptionRequest: the
-server posts SendNotification envelopes to the client's URL). Every create, modify and
+GetEvents with the last watermark; Unsubscribe ends them) and push subscriptions
+(PushSubscriptionRequest: the server posts SendNotification envelopes to the client's URL
+and the answer's SubscriptionStatus keeps or ends the subscription). Every create, modify and
 delete of an item is an event in the mailbox's log; a watermark is a position in it."""
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
 from lxml import etree
 
-from addin.sandbox.calendar_core import Delivery, WebhookSender
 from addin.sandbox.ews import soap
 from addin.sandbox.ews.items import children
 from addin.sandbox.ews.soap import EwsError, m, t
@@ -24,6 +25,7 @@ EVENT_TYPES = ("CreatedEvent", "ModifiedEvent", "DeletedEvent", "NewMailEvent",
                "MovedEvent", "CopiedEvent", "FreeBusyChangedEvent")
 LOG_LIMIT = 5000
 MAX_TIMEOUT_MINUTES = 1440
+PUSH_ATTEMPTS = 3
 
 
 def _watermark(position: int) -> str:
@@ -42,7 +44,6 @@ def _position(watermark: str | None) -> int | None:
 class Subscriptions:
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.sender = WebhookSender()
         self.position = 0
         self.log: list[dict[str, Any]] = []  # {"n","owner","type","item","folder","at"}
         self.subscriptions: dict[str, dict[str, Any]] = {}
@@ -169,15 +170,44 @@ class Subscriptions:
         except EwsError as error:
             soap.message(messages, "Unsubscribe", error)
             return answer
+        if found.get("url"):
+            soap.message(messages, "Unsubscribe", EwsError(
+                "ErrorInvalidSubscription", "Unsubscribe ends pull and streaming "
+                "subscriptions; a push subscription ends when a notification is answered "
+                "with Unsubscribe."))
+            return answer
         with self.lock:
             self.subscriptions.pop(found["id"], None)
         soap.message(messages, "Unsubscribe")
         return answer
 
     def push(self, subscription: dict[str, Any]) -> None:
-        """Post the events after the subscription's position to its URL."""
+        """Post the events after the subscription's position to its URL, in the
+        background; the answer's SubscriptionStatus Unsubscribe (or a URL that keeps
+        failing) ends the subscription, as Exchange does."""
         note = self.notification(subscription, subscription["position"])
-        answer, messages = soap.response("SendNotification")
+        answer = etree.Element(m("SendNotification"), nsmap={"m": soap.M, "t": soap.T})
+        messages = etree.SubElement(answer, m("ResponseMessages"))
         soap.message(messages, "SendNotification").append(note)
-        self.sender.send(Delivery(subscription["url"], soap.envelope(answer),
-                                  {"Content-Type": "text/xml; charset=utf-8"}))
+        threading.Thread(target=self._deliver, args=(subscription["id"], subscription["url"],
+                                                     soap.envelope(answer)),
+                         name="sandbox-ews-push", daemon=True).start()
+
+    def _deliver(self, subscription_id: str, url: str, body: bytes) -> None:
+        session = requests.Session()
+        session.trust_env = False
+        for attempt in range(PUSH_ATTEMPTS):
+            try:
+                reply = session.post(url, data=body, timeout=5, headers={
+                    "Content-Type": "text/xml; charset=utf-8"})
+                if reply.status_code == 200:
+                    status = etree.fromstring(reply.content, soap.PARSER).findtext(
+                        f".//{m('SubscriptionStatus')}")
+                    if status == "Unsubscribe":
+                        break
+                    return
+            except (requests.RequestException, etree.XMLSyntaxError):
+                pass
+            time.sleep(0.5 * (attempt + 1))
+        with self.lock:
+            self.subscriptions.pop(subscription_id, None)
