@@ -11,6 +11,7 @@ push subscription whose notifications (SendNotification) reach ``/webhooks/ews``
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -29,7 +30,6 @@ from exchangelib import (
     EWSDate,
     EWSDateTime,
     EWSTimeZone,
-    FaultTolerance,
     Mailbox,
     OAuth2AuthorizationCodeCredentials,
     Version,
@@ -42,7 +42,7 @@ from exchangelib import (
 )
 from exchangelib import errors as ews_errors
 from exchangelib.extended_properties import ExtendedProperty
-from exchangelib.protocol import BaseProtocol
+from exchangelib.protocol import BaseProtocol, FailFast
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
 
@@ -69,7 +69,6 @@ SHOW_AS_FROM_EWS = {"Busy": "busy", "Free": "free", "Tentative": "tentative",
 RESPONSES = {"Accept": "accepted", "Decline": "declined", "Tentative": "tentative"}
 # The oldest server the provider speaks to: Exchange 2013 (newer servers accept it).
 SERVER_BUILD = Build(15, 0, 847, 32)
-MAX_BACK_OFF_SECONDS = 10
 SYNC_PAGE = 200
 T = TypeVar("T")
 
@@ -125,20 +124,37 @@ class EwsCalendar:
 
     def __init__(self, endpoint: str, mailbox: str, username: str, password: str, *,
                  ca_bundle: str | bool | None = None, bearer: bool = False,
-                 time_zone: str = "UTC"):
+                 time_zone: str = "UTC", retries: int = 3,
+                 max_back_off_seconds: float = 30.0):
         trust(endpoint, ca_bundle)
         self.endpoint = endpoint
         self.mailbox = mailbox
         self.time_zone = time_zone
+        self.retries = retries
+        self.max_back_off = max_back_off_seconds
         credentials: Any = (OAuth2AuthorizationCodeCredentials(access_token={
             "access_token": password, "token_type": "Bearer"}) if bearer
             else Credentials(username, password))
         config = Configuration(service_endpoint=endpoint, credentials=credentials,
                                auth_type=OAUTH2 if bearer else BASIC,
                                version=Version(build=SERVER_BUILD),
-                               retry_policy=FaultTolerance(max_wait=MAX_BACK_OFF_SECONDS))
+                               retry_policy=FailFast())
         self.account = Account(mailbox, config=config, autodiscover=False,
                                access_type=DELEGATE, default_timezone=EWSTimeZone("UTC"))
+
+    def _retry(self, action: Callable[[], T]) -> T:
+        """ErrorServerBusy is retried after the back-off the server asks for (when it is
+        not too long), like a 429's Retry-After on the HTTP calendars; other failures go
+        to the caller at once (the outbox retries them later)."""
+        for attempt in range(self.retries + 1):
+            try:
+                return action()
+            except CalendarRateLimited as exc:
+                wait = exc.retry_after if exc.retry_after is not None else 1.0
+                if attempt == self.retries or wait > self.max_back_off:
+                    raise
+                time.sleep(wait)
+        raise AssertionError("unreachable")
 
     @property
     def calendar(self) -> Any:
@@ -146,6 +162,9 @@ class EwsCalendar:
 
     # -- items --------------------------------------------------------------------------
     def create_item(self, draft: ItemDraft, *, idempotency_key: str) -> CalendarItem:
+        return self._retry(lambda: self._create(draft, idempotency_key))
+
+    def _create(self, draft: ItemDraft, idempotency_key: str) -> CalendarItem:
         key = str(uuid.uuid5(uuid.NAMESPACE_URL, idempotency_key))
         found = self._find(addin_request_key=key)
         if found is not None:
@@ -156,7 +175,8 @@ class EwsCalendar:
         return self.get_item(item.id)
 
     def get_item(self, item_id: str) -> CalendarItem:
-        items = _call(lambda: list(self.account.fetch(ids=[(item_id, None)])))
+        items = self._retry(lambda: _call(lambda: list(self.account.fetch(
+            ids=[(item_id, None)]))))
         return self._item(_raise(items[0]))
 
     def update_fields(self, item_id: str, draft: ItemDraft, *, etag: str | None = None,
@@ -182,23 +202,23 @@ class EwsCalendar:
         return self.get_item(item_id)
 
     def _update(self, item: Any, names: list[str], mode: str, *, strict: bool) -> None:
-        results = _call(lambda: self.account.bulk_update(
+        results = self._retry(lambda: _call(lambda: self.account.bulk_update(
             [(item, names)], conflict_resolution="NeverOverwrite" if strict
-            else "AutoResolve", send_meeting_invitations_or_cancellations=mode))
+            else "AutoResolve", send_meeting_invitations_or_cancellations=mode)))
         _raise(results[0])
 
     def delete_item(self, item_id: str, *, notify: NotifyMode) -> None:
         """CHANGED: every attendee gets a cancellation; SILENT: nobody."""
         mode = "SendToAllAndSaveCopy" if notify is NotifyMode.CHANGED else "SendToNone"
-        results = _call(lambda: self.account.bulk_delete(
-            [(item_id, None)], send_meeting_cancellations=mode))
+        results = self._retry(lambda: _call(lambda: self.account.bulk_delete(
+            [(item_id, None)], send_meeting_cancellations=mode)))
         _raise(results[0])
 
     def find_by_salesforce_event(self, salesforce_event_id: str) -> CalendarItem | None:
         return self._find(addin_salesforce_event_id=salesforce_event_id)
 
     def _find(self, **where: str) -> CalendarItem | None:
-        found = _call(lambda: list(self.calendar.filter(**where)[:1]))
+        found = self._retry(lambda: _call(lambda: list(self.calendar.filter(**where)[:1])))
         return self._item(found[0]) if found else None
 
     # -- changes and push ---------------------------------------------------------------
@@ -231,7 +251,7 @@ class EwsCalendar:
                     removed.append(value.id)
             return str(folder.item_sync_state)
 
-        state = _call(run)
+        state = self._retry(lambda: _call(run))
         return list(changed.values()), removed, state
 
     def subscribe(self, notification_url: str, client_state: str,

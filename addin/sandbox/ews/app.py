@@ -219,29 +219,52 @@ class Ews:
                 item_node = change.find(t("ItemId"))
                 if item_node is None:
                     raise EwsError("ErrorInvalidIdEmpty", "The Id is empty.")
-                with self.store.lock:
-                    before = self.find(owner, item_node.get("Id"))
-                    item, touched = self.apply(before, change.find(t("Updates")))
-                    self.check_conflict(before, item_node.get("ChangeKey"), resolution,
-                                        touched)
-                    stored = self.store.put(owner, item["id"], item)
-                    item["createdSeq"] = before.get("createdSeq", stored.seq)
+                item = self.change(owner, item_node.get("Id"), item_node.get("ChangeKey"),
+                                   resolution, send, change.find(t("Updates")))
             except EwsError as error:
                 soap.message(messages, "UpdateItem", error)
                 continue
-            old, new = shapes.attendees(before["fields"]), shapes.attendees(item["fields"])
-            if send in SEND_ALL:
-                self.mail(owner, item["fields"], old, new, update_kept=True)
-            elif send in SEND_CHANGED:
-                self.mail(owner, item["fields"], old, new, update_kept=False)
-            self.subscriptions.record(owner, "ModifiedEvent", item["id"],
-                                      self.folder_id(owner))
             node = soap.message(messages, "UpdateItem")
             self.write(etree.SubElement(node, m("Items")), owner, item,
                        ({"item:ItemId"}, set()))
             etree.SubElement(etree.SubElement(node, m("ConflictResults")),
                              t("Count")).text = "0"
         return answer
+
+    def change(self, owner: str, item_id: str | None, change_key: str | None,
+               resolution: str, send: str | None, updates: etree._Element | None
+               ) -> dict[str, Any]:
+        """One ItemChange: applied, stored, emailed as ``send`` says, announced."""
+        with self.store.lock:
+            before = self.find(owner, item_id)
+            item, touched = self.apply(before, updates)
+            self.check_conflict(before, change_key, resolution, touched)
+            self.store.put(owner, item["id"], item)
+        self.announce(owner, before, item, send)
+        return item
+
+    def edit(self, owner: str, item_id: str, fields: dict[str, Any], send: str
+             ) -> dict[str, Any]:
+        """The organizer's own edit in Outlook (sandbox UI): the same effects as an
+        UpdateItem that sets ``fields``."""
+        with self.store.lock:
+            before = self.find(owner, item_id)
+            merged = _keep_responses(before["fields"], {**before["fields"], **fields})
+            change_key = "DwAAABYAAAA" + secrets.token_urlsafe(12)
+            item = {**before, "fields": merged, "changeKey": change_key, "modified": _now(),
+                    "history": [*before["history"], [change_key, sorted(fields)]][-HISTORY:]}
+            self.store.put(owner, item_id, item)
+        self.announce(owner, before, item, send)
+        return item
+
+    def announce(self, owner: str, before: dict[str, Any], item: dict[str, Any],
+                 send: str | None) -> None:
+        old, new = shapes.attendees(before["fields"]), shapes.attendees(item["fields"])
+        if send in SEND_ALL:
+            self.mail(owner, item["fields"], old, new, update_kept=True)
+        elif send in SEND_CHANGED:
+            self.mail(owner, item["fields"], old, new, update_kept=False)
+        self.subscriptions.record(owner, "ModifiedEvent", item["id"], self.folder_id(owner))
 
     def apply(self, before: dict[str, Any], updates: etree._Element | None
               ) -> tuple[dict[str, Any], set[str]]:

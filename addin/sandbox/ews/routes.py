@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 
 from addin.sandbox.ews.items import ATTENDEE_FIELDS, RESPONSE_TYPES
-from addin.sandbox.ews.soap import format_datetime
+from addin.sandbox.ews.soap import EwsError, format_datetime
 
 if TYPE_CHECKING:
     from addin.sandbox.ews.app import Ews
@@ -54,6 +54,35 @@ def register(app: Flask, ews: Ews) -> None:
             ews.store.put(owner, item_id, updated)
         ews.subscriptions.record(owner, "ModifiedEvent", item_id, ews.folder_id(owner))
         return _json(200, {"itemId": item_id, "changeKey": change_key})
+
+    @app.post("/sandbox-ui/mailboxes/<email>/items/<item_id>/edit")
+    def edit(email: str, item_id: str) -> Response:
+        """The organizer edits the meeting in Outlook and sends the update: ``attendees``
+        (emails, required) and/or ``subject`` / ``location``; Outlook sends to the changed
+        attendees unless ``sendTo`` says "all" or "none"."""
+        body = request.get_json(silent=True) or {}
+        send = {"changed": "SendToChangedAndSaveCopy", "all": "SendToAllAndSaveCopy",
+                "none": "SendToNone"}.get(str(body.get("sendTo", "changed")))
+        people = body.get("attendees")
+        if send is None or (people is not None and not isinstance(people, list)):
+            return _json(400, {"error": {"code": "bad_request", "message": "attendees is "
+                                         "a list of emails; sendTo is changed, all or none",
+                               "fields": {"attendees": "a list", "sendTo": "a mode"}}})
+        fields: dict[str, Any] = {}
+        if people is not None:
+            fields["calendar:RequiredAttendees"] = [
+                {"email": str(p), "name": str(p), "response": "Unknown", "time": None}
+                for p in people]
+            fields["calendar:OptionalAttendees"] = []
+        for key, uri in (("subject", "item:Subject"), ("location", "calendar:Location")):
+            if key in body:
+                fields[uri] = str(body[key])
+        try:
+            item = ews.edit(email.lower(), item_id, fields, send)
+        except EwsError as error:
+            return _json(404 if error.code == "ErrorItemNotFound" else 400, {"error": {
+                "code": error.code, "message": error.message}})
+        return _json(200, {"itemId": item["id"], "changeKey": item["changeKey"]})
 
     @app.post("/sandbox-ui/mailboxes/<email>/expire-sync-states")
     def expire(email: str) -> Response:
