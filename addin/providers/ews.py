@@ -10,9 +10,11 @@ push subscription whose notifications (SendNotification) reach ``/webhooks/ews``
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -42,6 +44,8 @@ from exchangelib import (
 )
 from exchangelib import errors as ews_errors
 from exchangelib.extended_properties import ExtendedProperty
+from exchangelib.fields import FieldPath
+from exchangelib.folders.collections import FolderCollection, SyncCompleted
 from exchangelib.protocol import BaseProtocol, FailFast
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
@@ -70,6 +74,12 @@ RESPONSES = {"Accept": "accepted", "Decline": "declined", "Tentative": "tentativ
 # The oldest server the provider speaks to: Exchange 2013 (newer servers accept it).
 SERVER_BUILD = Build(15, 0, 847, 32)
 SYNC_PAGE = 200
+# What the provider reads of an item (exchangelib asks for every field otherwise).
+READ_FIELDS = ("subject", "body", "start", "end", "is_all_day", "location",
+               "legacy_free_busy_status", "sensitivity", "reminder_is_set",
+               "reminder_minutes_before_start", "required_attendees", "optional_attendees",
+               "organizer", "my_response_type", "uid", "_start_timezone", "_end_timezone",
+               "addin_salesforce_event_id")
 T = TypeVar("T")
 
 
@@ -107,6 +117,37 @@ class _TrustedServers(HTTPAdapter):
                             verify=bundle or verify, cert=cert, proxies=proxies)
 
 
+_ACCOUNTS: OrderedDict[tuple[str, ...], Account] = OrderedDict()
+_ACCOUNTS_LOCK = threading.Lock()
+KEPT_ACCOUNTS = 256
+
+
+def _account(endpoint: str, mailbox: str, username: str, password: str, bearer: bool
+             ) -> Account:
+    """One exchangelib Account per mailbox and credentials, kept (least recently used
+    first out): it remembers the calendar folder, so each request does not look it up."""
+    key = (endpoint, mailbox.lower(), username, hashlib.sha256(password.encode()).hexdigest(),
+           str(bearer))
+    with _ACCOUNTS_LOCK:
+        found = _ACCOUNTS.get(key)
+        if found is not None:
+            _ACCOUNTS.move_to_end(key)
+            return found
+    credentials: Any = (OAuth2AuthorizationCodeCredentials(access_token={
+        "access_token": password, "token_type": "Bearer"}) if bearer
+        else Credentials(username, password))
+    config = Configuration(service_endpoint=endpoint, credentials=credentials,
+                           auth_type=OAUTH2 if bearer else BASIC,
+                           version=Version(build=SERVER_BUILD), retry_policy=FailFast())
+    account = Account(mailbox, config=config, autodiscover=False, access_type=DELEGATE,
+                      default_timezone=EWSTimeZone("UTC"))
+    with _ACCOUNTS_LOCK:
+        account = _ACCOUNTS.setdefault(key, account)
+        while len(_ACCOUNTS) > KEPT_ACCOUNTS:
+            _ACCOUNTS.popitem(last=False)
+    return account
+
+
 def trust(endpoint: str, ca_bundle: str | bool | None) -> None:
     if isinstance(ca_bundle, str) and ca_bundle:
         parts = urlsplit(endpoint)
@@ -132,15 +173,7 @@ class EwsCalendar:
         self.time_zone = time_zone
         self.retries = retries
         self.max_back_off = max_back_off_seconds
-        credentials: Any = (OAuth2AuthorizationCodeCredentials(access_token={
-            "access_token": password, "token_type": "Bearer"}) if bearer
-            else Credentials(username, password))
-        config = Configuration(service_endpoint=endpoint, credentials=credentials,
-                               auth_type=OAUTH2 if bearer else BASIC,
-                               version=Version(build=SERVER_BUILD),
-                               retry_policy=FailFast())
-        self.account = Account(mailbox, config=config, autodiscover=False,
-                               access_type=DELEGATE, default_timezone=EWSTimeZone("UTC"))
+        self.account = _account(endpoint, mailbox, username, password, bearer)
 
     def _retry(self, action: Callable[[], T]) -> T:
         """ErrorServerBusy is retried after the back-off the server asks for (when it is
@@ -155,6 +188,10 @@ class EwsCalendar:
                     raise
                 time.sleep(wait)
         raise AssertionError("unreachable")
+
+    @property
+    def _read_fields(self) -> list[Any]:
+        return [FieldPath(field=EwsItem.get_field_by_fieldname(name)) for name in READ_FIELDS]
 
     @property
     def calendar(self) -> Any:
@@ -176,7 +213,7 @@ class EwsCalendar:
 
     def get_item(self, item_id: str) -> CalendarItem:
         items = self._retry(lambda: _call(lambda: list(self.account.fetch(
-            ids=[(item_id, None)]))))
+            ids=[(item_id, None)], only_fields=self._read_fields))))
         return self._item(_raise(items[0]))
 
     def update_fields(self, item_id: str, draft: ItemDraft, *, etag: str | None = None,
@@ -218,7 +255,8 @@ class EwsCalendar:
         return self._find(addin_salesforce_event_id=salesforce_event_id)
 
     def _find(self, **where: str) -> CalendarItem | None:
-        found = self._retry(lambda: _call(lambda: list(self.calendar.filter(**where)[:1])))
+        found = self._retry(lambda: _call(lambda: list(
+            self.calendar.filter(**where).only(*READ_FIELDS)[:1])))
         return self._item(found[0]) if found else None
 
     # -- changes and push ---------------------------------------------------------------
@@ -241,15 +279,21 @@ class EwsCalendar:
         removed: list[str] = []
 
         def run() -> str:
-            folder.item_sync_state = cursor  # the folder object remembers its last state
-            for kind, value in folder.sync_items(sync_state=cursor,
-                                                 max_changes_returned=SYNC_PAGE):
-                if kind in ("create", "update"):
-                    changed[value.id] = self._item(value)
-                elif kind == "delete":
-                    changed.pop(value.id, None)
-                    removed.append(value.id)
-            return str(folder.item_sync_state)
+            # the folder collection, not the (shared) folder object, so that the state is
+            # not kept on an object other requests use too
+            changes = FolderCollection(account=self.account, folders=[folder]).sync_items(
+                sync_state=cursor, max_changes_returned=SYNC_PAGE,
+                only_fields=self._read_fields)
+            try:
+                for kind, value in changes:
+                    if kind in ("create", "update"):
+                        changed[value.id] = self._item(value)
+                    elif kind == "delete":
+                        changed.pop(value.id, None)
+                        removed.append(value.id)
+            except SyncCompleted as done:
+                return str(done.sync_state)
+            raise CalendarError("SyncFolderItems ended without a sync state")
 
         state = self._retry(lambda: _call(run))
         return list(changed.values()), removed, state
