@@ -75,6 +75,7 @@ RESPONSES = {"Accept": "accepted", "Decline": "declined", "Tentative": "tentativ
 SERVER_BUILD = Build(15, 0, 847, 32)
 SYNC_PAGE = 200
 # What the provider reads of an item (exchangelib asks for every field otherwise).
+SYNTHETIC_BUSY = ("Reraised from", "Caused by closed connection")
 READ_FIELDS = ("subject", "body", "start", "end", "is_all_day", "location",
                "legacy_free_busy_status", "sensitivity", "reminder_is_set",
                "reminder_minutes_before_start", "required_attendees", "optional_attendees",
@@ -413,6 +414,11 @@ def _translate(exc: Exception) -> CalendarError:
         return ItemNotFound(message, status=404, body=message)
     if isinstance(exc, ews_errors.ErrorIrresolvableConflict):
         return EtagMismatch(message, status=412, body=message)
+    if isinstance(exc, ews_errors.ErrorServerBusy) and str(exc).startswith(
+            SYNTHETIC_BUSY):
+        # exchangelib's own name for a dropped connection or a transient server error,
+        # not the server asking to back off
+        return CalendarUnavailable(message, status=503, body=message)
     if isinstance(exc, ews_errors.ErrorServerBusy):
         return CalendarRateLimited(message, status=503, body=message,
                                    retry_after=exc.back_off)

@@ -493,14 +493,15 @@ def _soap(content: bytes, status: int = 200) -> Response:
 
 
 def fault_response(fault: Fault) -> Response:
-    """An injected fault as Exchange answers it: a busy server says ErrorServerBusy with its
-    back-off hint (HTTP 500, a SOAP fault); other failures are transient server errors."""
+    """An injected fault as Exchange answers it, always a SOAP fault with HTTP 500: a busy
+    server (429 / 503 asked) says ErrorServerBusy with its back-off hint (the fault's
+    retryAfter); any other status asked is an ErrorInternalServerError."""
     if fault.status in (429, 503):
         back_off = fault.retry_after * 1000 if fault.retry_after is not None else None
         return _soap(soap.fault("ErrorServerBusy", "The server cannot service this request "
                                 "right now. Try again later.", back_off), 500)
-    return _soap(soap.fault("ErrorInternalServerTransientError", "An internal server error "
-                            "occurred. Try again later."), fault.status)
+    return _soap(soap.fault("ErrorInternalServerError", "An internal server error "
+                            "occurred. The operation failed."), 500)
 
 
 def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
