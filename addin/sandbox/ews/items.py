@@ -9,13 +9,13 @@ time-zone definition kept as the client sent it).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
 
 from addin.sandbox.ews.soap import (
     EwsError,
-    T,
     bool_text,
     format_datetime,
     parse_datetime,
@@ -224,8 +224,7 @@ def write_item(parent: etree._Element, item: dict[str, Any], *, wanted: set[str]
 
 
 def _duration(f: dict[str, Any]) -> str:
-    from datetime import datetime
-
+    """An xs:duration, e.g. PT1H30M or P1DT0H0M."""
     span = (datetime.fromisoformat(f["calendar:End"])
             - datetime.fromisoformat(f["calendar:Start"]))
     minutes = int(span.total_seconds() // 60)
@@ -337,7 +336,3 @@ def _value_of(item: dict[str, Any], uri: etree._Element) -> Any:
     if FIELDS.get(field) == "datetime" and value is not None:
         return format_datetime(value)
     return value
-
-
-def root_tag(node: etree._Element) -> bool:
-    return etree.QName(node).namespace == T

@@ -108,10 +108,6 @@ def message(parent: etree._Element, operation: str, error: EwsError | None = Non
     return node
 
 
-def text(node: etree._Element | None, default: str | None = None) -> str | None:
-    return node.text if node is not None and node.text is not None else default
-
-
 def parse_datetime(value: str | None, field: str) -> datetime:
     """An xs:dateTime as EWS accepts it: with Z or an offset; without one it is UTC."""
     try:
