@@ -95,7 +95,7 @@ def serve(host: str, port: int, use_https: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address the sandbox listens on and names in its URLs.")
 @click.option("--port", default=5050, show_default=True, type=int,
-              help="The index and control port; the emulators take the next three "
+              help="The index and control port; the emulators take the next four "
                    "(0: free ports, the same ones again on a restart with --state-dir).")
 @click.option("--state-dir", type=click.Path(file_okay=False), default=None,
               help="Keep the sandbox's state (and its CA) in this folder: a restart "

@@ -27,7 +27,11 @@ from typing import Any
 
 import requests
 
+from addin.sandbox.runtime import EMULATORS
+
 START_SECONDS = 30.0
+# `addin sandbox --port P`: the index on P, then one port per emulator
+SANDBOX_PORTS = 1 + len(EMULATORS)
 
 
 def ports_free(base: int, count: int) -> bool:
@@ -41,9 +45,9 @@ def ports_free(base: int, count: int) -> bool:
 
 
 def free_port_block(count: int) -> int:
-    """The first of ``count`` consecutive free ports (an `addin sandbox --port P` takes
-    P to P+3), below Linux's ephemeral range (where servers on port 0 and outgoing
-    connections take theirs)."""
+    """The first of ``count`` consecutive free ports (an `addin sandbox --port P` takes P
+    and one port per emulator after it), below Linux's ephemeral range (where servers on
+    port 0 and outgoing connections take theirs)."""
     for _ in range(200):
         base = random.randrange(10000, 32000 - count)
         if ports_free(base, count):
@@ -176,7 +180,7 @@ class SandboxProcess(Process):
 
     def __init__(self, folder: Path, state_dir: Path | None = None, *, port: int | None = None,
                  https: bool = False, **env: str):
-        self.port = port or free_port_block(4)
+        self.port = port or free_port_block(SANDBOX_PORTS)
         self.chosen_port = port is None
         self.folder = folder
         self.state_dir = state_dir
@@ -199,7 +203,7 @@ class SandboxProcess(Process):
     def other_ports(self) -> bool:
         if not self.chosen_port:
             return False
-        self.port = free_port_block(4)
+        self.port = free_port_block(SANDBOX_PORTS)
         self.args[self.args.index("--port") + 1] = str(self.port)
         self.ready_url = f"{self.url}/healthz"
         return True

@@ -34,11 +34,13 @@ def emulator_app(
     error_body: ErrorBody,
     *,
     exempt_paths: tuple[str, ...] = (),
+    fault_response: Callable[[Fault], Response] | None = None,
 ) -> Flask:
     """A Flask app for one emulated service, wired to the shared sandbox state.
 
     ``exempt_paths`` (prefixes) are not counted in stats and never get faults: sandbox-only
-    helpers such as ``/sandbox-ui``.
+    helpers such as ``/sandbox-ui``. ``fault_response`` builds an injected fault's whole
+    answer, for a service whose errors are not JSON (EWS answers SOAP faults).
     """
     app = Flask(f"addin.sandbox.{service}")
     app.config["SANDBOX_SERVICE"] = service
@@ -71,6 +73,11 @@ def emulator_app(
     def _fault_response(fault: Fault) -> Response:
         g.fault = True
         state.stats.count(service, f"fault {fault.status}")
+        if fault_response is not None:
+            response = fault_response(fault)
+            if fault.retry_after is not None:
+                response.headers["Retry-After"] = str(fault.retry_after)
+            return response
         message = FAULT_MESSAGES.get(fault.status, "Injected fault")
         code = {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(fault.status, "Fault")
         response = jsonify(error_body(fault.status, message, code))

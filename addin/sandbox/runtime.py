@@ -26,6 +26,7 @@ EMULATORS: dict[str, tuple[str, str]] = {
     "salesforce": ("addin.sandbox.salesforce.app:create_app", ""),
     "google": ("addin.sandbox.google.app:create_app", "/calendar/v3"),
     "graph": ("addin.sandbox.graph.app:create_app", "/v1.0"),
+    "ews": ("addin.sandbox.ews.app:create_app", "/EWS/Exchange.asmx"),
 }
 
 # Blueprints mounted into an emulator's app after it is built, for concerns that several

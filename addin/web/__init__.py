@@ -8,6 +8,7 @@ from addin.web import (
     admin,
     api,
     connect,
+    connect_exchange,
     errors,
     gmail,
     health,
@@ -31,6 +32,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(sandbox_index.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(webhooks.blueprint)
+    app.register_blueprint(connect_exchange.blueprint)  # before connect's <service>
     app.register_blueprint(connect.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(openapi.blueprint)

@@ -11,11 +11,12 @@ import pytest
 from playwright.sync_api import expect
 
 from addin.sandbox import SandboxRuntime
-from tests.web.conftest import AVA
+from tests.web.conftest import AVA, EVE
 
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 pytestmark = pytest.mark.browser
-SANDBOX_USERS_LISTED = ("Ava", "Ben", "Cleo", "Dan", "Grace")  # graph and google mailboxes
+# graph, google and ews (Exchange Server) mailboxes
+SANDBOX_USERS_LISTED = ("Ava", "Ben", "Cleo", "Dan", "Eve", "Finn", "Grace")
 
 MAILBOX_ITEM = {
     "subject": "Re: Widget pricing for 2027",
@@ -25,26 +26,28 @@ MAILBOX_ITEM = {
 }
 
 
-def office_stub(token: str) -> str:
-    """An Office object like office-addin-mock builds: a read-mode message."""
+def office_stub(token: str, email: str = AVA) -> str:
+    """An Office object like office-addin-mock builds: a read-mode message in the mailbox
+    of ``email`` (Exchange Online or Exchange Server: the same add-in)."""
     return f"""
       sessionStorage.setItem("addin.token", {json.dumps(token)});
       window.Office = {{
         onReady: () => Promise.resolve({{host: "Outlook", platform: "OfficeOnline"}}),
         context: {{mailbox: {{
           item: {json.dumps(MAILBOX_ITEM)},
-          userProfile: {{emailAddress: {json.dumps(AVA)}, displayName: "Ava Martin",
+          userProfile: {{emailAddress: {json.dumps(email)}, displayName: "Ava Martin",
                          timeZone: "W. Europe Standard Time"}},
         }}}},
       }};
     """
 
 
+@pytest.mark.parametrize("email", [AVA, EVE])
 def test_pane_prefills_looks_up_creates_and_shows_errors(
         page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
-        clean_sandbox: SandboxRuntime) -> None:
-    token = bearer(AVA)["Authorization"].split(" ", 1)[1]
-    page.add_init_script(office_stub(token))
+        clean_sandbox: SandboxRuntime, email: str) -> None:
+    token = bearer(email)["Authorization"].split(" ", 1)[1]
+    page.add_init_script(office_stub(token, email))
     page.goto(f"{live_server}/outlook/pane")
     subject = page.get_by_label("Subject", exact=True)
     expect(subject).to_have_value("Re: Widget pricing for 2027")  # after /me, then Office
@@ -60,7 +63,8 @@ def test_pane_prefills_looks_up_creates_and_shows_errors(
     assert "after the start" in error.inner_text()
     assert page.get_by_label("End", exact=True).get_attribute("aria-invalid") == "true"
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "outlook-pane-error.png"), full_page=True)
+    suffix = "" if email == AVA else "-exchange-server"
+    page.screenshot(path=str(ARTIFACTS / f"outlook-pane-error{suffix}.png"), full_page=True)
 
     # Fix it, look up an Account, create.
     same_day = page.get_by_label("Start", exact=True).input_value()[:11]
@@ -76,7 +80,7 @@ def test_pane_prefills_looks_up_creates_and_shows_errors(
     link = page.locator("#record-link").get_attribute("href")
     assert link and link.startswith(clean_sandbox.origins["salesforce"] + "/00U")
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "outlook-pane-created.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"outlook-pane-created{suffix}.png"), full_page=True)
 
     org = clean_sandbox.apps["salesforce"].extensions["salesforce_org"]
     created = org.records["Event"][link.rsplit("/", 1)[1]]
