@@ -27,6 +27,8 @@ from addin.web.auth import current_user
 
 blueprint = Blueprint("connect", __name__)
 TICKET_MAX_AGE = 300
+# what a person connects: the OAuth services, and Exchange Server with its password
+MAILBOXES = (*SERVICES, "ews")
 
 
 def _tickets(services: Container) -> URLSafeTimedSerializer:
@@ -84,10 +86,10 @@ def me() -> Any:
                      "isAdmin": row.is_admin, "calendarProvider": row.calendar_provider},
             "organization": {"name": org.name, "salesforceOrgId": org.salesforce_org_id,
                              "microsoftTenantId": org.microsoft_tenant_id},
-            "connections": {service: service in connected for service in SERVICES},
+            "connections": {service: service in connected for service in MAILBOXES},
         }
     body["next"] = ("connect_salesforce" if "salesforce" not in connected else
-                    "connect_calendar" if row.calendar_provider in SERVICES
+                    "connect_calendar" if row.calendar_provider in MAILBOXES
                     and row.calendar_provider not in connected else None)
     return jsonify(body)
 

@@ -267,10 +267,46 @@ async function enter() {
       "Salesforce events from any email.";
     $("onboarding-button").textContent = `Connect ${name}`;
     $("onboarding-button").dataset.service = service;
+    // Exchange Server has no OAuth here: its server, user name and password, checked by
+    // the backend with one request before they are stored (encrypted)
+    $("onboarding-button").hidden = service === "ews";
+    $("exchange-form").hidden = service !== "ews";
+    if (service === "ews") $("exchange-username").value ||= me.user.email;
     return show("onboarding");
   }
   showForm();
   await prefill();
+}
+
+async function connectExchange(event) {
+  event.preventDefault();
+  const fields = { serverUrl: "exchange-server", username: "exchange-username",
+                   password: "exchange-password" };
+  for (const id of Object.values(fields)) $(`${id}-error`).textContent = "";
+  $("onboarding-error").textContent = "";
+  const button = $("exchange-button");
+  button.disabled = true;
+  button.textContent = "Connecting…";
+  const body = { username: $("exchange-username").value.trim(),
+                 password: $("exchange-password").value };
+  if ($("exchange-server").value.trim()) body.serverUrl = $("exchange-server").value.trim();
+  try {
+    await api("POST", "/api/v1/connections/ews", { body });
+    $("exchange-password").value = "";
+    setStatus("Exchange connected.");
+    await enter();
+  } catch (error) {
+    const blamed = (error instanceof ApiError && error.fields) || {};
+    for (const [name, message] of Object.entries(blamed)) {
+      if (fields[name]) $(`${fields[name]}-error`).textContent = message;
+    }
+    if (!Object.keys(blamed).some((name) => fields[name])) {
+      $("onboarding-error").textContent = error.message || String(error);
+    }
+  } finally {
+    button.disabled = false;
+    button.textContent = "Connect Exchange";
+  }
 }
 
 async function startSignIn(options) {
@@ -317,6 +353,7 @@ async function start() {
     setStatus(`${SERVICE_NAMES[service] || service} connected.`);
     await enter();
   });
+  $("exchange-form").addEventListener("submit", connectExchange);
   for (const field of document.querySelectorAll(".lookup")) lookup(field);
   setUpAttendeeForm();
   const token = await restoreSession();

@@ -227,3 +227,36 @@ def test_cancel_event_asks_then_cancels_once(
                     ("noah.smith@acme.example", "invitation")]
     page.get_by_role("button", name="Create another").click()
     expect(page.locator("#create-form")).to_be_visible()
+
+
+def test_pane_connects_an_exchange_server_mailbox_with_its_password(
+        page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
+        services: Any, clean_sandbox: SandboxRuntime) -> None:
+    """An Exchange Server user without a mailbox connection is asked for the server, user
+    name and password; a wrong password is named at its field; the right one connects and
+    opens the Create dialog."""
+    from sqlalchemy import delete, select
+
+    from addin.store.models import Connection, User
+
+    with services.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.email == EVE))
+        session.execute(delete(Connection).where(Connection.user_id == user_id,
+                                                 Connection.service == "ews"))
+    token = bearer(EVE)["Authorization"].split(" ", 1)[1]
+    page.add_init_script(office_stub(token, EVE))
+    page.goto(f"{live_server}/outlook/pane")
+    expect(page.locator("#exchange-form")).to_be_visible()
+    expect(page.get_by_role("button", name="Connect Exchange Server")).to_be_hidden()
+    expect(page.get_by_label("User name")).to_have_value(EVE)
+    page.get_by_label("Exchange server (EWS) URL").fill(clean_sandbox.services["ews"])
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Connect Exchange").click()
+    expect(page.locator("#exchange-password-error")).not_to_be_empty()
+    page.get_by_label("Password").fill(clean_sandbox.user(EVE).upstream_tokens["ews"])
+    page.get_by_role("button", name="Connect Exchange").click()
+    expect(page.locator("#create-form")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "pane-exchange-connected.png"))
+    with services.db.session() as session:
+        assert session.scalar(select(Connection.id).where(
+            Connection.user_id == user_id, Connection.service == "ews")) is not None
