@@ -325,6 +325,8 @@ class EwsCalendar:
     # -- mapping ------------------------------------------------------------------------
     def _fields(self, draft: ItemDraft) -> dict[str, Any]:
         tz = EWSTimeZone(to_iana(draft.time_zone))
+        if any(_ambiguous(moment, tz) for moment in (draft.start, draft.end)):
+            tz = EWSTimeZone("UTC")  # the user's zone names two instants here: send UTC
         fields: dict[str, Any] = {
             "subject": draft.subject, "body": Body(draft.body),
             "start": _when(draft.start, tz, draft.is_all_day),
@@ -377,8 +379,19 @@ def _when(value: datetime | date, tz: EWSTimeZone, all_day: bool) -> Any:
         day = value.date() if isinstance(value, datetime) else value
         return EWSDate(day.year, day.month, day.day)
     local = value.astimezone(tz)
+    # fold tells the two 02:30s of the night clocks go back apart: without it both the
+    # start and the end of a meeting ending in the repeated hour are the first 02:30
     return EWSDateTime(local.year, local.month, local.day, local.hour, local.minute,
-                       local.second, local.microsecond, tzinfo=tz)
+                       local.second, local.microsecond, tzinfo=tz, fold=local.fold)
+
+
+def _ambiguous(value: datetime | date, tz: EWSTimeZone) -> bool:
+    """The wall time of ``value`` in ``tz`` happens twice (clocks going back): Exchange
+    would be free to read it as either instant."""
+    if not isinstance(value, datetime):
+        return False
+    local = value.astimezone(tz)
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
 
 
 def _aware(value: Any) -> datetime:
