@@ -52,7 +52,8 @@ class GraphCalendar:
     name = "graph"
     capabilities = CalendarCapabilities(
         silent_attendee_update=False, idempotent_create=True, incremental_changes=True,
-        push_notifications=True, field_update_notifies_attendees=True)
+        push_notifications=True, field_update_notifies_attendees=True,
+        change_window_days=(DELTA_WINDOW[0].days, DELTA_WINDOW[1].days))
 
     def __init__(self, session: requests.Session, base_url: str, tokens: TokenSource,
                  mailbox: str = "me", time_zone: str = "UTC"):

@@ -50,7 +50,10 @@ def test_insert_patch_list_with_sync_tokens_and_delete(calendar_api: Any,
     token = listing["nextSyncToken"]
     patched = events.patch(calendarId="primary", eventId=created["id"], sendUpdates="all",
                            body={"attendees": [{"email": "guest@outside.example"}]}).execute()
-    assert patched["attendees"][0]["responseStatus"] == "needsAction"
+    organizer, guest = patched["attendees"]  # Google lists the organizer among them
+    assert organizer["organizer"] is True and organizer["self"] is True
+    assert guest["email"] == "guest@outside.example"
+    assert guest["responseStatus"] == "needsAction"
     changes = events.list(calendarId="primary", syncToken=token).execute()
     assert [i["id"] for i in changes["items"]] == [created["id"]]
     events.delete(calendarId="primary", eventId=created["id"], sendUpdates="all").execute()

@@ -20,6 +20,7 @@ from addin.sandbox.calendar_core import (
     record_attendee_mail,
 )
 from addin.sandbox.frame import authenticate, emulator_app, operation
+from addin.sandbox.google.guests import Guests, is_copy, view
 from addin.sandbox.google.resources import (
     ID_PATTERN,
     GoogleApiError,
@@ -60,8 +61,13 @@ class GoogleCalendar:
         self.store = CalendarStore()
         self.sender = sender
         self.channels: dict[str, dict[str, Any]] = {}
-        self.pages: dict[str, list[dict[str, Any]]] = {}
+        self.pages: dict[str, dict[str, Any]] = {}  # page token -> rows left, sequence
         self.lock = threading.RLock()
+        self.guest_accounts: set[str] = set()  # the sandbox's Google calendars (guests')
+
+    @property
+    def guests(self) -> Guests:
+        return Guests(self, self.guest_accounts)
 
     # -- helpers --------------------------------------------------------------------
     def owner(self, calendar_id: str) -> str:
@@ -78,7 +84,8 @@ class GoogleCalendar:
         if item.deleted:
             return {"kind": "calendar#event", "etag": self.etag(item), "id": item.id,
                     "status": "cancelled"}
-        return {**item.resource, "etag": self.etag(item), "sequence": item.version - 1}
+        return {**view(item, item.resource), "etag": self.etag(item),
+                "sequence": item.version - 1}
 
     @staticmethod
     def etag(item: StoredItem) -> str:
@@ -155,7 +162,9 @@ class GoogleCalendar:
                 "creator": {"email": owner, "self": True},
                 "organizer": {"email": owner, "self": True},
                 "iCalUID": f"{event_id}@google.com",
-                "attendees": keep_responses([], body.get("attendees") or []),
+                "attendees": keep_responses([], [
+                    a for a in body.get("attendees") or []
+                    if not a.get("organizer") and str(a.get("email", "")).lower() != owner]),
                 "reminders": body.get("reminders") or {"useDefault": True},
                 "eventType": "default",
             }
@@ -165,7 +174,14 @@ class GoogleCalendar:
         self.mail(owner, None if not body.get("attendees") else {"attendees": []}, resource,
                   self.send_updates())
         self.notify(owner)
+        self.spread(owner, item)
         return _json(200, self.shape(item))
+
+    def spread(self, owner: str, item: StoredItem) -> None:
+        with self.store.lock:
+            touched = self.guests.fan_out(owner, item)
+        for guest in touched:
+            self.notify(guest)
 
     def send_updates(self) -> str:
         value = request.args.get("sendUpdates")
@@ -197,6 +213,10 @@ class GoogleCalendar:
             if item.deleted:
                 raise GoogleApiError(404, "notFound", "Not Found")
             self.check_if_match(item)
+            if is_copy(item):  # a guest answers (or sets their own reminders)
+                copy = self.guests.guest_write(owner, item, body)
+                self.notify(owner)
+                return _json(200, self.shape(copy))
             before = item.resource
             fixed = {k: before[k] for k in ("kind", "id", "status", "htmlLink", "created",
                                              "creator", "organizer", "iCalUID", "eventType")}
@@ -205,8 +225,9 @@ class GoogleCalendar:
             merged = {**fixed, **patch} if replace else merge_patch(before, patch)
             merged.update(fixed)
             if "attendees" in patch:
-                merged["attendees"] = keep_responses(before.get("attendees") or [],
-                                                     patch.get("attendees") or [])
+                guests = [a for a in patch.get("attendees") or []
+                          if not a.get("organizer") and str(a.get("email", "")).lower() != owner]
+                merged["attendees"] = keep_responses(before.get("attendees") or [], guests)
                 if not merged["attendees"]:
                     del merged["attendees"]
             check_event({k: v for k, v in merged.items()})
@@ -214,6 +235,7 @@ class GoogleCalendar:
             item = self.store.put(owner, event_id, merged)
         self.mail(owner, before, merged, send_updates)
         self.notify(owner)
+        self.spread(owner, item)
         return _json(200, self.shape(item))
 
     def delete(self, calendar_id: str, event_id: str) -> Response:
@@ -225,9 +247,15 @@ class GoogleCalendar:
                 raise GoogleApiError(410, "deleted", "Resource has been deleted")
             self.check_if_match(item)
             before = item.resource
-            self.store.delete(owner, event_id)
+            if is_copy(item):  # a guest removes it from their calendar only
+                self.store.delete(owner, event_id)
+                self.notify(owner)
+                return _json(204)
+            deleted = self.store.delete(owner, event_id)
         self.mail(owner, before, None, send_updates)
         self.notify(owner)
+        if deleted is not None:
+            self.spread(owner, deleted)
         return _json(204)
 
     def list_events(self, calendar_id: str) -> Response:
@@ -242,10 +270,11 @@ class GoogleCalendar:
             raise invalid("Invalid value for: maxResults")
         if page_token:
             with self.lock:
-                rows = self.pages.pop(page_token, None)
-            if rows is None:
+                pending = self.pages.pop(page_token, None)
+            if pending is None:
                 raise invalid("Invalid page token.")
-            return self.page(owner, rows, size)
+            return self.page(owner, pending["rows"], size, pending["seq"])
+        seq = self.store.current_seq()  # the next sync token starts where paging starts
         sync_token = args.get("syncToken")
         if sync_token:
             clash = [p for p in ("timeMin", "timeMax", "privateExtendedProperty",
@@ -257,8 +286,9 @@ class GoogleCalendar:
             if cursor is None or cursor.owner != owner:
                 raise GoogleApiError(410, "fullSyncRequired", "Sync token is no longer valid, "
                                      "a full sync is required.")
-            rows = [self.shape(i) for i in self.store.changed_since(owner, cursor.seq)]
-            return self.page(owner, rows, size)
+            rows = [self.shape(i) for i in self.store.changed_since(owner, cursor.seq)
+                    if i.seq < seq]
+            return self.page(owner, rows, size, seq)
         time_min = parse_rfc3339(args["timeMin"], "timeMin") if "timeMin" in args else None
         time_max = parse_rfc3339(args["timeMax"], "timeMax") if "timeMax" in args else None
         filters = [f.split("=", 1) for f in args.getlist("privateExtendedProperty")]
@@ -276,9 +306,9 @@ class GoogleCalendar:
                 if not in_window(item.resource, time_min, time_max):
                     continue
             rows.append(self.shape(item))
-        return self.page(owner, rows, size)
+        return self.page(owner, rows, size, seq)
 
-    def page(self, owner: str, rows: list[dict[str, Any]], size: int) -> Response:
+    def page(self, owner: str, rows: list[dict[str, Any]], size: int, seq: int) -> Response:
         body: dict[str, Any] = {"kind": "calendar#events", "etag": f'"{time.time_ns()}"',
                                 "summary": owner, "updated": rfc3339(datetime.now(UTC)),
                                 "timeZone": "UTC", "accessRole": "owner",
@@ -287,10 +317,10 @@ class GoogleCalendar:
         if len(rows) > size:
             token = secrets.token_urlsafe(12)
             with self.lock:
-                self.pages[token] = rows[size:]
+                self.pages[token] = {"rows": rows[size:], "seq": seq}
             body["nextPageToken"] = token
         else:
-            body["nextSyncToken"] = self.store.open_cursor(owner)
+            body["nextSyncToken"] = self.store.open_cursor(owner, seq=seq)
         return _json(200, body)
 
     # -- push -------------------------------------------------------------------------
@@ -331,6 +361,7 @@ class GoogleCalendar:
 def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
     app = emulator_app("google", state, error_body, exempt_paths=("/sandbox-ui",))
     api = state.keep("google", GoogleCalendar(state, base_url, WebhookSender()))
+    api.guest_accounts = {u.email.lower() for u in seed.users if u.provider == "google"}
     app.extensions["google_calendar"] = api
 
     @app.errorhandler(GoogleApiError)

@@ -28,6 +28,7 @@ from addin.sandbox.calendar_core import (
     record_attendee_mail,
 )
 from addin.sandbox.frame import authenticate, emulator_app
+from addin.sandbox.graph.invitees import Invitees
 from addin.sandbox.graph.resources import (
     GraphError,
     bad,
@@ -78,6 +79,11 @@ class Graph:
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self.lock = threading.RLock()
 
+    @property
+    def invitees(self) -> Invitees:
+        """Invitees' copies (a view over the store: no state of its own to persist)."""
+        return Invitees(self)
+
     # -- who and where --------------------------------------------------------------
     def caller(self) -> str:
         token = authenticate(self.state, "graph")
@@ -109,8 +115,10 @@ class Graph:
         end_zone = prefer or "UTC"
         if prefer:
             zone(prefer)
-        organizer = {"emailAddress": {"name": self.people[owner].name if owner in self.people
-                                      else owner, "address": owner}}
+        organizer_email = e.get("organizer_email") or owner  # an invitee's copy: theirs
+        organizer = {"emailAddress": {"name": self.people[organizer_email].name
+                                      if organizer_email in self.people else organizer_email,
+                                      "address": organizer_email}}
         web = f"https://outlook.office365.com/owa/?itemid={quote(item.id)}&exvsurl=1&path=/calendar/item"
         out: dict[str, Any] = {
             "@odata.etag": f'W/"{e["changeKey"]}"', "id": item.id,
@@ -124,10 +132,12 @@ class Graph:
             "subject": e.get("subject") or "",
             "bodyPreview": (e.get("body") or {}).get("content", "")[:255],
             "importance": "normal", "sensitivity": e.get("sensitivity") or "normal",
-            "isAllDay": bool(e.get("isAllDay")), "isCancelled": False, "isOrganizer": True,
+            "isAllDay": bool(e.get("isAllDay")), "isCancelled": bool(e.get("isCancelled")),
+            "isOrganizer": not e.get("organizer_email"),
             "responseRequested": True, "showAs": e.get("showAs") or "busy",
             "type": "singleInstance", "webLink": web,
-            "responseStatus": {"response": "organizer", "time": "0001-01-01T00:00:00Z"},
+            "responseStatus": e.get("response") or {"response": "organizer",
+                                                    "time": "0001-01-01T00:00:00Z"},
             "body": e.get("body") or {"contentType": "html", "content": ""},
             "start": format_time(start, start_zone), "end": format_time(end, end_zone),
             "location": e.get("location") or {"displayName": ""},
@@ -194,7 +204,22 @@ class Graph:
         self.mail(owner, event, [], [a["emailAddress"]["address"] for a in
                                      event.get("attendees") or []], invite_only=True)
         self.notify(owner, item, "created")
+        self.spread(owner, item)
         return _json(201, self.shape(item, owner))
+
+    def spread(self, owner: str, item: StoredItem) -> None:
+        """Invitees' copies follow the organizer's write (and are notified)."""
+        with self.store.lock:
+            changes = self.invitees.fan_out(owner, item)
+        for mailbox, copy, change in changes:
+            self.notify(mailbox, copy, change)
+
+    def respond(self, owner: str, item_id: str, action: str, body: Any) -> Response:
+        with self.store.lock:
+            changes = self.invitees.respond(owner, item_id, action, body)
+        for mailbox, changed, change in changes:
+            self.notify(mailbox, changed, change)
+        return _json(202)
 
     def find(self, owner: str, item_id: str) -> StoredItem:
         item = self.store.get(owner, item_id)
@@ -225,6 +250,7 @@ class Graph:
         only_attendees = set(body) - {"@odata.type"} == {"attendees"}
         self.mail(owner, event, old, new, invite_only=only_attendees)
         self.notify(owner, item, "updated")
+        self.spread(owner, item)
         return _json(200, self.shape(item, owner))
 
     def delete(self, owner: str, item_id: str) -> Response:
@@ -238,6 +264,7 @@ class Graph:
                                  subject=item.resource.get("subject") or "", before=old,
                                  after=[])
         self.notify(owner, item, "deleted")
+        self.spread(owner, item)
         return _json(204)
 
     def mail(self, owner: str, event: dict[str, Any], old: list[str], new: list[str],
@@ -284,17 +311,18 @@ class Graph:
             assert cursor.window is not None
             window = (datetime.fromisoformat(cursor.window[0]),
                       datetime.fromisoformat(cursor.window[1]))
+            seq = self.store.current_seq()
             rows = [self._delta_row(i, owner, window)
-                    for i in self.store.changed_since(owner, cursor.seq)]
-            rows = [r for r in rows if r is not None]
+                    for i in self.store.changed_since(owner, cursor.seq) if i.seq < seq]
         elif "$skiptoken" in args:
             with self.lock:
                 pending = self.subscriptions.get(f"skip:{args['$skiptoken']}")
             if pending is None:
                 raise GraphError(410, "syncStateNotFound", "The skip token is not valid.")
-            rows, window = pending["rows"], pending["window"]
+            rows, window, seq = pending["rows"], pending["window"], pending["seq"]
         else:
             window = _window()
+            seq = self.store.current_seq()
             rows = [self.shape(i, owner) for i in sorted(self.store.live(owner),
                                                          key=lambda i: i.seq)
                     if _overlaps(i, window)]
@@ -302,20 +330,21 @@ class Graph:
             token = secrets.token_urlsafe(16)
             with self.lock:
                 self.subscriptions[f"skip:{token}"] = {"rows": rows[page_size:],
-                                                       "window": window}
+                                                       "window": window, "seq": seq}
             return _json(200, {"value": rows[:page_size], "@odata.nextLink":
                                f"{self.base_url}{request.path}?$skiptoken={token}"})
-        token = self.store.open_cursor(owner, (window[0].isoformat(), window[1].isoformat()))
+        token = self.store.open_cursor(owner, (window[0].isoformat(), window[1].isoformat()),
+                                       seq)
         return _json(200, {"value": rows, "@odata.deltaLink":
                            f"{self.base_url}{request.path}?$deltatoken={token}"})
 
     def _delta_row(self, item: StoredItem, owner: str,
-                   window: tuple[datetime, datetime]) -> dict[str, Any] | None:
-        if item.deleted:
+                   window: tuple[datetime, datetime]) -> dict[str, Any]:
+        """A changed item; one deleted, or moved out of the window, is ``@removed``: Graph
+        reports both alike (reason ``deleted``), so a client must look before it deletes."""
+        if item.deleted or not _overlaps(item, window):
             return {"@odata.type": "#microsoft.graph.event", "id": item.id,
                     "@removed": {"reason": "deleted"}}
-        if not _overlaps(item, window):
-            return None
         return self.shape(item, owner)
 
     # -- subscriptions ----------------------------------------------------------------

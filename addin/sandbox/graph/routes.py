@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 
 from addin.sandbox.frame import operation
+from addin.sandbox.graph.invitees import ACTIONS
 from addin.sandbox.graph.resources import GraphError, bad, json_response, request_window
 
 if TYPE_CHECKING:
@@ -47,6 +48,13 @@ def register(app: Flask, graph: Graph) -> None:
             return graph.delete(owner, item_id)
         return graph.update(owner, item_id, _body())
 
+    def answer(item_id: str, action: str, user: str | None = None) -> Response:
+        if action not in ACTIONS:
+            raise GraphError(400, "BadRequest", f"Resource not found for the segment "
+                             f"'{action}'.")
+        operation(f"events.{action}")
+        return graph.respond(graph.mailbox(user), item_id, action, _body())
+
     def calendar_view(user: str | None = None) -> Response:
         operation("calendarView")
         return graph.listing(graph.mailbox(user), request_window())
@@ -62,6 +70,8 @@ def register(app: Flask, graph: Graph) -> None:
                          methods=["GET", "POST"])
         app.add_url_rule(f"{prefix}/events/<item_id>", f"event{suffix}", event,
                          methods=["GET", "PATCH", "DELETE"])
+        app.add_url_rule(f"{prefix}/events/<item_id>/<action>", f"answer{suffix}", answer,
+                         methods=["POST"])
         app.add_url_rule(f"{prefix}/calendarView", f"calendar_view{suffix}", calendar_view)
         app.add_url_rule(f"{prefix}/calendarView/delta", f"delta{suffix}", delta)
 
