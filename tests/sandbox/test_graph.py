@@ -207,3 +207,40 @@ def test_removing_an_invitee_cancels_their_copy(
                                       headers=as_ben).json()["value"]
               if e["iCalUId"] == meeting["iCalUId"]]
     assert [c["isCancelled"] for c in copies] == [True]
+
+
+def test_unknown_routes_and_other_mailboxes_answer_json_errors(graph: Any) -> None:
+    unknown = graph("GET", "/me/nothing")
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "NotFound"
+    wrong_method = graph("PUT", "/me/events")
+    assert wrong_method.status_code == 405 and "error" in wrong_method.json()
+    own = graph("GET", f"/users/{AVA}/events")
+    assert own.status_code == 200
+    other = graph("GET", "/users/ben.carter@acme-sales.example/events")
+    assert other.status_code == 403  # a delegated token reaches its own mailbox only
+    assert other.json()["error"]["code"] == "ErrorAccessDenied"
+
+
+def test_filter_and_orderby_on_subject_and_start(graph: Any) -> None:
+    tag = f"Query {datetime.now(UTC).timestamp()}"
+    for day, name in ((3, "b"), (1, "a"), (2, "c")):
+        graph("POST", "/me/events", json={
+            **EVENT, "subject": f"{tag} {name}",
+            "start": {"dateTime": f"2026-12-0{day}T10:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": f"2026-12-0{day}T11:00:00", "timeZone": "UTC"}})
+
+    def subjects(query: str) -> list[str]:
+        answer = graph("GET", f"/me/events?$top=1000&{query}")
+        assert answer.status_code == 200, answer.text
+        return [e["subject"][-1] for e in answer.json()["value"]
+                if e["subject"].startswith(tag)]
+
+    assert subjects(f"$filter=startswith(subject,'{tag}')&$orderby=subject desc") == [
+        "c", "b", "a"]
+    assert subjects("$filter=start/dateTime ge '2026-12-02T00:00:00' and "
+                    "start/dateTime lt '2026-12-03T00:00:00'") == ["c"]
+    assert subjects(f"$filter=subject eq '{tag} a'") == ["a"]
+    assert subjects("$orderby=start/dateTime desc")[:3] == ["b", "c", "a"]
+    bad = graph("GET", "/me/events?$filter=location eq 'x'")
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "ErrorInvalidUrlQueryFilter"

@@ -28,6 +28,7 @@ from addin.sandbox.calendar_core import (
     record_attendee_mail,
 )
 from addin.sandbox.frame import authenticate, emulator_app
+from addin.sandbox.graph import odata
 from addin.sandbox.graph.invitees import Invitees
 from addin.sandbox.graph.resources import (
     GraphError,
@@ -35,7 +36,6 @@ from addin.sandbox.graph.resources import (
     check,
     check_times,
     format_time,
-    parse_filter,
     parse_time,
     select,
     zone,
@@ -100,6 +100,9 @@ class Graph:
         if owner not in self.people:
             raise GraphError(404, "ErrorInvalidUser",
                              f"The requested user '{user}' is invalid.")
+        if owner != me:  # every sandbox token is delegated: a user's own mailbox only
+            raise GraphError(403, "ErrorAccessDenied",
+                             "Access is denied. Check credentials and try again.")
         return owner
 
     def user_id(self, owner: str) -> str:
@@ -131,7 +134,13 @@ class Graph:
             "isReminderOn": e.get("isReminderOn", True), "hasAttachments": False,
             "subject": e.get("subject") or "",
             "bodyPreview": (e.get("body") or {}).get("content", "")[:255],
-            "importance": "normal", "sensitivity": e.get("sensitivity") or "normal",
+            "importance": e.get("importance") or "normal",
+            "sensitivity": e.get("sensitivity") or "normal",
+            "isOnlineMeeting": bool(e.get("isOnlineMeeting")),
+            "onlineMeetingProvider": e.get("onlineMeetingProvider") or "unknown",
+            "onlineMeeting": e.get("onlineMeeting") if e.get("isOnlineMeeting") else None,
+            "locations": e.get("locations") or ([e["location"]] if (
+                e.get("location") or {}).get("displayName") else []),
             "isAllDay": bool(e.get("isAllDay")), "isCancelled": bool(e.get("isCancelled")),
             "isOrganizer": not e.get("organizer_email"),
             "responseRequested": True, "showAs": e.get("showAs") or "busy",
@@ -159,9 +168,17 @@ class Graph:
                           + secrets.token_hex(24).upper()})
         for key in ("subject", "body", "location", "showAs", "isReminderOn",
                     "reminderMinutesBeforeStart", "sensitivity", "categories", "isAllDay",
-                    "transactionId"):
+                    "transactionId", "importance", "isOnlineMeeting", "onlineMeetingProvider",
+                    "locations"):
             if key in body:
                 event[key] = body[key]
+        if event.get("importance", "normal") not in ("low", "normal", "high"):
+            raise bad(f"Invalid value for importance: {event['importance']}")
+        if event.get("isOnlineMeeting") and not event.get("onlineMeeting"):
+            event["onlineMeetingProvider"] = event.get("onlineMeetingProvider") or \
+                "teamsForBusiness"
+            event["onlineMeeting"] = {"joinUrl": "https://teams.microsoft.com/l/meetup-join/"
+                                      + secrets.token_urlsafe(24)}
         for key in ("start", "end"):
             if key in body:
                 instant, name = parse_time(body[key], key)
@@ -277,16 +294,12 @@ class Graph:
 
     # -- reads ----------------------------------------------------------------------
     def listing(self, owner: str, window: tuple[datetime, datetime] | None) -> Response:
-        wanted = parse_filter(request.args.get("$filter"))
-        rows = []
-        for item in sorted(self.store.live(owner), key=lambda i: i.resource["start_utc"]):
-            if wanted is not None:
-                prop = (item.resource.get("extended") or {}).get(wanted[0])
-                if prop is None or prop["value"] != wanted[1]:
-                    continue
-            if window is not None and not _overlaps(item, window):
-                continue
-            rows.append(self.shape(item, owner))
+        wanted = odata.parse_filter(request.args.get("$filter"))
+        items = [i for i in sorted(self.store.live(owner), key=lambda i: i.resource["start_utc"])
+                 if all(test(i.resource) for test in wanted)
+                 and (window is None or _overlaps(i, window))]
+        items = odata.order(items, request.args.get("$orderby"), lambda i: i.resource)
+        rows = [self.shape(item, owner) for item in items]
         top = _int(request.args.get("$top"), DEFAULT_PAGE, "$top")
         skip = _int(request.args.get("$skip"), 0, "$skip")
         page = rows[skip: skip + top]

@@ -74,6 +74,8 @@ def register(app: Flask, graph: Graph) -> None:
                          methods=["POST"])
         app.add_url_rule(f"{prefix}/calendarView", f"calendar_view{suffix}", calendar_view)
         app.add_url_rule(f"{prefix}/calendarView/delta", f"delta{suffix}", delta)
+        # the function-call form the SDKs send: calendarView/delta()
+        app.add_url_rule(f"{prefix}/calendarView/delta()", f"delta_call{suffix}", delta)
 
     @app.post(f"{V1}/subscriptions")
     def subscriptions() -> Response:
