@@ -155,6 +155,7 @@ class GraphCalendar:
                   expires_at: datetime) -> PushSubscription:
         data = self._request("POST", f"{self.root}/subscriptions", json={
             "changeType": "created,updated,deleted", "notificationUrl": notification_url,
+            "lifecycleNotificationUrl": notification_url,  # reauthorize / removed / missed
             "resource": self.resource, "clientState": client_state,
             "expirationDateTime": _iso(expires_at)}).json()
         return PushSubscription(id=data["id"], resource=data["resource"],

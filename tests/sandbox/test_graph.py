@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -244,3 +245,25 @@ def test_filter_and_orderby_on_subject_and_start(graph: Any) -> None:
     bad = graph("GET", "/me/events?$filter=location eq 'x'")
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "ErrorInvalidUrlQueryFilter"
+
+
+def test_subscriptions_are_listed_and_get_lifecycle_notifications(
+        graph: Any, clean_sandbox: SandboxRuntime, upstream: requests.Session) -> None:
+    expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    with receiver() as (url, received):
+        created = graph("POST", "/subscriptions", json={
+            "changeType": "updated", "notificationUrl": url, "lifecycleNotificationUrl": url,
+            "resource": "me/events", "expirationDateTime": expires, "clientState": "x"}).json()
+        listed = graph("GET", "/subscriptions").json()["value"]
+        assert created["id"] in [s["id"] for s in listed]
+        ui = f"{clean_sandbox.origins['graph']}/sandbox-ui/subscriptions/{created['id']}"
+        for event in ("reauthorizationRequired", "missed", "subscriptionRemoved"):
+            answer = upstream.post(f"{ui}/lifecycle", json={"lifecycleEvent": event})
+            assert answer.status_code == 200 and answer.json()["sent"] is True
+        deadline = time.time() + 5
+        while len(received) < 3 and time.time() < deadline:
+            time.sleep(0.02)
+        assert [(r["kind"], r["secret"]) for r in received] == [
+            ("reauthorizationRequired", "x"), ("missed", "x"), ("subscriptionRemoved", "x")]
+        assert created["id"] not in [s["id"] for s in graph("GET", "/subscriptions").json()[
+            "value"]]

@@ -374,28 +374,53 @@ class Graph:
             raise bad("Subscription validation request failed. Notification endpoint must "
                       "be HTTPS.", "ValidationError")
         expires = _expiration(body.get("expirationDateTime"))
-        token = secrets.token_urlsafe(24)
-        try:
-            session = requests.Session()
-            session.trust_env = False
-            answer = session.post(url, params={"validationToken": token},
-                                  headers={"Content-Type": "text/plain"}, timeout=10)
-            valid = answer.status_code == 200 and answer.text == token
-        except requests.RequestException:
-            valid = False
-        if not valid:
-            raise bad("Subscription validation request failed. Response must exactly match "
-                      "validationToken query parameter.", "ValidationError")
+        lifecycle = body.get("lifecycleNotificationUrl")
+        for endpoint in [url] + ([str(lifecycle)] if lifecycle else []):
+            if not _validates(endpoint):
+                raise bad("Subscription validation request failed. Response must exactly "
+                          "match validationToken query parameter.", "ValidationError")
         subscription = {
             "id": str(uuid.uuid4()), "resource": body["resource"],
             "applicationId": "00000000-0000-0000-0000-0000addin000",
             "changeType": body.get("changeType", "created,updated,deleted"),
             "clientState": body.get("clientState"), "notificationUrl": url,
+            "lifecycleNotificationUrl": str(lifecycle) if lifecycle else None,
             "expirationDateTime": _iso(expires), "creatorId": self.user_id(owner),
             "latestSupportedTlsVersion": "v1_2", "owner": owner}
         with self.lock:
             self.subscriptions[subscription["id"]] = subscription
         return _json(201, {k: v for k, v in subscription.items() if k != "owner"})
+
+    def list_subscriptions(self) -> Response:
+        owner = self.caller()
+        with self.lock:
+            mine = [{k: v for k, v in sub.items() if k != "owner"}
+                    for key, sub in self.subscriptions.items()
+                    if not key.startswith("skip:") and sub.get("owner") == owner]
+        return _json(200, {"@odata.context": f"{self.base_url}/v1.0/$metadata#subscriptions",
+                           "value": mine})
+
+    def lifecycle(self, subscription_id: str, event: str) -> dict[str, Any]:
+        """What Graph does to a subscription on its own: asks for reauthorization, removes
+        it, or says notifications were missed, at its lifecycleNotificationUrl."""
+        if event not in ("reauthorizationRequired", "subscriptionRemoved", "missed"):
+            raise bad("lifecycleEvent must be reauthorizationRequired, subscriptionRemoved "
+                      "or missed")
+        with self.lock:
+            subscription = self.subscriptions.get(subscription_id)
+            if subscription is None or subscription_id.startswith("skip:"):
+                raise GraphError(404, "ResourceNotFound", "The object was not found.")
+            if event == "subscriptionRemoved":
+                del self.subscriptions[subscription_id]
+        note = {"subscriptionId": subscription_id, "lifecycleEvent": event,
+                "subscriptionExpirationDateTime": subscription["expirationDateTime"],
+                "clientState": subscription.get("clientState"),
+                "tenantId": "00000000-0000-0000-0000-00000000add1"}
+        target = subscription.get("lifecycleNotificationUrl")
+        if target:
+            self.sender.send(Delivery(target, json.dumps({"value": [note]}).encode(),
+                                      {"Content-Type": "application/json"}))
+        return {"sent": bool(target), "notification": note}
 
     def renew(self, subscription_id: str, body: Any) -> Response:
         self.caller()
@@ -462,6 +487,21 @@ def _overlaps(item: StoredItem, window: tuple[datetime, datetime]) -> bool:
     start = datetime.fromisoformat(item.resource["start_utc"])
     end = datetime.fromisoformat(item.resource["end_utc"])
     return end > window[0] and start < window[1]
+
+
+def _validates(url: str) -> bool:
+    """Graph's handshake: the endpoint echoes validationToken as plain text within 10 s."""
+    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        return False
+    token = secrets.token_urlsafe(24)
+    try:
+        session = requests.Session()
+        session.trust_env = False
+        answer = session.post(url, params={"validationToken": token},
+                              headers={"Content-Type": "text/plain"}, timeout=10)
+    except requests.RequestException:
+        return False
+    return answer.status_code == 200 and answer.text == token
 
 
 def _expiration(value: Any) -> datetime:

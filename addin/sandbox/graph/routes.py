@@ -77,8 +77,11 @@ def register(app: Flask, graph: Graph) -> None:
         # the function-call form the SDKs send: calendarView/delta()
         app.add_url_rule(f"{prefix}/calendarView/delta()", f"delta_call{suffix}", delta)
 
-    @app.post(f"{V1}/subscriptions")
+    @app.route(f"{V1}/subscriptions", methods=["GET", "POST"])
     def subscriptions() -> Response:
+        if request.method == "GET":
+            operation("subscriptions.list")
+            return graph.list_subscriptions()
         operation("subscriptions.create")
         return graph.subscribe(_body())
 
@@ -141,6 +144,12 @@ def register(app: Flask, graph: Graph) -> None:
     def edit(email: str, item_id: str) -> Response:
         """The organizer edits the item in Outlook (Outlook emails like Graph does)."""
         return graph.update(email.lower(), item_id, _body())
+
+    @app.post("/sandbox-ui/subscriptions/<subscription_id>/lifecycle")
+    def lifecycle(subscription_id: str) -> Response:
+        """Graph acting on a subscription by itself (body: {"lifecycleEvent": ...})."""
+        return json_response(200, graph.lifecycle(
+            subscription_id, str((_body() or {}).get("lifecycleEvent", ""))))
 
     @app.post("/sandbox-ui/mailboxes/<email>/expire-delta-tokens")
     def expire(email: str) -> Response:
