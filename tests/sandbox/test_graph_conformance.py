@@ -131,7 +131,8 @@ def test_calendar_view_and_delta_through_the_sdks_request_builders(graph_for: Cl
     created = run(client.me.events.post(_meeting("SDK window")))
     assert created is not None and created.id
     view_query = CalendarViewRequestBuilder.CalendarViewRequestBuilderGetQueryParameters(
-        start_date_time=WINDOW[0], end_date_time=WINDOW[1])
+        start_date_time=WINDOW[0], end_date_time=WINDOW[1], top=1000,
+        filter="subject eq 'SDK window'", orderby=["start/dateTime desc"])
     view = run(client.me.calendar_view.get(RequestConfiguration(query_parameters=view_query)))
     assert view is not None and created.id in [e.id for e in view.value or []]
     delta_query = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(

@@ -21,6 +21,14 @@ from addin.sandbox.calendar_core import (
 )
 from addin.sandbox.frame import authenticate, emulator_app, operation
 from addin.sandbox.google.guests import Guests, is_copy, view
+from addin.sandbox.google.queries import (
+    check_recurrence,
+    in_zone,
+    instances,
+    matches_text,
+    order_key,
+    updated_since,
+)
 from addin.sandbox.google.resources import (
     ID_PATTERN,
     GoogleApiError,
@@ -84,8 +92,8 @@ class GoogleCalendar:
         if item.deleted:
             return {"kind": "calendar#event", "etag": self.etag(item), "id": item.id,
                     "status": "cancelled"}
-        return {**view(item, item.resource), "etag": self.etag(item),
-                "sequence": item.version - 1}
+        return in_zone({**view(item, item.resource), "etag": self.etag(item),
+                        "sequence": item.version - 1}, request.args.get("timeZone"))
 
     @staticmethod
     def etag(item: StoredItem) -> str:
@@ -146,6 +154,7 @@ class GoogleCalendar:
         if not isinstance(body, dict):
             raise invalid("Parse Error", "parseError")
         check_event(body)
+        check_recurrence(body)
         event_id = body.get("id") or secrets.token_hex(13)
         if not ID_PATTERN.match(str(event_id)):
             raise invalid("Invalid resource id value.")
@@ -231,6 +240,7 @@ class GoogleCalendar:
                 if not merged["attendees"]:
                     del merged["attendees"]
             check_event({k: v for k, v in merged.items()})
+            check_recurrence(merged)
             merged["updated"] = rfc3339(datetime.now(UTC))
             item = self.store.put(owner, event_id, merged)
         self.mail(owner, before, merged, send_updates)
@@ -295,18 +305,49 @@ class GoogleCalendar:
         if any(len(f) != 2 for f in filters):
             raise invalid("Invalid value for: privateExtendedProperty")
         show_deleted = args.get("showDeleted") == "true"
+        single = args.get("singleEvents") == "true"
+        order = order_key(args.get("orderBy"), single)
+        updated_min = parse_rfc3339(args["updatedMin"], "updatedMin") \
+            if "updatedMin" in args else None
         rows = []
         for item in sorted(self.store.mailbox(owner).values(), key=lambda i: i.seq):
-            if item.deleted and not show_deleted:
+            if item.deleted and not (show_deleted or updated_min is not None):
+                continue
+            shaped = self.shape(item)
+            if not updated_since(item.resource, updated_min):
                 continue
             if not item.deleted:
                 private = (item.resource.get("extendedProperties") or {}).get("private") or {}
                 if any(private.get(k) != v for k, v in filters):
                     continue
-                if not in_window(item.resource, time_min, time_max):
+                if args.get("q") and not matches_text(item.resource, args["q"]):
                     continue
-            rows.append(self.shape(item))
+                if single and item.resource.get("recurrence"):
+                    rows += [in_zone(o, args.get("timeZone")) for o in instances(
+                        shaped, time_min, time_max)]
+                    continue
+                if not in_window(item.resource, time_min, time_max) and not (
+                        item.resource.get("recurrence") and instances(
+                            item.resource, time_min, time_max)):
+                    continue
+            rows.append(shaped)
+        if order is not None:
+            rows.sort(key=order)
         return self.page(owner, rows, size, seq)
+
+    def instances(self, calendar_id: str, event_id: str) -> Response:
+        """events.instances: a recurring event's occurrences (a single event: itself)."""
+        owner = self.owner(calendar_id)
+        item = self.find(owner, event_id)
+        if item.deleted:
+            raise GoogleApiError(410, "deleted", "Resource has been deleted")
+        args = request.args
+        time_min = parse_rfc3339(args["timeMin"], "timeMin") if "timeMin" in args else None
+        time_max = parse_rfc3339(args["timeMax"], "timeMax") if "timeMax" in args else None
+        rows = [in_zone(o, args.get("timeZone"))
+                for o in instances(self.shape(item), time_min, time_max)]
+        size = min(int(args.get("maxResults", PAGE_DEFAULT)), PAGE_MAX)
+        return self.page(owner, rows, size, self.store.current_seq())
 
     def page(self, owner: str, rows: list[dict[str, Any]], size: int, seq: int) -> Response:
         body: dict[str, Any] = {"kind": "calendar#events", "etag": f'"{time.time_ns()}"',
@@ -383,6 +424,11 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
             return api.insert(calendar_id, body())
         operation("events.list")
         return api.list_events(calendar_id)
+
+    @app.get(f"{PREFIX}/calendars/<calendar_id>/events/<event_id>/instances")
+    def event_instances(calendar_id: str, event_id: str) -> Response:
+        operation("events.instances")
+        return api.instances(calendar_id, event_id)
 
     @app.post(f"{PREFIX}/calendars/<calendar_id>/events/watch")
     def watch(calendar_id: str) -> Response:
