@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -86,10 +87,45 @@ def graph_for(clean_sandbox: SandboxRuntime) -> Iterator[Client]:
         return GraphServiceClient(request_adapter=adapter)
 
     yield connect
+    for http in clients:
+        run(http.aclose())
+
+
+class _Loop:
+    """An event loop of the module's own in a thread: the SDK is async, and the suite's
+    main thread may already run a loop (Playwright's sync API does)."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread: threading.Thread | None = None
+
+    def run(self, awaitable: Awaitable[T]) -> T:
+        if self.loop is None:
+            self.loop = asyncio.new_event_loop()
+            self.thread = threading.Thread(target=self.loop.run_forever, daemon=True,
+                                           name="msgraph-sdk")
+            self.thread.start()
+        return asyncio.run_coroutine_threadsafe(_await(awaitable), self.loop).result(60)
+
+    def stop(self) -> None:
+        if self.loop is not None and self.thread is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)
+            self.loop.close()
+            self.loop = self.thread = None
+
+
+LOOP = _Loop()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _sdk_loop() -> Iterator[None]:
+    yield
+    LOOP.stop()
 
 
 def run(awaitable: Awaitable[T]) -> T:
-    return asyncio.run(_await(awaitable))
+    return LOOP.run(awaitable)
 
 
 async def _await(awaitable: Awaitable[T]) -> T:
