@@ -9,6 +9,7 @@ import asyncio
 import ssl
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -23,11 +24,18 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.models.attendee import Attendee
 from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
+from msgraph.generated.models.day_of_week import DayOfWeek
 from msgraph.generated.models.email_address import EmailAddress
 from msgraph.generated.models.event import Event
+from msgraph.generated.models.event_type import EventType
 from msgraph.generated.models.importance import Importance
 from msgraph.generated.models.location import Location
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.patterned_recurrence import PatternedRecurrence
+from msgraph.generated.models.recurrence_pattern import RecurrencePattern
+from msgraph.generated.models.recurrence_pattern_type import RecurrencePatternType
+from msgraph.generated.models.recurrence_range import RecurrenceRange
+from msgraph.generated.models.recurrence_range_type import RecurrenceRangeType
 from msgraph.generated.models.response_type import ResponseType
 from msgraph.generated.users.item.calendar_view.calendar_view_request_builder import (
     CalendarViewRequestBuilder,
@@ -40,6 +48,9 @@ from msgraph.generated.users.item.events.item.accept.accept_post_request_body im
 )
 from msgraph.generated.users.item.events.item.decline.decline_post_request_body import (
     DeclinePostRequestBody,
+)
+from msgraph.generated.users.item.events.item.instances.instances_request_builder import (
+    InstancesRequestBuilder,
 )
 from msgraph.graph_request_adapter import options as SDK_OPTIONS
 from msgraph_core import GraphClientFactory
@@ -222,3 +233,31 @@ def test_errors_are_odata_errors(graph_for: Client) -> None:
     assert bad.value.response_status_code == 400
     assert bad.value.error is not None and bad.value.error.code
 
+
+
+def test_instances_of_a_series(graph_for: Client) -> None:
+    client = graph_for(AVA)
+    series = _meeting("SDK weekly")
+    series.recurrence = PatternedRecurrence(
+        pattern=RecurrencePattern(type=RecurrencePatternType.Weekly, interval=1,
+                                  days_of_week=[DayOfWeek.Thursday]),
+        range=RecurrenceRange(type=RecurrenceRangeType.Numbered, start_date=date(2026, 12, 3),
+                              number_of_occurrences=3))
+    created = run(client.me.events.post(series))
+    assert created is not None and created.id and created.type == EventType.SeriesMaster
+    query = InstancesRequestBuilder.InstancesRequestBuilderGetQueryParameters(
+        start_date_time="2026-12-05T00:00:00Z", end_date_time="2027-01-01T00:00:00Z")
+    found = run(client.me.events.by_event_id(created.id).instances.get(
+        RequestConfiguration(query_parameters=query)))
+    assert found is not None
+    assert [(o.type, o.series_master_id, o.start.date_time[:16] if o.start else None)
+            for o in found.value or []] == [
+        (EventType.Occurrence, created.id, "2026-12-10T10:00"),
+        (EventType.Occurrence, created.id, "2026-12-17T10:00")]
+    bad = _meeting("SDK never")
+    bad.recurrence = PatternedRecurrence(
+        pattern=RecurrencePattern(type=RecurrencePatternType.Weekly, interval=0),
+        range=RecurrenceRange(type=RecurrenceRangeType.NoEnd, start_date=date(2026, 12, 3)))
+    with pytest.raises(ODataError) as refused:
+        run(client.me.events.post(bad))
+    assert refused.value.response_status_code == 400

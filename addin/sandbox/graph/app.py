@@ -28,7 +28,7 @@ from addin.sandbox.calendar_core import (
     record_attendee_mail,
 )
 from addin.sandbox.frame import authenticate, emulator_app
-from addin.sandbox.graph import odata
+from addin.sandbox.graph import odata, recurrence
 from addin.sandbox.graph.invitees import Invitees
 from addin.sandbox.graph.resources import (
     GraphError,
@@ -144,7 +144,8 @@ class Graph:
             "isAllDay": bool(e.get("isAllDay")), "isCancelled": bool(e.get("isCancelled")),
             "isOrganizer": not e.get("organizer_email"),
             "responseRequested": True, "showAs": e.get("showAs") or "busy",
-            "type": "singleInstance", "webLink": web,
+            "type": "seriesMaster" if e.get("recurrence") else "singleInstance",
+            "recurrence": e.get("recurrence"), "webLink": web,
             "responseStatus": e.get("response") or {"response": "organizer",
                                                     "time": "0001-01-01T00:00:00Z"},
             "body": e.get("body") or {"contentType": "html", "content": ""},
@@ -169,7 +170,7 @@ class Graph:
         for key in ("subject", "body", "location", "showAs", "isReminderOn",
                     "reminderMinutesBeforeStart", "sensitivity", "categories", "isAllDay",
                     "transactionId", "importance", "isOnlineMeeting", "onlineMeetingProvider",
-                    "locations"):
+                    "locations", "recurrence"):
             if key in body:
                 event[key] = body[key]
         if event.get("importance", "normal") not in ("low", "normal", "high"):
@@ -203,6 +204,7 @@ class Graph:
         check_times(datetime.fromisoformat(event["start_utc"]), event["start_zone"],
                     datetime.fromisoformat(event["end_utc"]), event["end_zone"],
                     bool(event.get("isAllDay")))
+        recurrence.check(event.get("recurrence"), datetime.fromisoformat(event["start_utc"]))
         event["lastModified"] = now
         event["changeKey"] = secrets.token_urlsafe(21)
         return event
@@ -311,6 +313,23 @@ class Graph:
             body["@odata.nextLink"] = f"{self.base_url}{request.path}?" + "&".join(
                 f"{k}={quote(v)}" for k, v in args.items())
         return _json(200, body)
+
+    def instances(self, owner: str, item_id: str) -> Response:
+        """A series' occurrences in the window asked (a single event: itself, when it
+        falls in the window), each ``type: occurrence`` with ``seriesMasterId``."""
+        window = _window()
+        item = self.find(owner, item_id)
+        master = self.shape(item, owner)
+        if not item.resource.get("recurrence"):
+            rows = [master] if _overlaps(item, window) else []
+        else:
+            zone_name = _prefer("outlook.timezone") or "UTC"
+            rows = [{**master, "id": f"{item.id}_{suffix}", "type": "occurrence",
+                     "seriesMasterId": item.id, "recurrence": None,
+                     "start": format_time(start, zone_name), "end": format_time(end, zone_name)}
+                    for suffix, start, end in recurrence.occurrences(item.resource, window)]
+        return _json(200, {"@odata.context": f"{self.base_url}/v1.0/$metadata#Collection"
+                           "(event)", "value": rows})
 
     def delta(self, owner: str) -> Response:
         page_size = _max_page_size() or 100

@@ -55,6 +55,10 @@ def register(app: Flask, graph: Graph) -> None:
         operation(f"events.{action}")
         return graph.respond(graph.mailbox(user), item_id, action, _body())
 
+    def instances(item_id: str, user: str | None = None) -> Response:
+        operation("events.instances")
+        return graph.instances(graph.mailbox(user), item_id)
+
     def calendar_view(user: str | None = None) -> Response:
         operation("calendarView")
         return graph.listing(graph.mailbox(user), request_window())
@@ -70,6 +74,8 @@ def register(app: Flask, graph: Graph) -> None:
                          methods=["GET", "POST"])
         app.add_url_rule(f"{prefix}/events/<item_id>", f"event{suffix}", event,
                          methods=["GET", "PATCH", "DELETE"])
+        app.add_url_rule(f"{prefix}/events/<item_id>/instances", f"instances{suffix}",
+                         instances)
         app.add_url_rule(f"{prefix}/events/<item_id>/<action>", f"answer{suffix}", answer,
                          methods=["POST"])
         app.add_url_rule(f"{prefix}/calendarView", f"calendar_view{suffix}", calendar_view)
