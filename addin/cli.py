@@ -65,7 +65,7 @@ def serve(host: str, port: int, use_https: bool) -> None:
     if sandbox is not None:
         lines.append(f"  sandbox index:     {base}/sandbox")
         if settings.sandbox_url:
-            lines.append(f"  standalone sandbox: {settings.sandbox_url}")
+            lines.append(f"  sandbox runs at:   {settings.sandbox_url}")
         for name, url in sandbox.services.items():
             lines.append(f"    {name:<16} {url}")
         lines.append(f"  sandbox CA:        {sandbox.ca_path}")
@@ -95,7 +95,7 @@ def serve(host: str, port: int, use_https: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address the sandbox listens on and names in its URLs.")
 @click.option("--port", default=5050, show_default=True, type=int,
-              help="The index and control port; the emulators take the next three "
+              help="The index and control port; the emulators take the next four "
                    "(0: free ports, the same ones again on a restart with --state-dir).")
 @click.option("--state-dir", type=click.Path(file_okay=False), default=None,
               help="Keep the sandbox's state (and its CA) in this folder: a restart "
@@ -125,9 +125,6 @@ def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool
                                  state_dir=state_dir, control_tls=use_https).start()
     except StateFileError as exc:
         raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host} ports {sorted(ports.values())} "
-                                   f"({exc}); choose another --port") from None
     index = runtime.origins["control"]
     world = "continued from" if runtime.restored else "new world, kept in" if state_dir \
         else "new world, in memory (no --state-dir)"

@@ -48,6 +48,9 @@ class Settings:
     microsoft_client_id: str = ""
     microsoft_client_secret: str = ""
     microsoft_tenant: str = "common"
+    # any Microsoft 365 tenant may start an organization (multi-tenant service); otherwise
+    # only ADDIN_MICROSOFT_TENANT and tenants an organization allows get in
+    microsoft_open_signup: bool = False
     google_client_id: str = ""
     google_client_secret: str = ""
     google_addon_service_account: str = ""

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from addin.container import Container
-from addin.providers.calendar import CalendarAuthError
+from addin.providers.calendar import CalendarAuthError, CalendarUnavailable
+from addin.providers.salesforce_records import SalesforceUnavailable
 from addin.store.models import Connection
 
 
@@ -19,6 +20,15 @@ class NotConnected(Exception):
     def __init__(self, service: str):
         super().__init__(f"not connected to {service}")
         self.service = service
+
+
+# OAuth error codes that mean the refresh token will never work again
+REFUSALS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
+
+
+class ConnectionExpired(NotConnected):
+    """The service no longer honours the stored refresh token (revoked, expired, consent
+    withdrawn): the person must connect again."""
 
 
 @dataclass
@@ -79,5 +89,17 @@ class ConnectionTokens:
         if _refresher is None:
             raise CalendarAuthError(f"the {self._service} token was rejected and no OAuth "
                                     "refresh is configured")
-        self._token = _refresher(self._services, self._user_id, self._service)
+        from addin.oauth import OAuthFlowError
+
+        try:
+            self._token = _refresher(self._services, self._user_id, self._service)
+        except OAuthFlowError as exc:
+            if getattr(exc.__cause__, "error", None) in REFUSALS:
+                raise ConnectionExpired(self._service) from exc
+            # the token endpoint did not answer: as any other unreachable upstream
+            if self._service == "salesforce":
+                raise SalesforceUnavailable("Salesforce's token endpoint could not be "
+                                            "reached") from exc
+            raise CalendarUnavailable("the calendar's token endpoint could not be "
+                                      "reached") from exc
         return self._token

@@ -182,6 +182,13 @@ def cancel_confirm_card(view: dict[str, Any], cancel_url: str) -> dict[str, Any]
                 ]}}]}]}
 
 
+def authorization_prompt(url: str, resource: str) -> dict[str, Any]:
+    """Google's basic authorization card for a non-Google service (or our own OAuth
+    client's access to Google Calendar): the person opens ``url``, authorizes, and the
+    add-on reloads."""
+    return {"basic_authorization_prompt": {"authorization_url": url, "resource": resource}}
+
+
 def push(card: dict[str, Any]) -> dict[str, Any]:
     return {"action": {"navigations": [{"pushCard": card}]}}
 

@@ -19,23 +19,36 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from addin.container import Container
-from addin.store.models import Connection
+from addin.errors import Forbidden, UpstreamFailed
+from addin.identity import IdentityConflict, bind_salesforce_identity
+from addin.store.models import Connection, User
 
 log = logging.getLogger(__name__)
 
 SERVICES = ("salesforce", "graph", "google")
 STATE_MAX_AGE = 600
 SANDBOX_CLIENT_ID = "addin-sandbox"
+OBO_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+# What the product does with a user's Outlook calendar, asked for on their behalf.
+GRAPH_OBO_SCOPE = "https://graph.microsoft.com/Calendars.ReadWrite offline_access"
 
 
 class OAuthFlowError(Exception):
     """The authorization could not be completed (denied, expired, tampered, refused)."""
+
+
+class ConsentRequired(Forbidden):
+    """Microsoft needs the person's (or their admin's) consent before the product may use
+    their calendar on their behalf."""
+
+    code = "consent_required"
 
 
 @dataclass(frozen=True)
@@ -134,27 +147,63 @@ def complete_authorization(services: Container, service: str, state: str, code: 
                                    timeout=services.settings.http_timeout_seconds)
     except Exception as exc:  # authlib raises OAuthError subclasses and requests errors
         raise OAuthFlowError(f"{service} refused the sign-in: {exc}") from exc
-    account = _account(services, service, token)
-    _store(services, int(data["uid"]), service, token, account)
-    return int(data["uid"])
+    user_id = int(data["uid"])
+    if service == "salesforce":
+        user_id, account = _bind_salesforce(services, user_id, token)
+    else:
+        account = _account(service, token)
+    if service == "google":
+        _check_google_account(services, user_id, token)
+    _store(services, user_id, service, token, account)
+    return user_id
 
 
-def _account(services: Container, service: str, token: dict[str, Any]) -> str | None:
-    """The upstream identity, for display."""
-    if service == "salesforce" and token.get("id"):
-        session = services.session_for("salesforce")
-        response = session.get(token["id"], headers={
-            "Authorization": f"Bearer {token['access_token']}"})
-        if response.ok:
-            return str(response.json().get("email") or "") or None
+def _bind_salesforce(services: Container, user_id: int, token: dict[str, Any]
+                     ) -> tuple[int, str | None]:
+    """Who connected: the identity URL names the Salesforce user and org. Binds the user
+    (and their organization) to them; refused before any token is stored. Returns the
+    user the connection belongs to, and the account to display."""
+    if not token.get("id"):
+        raise OAuthFlowError("Salesforce did not say who signed in (no identity URL)")
+    response = services.session_for("salesforce").get(token["id"], headers={
+        "Authorization": f"Bearer {token['access_token']}"})
+    if not response.ok:
+        raise OAuthFlowError(f"Salesforce's identity service answered {response.status_code}")
+    identity = response.json()
+    org_id, sf_user_id = identity.get("organization_id"), identity.get("user_id")
+    if not isinstance(org_id, str) or not isinstance(sf_user_id, str):
+        raise OAuthFlowError("Salesforce's identity lacks the user or organization id")
+    try:
+        owner = bind_salesforce_identity(services, user_id, org_id, sf_user_id)
+    except IdentityConflict as exc:
+        raise OAuthFlowError(f"not connected: {exc}") from None
+    return owner, str(identity.get("email") or identity.get("username") or "") or None
+
+
+def _id_token_claims(token: dict[str, Any]) -> dict[str, Any]:
+    """The ID token's claims. Received directly from the token endpoint over TLS, so its
+    signature need not be checked (OpenID Connect Core 3.1.3.7)."""
     id_token = token.get("id_token")
-    if isinstance(id_token, str) and id_token.count(".") == 2:
-        # Received directly from the token endpoint over TLS (OIDC core 3.1.3.7): the
-        # claims are used for display only.
-        payload = id_token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return str(claims.get("email") or claims.get("preferred_username") or "") or None
-    return None
+    if not isinstance(id_token, str) or id_token.count(".") != 2:
+        return {}
+    payload = id_token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims if isinstance(claims, dict) else {}
+
+
+def _account(service: str, token: dict[str, Any]) -> str | None:
+    """The upstream identity, for display."""
+    claims = _id_token_claims(token)
+    return str(claims.get("email") or claims.get("preferred_username") or "") or None
+
+
+def _check_google_account(services: Container, user_id: int, token: dict[str, Any]) -> None:
+    """A Gmail user connects their own Google account's calendar, not someone else's."""
+    sub = _id_token_claims(token).get("sub")
+    with services.db.session() as session:
+        expected = session.scalar(select(User.google_sub).where(User.id == user_id))
+    if expected and sub and str(sub) != expected:
+        raise OAuthFlowError("not connected: choose the Google account you use in Gmail")
 
 
 def _store(services: Container, user_id: int, service: str, token: dict[str, Any],
@@ -192,10 +241,27 @@ def refresh_access_token(services: Container, user_id: int, service: str) -> str
     try:
         token = _client(services, ends).refresh_token(
             ends.token_url, refresh_token=refresh, timeout=services.settings.http_timeout_seconds)
+    except AuthlibBaseError as exc:
+        if service == "graph" and exc.error == "invalid_grant":
+            _forget_dead_connection(services, user_id, service, refresh)
+        raise OAuthFlowError(f"{service} refused to refresh the token: {exc}") from exc
     except Exception as exc:
         raise OAuthFlowError(f"{service} refused to refresh the token: {exc}") from exc
     _store(services, user_id, service, dict(token), None)
     return str(token["access_token"])
+
+
+def _forget_dead_connection(services: Container, user_id: int, service: str,
+                            refresh: str) -> None:
+    """Microsoft no longer honours the refresh token (revoked, expired, consent withdrawn):
+    forget the connection, so the pane's next request makes a new one on the person's
+    behalf (or asks them to consent). Only if nobody stored a newer token meanwhile."""
+    with services.db.session() as session:
+        row = session.scalar(select(Connection).where(Connection.user_id == user_id,
+                                                      Connection.service == service))
+        if row is not None and row.refresh_token_encrypted and \
+                services.cipher.decrypt(row.refresh_token_encrypted) == refresh:
+            session.delete(row)
 
 
 def disconnect(services: Container, user_id: int, service: str) -> bool:
@@ -220,3 +286,33 @@ def disconnect(services: Container, user_id: int, service: str) -> bool:
         except requests.RequestException as exc:  # forgotten here anyway; expires upstream
             log.warning("could not revoke the %s token: %s", service, exc)
     return True
+
+
+def ensure_graph_on_behalf_of(services: Container, user_id: int, assertion: str) -> None:
+    """An Outlook user's calendar connection, from the pane's own token (OAuth 2.0
+    on-behalf-of): no separate "Connect Microsoft" step. The refresh token is stored
+    encrypted, for background sync. Does nothing when the connection exists."""
+    with services.db.session() as session:
+        if session.scalar(select(Connection.id).where(Connection.user_id == user_id,
+                                                      Connection.service == "graph")):
+            return
+        email = session.scalar(select(User.email).where(User.id == user_id))
+    ends = endpoints(services, "graph")
+    client = _client(services, ends)
+    try:
+        token = client.fetch_token(ends.token_url, grant_type=OBO_GRANT, assertion=assertion,
+                                   requested_token_use="on_behalf_of", scope=GRAPH_OBO_SCOPE,
+                                   timeout=services.settings.http_timeout_seconds)
+    except AuthlibBaseError as exc:
+        described = f"{exc.error} {exc.description or ''}"
+        if "AADSTS65001" in described or "consent_required" in described or \
+                exc.error == "interaction_required":
+            raise ConsentRequired(
+                "Microsoft needs your consent before this sidebar may use your Outlook "
+                "calendar. Sign in again and accept the permissions it asks for.",
+                fields={"scopes": GRAPH_OBO_SCOPE}) from None
+        raise UpstreamFailed(f"Microsoft refused calendar access on your behalf: "
+                             f"{exc.description or exc.error}") from None
+    except requests.RequestException as exc:
+        raise UpstreamFailed(f"Microsoft could not be reached: {exc}") from None
+    _store(services, user_id, "graph", dict(token), email)

@@ -1,13 +1,14 @@
 """Sandbox mode: the seeded people become product users, already connected to the
-emulated Salesforce org and their emulated mailbox (as if they had gone through OAuth).
+emulated Salesforce org and their emulated mailbox (as if they had gone through OAuth),
+with the identities the sandbox's identity providers give them (Entra ID tenant + object
+id, Google ``sub``); the org is bound to the emulated Microsoft 365 tenant.
 
 A product database may outlive the sandbox it was used with (a user-given
 ADDIN_DATABASE_URL, a standalone sandbox started afresh). Each sandbox world has an id;
 each user's row remembers the world it was last connected to (a ``SyncCursor`` with the
-source ``sandbox_world``). When the world changes:
+source ``sandbox_world``). At every start the users' connections get the tokens the
+sandbox lists (valid at that moment). When the world changes:
 
-- the user's upstream tokens are replaced by the new world's (when the world is the same,
-  tokens the product refreshed since are kept: they are newer than the seeded ones);
 - the user's sync cursors (delta links, sync tokens, Salesforce high-water marks) and push
   subscriptions, which only the old world knew, are forgotten, so the next pass starts
   from a full read of the new world;
@@ -51,25 +52,36 @@ def connect_sandbox_users(services: Container, sandbox: SandboxView) -> None:
 
 
 def _connect(services: Container, session: Session, sandbox: SandboxView) -> None:
+    from addin.sandbox.entra import TENANT_ID, object_id
+    from addin.sandbox.google_identity import subject
+
     org = session.scalar(
         select(Organization).where(Organization.salesforce_org_id == sandbox.org_id))
     if org is None:
         org = Organization(salesforce_org_id=sandbox.org_id, name=sandbox.org_name,
-                           settings={})
+                           settings={}, allowed_tenant_ids=[])
         session.add(org)
         session.flush()
+    if "graph" in sandbox.origins:
+        org.microsoft_tenant_id = TENANT_ID
     for person in sandbox.users:
-        user = session.scalar(select(User).where(User.email == person.email))
+        user = session.scalar(select(User).where(
+            User.salesforce_user_id == person.salesforce_user_id))
         if user is None:
             user = User(email=person.email, organization_id=org.id)
             session.add(user)
+        if person.provider == "graph":
+            user.microsoft_tenant_id, user.microsoft_object_id = (TENANT_ID,
+                                                                  object_id(person.email))
+        if person.provider == "google":
+            user.google_sub = subject(person.email)
         user.name = person.name
         user.salesforce_user_id = person.salesforce_user_id
         user.calendar_provider = person.provider
         user.is_admin = person.is_admin
         session.flush()
-        new_world = _enter_world(session, user.id, sandbox.world_id)
-        _connect_services(services, session, user.id, person, sandbox, new_world)
+        _enter_world(session, user.id, sandbox.world_id)
+        _connect_services(services, session, user.id, person, sandbox)
 
 
 def _enter_world(session: Session, user_id: int, world_id: str) -> bool:
@@ -93,7 +105,10 @@ def _enter_world(session: Session, user_id: int, world_id: str) -> bool:
 
 
 def _connect_services(services: Container, session: Session, user_id: int,
-                      person: SandboxUser, sandbox: SandboxView, new_world: bool) -> None:
+                      person: SandboxUser, sandbox: SandboxView) -> None:
+    """The sandbox's tokens, valid when its index was read: also within the same world,
+    since a refreshed token the product held may have been lost (a crash between the
+    refresh and its commit) while the refresh token it came from was rotated away."""
     cipher = services.cipher
     for service, token in person.upstream_tokens.items():
         connection = session.scalar(select(Connection).where(
@@ -101,11 +116,6 @@ def _connect_services(services: Container, session: Session, user_id: int,
         if connection is None:
             connection = Connection(user_id=user_id, service=service)
             session.add(connection)
-        elif not new_world:
-            # the same world: keep what the product holds (it may have refreshed the
-            # tokens since); the emulators' origins may have moved (other ports)
-            connection.instance_url = _instance_url(sandbox, service)
-            continue
         connection.access_token_encrypted = cipher.encrypt(token)
         refresh = person.upstream_refresh_tokens.get(service)
         connection.refresh_token_encrypted = cipher.encrypt(refresh) if refresh else None

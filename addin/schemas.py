@@ -4,7 +4,8 @@ document. One schema per payload: load -> service -> dump."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from marshmallow import (
@@ -25,6 +26,32 @@ WHO_PREFIXES = {"003": "Contact", "00Q": "Lead"}
 WHAT_PREFIXES = {"001": "Account", "006": "Opportunity", "500": "Case"}
 SHOW_AS = ("busy", "free", "outOfOffice")
 MAX_TIMED_MINUTES = 24 * 60
+# Salesforce's valid dates (and so the API's): 1700-01-01T00:00:00Z to 4000-12-31T00:00:00Z
+EARLIEST = datetime(1700, 1, 1, tzinfo=UTC)
+LATEST = datetime(4000, 12, 31, tzinfo=UTC)
+RANGE_MESSAGE = "Salesforce accepts dates from 1700-01-01 to 4000-12-31."
+# Salesforce's own field lengths are the schema's limits; a mailbox calendar may accept
+# less, and an item it refuses would never be mirrored: refused here, before anything is
+# created. Google Calendar refuses descriptions over 8,192 characters; Graph refuses
+# subjects over 255 (Salesforce's limit too).
+SALESFORCE_LIMITS = {"subject": 255, "location": 255, "description": 32000}
+CALENDAR_LIMITS: dict[str, dict[str, int]] = {
+    "google": {"description": 8192},
+    "graph": {"subject": 255},
+}
+CALENDAR_NAMES = {"google": "Google Calendar", "graph": "Outlook", "ews": "Exchange"}
+
+
+def check_calendar_limits(data: Mapping[str, Any], calendar: str) -> None:
+    """Raise a ValidationError naming each field longer than ``calendar`` accepts."""
+    errors = {}
+    for name, limit in CALENDAR_LIMITS.get(calendar, {}).items():
+        value = data.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            errors[name] = (f"{CALENDAR_NAMES.get(calendar, calendar)} accepts at most "
+                            f"{limit} characters here (this has {len(value)}).")
+    if errors:
+        raise ValidationError(errors)
 
 
 class EventCreateSchema(Schema):
@@ -35,15 +62,29 @@ class EventCreateSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    subject = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    start = fields.String(required=True)
-    end = fields.String(required=True)
+    subject = fields.String(required=True, validate=validate.Length(
+        min=1, max=SALESFORCE_LIMITS["subject"]), metadata={"example": "Discovery call"})
+    start = fields.String(required=True, metadata={
+        "format": "date-time", "description": "ISO 8601 with an offset; a date (YYYY-MM-DD) "
+        "when isAllDay. From 1700-01-01 to 4000-12-31.", "example": "2026-12-02T15:00:00+01:00"})
+    end = fields.String(required=True, metadata={
+        "format": "date-time", "description": "After the start; the last day (inclusive) "
+        "when isAllDay.", "example": "2026-12-02T15:45:00+01:00"})
     isAllDay = fields.Boolean(load_default=False)
-    timeZone = fields.String(load_default="UTC")
-    location = fields.String(load_default="", validate=validate.Length(max=255))
-    description = fields.String(load_default="", validate=validate.Length(max=32000))
-    whoId = fields.String(load_default=None, allow_none=True)
-    whatId = fields.String(load_default=None, allow_none=True)
+    timeZone = fields.String(load_default="UTC", metadata={
+        "description": "IANA or Windows time zone name", "example": "Europe/Paris"})
+    location = fields.String(load_default="", validate=validate.Length(
+        max=SALESFORCE_LIMITS["location"]))
+    description = fields.String(load_default="", validate=validate.Length(
+        max=SALESFORCE_LIMITS["description"]), metadata={
+        "description": "At most 32,000 characters (Salesforce); 8,192 for a Google "
+                       "Calendar user."})
+    whoId = fields.String(load_default=None, allow_none=True, metadata={
+        "pattern": "^(003|00Q)[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$",
+        "description": "a Contact or Lead id"})
+    whatId = fields.String(load_default=None, allow_none=True, metadata={
+        "pattern": "^(001|006|500)[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$",
+        "description": "an Account, Opportunity or Case id"})
     showAs = fields.String(load_default="busy", validate=validate.OneOf(SHOW_AS))
     reminderMinutes = fields.Integer(load_default=None, allow_none=True,
                                      validate=validate.Range(min=0, max=20160))
@@ -125,15 +166,23 @@ def _moment(value: str, name: str, errors: dict[str, str]) -> datetime | None:
     if moment.tzinfo is None:
         errors[name] = "The time needs an offset or Z (ISO 8601)."
         return None
+    if not EARLIEST.year <= moment.year <= LATEST.year or not (
+            EARLIEST <= moment.astimezone(UTC) <= LATEST):
+        errors[name] = RANGE_MESSAGE
+        return None
     return moment
 
 
 def _date(value: str, name: str, errors: dict[str, str]) -> date | None:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except (ValueError, TypeError):
         errors[name] = "Not a valid date (YYYY-MM-DD)."
         return None
+    if not EARLIEST.date() <= day <= LATEST.date():
+        errors[name] = RANGE_MESSAGE
+        return None
+    return day
 
 
 class EventSchema(Schema):
@@ -171,15 +220,22 @@ class AttendeeViewSchema(Schema):
 
 
 class AttendeeInputSchema(Schema):
-    email = fields.Email(required=True)
-    name = fields.String()
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         error_messages={"invalid": "not a valid email address"})
+    name = fields.String(validate=validate.Length(max=255))
     optional = fields.Boolean()
+
+
+MAX_INVITEES = 1000  # Salesforce: invitees of a one-off event
 
 
 class AttendeesUpdateSchema(Schema):
     """The desired attendee list (the sidebar's attendee editor)."""
 
-    attendees = fields.List(fields.Nested(AttendeeInputSchema), required=True)
+    attendees = fields.List(fields.Nested(AttendeeInputSchema), required=True,
+                            validate=validate.Length(
+                                max=MAX_INVITEES, error=f"Salesforce allows at most "
+                                                        f"{MAX_INVITEES} invitees."))
 
 
 class RecordCreatedSchema(Schema):
@@ -206,6 +262,18 @@ class EventViewSchema(Schema):
     mirror = fields.Nested(MirrorSchema)
     attendees = fields.List(fields.Nested(AttendeeViewSchema))
     sync = fields.Nested(SyncSchema)
+
+
+class IntentSchema(Schema):
+    id = fields.Integer()
+    state = fields.String(metadata={"enum": ["pending"]})
+
+
+class EventAcceptedSchema(Schema):
+    """202: Salesforce did not confirm the create yet; it is kept and made once later."""
+
+    intent = fields.Nested(IntentSchema, required=True)
+    sync = fields.Nested(SyncSchema, required=True)
 
 
 class EventCancelledSchema(Schema):
@@ -285,10 +353,13 @@ class NewRecordSchema(Schema):
 
 
 class ErrorSchema(Schema):
-    code = fields.String()
-    message = fields.String()
-    field_errors = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields")
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    field_errors = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields",
+                               metadata={"description": "the wrong fields, each with why"})
+    reference = fields.String(metadata={
+        "description": "a server-side failure's id in the server's log (5xx only)"})
 
 
 class ErrorEnvelopeSchema(Schema):
-    error = fields.Nested(ErrorSchema)
+    error = fields.Nested(ErrorSchema, required=True)

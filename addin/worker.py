@@ -101,8 +101,10 @@ class Worker:
 
     def _users(self) -> list[tuple[int, int]]:
         with self.services.db.session() as session:
+            # people still onboarding (Salesforce not connected yet) have nothing to sync
             return [(row.id, row.organization_id) for row in session.execute(
-                select(User.id, User.organization_id).order_by(User.id))]
+                select(User.id, User.organization_id)
+                .where(User.salesforce_user_id.is_not(None)).order_by(User.id))]
 
     def _poll_interval(self, organization_id: int) -> int:
         return load_org_settings(self.services, organization_id).poll_interval_seconds

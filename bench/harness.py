@@ -1,5 +1,6 @@
 """What every bench script starts from: an in-process sandbox over real HTTP, the product
-against it, and the seeded organizers (one per calendar service)."""
+against it, and the seeded organizers (one per calendar service),
+and the sandbox UI action by which an organizer adds an attendee in their calendar."""
 
 from __future__ import annotations
 
@@ -14,7 +15,21 @@ from addin.config import settings_for_tests
 from addin.sandbox import SandboxRuntime
 from addin.store.models import User
 
-USERS = {"graph": "ava.martin@acme-sales.example", "google": "cleo.nguyen@acme-sales.example"}
+USERS = {"graph": "ava.martin@acme-sales.example", "google": "cleo.nguyen@acme-sales.example",
+         "ews": "eve.rossi@acme-sales.example"}
+
+
+def calendar_edit(origins: dict[str, str], provider: str, email: str, item_id: str,
+                  guest: str) -> tuple[str, dict[str, object]]:
+    """The organizer adds ``guest`` in Outlook / Google Calendar (a sandbox UI action)."""
+    if provider == "graph":
+        return (f"{origins['graph']}/sandbox-ui/mailboxes/{email}/events/{item_id}/edit",
+                {"attendees": [{"emailAddress": {"address": guest}}]})
+    if provider == "ews":
+        return (f"{origins['ews']}/sandbox-ui/mailboxes/{email}/items/{item_id}/edit",
+                {"attendees": [guest]})
+    return (f"{origins['google']}/sandbox-ui/calendars/{email}/events/{item_id}/edit",
+            {"attendees": [{"email": guest}]})
 
 
 @dataclass

@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 
+import harness
 import requests
 from sqlalchemy import select
 from werkzeug.serving import make_server
@@ -25,7 +26,7 @@ from addin.sandbox import SandboxRuntime
 from addin.sandbox.runtime import QuietRequestHandler
 from addin.store.models import PushSubscription, User
 
-USERS = {"graph": "ava.martin@acme-sales.example", "google": "cleo.nguyen@acme-sales.example"}
+USERS = harness.USERS
 GUESTS = ["o'brien@acme.example", "noah.smith@acme.example", "liam.jones@globex.example",
           "emma.brown@initech.example"]
 
@@ -73,11 +74,7 @@ def main() -> None:
                                        "end": "2026-12-09T10:30:00Z"}, timeout=30).json()
             event_id, item_id = view["event"]["id"], view["mirror"]["itemId"]
             guest = GUESTS[run % len(GUESTS)]
-            edit = (f"{sandbox.origins['graph']}/sandbox-ui/mailboxes/{email}/events/"
-                    f"{item_id}/edit", {"attendees": [{"emailAddress": {"address": guest}}]}) \
-                if provider == "graph" else (
-                f"{sandbox.origins['google']}/sandbox-ui/calendars/{email}/events/"
-                f"{item_id}/edit", {"attendees": [{"email": guest}]})
+            edit = harness.calendar_edit(sandbox.origins, provider, email, item_id, guest)
             started = time.monotonic()
             http.post(edit[0], json=edit[1]).raise_for_status()
             while time.monotonic() - started < 60:

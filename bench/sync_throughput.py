@@ -69,14 +69,7 @@ def main() -> None:
 
         def in_calendar(_event: str, item_id: str, provider: str = provider,
                         email: str = email) -> None:
-            if provider == "graph":
-                url = (f"{sandbox.origins['graph']}/sandbox-ui/mailboxes/{email}/events/"
-                       f"{item_id}/edit")
-                body: dict[str, Any] = {"attendees": [{"emailAddress": {"address": GUEST}}]}
-            else:
-                url = (f"{sandbox.origins['google']}/sandbox-ui/calendars/{email}/events/"
-                       f"{item_id}/edit")
-                body = {"attendees": [{"email": GUEST}]}
+            url, body = harness.calendar_edit(sandbox.origins, provider, email, item_id, GUEST)
             http.post(url, json=body).raise_for_status()
 
         passes: list[tuple[str, Callable[[str, str], None] | None, list[tuple[str, str]]]] = [

@@ -6,8 +6,11 @@ with the same command line.
     with SandboxProcess(tmp_path / "state") as sandbox:
         with ServeProcess(tmp_path, sandbox.url, f"sqlite:///{tmp_path / 'db.sqlite3'}") as serve:
             ...
-            serve.kill()      # SIGKILL, mid-request if you like
-            serve.start()     # the same port, database and environment
+            sandbox.fault("salesforce", status=0, delay_ms=2000)  # the next call hangs
+            ...                 # start a request in a thread, then:
+            serve.kill()        # SIGKILL, mid-request
+            serve.start()       # the same port, database and environment
+            sandbox.mail()      # what the emulated services sent: nothing twice
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ from typing import Any
 
 import requests
 
+from addin.sandbox.runtime import EMULATORS
+
 START_SECONDS = 30.0
+# `addin sandbox --port P`: the index on P, then one port per emulator
+SANDBOX_PORTS = 1 + len(EMULATORS)
 
 
 def ports_free(base: int, count: int) -> bool:
@@ -38,10 +45,11 @@ def ports_free(base: int, count: int) -> bool:
 
 
 def free_port_block(count: int) -> int:
-    """The first of ``count`` consecutive free ports (an `addin sandbox --port P` takes
-    P to P+3)."""
+    """The first of ``count`` consecutive free ports (an `addin sandbox --port P` takes P
+    and one port per emulator after it), below Linux's ephemeral range (where servers on
+    port 0 and outgoing connections take theirs)."""
     for _ in range(200):
-        base = random.randrange(20000, 60000 - count)
+        base = random.randrange(10000, 32000 - count)
         if ports_free(base, count):
             return base
     raise RuntimeError(f"no {count} consecutive free ports")
@@ -70,6 +78,23 @@ class Process:
         self.starts = 0
 
     def start(self, wait: bool = True) -> Process:
+        """Start (again); a first start whose free port was taken meanwhile by someone
+        else tries other ports."""
+        for attempt in range(3):
+            try:
+                return self._start(wait)
+            except RuntimeError as exc:
+                taken = "in use" in str(exc)
+                if not (taken and self.starts == 1 and attempt < 2 and self.other_ports()):
+                    raise
+                self.starts = 0
+        raise AssertionError("unreachable")
+
+    def other_ports(self) -> bool:
+        """Move to other free ports (before the first successful start only)."""
+        return False
+
+    def _start(self, wait: bool) -> Process:
         assert self.process is None or self.process.poll() is not None, "already running"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 (the child writes to it)
@@ -155,7 +180,8 @@ class SandboxProcess(Process):
 
     def __init__(self, folder: Path, state_dir: Path | None = None, *, port: int | None = None,
                  https: bool = False, **env: str):
-        self.port = port or free_port_block(4)
+        self.port = port or free_port_block(SANDBOX_PORTS)
+        self.chosen_port = port is None
         self.folder = folder
         self.state_dir = state_dir
         self.https = https
@@ -174,10 +200,40 @@ class SandboxProcess(Process):
     def url(self) -> str:
         return f"{'https' if self.https else 'http'}://127.0.0.1:{self.port}"
 
+    def other_ports(self) -> bool:
+        if not self.chosen_port:
+            return False
+        self.port = free_port_block(SANDBOX_PORTS)
+        self.args[self.args.index("--port") + 1] = str(self.port)
+        self.ready_url = f"{self.url}/healthz"
+        return True
+
     def index(self) -> dict[str, Any]:
         answer = requests.get(f"{self.url}/sandbox", timeout=5, verify=self.verify)
         answer.raise_for_status()
         body: dict[str, Any] = answer.json()
+        return body
+
+    def fault(self, service: str, *, status: int = 503, times: int = 1, delay_ms: int = 0
+              ) -> None:
+        """Fail (or with ``status=0`` only delay) the next ``times`` requests to a service:
+        a delay holds a request of `addin serve` in flight, to kill it mid-request. (The
+        product's worker may take a fault meant for a request: run `addin serve` with
+        ADDIN_RUN_WORKER=false when that matters.)"""
+        answer = requests.post(f"{self.url}/faults", timeout=5, verify=self.verify, json={
+            "service": service, "status": status, "times": times, "delayMs": delay_ms})
+        assert answer.status_code == 201, answer.text
+
+    def mail(self) -> list[dict[str, Any]]:
+        """Every email the emulated services sent (to count invitations)."""
+        messages: list[dict[str, Any]] = requests.get(
+            f"{self.url}/mail", timeout=5, verify=self.verify).json()["messages"]
+        return messages
+
+    def stats(self) -> dict[str, Any]:
+        """Requests per service and operation."""
+        body: dict[str, Any] = requests.get(f"{self.url}/stats", timeout=5,
+                                            verify=self.verify).json()
         return body
 
     def upstream(self) -> requests.Session:
@@ -197,6 +253,7 @@ class ServeProcess(Process):
     def __init__(self, folder: Path, sandbox_url: str | None, database_url: str | None = None,
                  *, port: int | None = None, command: str = "serve", **env: str):
         self.port = port or free_port_block(1)
+        self.chosen_port = port is None
         self.folder = folder
         extra = dict(env)
         if sandbox_url:
@@ -210,6 +267,14 @@ class ServeProcess(Process):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def other_ports(self) -> bool:
+        if not self.chosen_port:
+            return False
+        self.port = free_port_block(1)
+        self.args[self.args.index("--port") + 1] = str(self.port)
+        self.ready_url = f"{self.url}/healthz"
+        return True
 
     def sandbox_index(self) -> dict[str, Any]:
         answer = requests.get(f"{self.url}/sandbox", timeout=10)
@@ -268,3 +333,9 @@ class GunicornProcess(Process):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def other_ports(self) -> bool:
+        self.port = free_port_block(1)
+        self.args[self.args.index("-b") + 1] = f"127.0.0.1:{self.port}"
+        self.ready_url = f"{self.url}/healthz"
+        return True

@@ -201,3 +201,27 @@ def test_an_absent_standalone_sandbox_is_named(tmp_path: Path,
                                                      "ADDIN_SANDBOX_URL": url})
     assert result.exit_code == 1
     assert f"ADDIN_SANDBOX_URL: {url}/sandbox does not answer" in result.output
+
+
+@pytest.mark.e2e
+def test_serve_starts_its_own_sandbox_database_afresh(tmp_path: Path) -> None:
+    """The in-process sandbox is a new world at every start, and so is the database
+    `addin serve` made for it; a database it did not make survives."""
+    from tests.processes import ServeProcess
+
+    serve_process = ServeProcess(tmp_path, None).start()
+    try:
+        created = requests.post(f"{serve_process.url}/api/v1/events", timeout=20,
+                                headers=serve_process.bearer("ava.martin@acme-sales.example"),
+                                json={"subject": "Gone at the next start",
+                                      "start": "2026-12-16T10:00:00Z",
+                                      "end": "2026-12-16T10:30:00Z"})
+        assert created.status_code == 201, created.text
+        database = tmp_path / "instance" / "sandbox.sqlite3"
+        with sqlite3.connect(database) as connection:
+            assert connection.execute("SELECT count(*) FROM mirrored_events").fetchone() == (1,)
+        serve_process.restart()
+        with sqlite3.connect(database) as connection:
+            assert connection.execute("SELECT count(*) FROM mirrored_events").fetchone() == (0,)
+    finally:
+        serve_process.stop()

@@ -130,3 +130,18 @@ def test_cli_writes_manifests(tmp_path: Path) -> None:
                                    "--out", str(tmp_path / "x")])
     assert refused.exit_code != 0 and "https" in refused.output
     assert shutil.which("node") is not None or not SCHEMAS.exists()
+
+
+def test_manifests_name_the_entra_app_for_office_sso() -> None:
+    """Office SSO (the pane's fallback where Nested App Authentication is missing) gives
+    tokens for the app the manifest names; the backend accepts that audience."""
+    client = "0f1e2d3c-4b5a-4697-8877-665544332211"
+    root = etree.fromstring(render("outlook", PUBLIC, microsoft_client_id=client).encode())
+    v11 = "{http://schemas.microsoft.com/office/mailappversionoverrides/1.1}"
+    info = root.find(f".//{v11}WebApplicationInfo")
+    assert info is not None
+    assert info.findtext(f"{v11}Id") == client
+    assert info.findtext(f"{v11}Resource") == f"api://addin.example.com/{client}"
+    unified = json.loads(render("outlook-json", PUBLIC, microsoft_client_id=client))
+    assert unified["webApplicationInfo"] == {"id": client,
+                                             "resource": f"api://addin.example.com/{client}"}

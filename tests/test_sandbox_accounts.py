@@ -67,19 +67,18 @@ def test_a_new_world_replaces_tokens_and_forgets_cursors(services: Any,
         assert session.scalar(select(PushSubscription.id)) is None
 
 
-def test_the_same_world_keeps_newer_tokens(services: Any, clean_sandbox: SandboxRuntime) -> None:
-    """A restarted product must not put back the seeded tokens over ones it refreshed;
-    only the Salesforce instance URL follows the sandbox (it may have moved ports)."""
+def test_the_same_world_keeps_cursors_and_takes_current_tokens(
+        services: Any, clean_sandbox: SandboxRuntime) -> None:
+    """A restarted product keeps where its passes stopped; its connections get the tokens
+    the sandbox lists now (a refreshed one it held may have been lost in a crash), and the
+    Salesforce instance URL follows the sandbox (it may have moved ports)."""
     user_id, _, _ = ava_rows(services)
     with services.db.session() as session:
-        connection = session.scalar(select(Connection).where(
-            Connection.user_id == user_id, Connection.service == "graph"))
-        assert connection is not None
-        connection.access_token_encrypted = services.cipher.encrypt("refreshed")
         session.add(SyncCursor(user_id=user_id, source="graph_changes", cursor="kept"))
     same = view_of(clean_sandbox, clean_sandbox.world_id, "https://127.0.0.1:1")
     connect_sandbox_users(services, same)
     _, cursors, connections = ava_rows(services)
     assert cursors["graph_changes"] == "kept"
-    assert services.cipher.decrypt(connections["graph"].access_token_encrypted) == "refreshed"
+    assert services.cipher.decrypt(connections["graph"].access_token_encrypted) == \
+        f"{clean_sandbox.world_id}-graph"
     assert connections["salesforce"].instance_url == "https://127.0.0.1:1"

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import requests
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from addin.cli import main
+from addin.store.database import make_engine
 from tests.processes import GunicornProcess, SandboxProcess, ServeProcess, WorkerProcess
 
 pytestmark = pytest.mark.e2e
@@ -36,9 +37,9 @@ def read_event(base: str, headers: dict[str, str], event_id: str) -> requests.Re
     return requests.get(f"{base}/api/v1/events/{event_id}", headers=headers, timeout=20)
 
 
-def owners(database: Path) -> dict[str, str]:
+def owners(database_url: str) -> dict[str, str]:
     """Salesforce Event id -> the email of the user whose mirrored event it is."""
-    engine = create_engine(f"sqlite:///{database}")
+    engine = make_engine(database_url)
     with engine.connect() as connection:
         rows = connection.execute(text(
             "SELECT m.salesforce_event_id, u.email FROM mirrored_events m "
@@ -47,12 +48,33 @@ def owners(database: Path) -> dict[str, str]:
     return {event_id: email for event_id, email in rows}
 
 
-def test_state_survives_a_crash_of_serve(serve_process: ServeProcess,
+def test_state_survives_a_crash_of_serve(tmp_path: Path,
                                          sandbox_process: SandboxProcess) -> None:
+    # no worker in the product: the one Salesforce call delayed below is the request's
+    serve_process = ServeProcess(tmp_path, sandbox_process.url,
+                                 f"sqlite:///{tmp_path / 'product.sqlite3'}",
+                                 ADDIN_RUN_WORKER="false").start()
+    try:
+        crash_and_restart(serve_process, sandbox_process)
+    finally:
+        serve_process.stop()
+
+
+def crash_and_restart(serve_process: ServeProcess, sandbox_process: SandboxProcess) -> None:
     ava = serve_process.bearer(AVA)
     created = create_event(serve_process.url, ava, "Before the crash")
     services = serve_process.sandbox_index()["services"]
+    # a request held in flight (its Salesforce call delayed) when the product is killed
+    sandbox_process.fault("salesforce", status=0, delay_ms=1500)
+    held = ThreadPoolExecutor(1)
+    cut = held.submit(requests.post, f"{serve_process.url}/api/v1/events", headers=ava,
+                      timeout=20, json={"subject": "Cut off", "start": "2026-12-17T10:00:00Z",
+                                        "end": "2026-12-17T10:30:00Z"})
+    time.sleep(0.5)
     serve_process.kill()
+    with pytest.raises(requests.ConnectionError):
+        cut.result()
+    held.shutdown()
     serve_process.start()
     assert serve_process.sandbox_index()["services"] == services
     after = read_event(serve_process.url, serve_process.bearer(AVA), created["event"]["id"])
@@ -66,6 +88,8 @@ def test_state_survives_a_crash_of_serve(serve_process: ServeProcess,
     token = {"Authorization": f"Bearer {person['upstreamTokens']['graph']}"}
     items = sandbox_process.upstream().get(f"{graph}/v1.0/me/events", headers=token, timeout=10)
     assert [item["subject"] for item in items.json()["value"]] == ["Before the crash"]
+    assert sandbox_process.mail() == []  # no invitees, nobody was emailed
+    assert sandbox_process.stats()["salesforce"]["requests"] >= 2
 
 
 def test_state_survives_a_crash_of_the_sandbox(serve_process: ServeProcess,
@@ -87,32 +111,33 @@ def test_state_survives_a_crash_of_the_sandbox(serve_process: ServeProcess,
     assert read_event(serve_process.url, serve_process.bearer(AVA), second).status_code == 200
 
 
-def test_a_kept_database_never_hands_old_rows_to_new_users(tmp_path: Path) -> None:
-    """The product's database outlives a sandbox that keeps nothing: the next sandbox is a
-    new world on the same ports, whose records must never be matched to old rows."""
-    database = tmp_path / "product.sqlite3"
+def test_a_kept_database_never_hands_old_rows_to_new_users(tmp_path: Path,
+                                                           database_url: str) -> None:
+    """The product's database (SQLite, and PostgreSQL when configured) outlives a sandbox
+    that keeps nothing: the next sandbox is a new world on the same ports, whose records
+    must never be matched to old rows."""
     old_world = SandboxProcess(tmp_path / "one").start()
-    serve = ServeProcess(tmp_path, old_world.url, f"sqlite:///{database}").start()
+    serve = ServeProcess(tmp_path, old_world.url, database_url).start()
     try:
         ava = serve.bearer(AVA)
-        old = [create_event(serve.url, ava, f"Ava's {n}")["event"]["id"] for n in range(3)]
-        serve.stop()
-        old_world.stop()
+        old = [create_event(serve.url, ava, f"Ava's {n}")["event"]["id"] for n in range(2)]
+        serve.kill()  # crashes: quicker than stops, and nothing here depends on a clean one
+        old_world.kill()
         new_world = SandboxProcess(tmp_path / "two", port=old_world.port).start()
         try:
             serve.start()
             ben = serve.bearer(BEN)
-            new = [create_event(serve.url, ben, f"Ben's {n}")["event"]["id"] for n in range(3)]
+            new = [create_event(serve.url, ben, f"Ben's {n}")["event"]["id"] for n in range(2)]
             assert not set(new) & set(old)
             for event_id in old:  # nobody reads Ava's old rows through the new world
                 assert read_event(serve.url, ben, event_id).status_code == 404
                 assert read_event(serve.url, serve.bearer(AVA), event_id).status_code == 404
         finally:
-            new_world.stop()
+            new_world.kill()
     finally:
-        serve.stop()
-        old_world.stop()
-    rows = owners(database)
+        serve.kill()
+        old_world.kill()
+    rows = owners(database_url)
     assert {rows[i] for i in old} == {AVA} and {rows[i] for i in new} == {BEN}
 
 

@@ -20,6 +20,7 @@ def two_users(services: Any) -> list[int]:
         session.add(org)
         session.flush()
         users = [User(organization_id=org.id, email=f"w{i}@org.example",
+                      salesforce_user_id=f"0050000000000W{i}AAA",
                       calendar_provider="graph") for i in range(2)]
         session.add_all(users)
         session.flush()
@@ -48,6 +49,20 @@ def test_pass_syncs_requests_and_polls_on_interval(services: Any, two_users: lis
     calls.clear()
     worker.run_pass(now=start + timedelta(seconds=121))
     assert calls == [(first, "poll")]
+
+
+def test_people_still_onboarding_are_not_polled(services: Any, two_users: list[int]
+                                                 ) -> None:
+    with services.db.session() as session:
+        newcomer = User(organization_id=session.get(User, two_users[0]).organization_id,
+                        email="new@org.example", calendar_provider="graph")
+        session.add(newcomer)
+        session.flush()
+        newcomer_id = newcomer.id
+    polled: list[int] = []
+    worker = Worker(services, sync_user=lambda _s, user_id, _r: polled.append(user_id))
+    worker.run_pass(now=datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    assert set(two_users) <= set(polled) and newcomer_id not in polled
 
 
 def test_one_failing_user_does_not_stop_the_others(services: Any, two_users: list[int]) -> None:

@@ -28,8 +28,10 @@ def call(session: requests.Session, tokens: TokenSource, method: str, url: str,
         try:
             response = session.request(method, url, headers=headers, **kwargs)
         except requests.RequestException as exc:
-            raise CalendarUnavailable(f"the calendar could not be reached: {exc}",
-                                      url=url) from exc
+            # the transport's text names hosts and ports: kept in the chained exception
+            # (for the log), never in the message (which may reach a client)
+            raise CalendarUnavailable(f"the calendar could not be reached "
+                                      f"({exc.__class__.__name__})", url=url) from exc
         if response.status_code != 401:
             return response
     raise CalendarAuthError("the calendar rejected the token", status=401, url=url,

@@ -177,7 +177,7 @@ class GraphCalendar:
         body: dict[str, Any] = {
             "subject": draft.subject,
             "body": {"contentType": "text", "content": draft.body},
-            "start": self._when(draft.start, draft), "end": self._when(draft.end, draft),
+            **_times(draft),
             "isAllDay": draft.is_all_day,
             "location": {"displayName": draft.location},
             "showAs": SHOW_AS_TO_GRAPH.get(draft.show_as, "busy"),
@@ -191,14 +191,6 @@ class GraphCalendar:
                 {"id": PROPERTY_ID, "value": draft.salesforce_event_id}]
         return body
 
-    @staticmethod
-    def _when(value: datetime | date, draft: ItemDraft) -> dict[str, str]:
-        local_zone = zone(draft.time_zone)
-        if draft.is_all_day or not isinstance(value, datetime):
-            day = value.date() if isinstance(value, datetime) else value
-            return {"dateTime": f"{day.isoformat()}T00:00:00", "timeZone": draft.time_zone}
-        local = value.astimezone(local_zone).replace(tzinfo=None)
-        return {"dateTime": local.isoformat(timespec="seconds"), "timeZone": draft.time_zone}
 
     def _item(self, data: dict[str, Any], salesforce_event_id: str | None = None
               ) -> CalendarItem:
@@ -226,6 +218,39 @@ class GraphCalendar:
                        for a in data.get("attendees") or []],
             organizer_email=organizer, salesforce_event_id=tag, web_link=data.get("webLink"),
             is_organizer=bool(data.get("isOrganizer", True)), raw=data)
+
+
+def _times(draft: ItemDraft) -> dict[str, dict[str, str]]:
+    """start/end as Graph's dateTimeTimeZone: a wall time without offset in a named zone.
+    The item keeps the user's zone when both wall times name exactly one instant there;
+    if either falls in the hour repeated when clocks go back, a wall time would be
+    ambiguous (Outlook read 02:30 on such a night as the other 02:30: a meeting became
+    zero-length), so both go in UTC, which has no such hours."""
+    if draft.is_all_day or not isinstance(draft.start, datetime) or not isinstance(
+            draft.end, datetime):
+        return {key: {"dateTime": f"{_day(value).isoformat()}T00:00:00",
+                      "timeZone": draft.time_zone}
+                for key, value in (("start", draft.start), ("end", draft.end))}
+    local_zone = zone(draft.time_zone)
+    start, end = draft.start.astimezone(local_zone), draft.end.astimezone(local_zone)
+    if _unambiguous(start) and _unambiguous(end):
+        return {"start": _wall(start, draft.time_zone), "end": _wall(end, draft.time_zone)}
+    return {"start": _wall(draft.start.astimezone(UTC), "UTC"),
+            "end": _wall(draft.end.astimezone(UTC), "UTC")}
+
+
+def _day(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _unambiguous(local: datetime) -> bool:
+    """The wall time of ``local`` names one instant in its zone (not a repeated hour)."""
+    return local.replace(fold=0).utcoffset() == local.replace(fold=1).utcoffset()
+
+
+def _wall(local: datetime, zone_name: str) -> dict[str, str]:
+    return {"dateTime": local.replace(tzinfo=None).isoformat(timespec="seconds"),
+            "timeZone": zone_name}
 
 
 def _parse_time(value: dict[str, Any], original_zone: str | None, all_day: bool

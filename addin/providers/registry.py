@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from addin.connections import ConnectionTokens, NotConnected, load_connection
 from addin.providers.calendar import CalendarProvider
+from addin.providers.ews import EwsCalendar
 from addin.providers.google import GoogleCalendar
 from addin.providers.graph import GraphCalendar
 from addin.providers.salesforce import SalesforceClient
@@ -29,6 +30,8 @@ def open_salesforce(services: Container, user: CurrentUser) -> SalesforceClient:
 def open_calendar(services: Container, user: CurrentUser, time_zone: str = "UTC"
                   ) -> CalendarProvider:
     provider = user.calendar_provider
+    if provider == "ews":
+        return open_exchange(services, user, time_zone)
     tokens = ConnectionTokens(services, user.id, provider)
     urls = services.settings.upstream_urls
     session = services.session_for(provider)
@@ -36,4 +39,25 @@ def open_calendar(services: Container, user: CurrentUser, time_zone: str = "UTC"
         return GraphCalendar(session, urls["graph"], tokens, time_zone=time_zone)
     if provider == "google":
         return GoogleCalendar(session, urls["google_calendar"], tokens, time_zone=time_zone)
-    raise NotConnected(provider)  # EWS arrives with its own issue
+    raise NotConnected(provider)
+
+
+def exchange_endpoint(services: Container, stored: str | None = None) -> str:
+    """The EWS URL: the one the user connected with, else ADDIN_EWS_URL (or the
+    sandbox's emulator)."""
+    settings = services.settings
+    return stored or settings.upstream_urls.get("ews") or settings.ews_url
+
+
+def open_exchange(services: Container, user: CurrentUser, time_zone: str = "UTC"
+                  ) -> EwsCalendar:
+    """An Exchange Server mailbox: the stored connection holds the user name (``account``)
+    and the password (encrypted like the OAuth tokens), and maybe the server's EWS URL."""
+    info = load_connection(services, user.id, "ews")
+    endpoint = exchange_endpoint(services, info.instance_url)
+    if not endpoint:
+        raise NotConnected("ews")
+    return EwsCalendar(endpoint, user.email, info.account or user.email, info.access_token,
+                       ca_bundle=services.settings.ca_bundle or None, time_zone=time_zone,
+                       retries=services.settings.http_retries,
+                       max_back_off_seconds=services.settings.http_max_retry_after_seconds)

@@ -113,7 +113,8 @@ class SalesforceClient:
                     continue
                 raise error from exc
             except requests.RequestException as exc:
-                raise SalesforceUnavailable(f"Salesforce could not be reached: {exc}") from exc
+                raise SalesforceUnavailable("Salesforce could not be reached "  # no hosts
+                                            f"({exc.__class__.__name__})") from exc
         raise SalesforceUnavailable("Salesforce kept a row locked; try again later")
 
     def _composite(self, subrequests: list[dict[str, Any]], all_or_none: bool = True

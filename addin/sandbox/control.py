@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from addin.sandbox.limits import guard
 from addin.sandbox.state import Fault, SandboxState
 
 
@@ -24,6 +25,7 @@ def create_app(state: SandboxState, services: dict[str, str],
                describe: Callable[[], dict[str, Any]] | None = None) -> Flask:
     app = Flask("addin.sandbox.control")
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    guard(app, lambda status, message, code: {"error": {"code": code, "message": message}})
 
     @app.get("/")
     def index() -> Any:

@@ -84,17 +84,22 @@ class ReadWriteLock:
             if not self._readers:
                 self._cond.notify_all()
 
-    def sleep(self, seconds: float) -> None:
-        """Wait without holding the lock (a request sleeping before it changes anything
-        must not hold back the others' snapshots)."""
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """Without the lock for a while: a request that waits (sleeps, calls out) before it
+        changes anything must not hold back the others' snapshots."""
         if not getattr(self._local, "reading", False):
-            time.sleep(seconds)
+            yield
             return
         self._release_read()
         try:
-            time.sleep(seconds)
+            yield
         finally:
             self._acquire_read()
+
+    def sleep(self, seconds: float) -> None:
+        with self.released():
+            time.sleep(seconds)
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -195,7 +200,8 @@ class Durability:
         self._externals = externals
         self._meta = meta
         self._rw = ReadWriteLock()
-        self.sleep = self._rw.sleep  # for SandboxState.sleep
+        self.sleep = self._rw.sleep  # for SandboxState.sleep and .waiting
+        self.waiting = self._rw.released
         self._commit_lock = threading.Lock()
         self._last: bytes | None = None
         self.writes = 0
@@ -285,8 +291,8 @@ class Durability:
                         close()
             try:
                 self.commit()
-            except OSError as exc:
-                log.error("the sandbox could not save its state: %s", exc)
+            except Exception:  # a full disk, or something in the state pickle cannot carry
+                log.exception("the sandbox could not save its state")
                 start_response("503 Service Unavailable",
                                [("Content-Type", "text/plain"), ("Retry-After", "1")])
                 return [b"the sandbox could not save its state; the change may be lost"]

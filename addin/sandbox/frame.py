@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from addin.sandbox.limits import guard
 from addin.sandbox.state import Fault, IssuedToken, SandboxState
 
 # An error-body builder: (status, message, code) -> JSON-able body in the vendor's shape.
@@ -34,16 +35,19 @@ def emulator_app(
     error_body: ErrorBody,
     *,
     exempt_paths: tuple[str, ...] = (),
+    fault_response: Callable[[Fault], Response] | None = None,
 ) -> Flask:
     """A Flask app for one emulated service, wired to the shared sandbox state.
 
     ``exempt_paths`` (prefixes) are not counted in stats and never get faults: sandbox-only
-    helpers such as ``/sandbox-ui``.
+    helpers such as ``/sandbox-ui``. ``fault_response`` builds an injected fault's whole
+    answer, for a service whose errors are not JSON (EWS answers SOAP faults).
     """
     app = Flask(f"addin.sandbox.{service}")
     app.config["SANDBOX_SERVICE"] = service
     app.extensions["sandbox_state"] = state
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    guard(app, error_body)  # body size and JSON depth, before faults and views
 
     def exempt() -> bool:
         return any(request.path.startswith(prefix) for prefix in exempt_paths)
@@ -70,6 +74,11 @@ def emulator_app(
     def _fault_response(fault: Fault) -> Response:
         g.fault = True
         state.stats.count(service, f"fault {fault.status}")
+        if fault_response is not None:
+            response = fault_response(fault)
+            if fault.retry_after is not None:
+                response.headers["Retry-After"] = str(fault.retry_after)
+            return response
         message = FAULT_MESSAGES.get(fault.status, "Injected fault")
         code = {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(fault.status, "Fault")
         response = jsonify(error_body(fault.status, message, code))

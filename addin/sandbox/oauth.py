@@ -1,9 +1,8 @@
 """OAuth 2.0 authorization servers of the emulated vendors (authorization-code flow with
 PKCE, refresh, revoke), each with the vendor's own paths and response shapes:
 
-- Salesforce: /services/oauth2/authorize | token | revoke, the identity URL /id/<org>/<user>
-- Microsoft identity platform: /<tenant>/oauth2/v2.0/authorize | token (refresh tokens
-  rotate; there is no revocation endpoint)
+- Salesforce: /services/oauth2/authorize | token | revoke | userinfo, the identity URL
+  /id/<org>/<user>, OpenID discovery
 - Google: /o/oauth2/v2/auth, /token, /revoke (the refresh token is returned only once)
 
 The consent page lets a person pick a seeded user. Access tokens expire; the sandbox-only
@@ -46,8 +45,6 @@ class Vendor:
 
 SALESFORCE = Vendor("salesforce", "Salesforce", "/services/oauth2/authorize",
                     "/services/oauth2/token", "/services/oauth2/revoke", 7200, False, False)
-MICROSOFT = Vendor("graph", "Microsoft", "/<tenant>/oauth2/v2.0/authorize",
-                   "/<tenant>/oauth2/v2.0/token", None, 3599, True, False)
 GOOGLE = Vendor("google", "Google", "/o/oauth2/v2/auth", "/token", "/revoke", 3599, False,
                 True)
 
@@ -70,9 +67,6 @@ def _s256(verifier: str) -> str:
 
 def _error(vendor: Vendor, status: int, error: str, description: str) -> Response:
     body: dict[str, Any] = {"error": error, "error_description": description}
-    if vendor is MICROSOFT:
-        body.update({"error_codes": [70000 if error == "invalid_grant" else 900144],
-                     "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime())})
     response = jsonify(body)
     response.status_code = status
     return response
@@ -133,7 +127,8 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
         return Response(status=302,
                         headers={"Location": redirect_uri + separator + urlencode(back)})
 
-    def issue(email: str, scope: str, refresh: str | None) -> dict[str, Any]:
+    def issue(email: str, scope: str, refresh: str | None, client_id: str = ""
+              ) -> dict[str, Any]:
         access = state.tokens.issue(vendor.service, email,
                                     expires_at=time.time() + vendor.access_lifetime,
                                     parent=refresh, scopes=scope)
@@ -148,8 +143,12 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
                          "signature": signature, "scope": scope or "api refresh_token"})
         else:
             body.update({"expires_in": vendor.access_lifetime, "scope": scope})
-            if vendor is MICROSOFT:
-                body["ext_expires_in"] = vendor.access_lifetime
+            if vendor is GOOGLE and "openid" in scope.split() and client_id:
+                from addin.sandbox.google_identity import signer_for
+
+                person = next((u for u in people if u.email == email), None)
+                body["id_token"] = signer_for(state).mint(
+                    email, client_id, name=person.name if person else email)
         return body
 
     def token(tenant: str | None = None) -> Any:
@@ -171,7 +170,7 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
                                   "PKCE verification failed (code_verifier)")
             refresh = state.tokens.issue(vendor.service, grant.email, kind="refresh",
                                          scopes=grant.scope)
-            body = issue(grant.email, grant.scope, refresh)
+            body = issue(grant.email, grant.scope, refresh, grant.client_id)
             body["refresh_token"] = refresh
             return jsonify(body)
         if grant_type == "refresh_token":
@@ -206,6 +205,38 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
         bp.add_url_rule(vendor.revoke_path, "revoke", revoke, methods=["POST", "GET"])
     bp.add_url_rule("/sandbox-ui/oauth/expire", "expire", expire, methods=["POST"])
     if vendor is SALESFORCE:
+        @bp.get("/.well-known/openid-configuration")
+        def configuration() -> Any:
+            return jsonify({
+                "issuer": base_url,
+                "authorization_endpoint": f"{base_url}{vendor.authorize_path}",
+                "token_endpoint": f"{base_url}{vendor.token_path}",
+                "revocation_endpoint": f"{base_url}{vendor.revoke_path}",
+                "userinfo_endpoint": f"{base_url}/services/oauth2/userinfo",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "scopes_supported": ["id", "api", "web", "full", "openid",
+                                     "refresh_token", "offline_access"],
+                "code_challenge_methods_supported": ["plain", "S256"],
+                "token_endpoint_auth_methods_supported": ["client_secret_post",
+                                                          "client_secret_basic",
+                                                          "private_key_jwt"],
+            })
+
+        @bp.get("/services/oauth2/userinfo")
+        def userinfo() -> Any:
+            header = request.headers.get("Authorization", "")
+            issued = state.tokens.lookup("salesforce", header.removeprefix("Bearer ").strip())
+            user = next((u for u in people if issued and u.email == issued.subject), None)
+            if user is None:
+                return Response("Bad_OAuth_Token", status=403, mimetype="text/plain")
+            return jsonify({"sub": f"{base_url}/id/{seed.org_id}/{user.id}",
+                            "user_id": user.id, "organization_id": seed.org_id,
+                            "preferred_username": user.email, "email": user.email,
+                            "email_verified": True, "name": user.name,
+                            "given_name": user.first_name, "family_name": user.last_name,
+                            "active": True, "user_type": "STANDARD"})
+
         @bp.get("/id/<org_id>/<user_id>")
         def identity(org_id: str, user_id: str) -> Any:
             header = request.headers.get("Authorization", "")
@@ -222,10 +253,6 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
 
 def salesforce_oauth(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:
     return _blueprint(SALESFORCE, state, seed, base_url)
-
-
-def microsoft_oauth(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:
-    return _blueprint(MICROSOFT, state, seed, base_url)
 
 
 def google_oauth(state: SandboxState, seed: SeedData, base_url: str) -> Blueprint:

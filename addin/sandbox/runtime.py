@@ -26,6 +26,7 @@ EMULATORS: dict[str, tuple[str, str]] = {
     "salesforce": ("addin.sandbox.salesforce.app:create_app", ""),
     "google": ("addin.sandbox.google.app:create_app", "/calendar/v3"),
     "graph": ("addin.sandbox.graph.app:create_app", "/v1.0"),
+    "ews": ("addin.sandbox.ews.app:create_app", "/EWS/Exchange.asmx"),
 }
 
 # Blueprints mounted into an emulator's app after it is built, for concerns that several
@@ -33,7 +34,7 @@ EMULATORS: dict[str, tuple[str, str]] = {
 # service name -> ["module:blueprint_factory", ...]; factory(state, seed, base_url) -> Blueprint.
 MOUNTS: dict[str, list[str]] = {
     "salesforce": ["addin.sandbox.oauth:salesforce_oauth"],
-    "graph": ["addin.sandbox.oauth:microsoft_oauth", "addin.sandbox.entra:entra_identity"],
+    "graph": ["addin.sandbox.entra:entra_identity"],  # Microsoft identity platform
     "google": ["addin.sandbox.oauth:google_oauth",
                "addin.sandbox.google_identity:google_identity",
                "addin.sandbox.gmail:gmail_messages"],
@@ -124,7 +125,7 @@ class SandboxRuntime:
         self.apps: dict[str, Any] = {}
         self._servers: list[BaseWSGIServer] = []
         self._threads: list[threading.Thread] = []
-        self.users: list[SandboxUser] = []
+        self._users: list[SandboxUser] = []
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.durability: Durability | None = None
         self.restored = False  # True when a restart picked up a saved world
@@ -180,6 +181,7 @@ class SandboxRuntime:
                                      externals, self.meta)
         self.restored = self.durability.load()
         self.state.sleep = self.durability.sleep
+        self.state.waiting = self.durability.waiting
         for server in servers.values():
             server.app = self.durability.wrap(server.app)
 
@@ -238,7 +240,9 @@ class SandboxRuntime:
 
     def describe(self) -> dict[str, Any]:
         """The index of a sandbox, as its control server answers ``GET /sandbox``: all a
-        product or a person needs to use it (``addin serve`` adds its own API tokens)."""
+        product or a person needs to use it (``addin serve`` adds its own API tokens).
+        The seeded users' tokens it lists are valid now: one expired or revoked since
+        (``/sandbox-ui/oauth/expire``, a rotated refresh token) is replaced."""
         return {
             "mode": "sandbox",
             "sandboxId": self.world_id,
@@ -257,6 +261,17 @@ class SandboxRuntime:
             } for user in self.users],
         }
 
+    @property
+    def users(self) -> list[SandboxUser]:
+        """The seeded users, their tokens valid now: one expired or revoked since it was
+        listed (``/sandbox-ui/oauth/expire``, a refresh token rotated away) is replaced."""
+        for user in self._users:
+            for tokens, kind in ((user.upstream_tokens, "access"),
+                                 (user.upstream_refresh_tokens, "refresh")):
+                for service in tokens:
+                    tokens[service] = self._token(user.email, service, kind)
+        return self._users
+
     def _token(self, email: str, service: str, kind: str) -> str:
         """The seeded token of that user, the same one as long as the world lives."""
         kept = self._seed_tokens.setdefault(email, {}).setdefault(kind, {})
@@ -267,7 +282,7 @@ class SandboxRuntime:
 
     def _seed_users(self) -> None:
         available = set(self.origins)
-        self.users = []
+        self._users = []
         for seed_user in self.seed.users:
             user = SandboxUser(
                 email=seed_user.email,
@@ -284,7 +299,7 @@ class SandboxRuntime:
                 user.upstream_tokens[service] = self._token(seed_user.email, service, "access")
                 user.upstream_refresh_tokens[service] = self._token(seed_user.email, service,
                                                                     "refresh")
-            self.users.append(user)
+            self._users.append(user)
 
     def user(self, email: str) -> SandboxUser:
         for user in self.users:

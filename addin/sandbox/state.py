@@ -10,6 +10,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +20,7 @@ MAIL_KINDS = ("invitation", "update", "cancellation", "response")
 # Behaviours the vendors' docs leave open; tests and people can flip them at run time.
 DEFAULT_SETTINGS: dict[str, Any] = {
     # Google: when only the guest list changes with sendUpdates=all, are existing guests
-    # re-notified? Google's docs do not say (../shared/specs/upstream.md).
+    # re-notified? Google's docs do not say (docs/upstream-facts.md).
     "google.renotifyExistingGuestsOnGuestChange": False,
     # Salesforce daily API request limit.
     "salesforce.dailyApiLimit": 15000,
@@ -29,6 +30,17 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # cancellation (as adding/removing invitees there does). Not confirmed by Salesforce's
     # documentation; Lightning never emails.
     "salesforce.classicDeleteNotifiesInvitees": True,
+    # Graph: a wall time (dateTime without offset) that occurs twice in its timeZone, when
+    # clocks go back: "standard" (the later instant, as .NET's TimeZoneInfo takes it) or
+    # "daylight" (the earlier one). Microsoft does not document what Exchange does.
+    "graph.ambiguousLocalTime": "standard",
+    # Graph: a wall time skipped when clocks go forward: "shiftForward" (read with the
+    # offset before the gap: 02:30 becomes 03:30 daylight time) or "reject" (400).
+    # Undocumented as well.
+    "graph.nonexistentLocalTime": "shiftForward",
+    # Entra ID: lifetime of the access tokens it issues (Microsoft assigns 60-90 minutes at
+    # random); shorter makes clients renew with their refresh token sooner.
+    "entra.accessTokenLifetimeSeconds": 3599,
     # Latency added to every emulated request, in milliseconds (benchmarks).
     "latencyMs": 0,
 }
@@ -223,9 +235,10 @@ class SandboxState:
     # real change rather than on their own.
     durable: dict[str, Any] = field(default_factory=dict)
     counters: set[str] = field(default_factory=set)
-    # how emulators wait (latency, injected delays): a durable sandbox lets other requests
-    # and its snapshots go on meanwhile (durable.py)
+    # how emulators wait (latency, injected delays, a call out before they change
+    # anything): a durable sandbox lets other requests and its snapshots go on meanwhile
     sleep: Callable[[float], None] = time.sleep
+    waiting: Callable[[], AbstractContextManager[None]] = nullcontext
 
     def __post_init__(self) -> None:
         for name in ("world", "mail", "faults", "tokens", "settings"):

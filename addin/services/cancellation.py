@@ -64,13 +64,14 @@ def cancel_event(services: Container, user: CurrentUser, event_id: str) -> dict[
         except ItemNotFound:
             pass  # already gone (an earlier try, or the organizer)
         except CalendarError as exc:
-            raise UpstreamUnavailable(f"Your calendar is not available: {exc}") from exc
+            raise UpstreamUnavailable("Your calendar is not available; nothing was "
+                                      "cancelled yet, try again.") from exc
     try:
         with suppress(SalesforceNotFound):
             open_salesforce(services, user).delete_event(event_id)
     except SalesforceError as exc:
-        raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}; the "
-                                  "calendar item is already cancelled, try again.") from exc
+        raise UpstreamUnavailable("Salesforce is not available; the calendar item is "
+                                  "already cancelled, try again.") from exc
     untold = held_emails(row)
     detail = "Cancelled from the sidebar."
     if untold:

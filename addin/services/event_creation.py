@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from addin.connections import NotConnected
 from addin.container import Container
 from addin.errors import ApiError, Conflict, ValidationFailed
 from addin.failpoints import failpoint
@@ -171,7 +172,7 @@ def _find_or_create(services: Container, user: CurrentUser, salesforce: Salesfor
                                        fields={name: exc.message for name in blamed})) from exc
     except SalesforceLimitExceeded:
         raise  # a temporary failure: the org's allowance comes back
-    except SalesforceAuthError as exc:
+    except (SalesforceAuthError, NotConnected) as exc:
         raise Refused(ApiError("Your Salesforce connection has expired; connect again.",
                                status=409, code="not_connected",
                                fields={"salesforce": "not connected"})) from exc

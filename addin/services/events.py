@@ -68,6 +68,10 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
         if refused:
             detail = ("Your calendar refused this event, so it is in Salesforce only: "
                       f"{_calendar_reason(exc)}")
+        elif isinstance(exc, NotConnected):
+            detail = ("Your calendar is not connected (or its connection expired): connect "
+                      "it again and the event will be added.")
+            outbox.enqueue(services, user.id, "mirror_event", {"mirroredEventId": row_id})
         else:
             detail = "Your calendar could not be reached yet; the event will be added shortly."
             outbox.enqueue(services, user.id, "mirror_event", {"mirroredEventId": row_id})
@@ -149,7 +153,7 @@ def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dic
     except SalesforceNotFound:
         raise NotFound("The event was deleted in Salesforce.") from None
     except SalesforceError as exc:
-        raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
+        raise UpstreamUnavailable("Salesforce is not available; try again.") from exc
     attendees = attendee_views(mirror)
     kind = None
     if mirror.calendar_item_id:

@@ -27,7 +27,7 @@ class OrgSettings:
     """What an admin controls. Field names are the API's (camelCase in JSON)."""
 
     sync_direction: str = "two_way"
-    graph_classic_policy: str = "hold"  # see ../shared/specs/attendees-and-invites.md
+    graph_classic_policy: str = "hold"  # see docs/attendees-and-invitations.md
     delete_propagation: str = "both_ways"
     ignored_domains: tuple[str, ...] = field(default_factory=lambda: FREE_MAIL_DOMAINS)
     poll_interval_seconds: int = 60

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 # Graph allows just under 7 days for event subscriptions; Google channels live as asked.
 SUBSCRIPTION_LIFETIME = timedelta(days=2)
 RENEW_BEFORE = timedelta(hours=12)
-WEBHOOK_PATHS = {"graph": "/webhooks/graph", "google": "/webhooks/google"}
+WEBHOOK_PATHS = {"graph": "/webhooks/graph", "google": "/webhooks/google",
+                 "ews": "/webhooks/ews"}
 
 
 def _hash(secret: str) -> str:

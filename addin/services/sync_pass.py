@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from addin.container import Container
 from addin.domain import CalendarItem
@@ -45,13 +47,16 @@ def _cursor(services: Container, user_id: int, source: str) -> str | None:
 
 
 def _save_cursor(services: Container, user_id: int, source: str, value: str) -> None:
+    """One statement (INSERT ... ON CONFLICT DO UPDATE): two passes saving the same cursor
+    at once (a webhook's and a requested one) cannot collide on the unique key."""
     with services.db.session() as session:
-        row = session.scalar(select(SyncCursor).where(SyncCursor.user_id == user_id,
-                                                      SyncCursor.source == source))
-        if row is None:
-            session.add(SyncCursor(user_id=user_id, source=source, cursor=value))
-        else:
-            row.cursor = value
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(SyncCursor).values(user_id=user_id, source=source, cursor=value,
+                                              updated_at=datetime.now(UTC))
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["user_id", "source"],
+            set_={"cursor": value, "updated_at": datetime.now(UTC)}))
 
 
 def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassReport:

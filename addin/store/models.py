@@ -30,23 +30,43 @@ class Base(DeclarativeBase):
 
 
 class Organization(Base):
-    """A Salesforce org. Its settings override the configuration defaults."""
+    """A Salesforce org. Its settings override the configuration defaults.
+
+    An organization starts either from its Microsoft 365 tenant (its first person signs in
+    from Outlook: ``microsoft_tenant_id`` bound, ``salesforce_org_id`` still empty) or from
+    Salesforce (someone connects it); the Salesforce org id, once known, is what makes
+    colleagues one organization. Tokens from tenants other than ``microsoft_tenant_id`` are
+    refused unless listed in ``allowed_tenant_ids``."""
 
     __tablename__ = "organizations"
+    __table_args__ = (UniqueConstraint("microsoft_tenant_id",
+                                       name="uq_organizations_microsoft_tenant_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    salesforce_org_id: Mapped[str] = mapped_column(String(18), unique=True)
+    salesforce_org_id: Mapped[str | None] = mapped_column(String(18), unique=True)
+    microsoft_tenant_id: Mapped[str | None] = mapped_column(String(36))
+    allowed_tenant_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     name: Mapped[str] = mapped_column(String(255), default="")
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class User(Base):
-    """A person using the sidebar: one Salesforce user, one mailbox."""
+    """A person using the sidebar: one Salesforce user, one mailbox.
+
+    Identified by an immutable identity of their mailbox's identity provider: Microsoft's
+    tenant id + object id, or Google's ``sub``; never by the email address, which is
+    mutable, reusable and not unique across tenants (kept for display and matching)."""
 
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("microsoft_tenant_id", "microsoft_object_id",
+                                       name="uq_users_microsoft_identity"),
+                      UniqueConstraint("google_sub", name="uq_users_google_sub"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    microsoft_tenant_id: Mapped[str | None] = mapped_column(String(36))
+    microsoft_object_id: Mapped[str | None] = mapped_column(String(36))
+    google_sub: Mapped[str | None] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255), default="")
     salesforce_user_id: Mapped[str | None] = mapped_column(String(18), unique=True)
     calendar_provider: Mapped[str] = mapped_column(String(16))  # graph | google | ews

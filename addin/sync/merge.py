@@ -1,4 +1,4 @@
-"""The three-way attendee merge (../shared/specs/attendees-and-invites.md).
+"""The three-way attendee merge (docs/attendees-and-invitations.md).
 
 Each side is compared with the base, the list both sides last agreed on: an addition or a
 removal on one side is applied to the other; the same change on both sides is applied once;

@@ -8,9 +8,11 @@ from addin.web import (
     admin,
     api,
     connect,
+    connect_exchange,
     errors,
     gmail,
     health,
+    limits,
     manifests,
     openapi,
     pane,
@@ -24,11 +26,13 @@ from addin.web import (
 def register_web(app: Flask) -> None:
     settings = app.extensions["addin"].settings
     errors.register(app)
+    limits.register(app)
     security.register(app, settings.cors_origin_list, settings.public_url.startswith("https"))
     app.register_blueprint(health.blueprint)
     app.register_blueprint(sandbox_index.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(webhooks.blueprint)
+    app.register_blueprint(connect_exchange.blueprint)  # before connect's <service>
     app.register_blueprint(connect.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(openapi.blueprint)

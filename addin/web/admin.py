@@ -1,4 +1,5 @@
-"""Admin-only API: the organization's sync settings and its Salesforce setup."""
+"""Admin-only API: the organization's sync settings, its Salesforce setup and the
+Microsoft 365 tenants it accepts."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from addin.services.org_settings import (
     load_org_settings,
     update_org_settings,
 )
+from addin.store.models import Organization
 from addin.web.auth import CurrentUser, current_user
 
 blueprint = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
@@ -27,10 +29,13 @@ DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-
 
 
 class OrgSettingsPatchSchema(Schema):
+    """The settings to change (any of them); the answer is every setting."""
+
     syncDirection = fields.String(validate=validate.OneOf(SYNC_DIRECTIONS))
     graphClassicPolicy = fields.String(validate=validate.OneOf(GRAPH_CLASSIC_POLICIES))
     deletePropagation = fields.String(validate=validate.OneOf(DELETE_PROPAGATION))
-    ignoredDomains = fields.List(fields.String(), validate=validate.Length(max=500))
+    ignoredDomains = fields.List(fields.String(validate=validate.Length(max=253)),
+                                 validate=validate.Length(max=500))
     pollIntervalSeconds = fields.Integer(validate=validate.Range(min=15, max=86400))
 
     @validates("ignoredDomains")
@@ -47,14 +52,52 @@ def _admin() -> CurrentUser:
     return user
 
 
+class OrgSettingsSchema(OrgSettingsPatchSchema):
+    """The organization's sync settings as they are in effect."""
+
+    syncDirection = fields.String(required=True, validate=validate.OneOf(SYNC_DIRECTIONS))
+    graphClassicPolicy = fields.String(required=True,
+                                       validate=validate.OneOf(GRAPH_CLASSIC_POLICIES))
+    deletePropagation = fields.String(required=True,
+                                      validate=validate.OneOf(DELETE_PROPAGATION))
+    ignoredDomains = fields.List(fields.String(), required=True)
+    pollIntervalSeconds = fields.Integer(required=True)
+    requestIdField = fields.Boolean(
+        required=True, metadata={"description": "The org has the External ID field that "
+                                 "makes creates retry-safe (POST /api/v1/admin/"
+                                 "salesforce-setup sets it)."})
+
+
 @blueprint.get("/settings")
 def get_settings() -> Any:
+    """The organization's sync settings (administrators only).
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: OrgSettingsSchema
+    """
     user = _admin()
     return jsonify(load_org_settings(container(), user.organization_id).as_json())
 
 
 @blueprint.patch("/settings")
 def patch_settings() -> Any:
+    """Change some of the organization's sync settings (administrators only).
+    ---
+    patch:
+      requestBody:
+        content:
+          application/json:
+            schema: OrgSettingsPatchSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: OrgSettingsSchema
+    """
     user = _admin()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -94,3 +137,60 @@ def salesforce_setup() -> Any:
     effective = update_org_settings(services, user.organization_id, {"requestIdField": True})
     return jsonify({"requestIdField": "added" if added else "already there",
                     "settings": effective.as_json()})
+
+
+class TenantsSchema(Schema):
+    allowedTenantIds = fields.List(fields.UUID(), required=True,
+                                   validate=validate.Length(max=100))
+
+
+def _tenants_view(org: Organization) -> dict[str, Any]:
+    return {"tenantId": org.microsoft_tenant_id,
+            "allowedTenantIds": list(org.allowed_tenant_ids or [])}
+
+
+@blueprint.get("/tenants")
+def get_tenants() -> Any:
+    """The Microsoft 365 tenant the organization is bound to, and the other tenants whose
+    people it accepts (e.g. a subsidiary's).
+    ---
+    get:
+      summary: The organization's Microsoft 365 tenants
+      responses:
+        200:
+          description: "{tenantId, allowedTenantIds}"
+        403:
+          description: Not an administrator.
+    """
+    user = _admin()
+    with container().db.session() as session:
+        org = session.get(Organization, user.organization_id)
+        assert org is not None
+        return jsonify(_tenants_view(org))
+
+
+@blueprint.put("/tenants")
+def put_tenants() -> Any:
+    """Which other tenants' people the organization accepts (each as their own tenant +
+    object id).
+    ---
+    put:
+      summary: Set the other Microsoft 365 tenants the organization accepts
+      responses:
+        200:
+          description: "{tenantId, allowedTenantIds}"
+        400:
+          description: allowedTenantIds is not a list of tenant ids (GUIDs).
+        403:
+          description: Not an administrator.
+    """
+    user = _admin()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError({"_schema": ["A JSON object is required."]})
+    allowed = sorted({str(t).lower() for t in TenantsSchema().load(body)["allowedTenantIds"]})
+    with container().db.session() as session:
+        org = session.get(Organization, user.organization_id)
+        assert org is not None
+        org.allowed_tenant_ids = [t for t in allowed if t != org.microsoft_tenant_id]
+        return jsonify(_tenants_view(org))

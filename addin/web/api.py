@@ -9,14 +9,20 @@ from flask import Blueprint, jsonify, request
 
 from addin.connections import NotConnected
 from addin.container import container
-from addin.errors import ApiError, Conflict, NotFound, UpstreamUnavailable
+from addin.errors import ApiError, Conflict, NotFound, UpstreamUnavailable, scrub
 from addin.providers.calendar import CalendarError, EtagMismatch
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import (
     SalesforceError,
     SalesforceNotFound,
 )
-from addin.schemas import ContextQuerySchema, NewRecordSchema, RecordsQuerySchema
+from addin.schemas import (
+    AttendeesUpdateSchema,
+    ContextQuerySchema,
+    NewRecordSchema,
+    RecordsQuerySchema,
+    check_calendar_limits,
+)
 from addin.services.attendees import create_record_for_attendee, set_attendees
 from addin.services.cancellation import cancel_event
 from addin.services.event_creation import create_event
@@ -50,11 +56,21 @@ def post_event() -> Any:
         content:
           application/json:
             schema: EventCreateSchema
+            example: {subject: Discovery call, start: "2026-12-02T15:00:00+01:00",
+                      end: "2026-12-02T15:45:00+01:00", timeZone: Europe/Paris,
+                      whoId: 003000000000001AAA, showAs: busy}
       responses:
         201:
           content:
             application/json:
               schema: EventViewSchema
+        202:
+          description: Salesforce did not confirm the create (a 429, a 5xx, a timeout);
+            what was typed is kept and created exactly once as soon as Salesforce answers.
+            A retry with the same Idempotency-Key gets the 201 once it is done.
+          content:
+            application/json:
+              schema: EventAcceptedSchema
         400:
           content:
             application/json:
@@ -63,9 +79,20 @@ def post_event() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError("A JSON object is required.", fields={"_schema": "JSON object"})
-    status, view = create_event(container(), current_user(), body,
+    user = current_user()
+    check_calendar_limits(body, user.calendar_provider)  # before anything is created
+    status, view = create_event(container(), user, body,
                                 request.headers.get("Idempotency-Key"))
-    return jsonify(view), status
+    return jsonify(public_view(view)), status
+
+
+def public_view(view: dict[str, Any]) -> dict[str, Any]:
+    """An event view as a client sees it: ``sync.detail`` (stored from upstream errors)
+    without upstream hosts, ports or paths."""
+    sync = view.get("sync")
+    if isinstance(sync, dict) and sync.get("detail"):
+        view = {**view, "sync": {**sync, "detail": scrub(str(sync["detail"]))}}
+    return view
 
 
 @blueprint.get("/events/<event_id>")
@@ -87,7 +114,7 @@ def get_event(event_id: str) -> Any:
             application/json:
               schema: ErrorEnvelopeSchema
     """
-    return jsonify(get_event_view(container(), current_user(), event_id))
+    return jsonify(public_view(get_event_view(container(), current_user(), event_id)))
 
 
 @blueprint.delete("/events/<event_id>")
@@ -114,7 +141,10 @@ def delete_event(event_id: str) -> Any:
             application/json:
               schema: ErrorEnvelopeSchema
     """
-    return jsonify(cancel_event(container(), current_user(), event_id))
+    cancelled = cancel_event(container(), current_user(), event_id)
+    if cancelled.get("detail"):
+        cancelled = {**cancelled, "detail": scrub(str(cancelled["detail"]))}
+    return jsonify(cancelled)
 
 
 @blueprint.put("/events/<event_id>/attendees")
@@ -146,11 +176,11 @@ def put_attendees(event_id: str) -> Any:
               schema: ErrorEnvelopeSchema
     """
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("attendees"), list) or not all(
-            isinstance(a, dict) for a in body["attendees"]):
+    if not isinstance(body, dict):
         raise ApiError("A JSON object with an attendees list is required.",
                        fields={"attendees": "a list of {email, name?, optional?}"})
-    return jsonify(_set_attendees(event_id, body["attendees"]))
+    attendees = AttendeesUpdateSchema().load(body)["attendees"]
+    return jsonify(public_view(_set_attendees(event_id, attendees)))
 
 
 def _set_attendees(event_id: str, attendees: list[dict[str, Any]]) -> dict[str, Any]:
@@ -169,12 +199,12 @@ def _upstream(action: Callable[[], T]) -> T:
     except SalesforceNotFound:
         raise NotFound("The event was deleted in Salesforce.") from None
     except SalesforceError as exc:
-        raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
+        raise UpstreamUnavailable("Salesforce is not available right now.") from exc
     except EtagMismatch:
         raise Conflict("The meeting changed in your calendar just now; try again.",
                        code="changed_meanwhile") from None
     except CalendarError as exc:
-        raise UpstreamUnavailable(f"Your calendar is not available: {exc}") from exc
+        raise UpstreamUnavailable("Your calendar is not available right now.") from exc
 
 
 @blueprint.post("/records")
@@ -200,7 +230,7 @@ def post_record() -> Any:
     data = NewRecordSchema().load(request.get_json(silent=True) or {})
     _salesforce()  # 409 when Salesforce is not connected
     record_id, event = _upstream(lambda: create_record_for_attendee(services, user, data))
-    view = stored_event_view(services, user, data["eventId"], event)
+    view = public_view(stored_event_view(services, user, data["eventId"], event))
     return jsonify({"id": record_id, "type": data["type"], "event": view}), 201
 
 
@@ -224,7 +254,7 @@ def records() -> Any:
     try:
         found = _salesforce().search_records(query["q"], query["types"], query["limit"])
     except SalesforceError as exc:
-        raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
+        raise UpstreamUnavailable("Salesforce is not available right now.") from exc
     return jsonify([_record(r) for r in found])
 
 
@@ -248,7 +278,7 @@ def context() -> Any:
     try:
         found = _salesforce().find_people_by_emails(wanted) if wanted else {}
     except SalesforceError as exc:
-        raise UpstreamUnavailable(f"Salesforce is not available: {exc.message}") from exc
+        raise UpstreamUnavailable("Salesforce is not available right now.") from exc
     participants = []
     for email in dict.fromkeys(emails):
         key = email.lower()

@@ -2,19 +2,20 @@
 
 ``/api/v1`` accepts ``Authorization: Bearer <token>`` where the token is either one of the
 product's own API tokens (addin.identity) or an Entra ID access token from the Outlook pane
-(verified in addin/web/idp_tokens.py), which maps to the user with that email.
+(verified in addin/web/idp_tokens.py), which maps to the user with that tenant id + object
+id (created on first sight). An Outlook user's calendar access comes from that same token
+through the on-behalf-of flow, the first time it is missing.
 """
 
 from __future__ import annotations
 
 from flask import g, request
-from sqlalchemy import select
 
-from addin.container import Container, container
+from addin.container import container
 from addin.errors import Unauthorized
-from addin.identity import CurrentUser, load_user
-from addin.store.models import User
-from addin.web.idp_tokens import entra_email, verify_entra_token
+from addin.identity import CurrentUser, load_user, user_for_microsoft
+from addin.oauth import ensure_graph_on_behalf_of
+from addin.web.idp_tokens import microsoft_identity, verify_entra_token
 from addin.web.jwt_keys import unverified_header
 
 
@@ -24,12 +25,6 @@ def bearer_token() -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
-
-
-def user_by_email(services: Container, email: str) -> CurrentUser | None:
-    with services.db.session() as session:
-        user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
-    return None if user_id is None else load_user(services, user_id)
 
 
 def current_user() -> CurrentUser:
@@ -47,8 +42,9 @@ def current_user() -> CurrentUser:
     if user_id is not None:
         user = load_user(services, user_id)
     elif unverified_header(token).get("alg"):  # an identity provider's JWT (Entra ID)
-        email = entra_email(verify_entra_token(services, token))
-        user = user_by_email(services, email) if email else None
+        user = user_for_microsoft(services, microsoft_identity(
+            verify_entra_token(services, token)))
+        ensure_graph_on_behalf_of(services, user.id, token)
     if user is None:
         raise Unauthorized("The bearer token is invalid or expired.",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})

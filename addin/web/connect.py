@@ -22,11 +22,13 @@ from addin.oauth import (
     complete_authorization,
     disconnect,
 )
-from addin.store.models import Connection
+from addin.store.models import Connection, Organization, User
 from addin.web.auth import current_user
 
 blueprint = Blueprint("connect", __name__)
 TICKET_MAX_AGE = 300
+# what a person connects: the OAuth services, and Exchange Server with its password
+MAILBOXES = (*SERVICES, "ews")
 
 
 def _tickets(services: Container) -> URLSafeTimedSerializer:
@@ -54,6 +56,42 @@ def list_connections() -> Any:
                             "account": row.account if row is not None else None,
                             "expiresAt": expires.isoformat() if expires else None})
         return jsonify({"connections": listing})
+
+
+@blueprint.get("/api/v1/me")
+def me() -> Any:
+    """Who is signed in, their organization, and what is left to set up (``next``:
+    ``connect_salesforce``, ``connect_calendar`` or null: ready to create events).
+    ---
+    get:
+      summary: The signed-in person, their organization and their next setup step
+      responses:
+        200:
+          description: "{user, organization, connections, next}"
+        401:
+          description: No valid bearer token.
+        403:
+          description: "consent_required (Microsoft needs the person's consent for the
+            calendar, asked for again by the pane) or tenant_not_allowed."
+    """
+    user = current_user()
+    with container().db.session() as session:
+        row = session.get(User, user.id)
+        org = session.get(Organization, user.organization_id)
+        assert row is not None and org is not None
+        connected = set(session.scalars(select(Connection.service).where(
+            Connection.user_id == user.id)))
+        body = {
+            "user": {"id": row.id, "name": row.name, "email": row.email,
+                     "isAdmin": row.is_admin, "calendarProvider": row.calendar_provider},
+            "organization": {"name": org.name, "salesforceOrgId": org.salesforce_org_id,
+                             "microsoftTenantId": org.microsoft_tenant_id},
+            "connections": {service: service in connected for service in MAILBOXES},
+        }
+    body["next"] = ("connect_salesforce" if "salesforce" not in connected else
+                    "connect_calendar" if row.calendar_provider in MAILBOXES
+                    and row.calendar_provider not in connected else None)
+    return jsonify(body)
 
 
 def connect_url(services: Container, user_id: int, service: str) -> str:

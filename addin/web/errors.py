@@ -1,7 +1,9 @@
-"""The one JSON error envelope: ``{"error": {"code", "message", "fields"?}}``.
+"""The one JSON error envelope: ``{"error": {"code", "message", "fields"?, "reference"?}}``.
 
 Every error under /api (and every unexpected exception) is rendered here, never by hand in
-views. Unexpected exceptions are logged with a reference the user can quote.
+views. No internals reach a client: messages are scrubbed of upstream hosts, ports, URLs and
+paths, and a server-side failure (5xx) is logged in full under a reference id, which is all
+the client sees of it (``reference``, also quoted in the message).
 """
 
 from __future__ import annotations
@@ -14,16 +16,24 @@ from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from addin.errors import ApiError
+from addin.connections import NotConnected
+from addin.errors import ApiError, new_reference, scrub
+from addin.web.limits import too_large_message
 
 log = logging.getLogger(__name__)
+SERVICE_NAMES = {"salesforce": "Salesforce", "graph": "Microsoft 365", "google": "Google",
+                 "ews": "Exchange"}
 
 
 def _envelope(status: int, code: str, message: str, fields: Any = None,
-              headers: dict[str, str] | None = None) -> Response:
-    body: dict[str, Any] = {"code": code, "message": message}
+              headers: dict[str, str] | None = None, reference: str | None = None
+              ) -> Response:
+    body: dict[str, Any] = {"code": code, "message": scrub(message)}
     if fields:
-        body["fields"] = fields
+        body["fields"] = {name: scrub(str(text)) for name, text in fields.items()} \
+            if isinstance(fields, dict) else fields
+    if reference:
+        body["reference"] = reference
     response = jsonify({"error": body})
     response.status_code = status
     for name, value in (headers or {}).items():
@@ -50,10 +60,29 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+def client_message(exc: ApiError) -> tuple[str, str | None]:
+    """What a client may read of an error, and its reference id. A server-side or
+    upstream failure (5xx) is logged in full under the reference; the client gets a
+    scrubbed message quoting it."""
+    if exc.status < 500:
+        return scrub(exc.message), None
+    reference = new_reference()
+    log.warning("%s %s: %s (reference %s)", exc.status, exc.code, exc.message, reference,
+                exc_info=exc.__cause__ or exc)
+    return f"{scrub(exc.message).rstrip('.')} (reference {reference}).", reference
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
-        return _envelope(exc.status, exc.code, exc.message, exc.fields, exc.headers)
+        message, reference = client_message(exc)
+        return _envelope(exc.status, exc.code, message, exc.fields, exc.headers, reference)
+
+    @app.errorhandler(NotConnected)
+    def _not_connected(exc: NotConnected) -> Response:
+        return _envelope(409, "not_connected",
+                         f"Connect your {SERVICE_NAMES.get(exc.service, exc.service)} "
+                         "account (again) to continue.", {exc.service: "not connected"})
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError) -> Response:
@@ -64,11 +93,15 @@ def register(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
         code = (exc.name or "error").lower().replace(" ", "_")
-        if not request.path.startswith(("/api", "/sandbox", "/gmail", "/auth")) and (
+        json_paths = ("/api", "/sandbox", "/gmail", "/auth", "/webhooks")
+        if not request.path.startswith(json_paths) and (
             request.accept_mimetypes.accept_html
         ):
             return exc
         headers = {}
+        if status == 413:
+            return _envelope(413, "payload_too_large", too_large_message(),
+                             {"_body": "too large"})
         if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
             headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
         return _envelope(status, code, exc.description or exc.name, headers=headers)
@@ -78,4 +111,5 @@ def register(app: Flask) -> None:
         reference = uuid.uuid4().hex[:12]
         log.exception("unhandled error (reference %s)", reference)
         return _envelope(500, "internal_error",
-                         f"Something went wrong on our side (reference {reference}).")
+                         f"Something went wrong on our side (reference {reference}).",
+                         reference=reference)

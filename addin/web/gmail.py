@@ -1,5 +1,10 @@
 """The Gmail add-on over HTTP: homepage and open-message triggers and widget actions,
-answering with card JSON. Every request is verified (Google-signed ID tokens)."""
+answering with card JSON. Every request is verified (Google-signed ID tokens).
+
+The person is the user ID token's ``sub`` (never its email), a user from their first
+request on. Until they have connected Salesforce, and then their Google Calendar (the
+add-on's own token is not enough for background sync), every answer is Google's
+authorization prompt for it; after authorizing, the add-on reloads."""
 
 from __future__ import annotations
 
@@ -13,29 +18,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, jsonify, request
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from addin import gmail_cards as cards
 from addin.connections import NotConnected
 from addin.container import Container, container
 from addin.errors import ApiError, Unauthorized, ValidationFailed
-from addin.identity import CurrentUser
+from addin.identity import CurrentUser, GoogleIdentity, user_for_google
 from addin.oauth import endpoints
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError
+from addin.schemas import EARLIEST, LATEST, check_calendar_limits
 from addin.services.attendees import create_record_for_attendee, set_attendees
 from addin.services.cancellation import cancel_event
 from addin.services.event_creation import create_event
 from addin.services.events import get_event_view, stored_event_view
-from addin.web.auth import bearer_token, user_by_email
+from addin.store.models import Connection
+from addin.web.auth import bearer_token
 from addin.web.connect import connect_url
-from addin.web.errors import flatten_messages
+from addin.web.errors import client_message, flatten_messages
 from addin.web.google_tokens import verify_google_id_token
 
 blueprint = Blueprint("gmail", __name__, url_prefix="/gmail")
 
 
 class Caller:
-    def __init__(self, event: dict[str, Any], user: CurrentUser | None, email: str):
+    def __init__(self, event: dict[str, Any], user: CurrentUser, email: str):
         self.event = event
         self.user = user
         self.email = email
@@ -65,7 +73,12 @@ def _caller(services: Container) -> Caller:
     claims = verify_google_id_token(services, str(user_token),
                                     audience=endpoints(services, "google").client_id)
     email = str(claims["email"])
-    return Caller(event, user_by_email(services, email), email)
+    if not claims.get("sub"):
+        raise Unauthorized("The user's ID token has no subject.", code="invalid_token")
+    user = user_for_google(services, GoogleIdentity(
+        sub=str(claims["sub"]), name=str(claims.get("name") or ""), email=email,
+        hosted_domain=str(claims["hd"]) if claims.get("hd") else None))
+    return Caller(event, user, email)
 
 
 def _url(name: str) -> str:
@@ -79,24 +92,34 @@ def _defaults(caller: Caller) -> dict[str, Any]:
             "reminderMinutes": "15"}
 
 
-def _not_set_up(caller: Caller) -> dict[str, Any]:
-    return cards.message_card("Not set up yet", f"{caller.email} is not a user of this "
-                              "sidebar yet. Ask your Salesforce administrator to add you.")
+SETUP = (("salesforce", "Salesforce"), ("google", "Google Calendar"))
 
 
-def _connect_card(services: Container, user: CurrentUser) -> dict[str, Any]:
-    return cards.message_card("Connect Salesforce", "Connect your Salesforce account to "
-                              "create events from Gmail.",
-                              ("Connect Salesforce", connect_url(services, user.id,
-                                                                 "salesforce")))
+def _setup_prompt(services: Container, user: CurrentUser,
+                  missing: str | None = None) -> dict[str, Any] | None:
+    """Google's authorization prompt for the first service the user has not connected
+    (``missing``: known to be missing), or None when they are set up."""
+    with services.db.session() as session:
+        connected = set(session.scalars(select(Connection.service).where(
+            Connection.user_id == user.id)))
+    if missing:
+        connected.discard(missing)
+    for service, resource in SETUP:
+        if service == "google" and user.calendar_provider != "google":
+            continue
+        if service not in connected:
+            return cards.authorization_prompt(connect_url(services, user.id, service),
+                                              resource)
+    return None
 
 
 @blueprint.post("/homepage")
 def homepage() -> Any:
     services = container()
     caller = _caller(services)
-    if caller.user is None:
-        return jsonify(cards.push(_not_set_up(caller)))
+    prompt = _setup_prompt(services, caller.user)
+    if prompt is not None:
+        return jsonify(prompt)
     card = cards.create_card(values=_defaults(caller), action_url=_url("actions/create"),
                              offset_minutes=caller.offset_minutes, who_options=[],
                              what_options=[])
@@ -107,16 +130,17 @@ def homepage() -> Any:
 def message() -> Any:
     services = container()
     caller = _caller(services)
-    if caller.user is None:
-        return jsonify(cards.push(_not_set_up(caller)))
+    prompt = _setup_prompt(services, caller.user)
+    if prompt is not None:
+        return jsonify(prompt)
     headers = _message_headers(services, caller.event)
     values = {**_defaults(caller), "subject": headers.get("subject", "")}
     emails = [e for e in _addresses(headers) if e.lower() != caller.email.lower()]
     try:
         salesforce = open_salesforce(services, caller.user)
         people = salesforce.find_people_by_emails(emails) if emails else {}
-    except NotConnected:
-        return jsonify(cards.push(_connect_card(services, caller.user)))
+    except NotConnected as exc:
+        return jsonify(_setup_prompt(services, caller.user, exc.service))
     except SalesforceError:
         people = {}
     who = [(p.id, f"{p.name} ({p.type})") for e in emails for p in people.get(e.lower(), [])
@@ -144,8 +168,9 @@ def message() -> Any:
 def action(name: str) -> Any:
     services = container()
     caller = _caller(services)
-    if caller.user is None:
-        return jsonify(cards.update(_not_set_up(caller)))
+    prompt = _setup_prompt(services, caller.user)
+    if prompt is not None:
+        return jsonify(prompt)
     if name == "new":
         return jsonify(cards.update(cards.create_card(
             values=_defaults(caller), action_url=_url("actions/create"),
@@ -163,6 +188,7 @@ def action(name: str) -> Any:
     key = "gmail:" + hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()
                                     ).hexdigest()
     try:
+        check_calendar_limits(body, caller.user.calendar_provider)
         status, view = create_event(services, caller.user, body, key)
     except (ValidationError, ValidationFailed) as exc:
         fields = flatten_messages(exc.messages) if isinstance(exc, ValidationError) else \
@@ -177,9 +203,10 @@ def action(name: str) -> Any:
         return jsonify(cards.update(card, f"Please check: {names}"))
     except ApiError as exc:
         if exc.code == "not_connected":
-            return jsonify(cards.update(_connect_card(services, caller.user)))
-        return jsonify(cards.update(cards.message_card("Not created", exc.message),
-                                    exc.message))
+            service = next(iter(exc.fields or {}), "salesforce")
+            return jsonify(_setup_prompt(services, caller.user, service))
+        message, _ = client_message(exc)
+        return jsonify(cards.update(cards.message_card("Not created", message), message))
     if status == 202:  # Salesforce did not confirm yet: kept, and created once later
         detail = view["sync"]["detail"]
         return jsonify(cards.update(cards.message_card("Saved, not created yet", detail),
@@ -191,7 +218,6 @@ def action(name: str) -> Any:
 
 def _attendees_action(services: Container, caller: Caller) -> dict[str, Any]:
     """Add the typed attendee, or remove the one whose Remove button was pressed."""
-    assert caller.user is not None
     parameters = (caller.event.get("commonEventObject") or {}).get("parameters") or {}
     event_id = str(parameters.get("eventId", ""))
     view = get_event_view(services, caller.user, event_id)
@@ -215,7 +241,6 @@ def _attendee_change(services: Container, caller: Caller, view: dict[str, Any],
                      ) -> dict[str, Any]:
     """Run an attendee change (it returns the Salesforce Event) and show the card after
     it, or the card before it with what was refused."""
-    assert caller.user is not None
     try:
         record = change()
     except ValidationFailed as exc:
@@ -231,7 +256,6 @@ def _attendee_change(services: Container, caller: Caller, view: dict[str, Any],
 def _create_contact_action(services: Container, caller: Caller) -> dict[str, Any]:
     """The one-click "Create Contact" of an unlinked attendee (named from the attendee's
     name, or the address before the @)."""
-    assert caller.user is not None
     parameters = (caller.event.get("commonEventObject") or {}).get("parameters") or {}
     event_id, email = str(parameters.get("eventId", "")), str(parameters.get("email", ""))
     view = get_event_view(services, caller.user, event_id)
@@ -248,7 +272,6 @@ def _create_contact_action(services: Container, caller: Caller) -> dict[str, Any
 
 def _cancel_action(services: Container, caller: Caller) -> dict[str, Any]:
     """Cancel event: ask first, then cancel and say who was told ("Keep it" goes back)."""
-    assert caller.user is not None
     parameters = (caller.event.get("commonEventObject") or {}).get("parameters") or {}
     event_id = str(parameters.get("eventId", ""))
     if not parameters.get("confirm"):
@@ -301,15 +324,29 @@ def _form_inputs(caller: Caller) -> dict[str, Any]:
         if "stringInputs" in value:
             strings = (value["stringInputs"] or {}).get("value") or []
             values[name] = strings[0] if strings else ""
-        elif "dateTimeInput" in value:
-            values[name] = int(str((value["dateTimeInput"] or {}).get("msSinceEpoch", 0)))
-        elif "dateInput" in value:
-            values[name] = int(str((value["dateInput"] or {}).get("msSinceEpoch", 0)))
+        elif "dateTimeInput" in value or "dateInput" in value:
+            picked = value.get("dateTimeInput") or value.get("dateInput") or {}
+            values[name] = _integer(picked.get("msSinceEpoch") if isinstance(picked, dict)
+                                    else None)
     return values
 
 
+def _integer(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
 def _moment(ms: Any) -> datetime | None:
-    return datetime.fromtimestamp(int(ms) / 1000, UTC) if isinstance(ms, int) else None
+    """A date picker's value; None when it is no instant (the form then names the field)."""
+    if not isinstance(ms, int):
+        return None
+    try:
+        moment = datetime.fromtimestamp(ms / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment if EARLIEST <= moment <= LATEST else None
 
 
 def _api_body(inputs: dict[str, Any], caller: Caller) -> dict[str, Any]:
@@ -328,7 +365,8 @@ def _api_body(inputs: dict[str, Any], caller: Caller) -> dict[str, Any]:
         else:
             body[field] = moment.isoformat()
     if inputs.get("reminderMinutes"):
-        body["reminderMinutes"] = int(inputs["reminderMinutes"])
+        reminder = _integer(inputs["reminderMinutes"])
+        body["reminderMinutes"] = inputs["reminderMinutes"] if reminder is None else reminder
     for field in ("whoId", "whatId"):
         if inputs.get(field):
             body[field] = inputs[field]

@@ -1,6 +1,7 @@
 """Entra ID access tokens from the Outlook pane (Nested App Authentication / Office SSO):
 signature against the tenant's published keys, issuer (per tenant), audience (this app),
-expiry and not-before; the token's user must be a user of the product."""
+expiry and not-before; a delegated token (``scp``) for this API, with the tenant id and
+the object id that identify the person."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any
 
 from addin.container import Container
 from addin.errors import Unauthorized
+from addin.identity import MicrosoftIdentity
 from addin.oauth import endpoints
 from addin.web.jwt_keys import verify
 
 ORGANIZATION_TENANTS = ("common", "organizations")
+API_SCOPE = "access_as_user"
 
 
 def audiences(services: Container) -> list[str]:
@@ -28,7 +31,7 @@ def verify_entra_token(services: Container, token: str) -> dict[str, Any]:
                     jwks_url=f"{login}/{tenant}/discovery/v2.0/keys", claims={
                         "aud": {"essential": True, "values": audiences(services)},
                         "exp": {"essential": True}, "tid": {"essential": True},
-                        "iss": {"essential": True}})
+                        "oid": {"essential": True}, "iss": {"essential": True}})
     tid = str(claims["tid"])
     if tenant not in ORGANIZATION_TENANTS and tid != tenant:
         raise Unauthorized("The token is from another tenant.", code="invalid_token")
@@ -38,9 +41,13 @@ def verify_entra_token(services: Container, token: str) -> dict[str, Any]:
     return claims
 
 
-def entra_email(claims: dict[str, Any]) -> str | None:
-    for name in ("preferred_username", "email", "upn"):
-        value = claims.get(name)
-        if isinstance(value, str) and "@" in value:
-            return value
-    return None
+def microsoft_identity(claims: dict[str, Any]) -> MicrosoftIdentity:
+    """Who the token stands for: tenant + object id. ``preferred_username`` and ``email``
+    are mutable and not unique across tenants: display only."""
+    if API_SCOPE not in str(claims.get("scp", "")).split():
+        raise Unauthorized(f"The token was not issued for this API's {API_SCOPE} scope "
+                           "(app-only tokens are not accepted).", code="invalid_token")
+    email = next((str(claims[name]) for name in ("preferred_username", "email", "upn")
+                  if "@" in str(claims.get(name, ""))), "")
+    return MicrosoftIdentity(tenant_id=str(claims["tid"]), object_id=str(claims["oid"]),
+                             name=str(claims.get("name") or ""), email=email)

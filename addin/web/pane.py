@@ -1,19 +1,70 @@
-"""The Outlook task pane: the Create dialog (HTML from Jinja2, plain ES modules)."""
+"""The Outlook task pane: the Create dialog (HTML from Jinja2, plain ES modules), and the
+two pages its sign-in needs: MSAL's redirect bridge (the popup's landing page) and the
+Office-dialog sign-in for Outlook hosts without Nested App Authentication."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 
-from addin.container import container
+from addin.container import Container, container
+from addin.oauth import GRAPH_OBO_SCOPE, endpoints
+from addin.web.security import policy
 
 blueprint = Blueprint("pane", __name__)
 OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
+MICROSOFT_AUTHORITY_HOSTS = ("login.microsoftonline.com", "login.microsoft.com",
+                             "login.windows.net")
+
+
+def auth_config(services: Container) -> dict[str, Any]:
+    """What MSAL.js needs: the Entra app, its authority (the sandbox's emulator is not a
+    Microsoft host, so it is listed in knownAuthorities), the API scope and the Graph
+    scopes the person consents to up front (the backend uses them on their behalf)."""
+    settings = services.settings
+    login = settings.upstream_urls["microsoft_login"].rstrip("/")
+    client_id = endpoints(services, "graph").client_id
+    host = urlsplit(settings.public_url).netloc
+    login_host = urlsplit(login).netloc
+    return {
+        "clientId": client_id,
+        "authority": f"{login}/{settings.microsoft_tenant}",
+        "knownAuthorities": [] if login_host in MICROSOFT_AUTHORITY_HOSTS else [login_host],
+        "apiScope": f"api://{host}/{client_id}/access_as_user",
+        "graphScopes": [s for s in GRAPH_OBO_SCOPE.split() if s != "offline_access"],
+        "sandbox": settings.mode == "sandbox",
+    }
+
+
+def _page(template: str, **context: Any) -> Response:
+    services = container()
+    config = auth_config(services)
+    login = services.settings.upstream_urls["microsoft_login"].rstrip("/")
+    html = render_template(template, office_js=OFFICE_JS, auth_config=config,
+                           sandbox=config["sandbox"], **context)
+    response = Response(html, mimetype="text/html")
+    # MSAL talks to the identity platform from the page (discovery, token endpoint) and
+    # may renew in a hidden frame.
+    response.headers["Content-Security-Policy"] = policy(connect=(login,), frame=(login,))
+    return response
 
 
 @blueprint.get("/outlook/pane")
 def pane() -> Any:
-    settings = container().settings
-    return render_template("outlook/pane.html", office_js=OFFICE_JS,
-                           sandbox=settings.mode == "sandbox")
+    return _page("outlook/pane.html")
+
+
+@blueprint.get("/outlook/auth-redirect")
+def auth_redirect() -> Any:
+    """MSAL's redirect bridge: hands the authorization response back to the pane. Served
+    without Cross-Origin-Opener-Policy, as MSAL requires."""
+    return _page("outlook/auth-redirect.html")
+
+
+@blueprint.get("/outlook/auth-dialog")
+def auth_dialog() -> Any:
+    """Sign-in inside an Office dialog (hosts without Nested App Authentication, where
+    the pane cannot open a popup): MSAL's redirect flow, the token sent to the pane."""
+    return _page("outlook/auth-dialog.html")

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
 from addin.container import container
-from addin.errors import ApiError, NotFound
+from addin.errors import ApiError, NotFound, scrub
 from addin.sandbox_accounts import user_id_by_email
 from addin.services.sync_pass import sync_user
 from addin.store.models import User
@@ -35,7 +35,8 @@ def sandbox_index() -> Any:
             "upstreamTokens": dict(user.upstream_tokens),
         }
         for user in runtime.users
-        if user.mailbox_available  # listed once the emulator of their mailbox exists
+        # listed once the emulator of their mailbox exists (and while the product knows them)
+        if user.mailbox_available and user.email in ids
     ]
     return jsonify({
         "mode": "sandbox",
@@ -69,5 +70,6 @@ def sandbox_sync() -> Any:
         report = sync_user(services, user_id, "sandbox")
         reports.append({"email": email, "checked": report.checked,
                         "reconciled": report.reconciled, "deleted": report.deleted,
-                        "failed": report.failed})
+                        "failed": {event_id: scrub(text)
+                                   for event_id, text in report.failed.items()}})
     return jsonify({"users": reports})

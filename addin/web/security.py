@@ -17,17 +17,26 @@ FRAME_ANCESTORS = (
     "https://*.microsoft365.com", "https://mail.google.com", "https://*.google.com",
 )
 OFFICE_JS = "https://appsforoffice.microsoft.com"
-POLICY = "; ".join([
-    "default-src 'self'",
-    f"script-src 'self' {OFFICE_JS}",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors " + " ".join(FRAME_ANCESTORS),
-])
+
+
+def policy(connect: tuple[str, ...] = (), frame: tuple[str, ...] = ()) -> str:
+    """The Content-Security-Policy; a page may add origins it must fetch from or frame
+    (the Outlook pane: the Microsoft identity platform, for MSAL.js)."""
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' {OFFICE_JS}",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        " ".join(["connect-src 'self'", *connect]),
+        *([" ".join(["frame-src 'self'", *frame])] if frame else []),
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors " + " ".join(FRAME_ANCESTORS),
+    ])
+
+
+POLICY = policy()
 
 
 def register(app: Flask, cors_origins: list[str], https: bool) -> None:
@@ -43,7 +52,7 @@ def register(app: Flask, cors_origins: list[str], https: bool) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = POLICY
+            response.headers.setdefault("Content-Security-Policy", POLICY)
         if https:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -1,6 +1,6 @@
-"""Push notifications from Microsoft Graph and Google Calendar.
+"""Push notifications from Microsoft Graph, Google Calendar and Exchange (EWS).
 
-Both are answered fast (Graph wants 202 within 3 s, its validation echo within 10 s) and
+All are answered fast (Graph wants 202 within 3 s, its validation echo within 10 s) and
 only record that the user needs a sync; the worker does the work.
 """
 
@@ -12,6 +12,8 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from addin.container import container
+from addin.errors import ValidationFailed
+from addin.providers.ews_push import NotANotification, notification_answer, parse_notification
 from addin.services.push import lifecycle_event, request_sync, subscriber_of
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,8 @@ def graph_notifications() -> Any:
         return Response(token, status=200, mimetype="text/plain")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("value"), list):
-        return Response(status=400)
+        raise ValidationFailed("A Graph change notification is a JSON object with a "
+                               "value list.", fields={"value": "a list of notifications"})
     services = container()
     for notification in body["value"]:
         if not isinstance(notification, dict):
@@ -62,6 +65,27 @@ def google_notifications() -> Any:
         request_sync(services, user_id, f"google:{state or 'changed'}")
         _wake_worker()
     return Response(status=204)
+
+
+@blueprint.post("/ews")
+def ews_notifications() -> Any:
+    """An EWS SendNotification; the secret is the callback URL's clientState. The answer
+    keeps the subscription (OK) or, for one the product does not hold, ends it."""
+    try:
+        note = parse_notification(request.get_data())
+    except NotANotification:
+        return Response(status=400)
+    services = container()
+    user_id = subscriber_of(services, "ews", note.subscription_id,
+                            request.args.get("clientState"))
+    if user_id is None:
+        log.warning("ended an EWS push subscription the product does not hold (or a "
+                    "notification with a wrong clientState)")
+        return Response(notification_answer(keep=False), mimetype="text/xml")
+    if not note.is_status_only:  # a status ping only says the subscription is alive
+        request_sync(services, user_id, f"ews:{note.changes[0]}")
+        _wake_worker()
+    return Response(notification_answer(keep=True), mimetype="text/xml")
 
 
 def _wake_worker() -> None:

@@ -1,16 +1,6 @@
-// The API client of the pane: where the bearer token comes from, and JSON calls.
-// Token acquisition lives here only, so the Entra ID (Nested App Authentication) path can
-// be added next to the sandbox sign-in without touching the rest of the pane.
-
-const TOKEN_KEY = "addin.token";
-
-export function currentToken() {
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
-export function useToken(token) {
-  sessionStorage.setItem(TOKEN_KEY, token);
-}
+// The API client of the pane: JSON calls with the bearer token auth.js provides (MSAL's
+// silently renewed token, or the sandbox shortcut's product token).
+import { accessToken } from "./auth.js";
 
 export async function sandboxUsers() {
   const response = await fetch("/sandbox", { headers: { Accept: "application/json" } });
@@ -29,12 +19,14 @@ export class ApiError extends Error {
 }
 
 export async function api(method, path, { body, headers } = {}) {
+  let token = null;
+  try { token = await accessToken(); } catch { token = null; }
   const response = await fetch(path, {
     method,
     headers: {
       Accept: "application/json",
       ...(body ? { "Content-Type": "application/json" } : {}),
-      ...(currentToken() ? { Authorization: `Bearer ${currentToken()}` } : {}),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
       ...(headers || {}),
     },
     body: body ? JSON.stringify(body) : undefined,

@@ -1,6 +1,7 @@
-// The Create dialog of the Outlook pane.
-import { api, ApiError, currentToken, sandboxUsers, useToken } from "./api.js";
+// The Outlook pane: sign-in, first-run onboarding, and the Create dialog.
+import { api, ApiError, sandboxUsers } from "./api.js";
 import { resetCancel, setUpAttendeeForm, showAttendees } from "./attendees.js";
+import { restoreSession, signIn, signOut, useProductToken } from "./auth.js";
 import { connect } from "./connect.js";
 import { readOpenItem } from "./office.js";
 
@@ -163,7 +164,7 @@ async function submit(event) {
     showResult(view);
     setStatus("");
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) showSignin();
+    if (error instanceof ApiError && error.status === 401) return showSignin();
     if (error instanceof ApiError && error.code === "not_connected") {
       offerConnect(Object.keys(error.fields)[0] || "salesforce");
     }
@@ -203,14 +204,20 @@ function showResult(view) {
   $("result-title").focus();
 }
 
+const SECTIONS = ["signin", "consent", "onboarding", "create-form", "result"];
+const SERVICE_NAMES = { salesforce: "Salesforce", graph: "Microsoft 365", google: "Google" };
+
+function show(id) {
+  for (const section of SECTIONS) $(section).hidden = section !== id;
+}
+
 async function showSignin() {
-  $("create-form").hidden = true;
-  $("signin").hidden = false;
-  if (document.body.dataset.sandbox !== "true") {
-    $("signin-help").textContent = "Sign in from the add-in's settings to continue.";
-    return;
-  }
+  $("account").hidden = true;
+  $("title").textContent = "Create Event";
+  show("signin");
+  if (document.body.dataset.sandbox !== "true") return;
   const users = await sandboxUsers();
+  $("sandbox-signin").hidden = users.length === 0;
   $("sandbox-user").replaceChildren(...users.map((user) => {
     const option = document.createElement("option");
     option.value = user.token;
@@ -220,9 +227,97 @@ async function showSignin() {
 }
 
 function showForm() {
-  $("signin").hidden = true;
-  $("result").hidden = true;
-  $("create-form").hidden = false;
+  $("title").textContent = "Create Event";
+  show("create-form");
+}
+
+function showAccount(me) {
+  $("account").hidden = false;
+  $("account-name").textContent = me.user.name || me.user.email;
+  $("account-org").textContent = me.organization.name ? ` · ${me.organization.name}` : "";
+}
+
+// Who is signed in and what is left to set up; then the Create dialog.
+async function enter() {
+  let me;
+  try {
+    me = await api("GET", "/api/v1/me");
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "consent_required") {
+      $("consent-text").textContent = error.message;
+      $("title").textContent = "Almost there";
+      return show("consent");
+    }
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      await showSignin();
+      $("signin-error").textContent = error.message;
+      return;
+    }
+    setStatus(error.message);
+    return;
+  }
+  showAccount(me);
+  const service = me.next === "connect_salesforce" ? "salesforce"
+    : me.next === "connect_calendar" ? me.user.calendarProvider : null;
+  if (service) {
+    const name = SERVICE_NAMES[service] || service;
+    $("title").textContent = "Set up";
+    $("onboarding-title").textContent = `Welcome, ${(me.user.name || me.user.email).split(" ")[0]}`;
+    $("onboarding-text").textContent = `Connect your ${name} account once; then you create ` +
+      "Salesforce events from any email.";
+    $("onboarding-button").textContent = `Connect ${name}`;
+    $("onboarding-button").dataset.service = service;
+    // Exchange Server has no OAuth here: its server, user name and password, checked by
+    // the backend with one request before they are stored (encrypted)
+    $("onboarding-button").hidden = service === "ews";
+    $("exchange-form").hidden = service !== "ews";
+    if (service === "ews") $("exchange-username").value ||= me.user.email;
+    return show("onboarding");
+  }
+  showForm();
+  await prefill();
+}
+
+async function connectExchange(event) {
+  event.preventDefault();
+  const fields = { serverUrl: "exchange-server", username: "exchange-username",
+                   password: "exchange-password" };
+  for (const id of Object.values(fields)) $(`${id}-error`).textContent = "";
+  $("onboarding-error").textContent = "";
+  const button = $("exchange-button");
+  button.disabled = true;
+  button.textContent = "Connecting…";
+  const body = { username: $("exchange-username").value.trim(),
+                 password: $("exchange-password").value };
+  if ($("exchange-server").value.trim()) body.serverUrl = $("exchange-server").value.trim();
+  try {
+    await api("POST", "/api/v1/connections/ews", { body });
+    $("exchange-password").value = "";
+    setStatus("Exchange connected.");
+    await enter();
+  } catch (error) {
+    const blamed = (error instanceof ApiError && error.fields) || {};
+    for (const [name, message] of Object.entries(blamed)) {
+      if (fields[name]) $(`${fields[name]}-error`).textContent = message;
+    }
+    if (!Object.keys(blamed).some((name) => fields[name])) {
+      $("onboarding-error").textContent = error.message || String(error);
+    }
+  } finally {
+    button.disabled = false;
+    button.textContent = "Connect Exchange";
+  }
+}
+
+async function startSignIn(options) {
+  $("signin-error").textContent = "";
+  try {
+    await signIn(options);
+    await enter();
+  } catch (error) {
+    await showSignin();
+    $("signin-error").textContent = error.message || String(error);
+  }
 }
 
 async function start() {
@@ -236,16 +331,34 @@ async function start() {
     defaultTimes();
     showForm();
   });
+  $("microsoft-signin-button").addEventListener("click", () => startSignIn());
+  $("consent-button").addEventListener("click", () => startSignIn({ consent: true }));
   $("signin-button").addEventListener("click", async () => {
-    useToken($("sandbox-user").value);
-    showForm();
-    await prefill();
+    useProductToken($("sandbox-user").value);
+    await enter();
   });
+  $("signout-button").addEventListener("click", async () => {
+    await signOut();
+    setStatus("Signed out.");
+    await showSignin();
+  });
+  $("onboarding-button").addEventListener("click", async () => {
+    const service = $("onboarding-button").dataset.service;
+    $("onboarding-error").textContent = "";
+    const ok = await connect(service).catch(() => false);
+    if (!ok) {
+      $("onboarding-error").textContent = "Not connected yet. Try again.";
+      return;
+    }
+    setStatus(`${SERVICE_NAMES[service] || service} connected.`);
+    await enter();
+  });
+  $("exchange-form").addEventListener("submit", connectExchange);
   for (const field of document.querySelectorAll(".lookup")) lookup(field);
   setUpAttendeeForm();
-  if (!currentToken()) return showSignin();
-  showForm();
-  await prefill();
+  const token = await restoreSession();
+  if (!token) return showSignin();
+  await enter();
 }
 
 start();

@@ -11,11 +11,12 @@ import pytest
 from playwright.sync_api import expect
 
 from addin.sandbox import SandboxRuntime
-from tests.web.conftest import AVA
+from tests.web.conftest import AVA, EVE
 
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 pytestmark = pytest.mark.browser
-SANDBOX_USERS_LISTED = ("Ava", "Ben", "Cleo", "Dan", "Grace")  # graph and google mailboxes
+# graph, google and ews (Exchange Server) mailboxes
+SANDBOX_USERS_LISTED = ("Ava", "Ben", "Cleo", "Dan", "Eve", "Finn", "Grace")
 
 MAILBOX_ITEM = {
     "subject": "Re: Widget pricing for 2027",
@@ -25,29 +26,31 @@ MAILBOX_ITEM = {
 }
 
 
-def office_stub(token: str) -> str:
-    """An Office object like office-addin-mock builds: a read-mode message."""
+def office_stub(token: str, email: str = AVA) -> str:
+    """An Office object like office-addin-mock builds: a read-mode message in the mailbox
+    of ``email`` (Exchange Online or Exchange Server: the same add-in)."""
     return f"""
       sessionStorage.setItem("addin.token", {json.dumps(token)});
       window.Office = {{
         onReady: () => Promise.resolve({{host: "Outlook", platform: "OfficeOnline"}}),
         context: {{mailbox: {{
           item: {json.dumps(MAILBOX_ITEM)},
-          userProfile: {{emailAddress: {json.dumps(AVA)}, displayName: "Ava Martin",
+          userProfile: {{emailAddress: {json.dumps(email)}, displayName: "Ava Martin",
                          timeZone: "W. Europe Standard Time"}},
         }}}},
       }};
     """
 
 
+@pytest.mark.parametrize("email", [AVA, EVE])
 def test_pane_prefills_looks_up_creates_and_shows_errors(
         page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
-        clean_sandbox: SandboxRuntime) -> None:
-    token = bearer(AVA)["Authorization"].split(" ", 1)[1]
-    page.add_init_script(office_stub(token))
+        clean_sandbox: SandboxRuntime, email: str) -> None:
+    token = bearer(email)["Authorization"].split(" ", 1)[1]
+    page.add_init_script(office_stub(token, email))
     page.goto(f"{live_server}/outlook/pane")
     subject = page.get_by_label("Subject", exact=True)
-    assert subject.input_value() == "Re: Widget pricing for 2027"
+    expect(subject).to_have_value("Re: Widget pricing for 2027")  # after /me, then Office
     expect(page.locator("#whoId")).not_to_have_value("")
     assert page.get_by_label("Name", exact=True).input_value() == "Olivia O'Brien"
     assert "W. Europe Standard Time" in page.locator("#zone-hint").inner_text()
@@ -60,7 +63,8 @@ def test_pane_prefills_looks_up_creates_and_shows_errors(
     assert "after the start" in error.inner_text()
     assert page.get_by_label("End", exact=True).get_attribute("aria-invalid") == "true"
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "outlook-pane-error.png"), full_page=True)
+    suffix = "" if email == AVA else "-exchange-server"
+    page.screenshot(path=str(ARTIFACTS / f"outlook-pane-error{suffix}.png"), full_page=True)
 
     # Fix it, look up an Account, create.
     same_day = page.get_by_label("Start", exact=True).input_value()[:11]
@@ -76,7 +80,7 @@ def test_pane_prefills_looks_up_creates_and_shows_errors(
     link = page.locator("#record-link").get_attribute("href")
     assert link and link.startswith(clean_sandbox.origins["salesforce"] + "/00U")
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "outlook-pane-created.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"outlook-pane-created{suffix}.png"), full_page=True)
 
     org = clean_sandbox.apps["salesforce"].extensions["salesforce_org"]
     created = org.records["Event"][link.rsplit("/", 1)[1]]
@@ -120,7 +124,7 @@ def test_pane_prefills_in_compose_mode(page: Any, live_server: str,
     assert page.get_by_label("Name", exact=True).input_value() == "Emma Brown"
 
 
-def test_pane_offers_to_connect_salesforce_in_an_office_dialog(
+def test_pane_asks_a_user_without_salesforce_to_connect_it_in_an_office_dialog(
         page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
         services: Any) -> None:
     from sqlalchemy import delete, select
@@ -145,7 +149,7 @@ def test_pane_offers_to_connect_salesforce_in_an_office_dialog(
             const handlers = {{}};
             callback({{status: "succeeded", value: {{
               addEventHandler: (kind, handler) => {{ handlers[kind] = handler;
-                if (kind === "m") setTimeout(() => handler({{message: '{{"ok": true}}'}}), 20); }},
+                if (kind === "m") setTimeout(() => handler({{message: '{{"ok": false}}'}}), 20); }},
               close: () => {{}},
             }}}});
           }}}},
@@ -153,11 +157,12 @@ def test_pane_offers_to_connect_salesforce_in_an_office_dialog(
       }};
     """)
     page.goto(f"{live_server}/outlook/pane")
-    page.get_by_role("button", name="Create").click()
-    connect = page.get_by_role("button", name="Connect Salesforce")
-    connect.click()
-    expect(page.locator("#status")).to_have_text("Connected. Press Create again.")
-    expect(connect).to_have_count(0)
+    expect(page.locator("#onboarding-title")).to_have_text("Welcome, Ava")
+    expect(page.locator("#create-form")).to_be_hidden()
+    page.get_by_role("button", name="Connect Salesforce").click()
+    expect(page.locator("#onboarding-error")).to_have_text("Not connected yet. Try again.")
+    opened = page.evaluate("window.openedDialogs")
+    assert len(opened) == 1 and "/auth/salesforce/start?ticket=" in opened[0]
 
 
 def _create_and_invite_noah(page: Any, live_server: str,
@@ -222,3 +227,36 @@ def test_cancel_event_asks_then_cancels_once(
                     ("noah.smith@acme.example", "invitation")]
     page.get_by_role("button", name="Create another").click()
     expect(page.locator("#create-form")).to_be_visible()
+
+
+def test_pane_connects_an_exchange_server_mailbox_with_its_password(
+        page: Any, live_server: str, bearer: Callable[[str], dict[str, str]],
+        services: Any, clean_sandbox: SandboxRuntime) -> None:
+    """An Exchange Server user without a mailbox connection is asked for the server, user
+    name and password; a wrong password is named at its field; the right one connects and
+    opens the Create dialog."""
+    from sqlalchemy import delete, select
+
+    from addin.store.models import Connection, User
+
+    with services.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.email == EVE))
+        session.execute(delete(Connection).where(Connection.user_id == user_id,
+                                                 Connection.service == "ews"))
+    token = bearer(EVE)["Authorization"].split(" ", 1)[1]
+    page.add_init_script(office_stub(token, EVE))
+    page.goto(f"{live_server}/outlook/pane")
+    expect(page.locator("#exchange-form")).to_be_visible()
+    expect(page.get_by_role("button", name="Connect Exchange Server")).to_be_hidden()
+    expect(page.get_by_label("User name")).to_have_value(EVE)
+    page.get_by_label("Exchange server (EWS) URL").fill(clean_sandbox.services["ews"])
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Connect Exchange").click()
+    expect(page.locator("#exchange-password-error")).not_to_be_empty()
+    page.get_by_label("Password").fill(clean_sandbox.user(EVE).upstream_tokens["ews"])
+    page.get_by_role("button", name="Connect Exchange").click()
+    expect(page.locator("#create-form")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "pane-exchange-connected.png"))
+    with services.db.session() as session:
+        assert session.scalar(select(Connection.id).where(
+            Connection.user_id == user_id, Connection.service == "ews")) is not None

@@ -11,6 +11,7 @@ import requests
 
 from addin.http import HttpSettings, build_session
 from addin.providers.calendar import CalendarProvider, StaticTokenSource
+from addin.providers.ews import EwsCalendar
 from addin.providers.google import GoogleCalendar
 from addin.providers.graph import GraphCalendar
 from addin.providers.salesforce import SalesforceClient
@@ -57,12 +58,18 @@ class CalendarUnderTest:
     def expire_cursors(self) -> None:
         origin = self.sandbox.origins[self.name]
         path = {"graph": f"/sandbox-ui/mailboxes/{self.owner}/expire-delta-tokens",
-                "google": f"/sandbox-ui/calendars/{self.owner}/expire-sync-tokens"}[self.name]
+                "google": f"/sandbox-ui/calendars/{self.owner}/expire-sync-tokens",
+                "ews": f"/sandbox-ui/mailboxes/{self.owner}/expire-sync-states"}[self.name]
         assert self.http.post(origin + path).status_code == 200
 
     def respond(self, item_id: str, email: str, response: str) -> None:
         origin = self.sandbox.origins[self.name]
-        if self.name == "graph":
+        if self.name == "ews":
+            wire = {"accepted": "Accept", "declined": "Decline", "tentative": "Tentative"}
+            answer = self.http.post(f"{origin}/sandbox-ui/mailboxes/{self.owner}/items/"
+                                    f"{item_id}/respond", json={"email": email,
+                                                                "response": wire[response]})
+        elif self.name == "graph":
             wire = {"tentative": "tentativelyAccepted"}.get(response, response)
             answer = self.http.post(f"{origin}/sandbox-ui/mailboxes/{self.owner}/events/"
                                     f"{item_id}/respond", json={"email": email,
@@ -80,11 +87,20 @@ class CalendarUnderTest:
         assert self.http.post(self.sandbox.services["faults"], json=body).status_code == 201
 
 
-CALENDAR_OWNERS = {"graph": AVA, "google": "cleo.nguyen@acme-sales.example"}
+CALENDAR_OWNERS = {"graph": AVA, "google": "cleo.nguyen@acme-sales.example",
+                   "ews": "eve.rossi@acme-sales.example"}
 
 
 def calendar_under_test(sandbox: SandboxRuntime, name: str) -> CalendarUnderTest:
     owner = CALENDAR_OWNERS[name]
+    http = requests.Session()
+    http.verify = sandbox.ca_path
+    http.trust_env = False
+    if name == "ews":
+        ews = EwsCalendar(sandbox.services["ews"], owner, owner,
+                          sandbox.state.tokens.issue("ews", owner), ca_bundle=sandbox.ca_path,
+                          time_zone="Europe/London")
+        return CalendarUnderTest(ews, owner, sandbox, http)
     session = build_session(name, HttpSettings(ca_bundle=sandbox.ca_path, backoff_factor=0))
     tokens = StaticTokenSource(sandbox.state.tokens.issue(name, owner))
     provider: CalendarProvider
@@ -96,13 +112,10 @@ def calendar_under_test(sandbox: SandboxRuntime, name: str) -> CalendarUnderTest
         session.hooks["response"].append(DiscoveryChecker().hook)
         provider = GoogleCalendar(session, sandbox.origins["google"], tokens,
                                   time_zone="Europe/London")
-    http = requests.Session()
-    http.verify = sandbox.ca_path
-    http.trust_env = False
     return CalendarUnderTest(provider, owner, sandbox, http)
 
 
-@pytest.fixture(params=["graph", "google"])
+@pytest.fixture(params=["graph", "google", "ews"])
 def calendar(request: pytest.FixtureRequest, clean_sandbox: SandboxRuntime
              ) -> CalendarUnderTest:
     return calendar_under_test(clean_sandbox, request.param)

@@ -1,4 +1,4 @@
-"""ONE contract, run against every calendar provider (Graph, Google; EWS will join).
+"""ONE contract, run against every calendar provider (Graph, Google, EWS).
 
 Capability flags, not provider names, decide what a provider is expected to do."""
 
@@ -24,6 +24,7 @@ from addin.providers.calendar import (
     NotifyMode,
     SilentUpdateUnsupported,
 )
+from addin.providers.ews_push import notification_answer, parse_notification
 from tests.conftest import free_port
 from tests.providers.conftest import CalendarUnderTest
 
@@ -223,7 +224,8 @@ def _change_seen(received: list[dict[str, Any]]) -> bool:
 @contextmanager
 def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """A subscriber endpoint: answers Graph's validation handshake, records every
-    notification (Graph's JSON body or Google's X-Goog-* headers)."""
+    notification (Graph's JSON body, Google's X-Goog-* headers or an EWS
+    SendNotification)."""
     app = Flask("receiver")
     received: list[dict[str, Any]] = []
 
@@ -232,6 +234,11 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         token = request.args.get("validationToken")
         if token is not None:
             return Response(token, mimetype="text/plain")
+        if request.mimetype == "text/xml":  # EWS: SendNotification; the secret is in the URL
+            note = parse_notification(request.get_data())
+            received.append({"kind": "status" if note.is_status_only else "change",
+                             "secret": request.args.get("clientState")})
+            return Response(notification_answer(keep=True), mimetype="text/xml")
         if request.headers.get("X-Goog-Channel-ID"):
             state = request.headers.get("X-Goog-Resource-State")
             received.append({"kind": "change" if state == "exists" else state,

@@ -200,3 +200,19 @@ def test_a_slow_request_does_not_hold_back_the_others(opened: Any) -> None:
     sandbox.create_event()
     assert time.monotonic() - started < 1.0
     slow.join(5)
+
+
+def test_the_index_lists_tokens_valid_now(opened: Any) -> None:
+    """A product that (re)starts takes the tokens the index lists: an expired one is
+    replaced there, the same one until then."""
+    sandbox = opened()
+    before = sandbox.runtime.describe()["users"][0]["upstreamTokens"]
+    assert sandbox.runtime.describe()["users"][0]["upstreamTokens"] == before
+    expired = sandbox.http.post(f"{sandbox.runtime.origins['graph']}/sandbox-ui/oauth/expire",
+                                json={"email": AVA})
+    assert expired.status_code == 200, expired.text
+    after = sandbox.runtime.describe()["users"][0]["upstreamTokens"]
+    assert after["graph"] != before["graph"] and after["salesforce"] == before["salesforce"]
+    me = sandbox.http.get(f"{sandbox.runtime.services['graph']}/me/events",
+                          headers={"Authorization": f"Bearer {after['graph']}"})
+    assert me.status_code == 200

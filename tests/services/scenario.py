@@ -19,7 +19,9 @@ from addin.store.models import User
 ORGANIZERS = {("graph", "lightning"): "ava.martin@acme-sales.example",
               ("graph", "classic"): "ben.carter@acme-sales.example",
               ("google", "lightning"): "cleo.nguyen@acme-sales.example",
-              ("google", "classic"): "dan.okafor@acme-sales.example"}
+              ("google", "classic"): "dan.okafor@acme-sales.example",
+              ("ews", "lightning"): "eve.rossi@acme-sales.example",
+              ("ews", "classic"): "finn.berg@acme-sales.example"}
 GUEST, GUEST_ID = "o'brien@acme.example", "003000000000001AAA"
 BODY = {"subject": "Matrix", "start": "2026-12-09T10:00:00Z", "end": "2026-12-09T10:30:00Z"}
 
@@ -57,6 +59,10 @@ class Scenario:
                 f"{self.sandbox.origins['graph']}/sandbox-ui/mailboxes/{self.organizer}/events/"
                 f"{self.item_id}/edit",
                 json={"attendees": [{"emailAddress": {"address": a}} for a in attendees]})
+        elif self.provider == "ews":  # Outlook on Exchange sends to the changed people
+            answer = self.http.post(
+                f"{self.sandbox.origins['ews']}/sandbox-ui/mailboxes/{self.organizer}/items/"
+                f"{self.item_id}/edit", json={"attendees": attendees})
         else:
             answer = self.http.post(
                 f"{self.sandbox.origins['google']}/sandbox-ui/calendars/{self.organizer}/events/"
@@ -90,5 +96,5 @@ class Scenario:
         return self.provider == "graph" and self.experience == "classic"
 
 
-MATRIX = [(p, e, o) for p in ("graph", "google") for e in ("lightning", "classic")
+MATRIX = [(p, e, o) for p in ("graph", "google", "ews") for e in ("lightning", "classic")
           for o in ("sidebar", "salesforce", "calendar")]

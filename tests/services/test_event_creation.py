@@ -320,3 +320,27 @@ def test_a_stranded_pending_mirror_is_queued_again(
     assert process_outbox(services, now=later) == 1
     assert len(_items(clean_sandbox, CLEO, "Stranded")) == 1
     assert requeue_stranded_mirrors(services, now=later + timedelta(hours=1)) == 0
+
+
+def test_a_calendar_connection_that_expired_keeps_the_event_pending(
+        client: Any, services: Any, bearer: Bearer, clean_sandbox: SandboxRuntime,
+        upstream: requests.Session) -> None:
+    """Microsoft no longer honours the stored refresh token: the Event is created, its
+    mirror waits for the person to connect again (never a 500)."""
+    from addin.store.models import Connection, User
+
+    with services.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.email == AVA))
+        connection = session.scalar(select(Connection).where(
+            Connection.user_id == user_id, Connection.service == "graph"))
+        refresh = services.cipher.decrypt(connection.refresh_token_encrypted)
+    clean_sandbox.state.tokens.revoke(refresh)
+    upstream.post(f"{clean_sandbox.origins['graph']}/sandbox-ui/oauth/expire",
+                  json={"email": AVA})
+    created = client.post("/api/v1/events", json={**BODY, "subject": "Expired calendar"},
+                          headers=bearer(AVA))
+    assert created.status_code == 201, created.json
+    assert created.json["sync"]["state"] == "pending"
+    assert "connect it again" in created.json["sync"]["detail"]
+    view = client.get(f"/api/v1/events/{created.json['event']['id']}", headers=bearer(AVA))
+    assert view.status_code == 200  # the calendar read fails quietly; the Event is there

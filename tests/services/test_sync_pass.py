@@ -14,7 +14,7 @@ from addin.providers.registry import open_calendar, open_salesforce
 from addin.services import attendees, sync_pass
 from addin.services.sync_pass import sync_user
 from addin.store.models import SyncCursor
-from tests.services.scenario import GUEST, Scenario
+from tests.services.scenario import GUEST, GUEST_ID, Scenario
 
 
 def _skip_salesforce_until_now(s: Scenario) -> None:
@@ -155,3 +155,31 @@ def _delta_link(s: Scenario) -> str:
             SyncCursor.user_id == s.user.id, SyncCursor.source == "graph_changes"))
         assert cursor is not None
         return str(cursor.cursor)
+
+
+@pytest.mark.parametrize("policy", ["hold", "mirror"])
+def test_the_same_person_added_on_both_sides_at_once_graph_classic(
+        scenario: Callable[[str, str], Scenario], admin_headers: Callable[[], dict[str, str]],
+        policy: str) -> None:
+    """Graph + Classic: a person added in Salesforce Classic (which emailed them) and in
+    Outlook (which emailed them too) between two passes. The hold policy kept them out of
+    Outlook, where they already were, which needed a silent Graph update: the pass raised
+    SilentUpdateUnsupported for a policy decision. They are in both places: nothing to
+    write, nothing to send."""
+    s = scenario("graph", "classic")
+    answer = s.client.patch("/api/v1/admin/settings", headers=admin_headers(),
+                            json={"graphClassicPolicy": policy})
+    assert answer.status_code == 200, answer.json
+    s.change("salesforce", [], {"add": [GUEST]}, then_sync=False)
+    s.change("calendar", [GUEST], {}, then_sync=False)
+    sent = s.mail()
+    assert sorted(sent) == [("graph", GUEST, "invitation"), ("salesforce", GUEST, "invitation")]
+    report = sync_user(s.services, s.user.id, "test")
+    assert report.failed == {} and s.event_id in report.reconciled
+    assert s.calendar_attendees() == [GUEST]
+    assert s.invitees() == [GUEST_ID]
+    assert s.mail() == sent  # the pass emailed nobody
+    view = s.client.get(f"/api/v1/events/{s.event_id}", headers=s.headers).json
+    assert [(a["email"], a.get("held", False)) for a in view["attendees"]] == [(GUEST, False)]
+    again = sync_user(s.services, s.user.id, "test")
+    assert again.failed == {} and s.mail() == sent

@@ -1,7 +1,7 @@
 """A Hypothesis state machine against the sandbox: random attendee edits in the sidebar, in
 Salesforce and in the calendar, random upstream failures, sync passes that may fail and are
-retried; Lightning organizers on Graph and Google, and a Classic organizer on Google (where
-Salesforce's own emails and the calendar's silent updates meet). After convergence: both
+retried; Lightning organizers on Graph, Google and EWS, and Classic organizers on Google and
+EWS (where Salesforce's own emails and the calendar's silent updates meet). After convergence: both
 sides hold what the edits say, linked attendees are EventRelations without duplicates, and
 every attendee got exactly one invitation per time they were added and one cancellation per
 time they were removed, from the sender the rulebook names, nothing else."""
@@ -54,7 +54,8 @@ def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: Sand
                                  bearer: Callable[[str], dict[str, str]]) -> None:
     class AttendeeMachine(RuleBasedStateMachine):
         @initialize(organizer=st.sampled_from([("graph", "lightning"), ("google", "lightning"),
-                                                ("google", "classic")]))
+                                                ("google", "classic"), ("ews", "lightning"),
+                                                ("ews", "classic")]))
         def start(self, organizer: tuple[str, str]) -> None:
             clean_sandbox.state.faults.clear()
             self.s = Scenario(client, services, clean_sandbox, upstream, bearer, *organizer)
@@ -186,7 +187,8 @@ def test_concurrent_edits_converge_to_the_three_way_merge(
 
     class ConcurrentMachine(RuleBasedStateMachine):
         @initialize(organizer=st.sampled_from([("graph", "lightning"), ("google", "lightning"),
-                                                ("google", "classic")]))
+                                                ("google", "classic"), ("ews", "lightning"),
+                                                ("ews", "classic")]))
         def start(self, organizer: tuple[str, str]) -> None:
             clean_sandbox.state.faults.clear()
             self.s = Scenario(client, services, clean_sandbox, upstream, bearer, *organizer)

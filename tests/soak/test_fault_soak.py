@@ -193,6 +193,9 @@ class Soak:
 
     def run(self) -> None:
         for number in range(OPERATIONS):
+            # each operation draws from its own seeded stream: what one operation's answers
+            # make it draw (retries) never shifts the plan of the ones after it
+            self.rng = random.Random(f"{SEED}-{number}")
             roll = self.rng.random()
             kind = ("create" if roll < 0.3 else "edit" if roll < 0.7 else
                     "sync" if roll < 0.9 else "worker")

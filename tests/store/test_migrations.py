@@ -74,3 +74,36 @@ def test_models_match_migrations(database_url: str) -> None:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
     database.dispose()
+
+
+def test_identity_migration_keeps_existing_users_and_their_connections(
+        database_url: str) -> None:
+    """0004 copies tables on SQLite: nothing referencing them may be cascaded away, and
+    two people may now share an email address (identity is the provider's id)."""
+    from alembic import command
+
+    from addin.store.migrate import alembic_config
+
+    database = Database(database_url)
+    command.upgrade(alembic_config(database.engine), "0003")
+    with database.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO organizations (id, salesforce_org_id, name, settings, created_at) "
+            "VALUES (101, '00D000000000001EAA', 'Org', '{}', CURRENT_TIMESTAMP)"))
+        connection.execute(text(
+            "INSERT INTO users (id, organization_id, email, name, calendar_provider, "
+            "is_admin, created_at) VALUES (101, 101, 'a@example.com', 'A', 'graph', false, "
+            "CURRENT_TIMESTAMP)"))
+        connection.execute(text(
+            "INSERT INTO connections (user_id, service, access_token_encrypted, updated_at) "
+            "VALUES (101, 'graph', 'x', CURRENT_TIMESTAMP)"))
+    upgrade_to_head(database.engine)
+    with database.session() as session:
+        assert session.scalars(select(Connection)).one().user_id == 101
+        session.add(User(organization_id=101, email="a@example.com", calendar_provider="graph",
+                         microsoft_tenant_id="t2", microsoft_object_id="o2"))
+        session.add(Organization(name="Not yet connected to Salesforce",
+                                 microsoft_tenant_id="t2", settings={}))
+    with database.session() as session:
+        assert len(session.scalars(select(User)).all()) == 2
+    database.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from addin.store.models import Organization, User
 
@@ -81,3 +82,31 @@ def test_only_admins(client: Any, org_people: dict[str, str]) -> None:
     assert forbidden.json["error"]["code"] == "forbidden"
     assert client.get("/api/v1/admin/settings",
                       headers=_auth("forged.token")).status_code == 401
+
+
+def test_admins_choose_which_other_tenants_get_in(client: Any, services: Any,
+                                                 org_people: dict[str, str]) -> None:
+    """An allowed tenant's people become users of the organization (as themselves)."""
+    from addin.identity import MicrosoftIdentity, TenantNotAllowed, user_for_microsoft
+
+    other = "0B0B0B0B-1111-4222-8333-444444444444"
+    with services.db.session() as session:
+        org = session.scalars(select(Organization).where(
+            Organization.salesforce_org_id == "00D0000000000AAEAA")).one()
+        org.microsoft_tenant_id = "aaaaaaaa-1111-4222-8333-444444444444"
+    guest = MicrosoftIdentity(other.lower(), "oid-1", "Guest", "guest@sub.example")
+    with pytest.raises(TenantNotAllowed):
+        user_for_microsoft(services, guest)
+    assert client.put("/api/v1/admin/tenants", json={"allowedTenantIds": [other]},
+                      headers=_auth(org_people["rep"])).status_code == 403
+    bad = client.put("/api/v1/admin/tenants", json={"allowedTenantIds": ["nope"]},
+                     headers=_auth(org_people["admin"]))
+    assert bad.status_code == 400 and "allowedTenantIds.0" in bad.json["error"]["fields"]
+    done = client.put("/api/v1/admin/tenants", json={"allowedTenantIds": [other]},
+                      headers=_auth(org_people["admin"]))
+    assert done.status_code == 200
+    assert done.json == {"tenantId": "aaaaaaaa-1111-4222-8333-444444444444",
+                         "allowedTenantIds": [other.lower()]}
+    assert client.get("/api/v1/admin/tenants",
+                      headers=_auth(org_people["admin"])).json == done.json
+    assert user_for_microsoft(services, guest).organization_id == org.id

@@ -12,7 +12,7 @@ from addin.providers.registry import open_calendar, open_salesforce
 from addin.sandbox import SandboxRuntime
 from addin.services.outbox import process_outbox
 from addin.web.auth import load_user
-from tests.web.conftest import AVA, BEN, CLEO
+from tests.web.conftest import AVA, BEN, CLEO, EVE
 
 Bearer = Callable[[str], dict[str, str]]
 BODY = {"subject": "Discovery call with Acme", "start": "2026-12-02T15:00:00+01:00",
@@ -31,7 +31,7 @@ def _user(services: Any, email: str) -> Any:
         return load_user(services, session.scalar(select(User.id).where(User.email == email)))
 
 
-@pytest.mark.parametrize("email", [AVA, CLEO])
+@pytest.mark.parametrize("email", [AVA, CLEO, EVE])
 def test_create_mirrors_an_appointment_at_once(client: Any, services: Any, bearer: Bearer,
                                                clean_sandbox: SandboxRuntime, email: str) -> None:
     response = client.post("/api/v1/events", json=BODY, headers=bearer(email))
@@ -42,7 +42,7 @@ def test_create_mirrors_an_appointment_at_once(client: Any, services: Any, beare
     assert event["start"] == "2026-12-02T14:00:00Z" and event["end"] == "2026-12-02T14:45:00Z"
     assert event["whoId"] == BODY["whoId"] and event["reminderMinutes"] == 15
     assert event["url"].endswith(event["id"])
-    provider = "graph" if email == AVA else "google"
+    provider = {AVA: "graph", CLEO: "google", EVE: "ews"}[email]
     assert view["mirror"]["provider"] == provider
     assert view["mirror"]["kind"] == "appointment" and view["mirror"]["organizer"] == email
     assert view["attendees"] == [] and view["sync"] == {"state": "mirrored"}
@@ -171,3 +171,23 @@ def test_records_and_context(client: Any, bearer: Bearer) -> None:
                                              "someone@gmail.com"]
     assert context[0]["records"][0]["name"] == "Olivia O'Brien"
     assert context[1]["ignored"] and context[2]["ignored"]
+
+
+@pytest.mark.parametrize("email", [AVA, CLEO])
+def test_a_meeting_ending_in_the_repeated_hour_keeps_its_length(
+        client: Any, services: Any, bearer: Bearer, email: str) -> None:
+    """Clocks go back in Paris at 03:00 on 2027-10-31: 02:30+01:00 is the second 02:30.
+    Outlook used to get the bare wall time and made the meeting zero-length."""
+    from datetime import datetime
+
+    body = {**BODY, "start": "2027-10-31T02:30:00+02:00", "end": "2027-10-31T02:30:00+01:00",
+            "reminderMinutes": None}
+    response = client.post("/api/v1/events", json=body, headers=bearer(email))
+    assert response.status_code == 201, response.json
+    assert response.json["sync"]["state"] == "mirrored"
+    assert response.json["event"]["start"] == "2027-10-31T00:30:00Z"
+    assert response.json["event"]["end"] == "2027-10-31T01:30:00Z"
+    item = open_calendar(services, _user(services, email)).get_item(
+        response.json["mirror"]["itemId"])
+    assert item.start == datetime.fromisoformat(body["start"])
+    assert item.end == datetime.fromisoformat(body["end"])

@@ -6,13 +6,16 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from google.apps import card_v1
+from sqlalchemy import delete, select
 
 from addin.sandbox import SandboxRuntime
-from addin.sandbox.google_identity import GoogleSigner
+from addin.sandbox.google_identity import GoogleSigner, subject
+from addin.store.models import Organization, User
 
 CLEO = "cleo.nguyen@acme-sales.example"  # a Google mailbox user
 PUBLIC = "http://127.0.0.1:5000"
@@ -155,11 +158,66 @@ def test_unverified_requests_are_refused(gmail: Callable[..., Any], mint: Callab
     assert answer.json["error"]["code"] in ("invalid_token", "unauthorized")
 
 
-def test_unknown_user_gets_an_explanation(gmail: Callable[..., Any]) -> None:
-    answer = gmail("/gmail/homepage", email="stranger@elsewhere.example")
-    (card,) = cards_in(answer.json)
+def _authorize(client: Any, upstream: requests.Session, prompt: dict[str, Any],
+               login: str, status: int = 200) -> str:
+    """The person follows Google's authorization prompt: our start link, the vendor's
+    consent page, back to our callback. Returns the resource the prompt named."""
+    (body,) = prompt.values()
+    start = urlsplit(body["authorization_url"])
+    authorize_url = client.get(f"{start.path}?{start.query}").headers["Location"]
+    query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
+    answer = upstream.post(authorize_url.split("?")[0], allow_redirects=False,
+                           data={**query, "login": login, "decision": "allow"})
+    back = urlsplit(answer.headers["Location"])
+    done = client.get(f"{back.path}?{back.query}")
+    assert done.status_code == status, done.get_data(as_text=True)
+    return str(body["resource"])
+
+
+def test_first_run_from_an_unconnected_person_to_a_created_event(
+        gmail: Callable[..., Any], client: Any, services: Any, upstream: requests.Session,
+        clean_sandbox: SandboxRuntime) -> None:
+    """Someone the product has never seen opens the add-on: Google's authorization prompt
+    for Salesforce, then for Google Calendar, then the Create card; the Event is made."""
+    with services.db.session() as session:
+        session.execute(delete(User).where(User.google_sub == subject(CLEO)))
+    first = gmail("/gmail/homepage")
+    assert list(first.json) == ["basic_authorization_prompt"]
+    assert _authorize(client, upstream, first.json, CLEO) == "Salesforce"
+    second = gmail("/gmail/homepage")
+    # Someone else's Google account (its ID token's sub is not Cleo's) is refused.
+    _authorize(client, upstream, second.json, "dan.okafor@acme-sales.example", status=400)
+    second = gmail("/gmail/homepage")
+    assert _authorize(client, upstream, second.json, CLEO) == "Google Calendar"
+    (card,) = cards_in(gmail("/gmail/homepage").json)
     strict(card)
-    assert "not a user" in json.dumps(card)
+    assert card["header"]["title"] == "Create Event"
+    with services.db.session() as session:
+        user = session.scalar(select(User).where(User.google_sub == subject(CLEO)))
+        assert user is not None and user.salesforce_user_id == clean_sandbox.seed.users[2].id
+        org = session.get(Organization, user.organization_id)
+        assert org is not None and org.salesforce_org_id == clean_sandbox.seed.org_id
+    start = int(datetime(2026, 12, 8, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    created = gmail("/gmail/actions/create", {"commonEventObject": {"formInputs": {
+        "subject": {"stringInputs": {"value": ["First run"]}},
+        "start": {"dateTimeInput": {"msSinceEpoch": start}},
+        "end": {"dateTimeInput": {"msSinceEpoch": start + 1800000}}}}})
+    assert created.json["renderActions"]["action"]["notification"]["text"] == "Event created"
+    calendar = clean_sandbox.apps["google"].extensions["google_calendar"]
+    assert [i.resource["summary"] for i in calendar.store.live(CLEO)
+            if i.resource["summary"] == "First run"] == ["First run"]
+
+
+def test_the_person_is_the_sub_not_the_email(gmail: Callable[..., Any],
+                                             mint: Callable[..., str]) -> None:
+    """A Google account with Cleo's address but another subject is not Cleo: it is a new
+    person, asked to connect their own Salesforce."""
+    impostor = mint("user", "addin-sandbox", CLEO, sub="999999999999999999999")
+    answer = gmail("/gmail/homepage", user=impostor)
+    assert answer.status_code == 200
+    assert answer.json["basic_authorization_prompt"]["resource"] == "Salesforce"
+    assert "pushCard" not in json.dumps(answer.json)
+    assert cards_in(gmail("/gmail/homepage").json)[0]["header"]["title"] == "Create Event"
 
 
 def test_attendee_editor_in_the_card(gmail: Callable[..., Any],
@@ -261,3 +319,30 @@ def test_cancel_event_from_the_card(gmail: Callable[..., Any],
     assert "Cancellation sent to noah.smith@acme.example." in json.dumps(cancelled)
     assert [(m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()] == [
         ("noah.smith@acme.example", "invitation"), ("noah.smith@acme.example", "cancellation")]
+
+
+@pytest.mark.parametrize(("inputs", "blamed"), [
+    ({"start": {"dateTimeInput": {"msSinceEpoch": "soon"}}}, "Start"),
+    ({"start": {"dateTimeInput": {"msSinceEpoch": str(10 ** 30)}}}, "Start"),
+    ({"start": {"dateTimeInput": {"msSinceEpoch": str(-62135596800000)}}}, "Start"),
+    ({"end": {"dateTimeInput": {"msSinceEpoch": str(253402300799000)}}}, "End"),
+    ({"reminderMinutes": {"stringInputs": {"value": ["ten"]}}}, "Reminder"),
+    ({"description": {"stringInputs": {"value": ["d" * 8193]}}}, "Description"),
+])
+def test_bad_form_values_are_named_never_a_crash(gmail: Callable[..., Any],
+                                                 clean_sandbox: SandboxRuntime,
+                                                 inputs: dict[str, Any], blamed: str) -> None:
+    """Date pickers far outside any calendar (years 1 and 9999 overflowed), unparsable
+    numbers, and a description longer than Google Calendar accepts (8,192 characters: the
+    event stayed pending forever) come back as the form with the field named."""
+    start = int(datetime(2026, 12, 3, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    form = {"subject": {"stringInputs": {"value": ["Edge"]}},
+            "start": {"dateTimeInput": {"msSinceEpoch": str(start)}},
+            "end": {"dateTimeInput": {"msSinceEpoch": str(start + 30 * 60000)}}, **inputs}
+    answer = gmail("/gmail/actions/create", {"commonEventObject": {"formInputs": form}})
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+    notification = answer.json["renderActions"]["action"]["notification"]["text"]
+    assert notification.startswith("Please check:") and blamed in notification
+    (card,) = cards_in(answer.json)
+    strict(card)
+    assert "salesforce" not in clean_sandbox.state.stats.snapshot()

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, select
 
-from addin.services.push import _hash, take_sync_requests
+from addin.identity import load_user
+from addin.providers.registry import open_calendar
+from addin.services.push import _hash, ensure_subscription, take_sync_requests
 from addin.store.models import Organization, PushSubscription, User
+from tests.providers.test_calendar_contract import draft
 
 
 @pytest.fixture
@@ -56,7 +62,9 @@ def test_graph_notification_with_wrong_secret_is_discarded(client: Any, services
     unknown = {"subscriptionId": "nope", "clientState": "s3cret", "changeType": "updated"}
     assert client.post("/webhooks/graph", json={"value": [forged, unknown]}).status_code == 202
     assert take_sync_requests(services) == []
-    assert client.post("/webhooks/graph", data="not json").status_code == 400
+    refused = client.post("/webhooks/graph", data="not json")
+    assert refused.status_code == 400 and refused.json["error"]["fields"] == {
+        "value": "a list of notifications"}
 
 
 def test_google_notifications(client: Any, services: Any, subscribed_user: int) -> None:
@@ -95,3 +103,42 @@ def test_graph_lifecycle_notifications_are_acted_on(client: Any, services: Any,
     assert take_sync_requests(services) == [(subscribed_user, "resubscribe:removed")]
     with services.db.session() as session:
         assert session.query(PushSubscription).filter_by(subscription_id="sub-1").count() == 0
+
+
+def test_ews_push_subscription_end_to_end(live_server: str, services: Any,
+                                          clean_sandbox: Any) -> None:
+    """The EWS emulator posts SendNotification to /webhooks/ews; a notification asks for
+    one sync; once the product no longer holds the subscription, its answer ends it."""
+    services.settings.public_url = live_server
+    with services.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.email == "eve.rossi@"
+                                                       "acme-sales.example"))
+    calendar = open_calendar(services, load_user(services, user_id))
+    assert ensure_subscription(services, user_id, calendar) == "created"
+    take_sync_requests(services)
+    ews = clean_sandbox.apps["ews"].extensions["ews"]
+
+    def wait_for(check: Any) -> bool:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not check():
+            time.sleep(0.05)
+        return bool(check())
+
+    calendar.create_item(draft(), idempotency_key=str(uuid.uuid4()))
+    requested: list[tuple[int, str]] = []
+    assert wait_for(lambda: requested.extend(take_sync_requests(services)) or requested)
+    assert requested == [(user_id, "ews:CreatedEvent")]
+
+    with services.db.session() as session:
+        subscription_id = session.scalar(select(PushSubscription.subscription_id).where(
+            PushSubscription.user_id == user_id))
+        session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id))
+    assert subscription_id in ews.subscriptions.subscriptions
+    calendar.create_item(draft(), idempotency_key=str(uuid.uuid4()))
+    assert wait_for(lambda: subscription_id not in ews.subscriptions.subscriptions)
+    assert take_sync_requests(services) == []
+
+
+def test_ews_notifications_that_are_not_soap_are_refused(client: Any) -> None:
+    assert client.post("/webhooks/ews", data=b"{}",
+                       content_type="text/xml").status_code == 400

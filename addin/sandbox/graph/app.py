@@ -182,7 +182,10 @@ class Graph:
                                       + secrets.token_urlsafe(24)}
         for key in ("start", "end"):
             if key in body:
-                instant, name = parse_time(body[key], key)
+                instant, name = parse_time(
+                    body[key], key,
+                    ambiguous=self.state.setting("graph.ambiguousLocalTime"),
+                    nonexistent=self.state.setting("graph.nonexistentLocalTime"))
                 event[f"{key}_utc"], event[f"{key}_zone"] = instant.isoformat(), name
         if "attendees" in body:
             old = {a["emailAddress"]["address"].lower(): a for a in event.get("attendees") or []}
@@ -394,10 +397,12 @@ class Graph:
                       "be HTTPS.", "ValidationError")
         expires = _expiration(body.get("expirationDateTime"))
         lifecycle = body.get("lifecycleNotificationUrl")
-        for endpoint in [url] + ([str(lifecycle)] if lifecycle else []):
-            if not _validates(endpoint):
-                raise bad("Subscription validation request failed. Response must exactly "
-                          "match validationToken query parameter.", "ValidationError")
+        with self.state.waiting():  # the product's answers may take a while
+            valid = all(_validates(endpoint)
+                        for endpoint in [url] + ([str(lifecycle)] if lifecycle else []))
+        if not valid:
+            raise bad("Subscription validation request failed. Response must exactly "
+                      "match validationToken query parameter.", "ValidationError")
         subscription = {
             "id": str(uuid.uuid4()), "resource": body["resource"],
             "applicationId": "00000000-0000-0000-0000-0000addin000",

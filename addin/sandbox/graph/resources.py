@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -48,8 +48,20 @@ def zone(name: str) -> ZoneInfo:
                   "TimeZoneNotSupportedException") from None
 
 
-def parse_time(value: Any, what: str) -> tuple[datetime, str]:
-    """A dateTimeTimeZone object -> (UTC instant, the zone name it was given in)."""
+AMBIGUOUS_CHOICES = ("standard", "daylight")
+NONEXISTENT_CHOICES = ("shiftForward", "reject")
+
+
+def parse_time(value: Any, what: str, *, ambiguous: str = "standard",
+               nonexistent: str = "shiftForward") -> tuple[datetime, str]:
+    """A dateTimeTimeZone object -> (UTC instant, the zone name it was given in).
+
+    A wall time without an offset can name two instants (the repeated hour when clocks go
+    back) or none (the hour skipped when they go forward). Microsoft does not document
+    which one Exchange picks, so these are sandbox settings (``graph.ambiguousLocalTime``,
+    ``graph.nonexistentLocalTime``); the defaults follow .NET's TimeZoneInfo, which
+    takes an ambiguous time as standard time (the later instant), and move a skipped
+    time forward by the gap (02:30 on a spring-forward night is 03:30 daylight time)."""
     if not isinstance(value, dict) or not value.get("dateTime"):
         raise bad(f"{what} must have a dateTime and a timeZone")
     name = str(value.get("timeZone") or "UTC")
@@ -63,8 +75,27 @@ def parse_time(value: Any, what: str) -> tuple[datetime, str]:
         raise bad(f"Cannot convert the literal '{value['dateTime']}' to the expected type "
                   "'Edm.DateTimeOffset'.", "UnableToDeserializePostBody") from None
     if local.tzinfo is None:
-        local = local.replace(tzinfo=zone(name))
+        local = _resolve_wall_time(local.replace(tzinfo=zone(name)), value, ambiguous,
+                                   nonexistent)
     return local.astimezone(UTC), name
+
+
+def _resolve_wall_time(local: datetime, value: Any, ambiguous: str,
+                       nonexistent: str) -> datetime:
+    earlier, later = local.replace(fold=0), local.replace(fold=1)
+    if earlier.utcoffset() == later.utcoffset():
+        return earlier  # one instant: the usual case
+    # zoneinfo: fold=0 takes the offset in force before the transition, fold=1 after
+    if earlier.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == \
+            local.replace(tzinfo=None):
+        # it round-trips: the wall time exists twice (clocks went back)
+        standard = min((earlier, later), key=lambda m: m.dst() or timedelta(0))
+        daylight = later if standard is earlier else earlier
+        return standard if ambiguous == "standard" else daylight
+    if nonexistent == "reject":  # it does not exist at all (clocks went forward)
+        raise bad(f"The time '{value['dateTime']}' does not exist in the time zone "
+                  f"'{value.get('timeZone')}'.", "ErrorInvalidRequest")
+    return earlier  # the offset before the gap: 02:30 +01:00 is 03:30 +02:00
 
 
 def format_time(instant: datetime, zone_name: str) -> dict[str, str]:
@@ -103,11 +134,19 @@ def check_times(start: datetime, start_zone: str, end: datetime, end_zone: str,
     if all_day:
         local_start = start.astimezone(zone(start_zone))
         local_end = end.astimezone(zone(end_zone))
-        midnight = all(t.hour == t.minute == t.second == 0 for t in (local_start, local_end))
+        midnight = _starts_a_day(start, start_zone) and _starts_a_day(end, end_zone)
         if not midnight or local_end <= local_start:
             raise bad("Your request can't be completed. If the event is an all-day event, "
                       "the start and end must be at midnight and at least one day apart.",
                       "ErrorPropertyValidationFailure")
+
+
+def _starts_a_day(instant: datetime, zone_name: str) -> bool:
+    """The instant is the first of its local day: midnight, or where clocks skip midnight
+    (Santiago, Havana, Beirut on their spring-forward days) the first time after it."""
+    local = instant.astimezone(zone(zone_name))
+    first = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
+    return first.astimezone(UTC) == instant.astimezone(UTC)
 
 
 def select(resource: dict[str, Any], fields: str | None) -> dict[str, Any]:

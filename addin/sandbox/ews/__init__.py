@@ -1,0 +1,1 @@
+"""Exchange Web Services (EWS) emulator: the SOAP endpoint of an on-premises Exchange."""

@@ -1,0 +1,91 @@
+// A stand-in for Office.js, served in place of Microsoft's CDN script in browser tests:
+// an Outlook host (a read-mode message) whose dialogs (displayDialogAsync) are real
+// browser windows and whose messageParent reaches the pane that opened them. Tests that
+// define window.Office themselves (init scripts) keep theirs.
+(function () {
+  if (window.Office) return;
+  const EVENTS = { DialogMessageReceived: "dialogMessageReceived",
+                   DialogEventReceived: "dialogEventReceived" };
+
+  function displayDialogAsync(url, options, callback) {
+    const win = window.open(url, "_blank", "popup,width=420,height=640");
+    if (!win) return callback({ status: "failed", error: { code: 12009 } });
+    const handlers = {};
+    const onMessage = (event) => {
+      if (event.source === win && event.data && "officeDialogMessage" in event.data) {
+        const handler = handlers[EVENTS.DialogMessageReceived];
+        if (handler) handler({ message: event.data.officeDialogMessage, origin: event.origin });
+      }
+    };
+    window.addEventListener("message", onMessage);
+    const watch = setInterval(() => {
+      if (!win.closed) return;
+      stop();
+      const handler = handlers[EVENTS.DialogEventReceived];
+      if (handler) handler({ error: 12006 });  // the person closed the dialog
+    }, 100);
+    function stop() {
+      clearInterval(watch);
+      window.removeEventListener("message", onMessage);
+    }
+    callback({ status: "succeeded", value: {
+      addEventHandler: (kind, handler) => { handlers[kind] = handler; },
+      close: () => { stop(); win.close(); },
+    } });
+  }
+
+  // Nested App Authentication: when a test gives the "host's" tokens (window.__standInNaa
+  // = {accessToken, idToken, account}), the host answers MSAL's bridge requests with them,
+  // as Outlook's broker does for the account Outlook is signed in with.
+  const naa = window.__standInNaa;
+  if (naa) {
+    const listeners = [];
+    window.__naaRequests = [];
+    window.nestedAppAuthBridge = {
+      addEventListener: (type, listener) => listeners.push(listener),
+      removeEventListener: (type, listener) => {
+        const at = listeners.indexOf(listener);
+        if (at >= 0) listeners.splice(at, 1);
+      },
+      postMessage: (text) => {
+        const request = JSON.parse(text);
+        window.__naaRequests.push(request.method);
+        const reply = { messageType: "NestedAppAuthResponse", requestId: request.requestId,
+                        success: true };
+        if (request.method === "GetInitContext") {
+          reply.initContext = { sdkName: "office-stand-in", sdkVersion: "1.0.0",
+                                capabilities: { queryAccount: false } };
+        } else if (request.method === "GetToken" || request.method === "GetTokenPopup") {
+          reply.token = { access_token: naa.accessToken, id_token: naa.idToken,
+                          expires_in: 3600, properties: null,
+                          scope: request.tokenParams.scope };
+          reply.account = naa.account;
+        } else {
+          reply.success = false;
+          reply.error = { status: "NESTED_APP_AUTH_UNAVAILABLE", code: request.method };
+        }
+        setTimeout(() => listeners.forEach((listener) => listener(JSON.stringify(reply))), 0);
+      },
+    };
+  }
+
+  window.Office = {
+    EventType: EVENTS,
+    onReady: () => Promise.resolve({ host: window.opener ? null : "Outlook",
+                                     platform: "OfficeOnline" }),
+    context: {
+      requirements: { isSetSupported: (name) => name === "Mailbox" ||
+                                                 (name === "NestedAppAuth" && !!naa) },
+      mailbox: {
+        item: { subject: "Intro call with Initech" },
+        userProfile: { timeZone: "UTC" },
+      },
+      ui: {
+        displayDialogAsync,
+        messageParent: (message) => {
+          if (window.opener) window.opener.postMessage({ officeDialogMessage: message }, "*");
+        },
+      },
+    },
+  };
+})();
