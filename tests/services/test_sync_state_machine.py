@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import requests
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -31,7 +32,10 @@ CONTACT_IDS = dict(zip(LINKABLE, ("003000000000001AAA", "003000000000002AAA",
 # a colleague who uses the product too, in the organizer's own tenant: they get a copy
 COLLEAGUES = [("ben.carter@acme-sales.example", "005000000000002AAA", "graph"),
               ("dan.okafor@acme-sales.example", "005000000000004AAA", "google"),
-              ("cleo.nguyen@acme-sales.example", "005000000000003AAA", "google")]
+              ("cleo.nguyen@acme-sales.example", "005000000000003AAA", "google"),
+              # Exchange Server: the emulator keeps no invitee copies; a User attendee still
+              ("eve.rossi@acme-sales.example", "005000000000005AAA", "ews"),
+              ("finn.berg@acme-sales.example", "005000000000006AAA", "ews")]
 NEAR = "2026-12-09T10:00:00"  # the scenario's start
 FAR = (datetime.now(UTC) + timedelta(days=730)).strftime("%Y-%m-%dT10:00:00")
 
@@ -49,6 +53,7 @@ def _assert_converged(s: Scenario, attendees: set[str],
     assert mail == expected
 
 
+@pytest.mark.timeout(480)  # five organizers; a minute or two on the CI machine
 def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: SandboxRuntime,
                                  upstream: requests.Session,
                                  bearer: Callable[[str], dict[str, str]]) -> None:
@@ -138,8 +143,8 @@ def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: Sand
             """The organizer moves the meeting in their calendar, maybe out of Graph's
             delta window (two years ahead) and back; everyone invited hears of it."""
             target = FAR if far else NEAR
-            if target == self.when:
-                return
+            if target == self.when or self.s.provider == "ews":
+                return  # EWS's SyncFolderItems has no date window to leave
             end = (datetime.fromisoformat(target) + timedelta(minutes=30)).isoformat()
             if self.s.provider == "graph":
                 body: dict[str, Any] = {"start": {"dateTime": target, "timeZone": "UTC"},

@@ -141,7 +141,8 @@ def test_first_sight_makes_a_user_of_the_tenants_org_with_calendar_on_their_beha
     body = response.json
     assert body["user"]["name"] == "Grace Hopper" and body["user"]["isAdmin"] is False
     assert body["organization"]["name"] == "Acme Sales (sandbox)"
-    assert body["connections"] == {"salesforce": False, "graph": True, "google": False}
+    assert body["connections"] == {"salesforce": False, "graph": True, "google": False,
+                                   "ews": False}
     assert body["next"] == "connect_salesforce"
     with services.db.session() as session:
         user = session.scalar(select(User).where(User.microsoft_object_id ==
