@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from addin.container import Container
 from addin.services.org_settings import load_org_settings
-from addin.services.push import take_sync_requests
+from addin.services.push import RESUBSCRIBE, take_sync_requests
 from addin.store.models import User
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,10 @@ class Worker:
                     self._last_subscription_check[user_id] = now
         for user_id, reason in wanted.items():
             assert self.sync_user is not None
+            if reason.startswith(RESUBSCRIBE) and self.keep_subscribed is not None:
+                # a lifecycle notification: renew or recreate before catching up
+                self._run(self.keep_subscribed, user_id, "subscribe", result)
+                self._last_subscription_check[user_id] = now
             if self._run(self.sync_user, user_id, reason, result):
                 result.synced.append(user_id)
             self._last_poll[user_id] = now

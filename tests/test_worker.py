@@ -98,3 +98,25 @@ def test_background_thread_wakes_on_demand(services: Any, two_users: list[int]) 
         assert seen.wait(5)
     finally:
         worker.stop()
+
+
+def test_a_lifecycle_request_renews_the_subscription_before_syncing(
+        services: Any, two_users: list[int]) -> None:
+    calls: list[tuple[str, int]] = []
+    first, _second = two_users
+
+    def sync(_services: Any, user_id: int, reason: str) -> None:
+        if user_id == first:
+            calls.append(("sync", user_id))
+
+    def keep_subscribed(_services: Any, user_id: int, reason: str) -> None:
+        if user_id == first:
+            calls.append(("subscribe", user_id))
+
+    worker = Worker(services, sync_user=sync, keep_subscribed=keep_subscribed)
+    start = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    worker.run_pass(now=start)  # the first pass checks every subscription once
+    calls.clear()
+    request_sync(services, first, "resubscribe:removed")
+    worker.run_pass(now=start + timedelta(seconds=1))
+    assert calls == [("subscribe", first), ("sync", first)]

@@ -31,6 +31,9 @@ class CalendarCapabilities:
     incremental_changes: bool  # list_changes with a cursor
     push_notifications: bool  # subscribe / renew
     field_update_notifies_attendees: bool  # changing any other field re-sends to everyone
+    # list_changes covers only items within (days back, days ahead) of when its cursor
+    # began; None: every item. An item moved outside is reported as removed.
+    change_window_days: tuple[int, int] | None = None
 
 
 @dataclass

@@ -52,7 +52,8 @@ class GraphCalendar:
     name = "graph"
     capabilities = CalendarCapabilities(
         silent_attendee_update=False, idempotent_create=True, incremental_changes=True,
-        push_notifications=True, field_update_notifies_attendees=True)
+        push_notifications=True, field_update_notifies_attendees=True,
+        change_window_days=(DELTA_WINDOW[0].days, DELTA_WINDOW[1].days))
 
     def __init__(self, session: requests.Session, base_url: str, tokens: TokenSource,
                  mailbox: str = "me", time_zone: str = "UTC"):
@@ -154,6 +155,7 @@ class GraphCalendar:
                   expires_at: datetime) -> PushSubscription:
         data = self._request("POST", f"{self.root}/subscriptions", json={
             "changeType": "created,updated,deleted", "notificationUrl": notification_url,
+            "lifecycleNotificationUrl": notification_url,  # reauthorize / removed / missed
             "resource": self.resource, "clientState": client_state,
             "expirationDateTime": _iso(expires_at)}).json()
         return PushSubscription(id=data["id"], resource=data["resource"],

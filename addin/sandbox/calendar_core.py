@@ -92,10 +92,15 @@ class CalendarStore:
             value = next(self._seq)
             return value
 
-    def open_cursor(self, owner: str, window: tuple[str, str] | None = None) -> str:
+    def open_cursor(self, owner: str, window: tuple[str, str] | None = None,
+                    seq: int | None = None) -> str:
+        """A cursor at ``seq`` (by default now): a round of pages hands out the sequence
+        taken when its first page was read, so a change made while the client pages is in
+        the next round."""
         with self.lock:
             token = secrets.token_urlsafe(18)
-            self._cursors[token] = Cursor(owner.lower(), self.current_seq(), window)
+            at = self.current_seq() if seq is None else seq
+            self._cursors[token] = Cursor(owner.lower(), at, window)
             return token
 
     def cursor(self, token: str) -> Cursor | None:

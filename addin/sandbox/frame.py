@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from addin.sandbox.limits import guard
 from addin.sandbox.state import Fault, IssuedToken, SandboxState
@@ -94,6 +95,15 @@ def emulator_app(
         applied = getattr(g, "applied_fault", None)
         if applied is not None:
             return _fault_response(applied)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        """Unknown routes and methods answer the service's JSON error body, never HTML."""
+        status = exc.code or 500
+        code = {404: "NotFound", 405: "MethodNotAllowed"}.get(status, "BadRequest")
+        response = jsonify(error_body(status, str(exc.description or exc.name), code))
+        response.status_code = status
         return response
 
     return app

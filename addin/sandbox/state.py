@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-MAIL_KINDS = ("invitation", "update", "cancellation")
+MAIL_KINDS = ("invitation", "update", "cancellation", "response")
 
 # Behaviours the vendors' docs leave open; tests and people can flip them at run time.
 DEFAULT_SETTINGS: dict[str, Any] = {

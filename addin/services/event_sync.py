@@ -43,5 +43,5 @@ def sync_fields(services: Container, row: MirroredEvent, salesforce: SalesforceC
             assert stored is not None
             stored.base_fields = fields
             stored.calendar_etag = item.etag
-        row.base_fields = fields
+        row.base_fields, row.calendar_etag = fields, item.etag
     return item

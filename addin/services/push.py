@@ -42,6 +42,30 @@ def request_sync(services: Container, user_id: int, reason: str) -> None:
             session.rollback()
 
 
+RESUBSCRIBE = "resubscribe"  # a sync request's reason that renews or recreates first
+
+
+def lifecycle_event(services: Container, subscription_id: str, event: str) -> str:
+    """Act on a Graph lifecycle notification for a subscription we hold: answers the sync
+    request reason to queue. ``reauthorizationRequired``: renew it now (its expiry is set
+    to now, so the next subscription check renews); ``subscriptionRemoved``: forget it,
+    so a new one is made, and sync (changes meanwhile were never notified); ``missed``:
+    sync (the delta link catches up)."""
+    with services.db.session() as session:
+        row = session.scalar(select(PushSubscription).where(
+            PushSubscription.provider == "graph",
+            PushSubscription.subscription_id == subscription_id))
+        if row is None:
+            return "graph:missed"
+        if event == "reauthorizationRequired":
+            row.expires_at = datetime.now(UTC)
+            return f"{RESUBSCRIBE}:reauthorize"
+        if event == "subscriptionRemoved":
+            session.delete(row)
+            return f"{RESUBSCRIBE}:removed"
+    return "graph:missed"
+
+
 def take_sync_requests(services: Container, limit: int = 50) -> list[tuple[int, str]]:
     """Claim pending requests (oldest first); each is handed out once."""
     with services.db.session() as session:

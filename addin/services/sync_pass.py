@@ -82,6 +82,11 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
     page = calendar.list_changes(_cursor(services, user_id, source))
     items = {i.item_id for i in page.changed} | set(page.removed)
     echoes = {i.item_id: i.etag for i in page.changed if i.etag}
+    # items the change feed no longer covers (moved far ahead) are looked at directly
+    fetched = _outside_window(rows, calendar, started)
+    known_etags = {r.calendar_item_id: r.calendar_etag for r in rows}
+    items |= {item_id for item_id, item in fetched.items()
+              if item is None or item.etag != known_etags.get(item_id)}
     # getDeleted ignores seconds and needs more than a minute: ask for a wider window
     deleted = set(salesforce.deleted_events(min(since, started - DELETED_WINDOW),
                                             started + DELETED_WINDOW)) & set(ids)
@@ -106,8 +111,10 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
                 report.deleted[row.salesforce_event_id] = salesforce_deleted(
                     services, row, calendar, org, experience())
                 continue
-            item = None if row.calendar_item_id in page.removed else _item(calendar, row)
-            if item is None:  # a full resync lists no deletions: a missing item is one
+            # "removed" may mean moved out of the change feed's window: look before deleting
+            item = fetched[row.calendar_item_id] if row.calendar_item_id in fetched \
+                else _item(calendar, row)
+            if item is None:  # gone (404 / cancelled); a full resync lists no deletions
                 report.deleted[row.salesforce_event_id] = calendar_deleted(
                     services, row, salesforce, org)
                 if org.sync_direction == "sf_to_calendar":
@@ -141,7 +148,31 @@ def _event(salesforce: SalesforceClient, row: MirroredEvent) -> EventSnapshot | 
 
 
 def _item(calendar: CalendarProvider, row: MirroredEvent) -> CalendarItem | None:
+    """The mirror's calendar item; None when it is gone: not found, or cancelled."""
     try:
-        return calendar.get_item(str(row.calendar_item_id))
+        item = calendar.get_item(str(row.calendar_item_id))
     except ItemNotFound:
         return None
+    cancelled = item.raw.get("isCancelled") is True or item.raw.get("status") == "cancelled"
+    return None if cancelled else item
+
+
+def _outside_window(rows: list[MirroredEvent], calendar: CalendarProvider, now: datetime
+                    ) -> dict[str, CalendarItem | None]:
+    """The items of mirrors agreed to lie beyond the change feed's window (within a month
+    of its far end, as the window began when the cursor did), read directly."""
+    window = calendar.capabilities.change_window_days
+    if window is None:
+        return {}
+    edge = now + timedelta(days=window[1] - 31)
+    found: dict[str, CalendarItem | None] = {}
+    for row in rows:
+        end = (row.base_fields or {}).get("end")
+        if row.calendar_item_id and end and _instant(str(end)) > edge:
+            found[row.calendar_item_id] = _item(calendar, row)
+    return found
+
+
+def _instant(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

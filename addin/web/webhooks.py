@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request
 from addin.container import container
 from addin.errors import ValidationFailed
 from addin.providers.ews_push import NotANotification, notification_answer, parse_notification
-from addin.services.push import request_sync, subscriber_of
+from addin.services.push import lifecycle_event, request_sync, subscriber_of
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -38,6 +38,11 @@ def graph_notifications() -> Any:
         if user_id is None:
             log.warning("discarded a Graph notification with an unknown subscription or "
                         "a wrong clientState")
+            continue
+        event = notification.get("lifecycleEvent")
+        if event:  # Graph acting on the subscription itself
+            reason = lifecycle_event(services, str(notification["subscriptionId"]), str(event))
+            request_sync(services, user_id, reason)
             continue
         request_sync(services, user_id, f"graph:{notification.get('changeType', 'changed')}")
     _wake_worker()

@@ -245,7 +245,8 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
                              "secret": request.headers.get("X-Goog-Channel-Token")})
             return Response(status=204)
         for note in (request.get_json(silent=True) or {}).get("value", []):
-            received.append({"kind": "change", "secret": note.get("clientState")})
+            received.append({"kind": note.get("lifecycleEvent") or "change",
+                             "secret": note.get("clientState")})
         return Response(status=202)
 
     port = free_port()

@@ -93,3 +93,52 @@ def test_watch_channels_post_x_goog_headers(google: Any) -> None:
         stopped = google("POST", "/channels/stop", json={"id": "chan-1",
                                                          "resourceId": channel["resourceId"]})
         assert stopped.status_code == 204
+
+
+def test_a_change_made_while_paging_is_in_the_next_sync_round(
+        clean_sandbox: SandboxRuntime, upstream: requests.Session) -> None:
+    token = clean_sandbox.state.tokens.issue("google", "cleo.nguyen@acme-sales.example")
+    upstream.headers["Authorization"] = f"Bearer {token}"
+    events = clean_sandbox.services["google"] + "/calendars/primary/events"
+    body = {"summary": "Paged", "start": {"dateTime": "2026-12-01T10:00:00Z"},
+            "end": {"dateTime": "2026-12-01T11:00:00Z"}}
+    for _ in range(2):
+        assert upstream.post(events, json=body).status_code == 200
+    page = upstream.get(events, params={"maxResults": 1}).json()
+    meanwhile = upstream.post(events, json={**body, "summary": "Meanwhile"}).json()
+    while "nextPageToken" in page:
+        page = upstream.get(events, params={"pageToken": page["nextPageToken"]}).json()
+    changes = upstream.get(events, params={"syncToken": page["nextSyncToken"]}).json()
+    assert meanwhile["id"] in [item["id"] for item in changes["items"]]
+
+
+def test_guests_hold_copies_and_only_answer_on_them(
+        clean_sandbox: SandboxRuntime, upstream: requests.Session) -> None:
+    cleo, dan = "cleo.nguyen@acme-sales.example", "dan.okafor@acme-sales.example"
+    events = clean_sandbox.services["google"] + "/calendars/primary/events"
+
+    def as_(email: str) -> dict[str, str]:
+        return {"Authorization": "Bearer " + clean_sandbox.state.tokens.issue("google", email)}
+
+    created = upstream.post(events, headers=as_(cleo), json={
+        "summary": "Guests", "start": {"dateTime": "2026-12-01T10:00:00Z"},
+        "end": {"dateTime": "2026-12-01T11:00:00Z"}, "attendees": [{"email": dan}],
+        "extendedProperties": {"private": {"mine": "cleo"}}}).json()
+    copy = upstream.get(f"{events}/{created['id']}", headers=as_(dan)).json()
+    assert copy["organizer"] == {"email": cleo}
+    assert "extendedProperties" not in copy  # private properties stay with their calendar
+    assert [(a["email"], a.get("organizer", False), a.get("self", False))
+            for a in copy["attendees"]] == [(cleo, True, False), (dan, False, True)]
+    refused = upstream.patch(f"{events}/{created['id']}", headers=as_(dan),
+                             json={"summary": "Mine now"})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["errors"][0]["reason"] == "forbiddenForNonOrganizer"
+    answered = upstream.patch(f"{events}/{created['id']}", headers=as_(dan), json={
+        "attendees": [{"email": dan, "responseStatus": "tentative"}]})
+    assert answered.status_code == 200
+    organizer_view = upstream.get(f"{events}/{created['id']}", headers=as_(cleo)).json()
+    assert {a["email"]: a["responseStatus"] for a in organizer_view["attendees"]} == {
+        cleo: "accepted", dan: "tentative"}
+    upstream.delete(f"{events}/{created['id']}", headers=as_(cleo))
+    gone = upstream.get(f"{events}/{created['id']}", headers=as_(dan)).json()
+    assert gone["status"] == "cancelled"

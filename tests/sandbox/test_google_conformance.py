@@ -50,7 +50,10 @@ def test_insert_patch_list_with_sync_tokens_and_delete(calendar_api: Any,
     token = listing["nextSyncToken"]
     patched = events.patch(calendarId="primary", eventId=created["id"], sendUpdates="all",
                            body={"attendees": [{"email": "guest@outside.example"}]}).execute()
-    assert patched["attendees"][0]["responseStatus"] == "needsAction"
+    organizer, guest = patched["attendees"]  # Google lists the organizer among them
+    assert organizer["organizer"] is True and organizer["self"] is True
+    assert guest["email"] == "guest@outside.example"
+    assert guest["responseStatus"] == "needsAction"
     changes = events.list(calendarId="primary", syncToken=token).execute()
     assert [i["id"] for i in changes["items"]] == [created["id"]]
     events.delete(calendarId="primary", eventId=created["id"], sendUpdates="all").execute()
@@ -140,3 +143,67 @@ def test_every_request_of_the_product_provider_matches_the_discovery_document(
         "calendar.events.insert", "calendar.events.get", "calendar.events.patch",
         "calendar.events.list", "calendar.events.watch", "calendar.channels.stop",
         "calendar.events.delete"}
+
+
+def test_recurring_events_instances_and_single_events(calendar_api: Any) -> None:
+    events = calendar_api.events()
+    tag = f"Weekly {uuid.uuid4().hex[:8]}"
+    series = events.insert(calendarId="primary", body={
+        "summary": tag, "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
+        "start": {"dateTime": "2026-12-01T10:00:00", "timeZone": "Europe/Paris"},
+        "end": {"dateTime": "2026-12-01T11:00:00", "timeZone": "Europe/Paris"}}).execute()
+    assert series["start"]["dateTime"] == "2026-12-01T10:00:00+01:00"  # RFC 3339, offset
+    occurrences = events.instances(calendarId="primary", eventId=series["id"]).execute()
+    assert [(o["id"], o["recurringEventId"], o["start"]["dateTime"])
+            for o in occurrences["items"]] == [
+        (f"{series['id']}_20261201T090000Z", series["id"], "2026-12-01T10:00:00+01:00"),
+        (f"{series['id']}_20261208T090000Z", series["id"], "2026-12-08T10:00:00+01:00"),
+        (f"{series['id']}_20261215T090000Z", series["id"], "2026-12-15T10:00:00+01:00")]
+    expanded = events.list(calendarId="primary", singleEvents=True, orderBy="startTime",
+                           q=tag, timeMin="2026-12-05T00:00:00Z",
+                           timeZone="America/New_York").execute()
+    assert [o["start"]["dateTime"] for o in expanded["items"]] == [
+        "2026-12-08T04:00:00-05:00", "2026-12-15T04:00:00-05:00"]
+    collapsed = events.list(calendarId="primary", q=tag).execute()
+    assert [e["id"] for e in collapsed["items"]] == [series["id"]]
+    with pytest.raises(HttpError) as ordering:
+        events.list(calendarId="primary", orderBy="startTime").execute()
+    assert ordering.value.resp.status == 400
+    with pytest.raises(HttpError) as bad_rule:
+        events.insert(calendarId="primary", body=_event(
+            recurrence=["RRULE:FREQ=SOMETIMES"])).execute()
+    assert bad_rule.value.resp.status == 400
+
+
+def test_updated_min_includes_deletions(calendar_api: Any) -> None:
+    events = calendar_api.events()
+    before = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    kept = events.insert(calendarId="primary", body=_event(summary="Fresh")).execute()
+    gone = events.insert(calendarId="primary", body=_event(summary="Gone")).execute()
+    events.delete(calendarId="primary", eventId=gone["id"]).execute()
+    recent = events.list(calendarId="primary", updatedMin=before).execute()
+    statuses = {e["id"]: e["status"] for e in recent["items"]}
+    assert statuses[kept["id"]] == "confirmed" and statuses[gone["id"]] == "cancelled"
+    later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    assert events.list(calendarId="primary", updatedMin=later).execute()["items"] == []
+
+
+def test_a_guests_copy_through_the_client(clean_sandbox: SandboxRuntime,
+                                          calendar_api: Any) -> None:
+    dan = "dan.okafor@acme-sales.example"
+    created = calendar_api.events().insert(calendarId="primary", sendUpdates="all", body=_event(
+        attendees=[{"email": dan}])).execute()
+    token = clean_sandbox.state.tokens.issue("google", dan)
+    http = AuthorizedHttp(Credentials(token=token), http=httplib2.Http(
+        ca_certs=clean_sandbox.ca_path))
+    as_dan = build("calendar", "v3", http=http, static_discovery=True,
+                   client_options={"api_endpoint": clean_sandbox.services["google"] + "/"})
+    copy = as_dan.events().get(calendarId="primary", eventId=created["id"]).execute()
+    assert copy["organizer"] == {"email": CLEO}
+    me = [a for a in copy["attendees"] if a.get("self")]
+    assert [a["email"] for a in me] == [dan]
+    as_dan.events().patch(calendarId="primary", eventId=created["id"], body={
+        "attendees": [{**me[0], "responseStatus": "accepted"}]}).execute()
+    seen = calendar_api.events().get(calendarId="primary", eventId=created["id"]).execute()
+    assert {a["email"]: a["responseStatus"] for a in seen["attendees"]} == {
+        CLEO: "accepted", dan: "accepted"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -131,3 +132,138 @@ def test_outlook_edits_and_deletes_email_like_graph(graph: Any, clean_sandbox: S
     assert graph("DELETE", f"/me/events/{created['id']}").status_code == 204
     assert sorted((m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()) == [
         ("a@x.example", "cancellation"), ("b@x.example", "cancellation")]
+
+
+def _follow(graph: Any, url: str, **kwargs: Any) -> tuple[list[dict[str, Any]], str]:
+    """Every page of a delta round: its rows and the deltaLink that ends it."""
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = graph("GET", url.split("/v1.0", 1)[-1], **kwargs).json()
+        rows += page["value"]
+        if "@odata.deltaLink" in page:
+            return rows, page["@odata.deltaLink"]
+        url = page["@odata.nextLink"]
+
+
+def test_delta_reports_an_item_moved_out_of_the_window_as_removed(graph: Any) -> None:
+    created = graph("POST", "/me/events", json=EVENT).json()
+    window = "startDateTime=2026-11-01T00:00:00Z&endDateTime=2027-01-01T00:00:00Z"
+    _, link = _follow(graph, f"/me/calendarView/delta?{window}")
+    graph("PATCH", f"/me/events/{created['id']}", json={
+        "start": {"dateTime": "2028-12-01T10:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": "2028-12-01T11:00:00", "timeZone": "UTC"}})
+    rows, _ = _follow(graph, link)
+    assert {"@odata.type": "#microsoft.graph.event", "id": created["id"],
+            "@removed": {"reason": "deleted"}} in rows  # as if it were deleted
+    still = graph("GET", f"/me/events/{created['id']}")
+    assert still.status_code == 200  # only a GET tells a move from a deletion
+
+
+def test_a_change_made_while_paging_is_in_the_next_round(graph: Any) -> None:
+    for _ in range(3):
+        graph("POST", "/me/events", json=EVENT)
+    window = "startDateTime=2026-11-01T00:00:00Z&endDateTime=2027-01-01T00:00:00Z"
+    small = {"headers": {"Prefer": "odata.maxpagesize=1"}}
+    first = graph("GET", f"/me/calendarView/delta?{window}", **small).json()
+    meanwhile = graph("POST", "/me/events", json={**EVENT, "subject": "Meanwhile"}).json()
+    _, link = _follow(graph, first["@odata.nextLink"], **small)
+    rows, _ = _follow(graph, link)
+    assert meanwhile["id"] in [row["id"] for row in rows]
+
+
+def test_invitees_in_the_tenant_hold_copies_and_answer_on_them(
+        graph: Any, clean_sandbox: SandboxRuntime, upstream: requests.Session) -> None:
+    ben = "ben.carter@acme-sales.example"
+    meeting = graph("POST", "/me/events", json={**EVENT, "attendees": [
+        {"emailAddress": {"address": ben}, "type": "required"}]}).json()
+    mine = graph("POST", f"/me/events/{meeting['id']}/accept", json={"sendResponse": True})
+    assert mine.status_code == 400  # the organizer cannot answer their own meeting
+    as_ben = {"Authorization": "Bearer " + clean_sandbox.state.tokens.issue("graph", ben)}
+    base = clean_sandbox.services["graph"]
+    copies = [e for e in upstream.get(f"{base}/me/events", headers=as_ben).json()["value"]
+              if e["iCalUId"] == meeting["iCalUId"]]
+    assert len(copies) == 1 and copies[0]["isOrganizer"] is False
+    assert copies[0]["organizer"]["emailAddress"]["address"] == AVA
+    assert "singleValueExtendedProperties" not in copies[0]
+    clean_sandbox.state.mail.clear()
+    declined = upstream.post(f"{base}/me/events/{copies[0]['id']}/decline", headers=as_ben,
+                             json={"comment": "Sorry", "sendResponse": True})
+    assert declined.status_code == 202
+    organizer_view = graph("GET", f"/me/events/{meeting['id']}").json()
+    assert organizer_view["attendees"][0]["status"]["response"] == "declined"
+    gone = upstream.get(f"{base}/me/events/{copies[0]['id']}", headers=as_ben)
+    assert gone.status_code == 404  # a declined meeting leaves the invitee's calendar
+    assert [(m["from"], m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()] == [
+        (ben, AVA, "response")]
+
+
+def test_removing_an_invitee_cancels_their_copy(
+        graph: Any, clean_sandbox: SandboxRuntime, upstream: requests.Session) -> None:
+    ben = "ben.carter@acme-sales.example"
+    meeting = graph("POST", "/me/events", json={**EVENT, "attendees": [
+        {"emailAddress": {"address": ben}}]}).json()
+    graph("PATCH", f"/me/events/{meeting['id']}", json={"attendees": []})
+    as_ben = {"Authorization": "Bearer " + clean_sandbox.state.tokens.issue("graph", ben)}
+    copies = [e for e in upstream.get(f"{clean_sandbox.services['graph']}/me/events",
+                                      headers=as_ben).json()["value"]
+              if e["iCalUId"] == meeting["iCalUId"]]
+    assert [c["isCancelled"] for c in copies] == [True]
+
+
+def test_unknown_routes_and_other_mailboxes_answer_json_errors(graph: Any) -> None:
+    unknown = graph("GET", "/me/nothing")
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "NotFound"
+    wrong_method = graph("PUT", "/me/events")
+    assert wrong_method.status_code == 405 and "error" in wrong_method.json()
+    own = graph("GET", f"/users/{AVA}/events")
+    assert own.status_code == 200
+    other = graph("GET", "/users/ben.carter@acme-sales.example/events")
+    assert other.status_code == 403  # a delegated token reaches its own mailbox only
+    assert other.json()["error"]["code"] == "ErrorAccessDenied"
+
+
+def test_filter_and_orderby_on_subject_and_start(graph: Any) -> None:
+    tag = f"Query {datetime.now(UTC).timestamp()}"
+    for day, name in ((3, "b"), (1, "a"), (2, "c")):
+        graph("POST", "/me/events", json={
+            **EVENT, "subject": f"{tag} {name}",
+            "start": {"dateTime": f"2026-12-0{day}T10:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": f"2026-12-0{day}T11:00:00", "timeZone": "UTC"}})
+
+    def subjects(query: str) -> list[str]:
+        answer = graph("GET", f"/me/events?$top=1000&{query}")
+        assert answer.status_code == 200, answer.text
+        return [e["subject"][-1] for e in answer.json()["value"]
+                if e["subject"].startswith(tag)]
+
+    assert subjects(f"$filter=startswith(subject,'{tag}')&$orderby=subject desc") == [
+        "c", "b", "a"]
+    assert subjects("$filter=start/dateTime ge '2026-12-02T00:00:00' and "
+                    "start/dateTime lt '2026-12-03T00:00:00'") == ["c"]
+    assert subjects(f"$filter=subject eq '{tag} a'") == ["a"]
+    assert subjects("$orderby=start/dateTime desc")[:3] == ["b", "c", "a"]
+    bad = graph("GET", "/me/events?$filter=location eq 'x'")
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "ErrorInvalidUrlQueryFilter"
+
+
+def test_subscriptions_are_listed_and_get_lifecycle_notifications(
+        graph: Any, clean_sandbox: SandboxRuntime, upstream: requests.Session) -> None:
+    expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    with receiver() as (url, received):
+        created = graph("POST", "/subscriptions", json={
+            "changeType": "updated", "notificationUrl": url, "lifecycleNotificationUrl": url,
+            "resource": "me/events", "expirationDateTime": expires, "clientState": "x"}).json()
+        listed = graph("GET", "/subscriptions").json()["value"]
+        assert created["id"] in [s["id"] for s in listed]
+        ui = f"{clean_sandbox.origins['graph']}/sandbox-ui/subscriptions/{created['id']}"
+        for event in ("reauthorizationRequired", "missed", "subscriptionRemoved"):
+            answer = upstream.post(f"{ui}/lifecycle", json={"lifecycleEvent": event})
+            assert answer.status_code == 200 and answer.json()["sent"] is True
+        deadline = time.time() + 5
+        while len(received) < 3 and time.time() < deadline:
+            time.sleep(0.02)
+        assert [(r["kind"], r["secret"]) for r in received] == [
+            ("reauthorizationRequired", "x"), ("missed", "x"), ("subscriptionRemoved", "x")]
+        assert created["id"] not in [s["id"] for s in graph("GET", "/subscriptions").json()[
+            "value"]]

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from addin.providers.registry import open_salesforce
+from addin.providers.calendar import NotifyMode
+from addin.providers.registry import open_calendar, open_salesforce
 from addin.services import attendees, sync_pass
 from addin.services.sync_pass import sync_user
 from addin.store.models import SyncCursor
@@ -112,6 +113,48 @@ def test_the_sidebar_says_when_the_meeting_changed_meanwhile(
                          json={"attendees": [{"email": GUEST}]})
     assert again.status_code == 200
     assert s.mail() == [("google", GUEST, "invitation")]
+
+
+def test_a_meeting_moved_out_of_the_delta_window_survives_in_salesforce(
+        scenario: Callable[[str, str], Scenario]) -> None:
+    """Graph's calendarView delta reports an item moved beyond its window as @removed, like
+    a deleted one: the pass looks before it deletes, moves the Event instead, and keeps
+    following the item directly while the feed no longer covers it."""
+    s = scenario("graph", "lightning")
+    assert sync_user(s.services, s.user.id, "first").failed == {}  # the delta cursor
+    edit = (f"{s.sandbox.origins['graph']}/sandbox-ui/mailboxes/{s.organizer}/events/"
+            f"{s.item_id}/edit")
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(days=730)
+    wall = "%Y-%m-%dT%H:%M:%S"
+    moved = {"start": {"dateTime": later.strftime(wall), "timeZone": "UTC"},
+             "end": {"dateTime": (later + timedelta(minutes=45)).strftime(wall),
+                     "timeZone": "UTC"}}
+    assert s.http.post(edit, json=moved).status_code == 200
+    page = open_calendar(s.services, s.user).list_changes(_delta_link(s))
+    assert s.item_id in page.removed  # what Graph says about a move out of the window
+    report = sync_user(s.services, s.user.id, "moved")
+    assert report.failed == {} and report.deleted == {}
+    salesforce = open_salesforce(s.services, s.user)
+    record = salesforce.get_event(s.event_id)
+    assert record["StartDateTime"] == later.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    assert record["DurationInMinutes"] == 45
+    _skip_salesforce_until_now(s)
+    report = sync_user(s.services, s.user.id, "quiet")
+    assert s.event_id not in report.reconciled  # nothing new: not reconciled again
+    assert s.http.post(edit, json={"subject": "Renamed far ahead"}).status_code == 200
+    sync_user(s.services, s.user.id, "renamed")
+    assert salesforce.get_event(s.event_id)["Subject"] == "Renamed far ahead"
+    open_calendar(s.services, s.user).delete_item(s.item_id, notify=NotifyMode.CHANGED)
+    report = sync_user(s.services, s.user.id, "deleted")
+    assert report.deleted == {s.event_id: "deleted in Salesforce"}
+
+
+def _delta_link(s: Scenario) -> str:
+    with s.services.db.session() as session:
+        cursor = session.scalar(select(SyncCursor).where(
+            SyncCursor.user_id == s.user.id, SyncCursor.source == "graph_changes"))
+        assert cursor is not None
+        return str(cursor.cursor)
 
 
 @pytest.mark.parametrize("policy", ["hold", "mirror"])

@@ -9,35 +9,51 @@ time they were removed, from the sender the rulebook names, nothing else."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import requests
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from sqlalchemy import select
 
+from addin.providers.registry import open_salesforce
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
+from addin.store.models import User
 from tests.services.scenario import Scenario
 
 LINKABLE = ["o'brien@acme.example", "noah.smith@acme.example", "liam.jones@globex.example"]
 POOL = [*LINKABLE, "machine.guest@unlinked.example"]  # no other test links this one
 CONTACT_IDS = dict(zip(LINKABLE, ("003000000000001AAA", "003000000000002AAA",
                                   "003000000000003AAA"), strict=True))
+# a colleague who uses the product too, in the organizer's own tenant: they get a copy
+COLLEAGUES = [("ben.carter@acme-sales.example", "005000000000002AAA", "graph"),
+              ("dan.okafor@acme-sales.example", "005000000000004AAA", "google"),
+              ("cleo.nguyen@acme-sales.example", "005000000000003AAA", "google"),
+              # Exchange Server: the emulator keeps no invitee copies; a User attendee still
+              ("eve.rossi@acme-sales.example", "005000000000005AAA", "ews"),
+              ("finn.berg@acme-sales.example", "005000000000006AAA", "ews")]
+NEAR = "2026-12-09T10:00:00"  # the scenario's start
+FAR = (datetime.now(UTC) + timedelta(days=730)).strftime("%Y-%m-%dT10:00:00")
 
 
 def _assert_converged(s: Scenario, attendees: set[str],
-                      expected: dict[str, list[tuple[str, str]]]) -> None:
+                      expected: dict[str, list[tuple[str, str]]],
+                      ids: dict[str, str] = CONTACT_IDS) -> None:
     """Both sides hold ``attendees``; each person got exactly the emails ``expected``
     (sender, kind), in order, and nobody else got any."""
     assert s.calendar_attendees() == sorted(attendees)
-    assert s.invitees() == sorted(CONTACT_IDS[g] for g in attendees if g in CONTACT_IDS)
+    assert s.invitees() == sorted(ids[g] for g in attendees if g in ids)
     mail: dict[str, list[tuple[str, str]]] = {}
     for sender, to, kind in s.mail():
         mail.setdefault(to, []).append((sender, kind))
     assert mail == expected
 
 
+@pytest.mark.timeout(480)  # five organizers; a minute or two on the CI machine
 def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: SandboxRuntime,
                                  upstream: requests.Session,
                                  bearer: Callable[[str], dict[str, str]]) -> None:
@@ -50,6 +66,14 @@ def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: Sand
             self.s = Scenario(client, services, clean_sandbox, upstream, bearer, *organizer)
             self.present: set[str] = set()
             self.expected: dict[str, list[tuple[str, str]]] = {}
+            self.colleague, colleague_id = next(
+                (email, user_id) for email, user_id, provider in COLLEAGUES
+                if provider == self.s.provider and email != self.s.organizer)
+            self.ids = {**CONTACT_IDS, self.colleague: colleague_id}
+            with services.db.session() as session:
+                self.colleague_user = session.scalar(
+                    select(User.id).where(User.email == self.colleague))
+            self.when = NEAR
 
         def _became(self, guest: str, present: bool, origin: str) -> None:
             if (guest in self.present) == present:
@@ -61,6 +85,8 @@ def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: Sand
         def _converge(self) -> None:
             for _ in range(4):
                 try:
+                    # the colleague's product sees its copy of the meeting: never mirrored
+                    sync_user(services, self.colleague_user, "machine")
                     report = sync_user(services, self.s.user.id, "machine")
                 except Exception:
                     clean_sandbox.state.faults.clear()
@@ -95,6 +121,47 @@ def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: Sand
             self._became(guest, guest not in self.present, "calendar")
             self._converge()  # the pass may meet the failures queued before it
 
+        @rule(origin=st.sampled_from(["sidebar", "calendar"]))
+        def colleague_toggle(self, origin: str) -> None:
+            """Invite (or uninvite) a colleague who holds their own copy of the meeting."""
+            wanted = sorted(self.present ^ {self.colleague})
+            if origin == "sidebar":
+                answer = client.put(f"/api/v1/events/{self.s.event_id}/attendees",
+                                    headers=self.s.headers,
+                                    json={"attendees": [{"email": g} for g in wanted]})
+                assert answer.status_code in (200, 503), answer.json
+                if answer.status_code != 200:
+                    self._converge()
+                    return
+            else:
+                self.s.change("calendar", wanted, {}, then_sync=False)
+            self._became(self.colleague, self.colleague not in self.present, origin)
+            self._converge()
+
+        @rule(far=st.booleans())
+        def move(self, far: bool) -> None:
+            """The organizer moves the meeting in their calendar, maybe out of Graph's
+            delta window (two years ahead) and back; everyone invited hears of it."""
+            target = FAR if far else NEAR
+            if target == self.when or self.s.provider == "ews":
+                return  # EWS's SyncFolderItems has no date window to leave
+            end = (datetime.fromisoformat(target) + timedelta(minutes=30)).isoformat()
+            if self.s.provider == "graph":
+                body: dict[str, Any] = {"start": {"dateTime": target, "timeZone": "UTC"},
+                                        "end": {"dateTime": end, "timeZone": "UTC"}}
+                url = (f"{clean_sandbox.origins['graph']}/sandbox-ui/mailboxes/"
+                       f"{self.s.organizer}/events/{self.s.item_id}/edit")
+            else:
+                body = {"start": {"dateTime": target + "Z"}, "end": {"dateTime": end + "Z"}}
+                url = (f"{clean_sandbox.origins['google']}/sandbox-ui/calendars/"
+                       f"{self.s.organizer}/events/{self.s.item_id}/edit")
+            clean_sandbox.state.faults.clear()
+            assert upstream.post(url, json=body).status_code == 200
+            self.when = target
+            for guest in sorted(self.present):
+                self.expected.setdefault(guest, []).append((self.s.provider, "update"))
+            self._converge()
+
         @rule(service=st.sampled_from(["salesforce", "calendar"]))
         def upstream_fails(self, service: str) -> None:
             name = self.s.provider if service == "calendar" else service
@@ -106,7 +173,9 @@ def test_attendee_sync_converges(client: Any, services: Any, clean_sandbox: Sand
                 return
             clean_sandbox.state.faults.clear()
             self._converge()
-            _assert_converged(self.s, self.present, self.expected)
+            _assert_converged(self.s, self.present, self.expected, self.ids)
+            record = open_salesforce(services, self.s.user).get_event(self.s.event_id)
+            assert record["StartDateTime"] == self.when + ".000+0000"  # moved, never deleted
 
     run_state_machine_as_test(AttendeeMachine, settings=settings(
         max_examples=18, stateful_step_count=6, deadline=None, derandomize=True,

@@ -83,6 +83,28 @@ def test_google_notifications(client: Any, services: Any, subscribed_user: int) 
     assert take_sync_requests(services) == []
 
 
+def test_graph_lifecycle_notifications_are_acted_on(client: Any, services: Any,
+                                                   subscribed_user: int) -> None:
+    def lifecycle(event: str) -> None:
+        note = {"subscriptionId": "sub-1", "clientState": "s3cret", "lifecycleEvent": event,
+                "subscriptionExpirationDateTime": "2026-12-01T00:00:00Z"}
+        assert client.post("/webhooks/graph", json={"value": [note]}).status_code == 202
+
+    lifecycle("missed")
+    assert take_sync_requests(services) == [(subscribed_user, "graph:missed")]
+    lifecycle("reauthorizationRequired")
+    assert take_sync_requests(services) == [(subscribed_user, "resubscribe:reauthorize")]
+    with services.db.session() as session:
+        row = session.query(PushSubscription).filter_by(subscription_id="sub-1").one()
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(
+            tzinfo=UTC)
+        assert expires <= datetime.now(UTC)  # due for renewal at once
+    lifecycle("subscriptionRemoved")
+    assert take_sync_requests(services) == [(subscribed_user, "resubscribe:removed")]
+    with services.db.session() as session:
+        assert session.query(PushSubscription).filter_by(subscription_id="sub-1").count() == 0
+
+
 def test_ews_push_subscription_end_to_end(live_server: str, services: Any,
                                           clean_sandbox: Any) -> None:
     """The EWS emulator posts SendNotification to /webhooks/ews; a notification asks for

@@ -20,6 +20,15 @@ from addin.sandbox.calendar_core import (
     record_attendee_mail,
 )
 from addin.sandbox.frame import authenticate, emulator_app, operation
+from addin.sandbox.google.guests import Guests, is_copy, view
+from addin.sandbox.google.queries import (
+    check_recurrence,
+    in_zone,
+    instances,
+    matches_text,
+    order_key,
+    updated_since,
+)
 from addin.sandbox.google.resources import (
     ID_PATTERN,
     GoogleApiError,
@@ -60,8 +69,13 @@ class GoogleCalendar:
         self.store = CalendarStore()
         self.sender = sender
         self.channels: dict[str, dict[str, Any]] = {}
-        self.pages: dict[str, list[dict[str, Any]]] = {}
+        self.pages: dict[str, dict[str, Any]] = {}  # page token -> rows left, sequence
         self.lock = threading.RLock()
+        self.guest_accounts: set[str] = set()  # the sandbox's Google calendars (guests')
+
+    @property
+    def guests(self) -> Guests:
+        return Guests(self, self.guest_accounts)
 
     # -- helpers --------------------------------------------------------------------
     def owner(self, calendar_id: str) -> str:
@@ -78,7 +92,8 @@ class GoogleCalendar:
         if item.deleted:
             return {"kind": "calendar#event", "etag": self.etag(item), "id": item.id,
                     "status": "cancelled"}
-        return {**item.resource, "etag": self.etag(item), "sequence": item.version - 1}
+        return in_zone({**view(item, item.resource), "etag": self.etag(item),
+                        "sequence": item.version - 1}, request.args.get("timeZone"))
 
     @staticmethod
     def etag(item: StoredItem) -> str:
@@ -139,6 +154,7 @@ class GoogleCalendar:
         if not isinstance(body, dict):
             raise invalid("Parse Error", "parseError")
         check_event(body)
+        check_recurrence(body)
         event_id = body.get("id") or secrets.token_hex(13)
         if not ID_PATTERN.match(str(event_id)):
             raise invalid("Invalid resource id value.")
@@ -155,7 +171,9 @@ class GoogleCalendar:
                 "creator": {"email": owner, "self": True},
                 "organizer": {"email": owner, "self": True},
                 "iCalUID": f"{event_id}@google.com",
-                "attendees": keep_responses([], body.get("attendees") or []),
+                "attendees": keep_responses([], [
+                    a for a in body.get("attendees") or []
+                    if not a.get("organizer") and str(a.get("email", "")).lower() != owner]),
                 "reminders": body.get("reminders") or {"useDefault": True},
                 "eventType": "default",
             }
@@ -165,7 +183,14 @@ class GoogleCalendar:
         self.mail(owner, None if not body.get("attendees") else {"attendees": []}, resource,
                   self.send_updates())
         self.notify(owner)
+        self.spread(owner, item)
         return _json(200, self.shape(item))
+
+    def spread(self, owner: str, item: StoredItem) -> None:
+        with self.store.lock:
+            touched = self.guests.fan_out(owner, item)
+        for guest in touched:
+            self.notify(guest)
 
     def send_updates(self) -> str:
         value = request.args.get("sendUpdates")
@@ -197,6 +222,10 @@ class GoogleCalendar:
             if item.deleted:
                 raise GoogleApiError(404, "notFound", "Not Found")
             self.check_if_match(item)
+            if is_copy(item):  # a guest answers (or sets their own reminders)
+                copy = self.guests.guest_write(owner, item, body)
+                self.notify(owner)
+                return _json(200, self.shape(copy))
             before = item.resource
             fixed = {k: before[k] for k in ("kind", "id", "status", "htmlLink", "created",
                                              "creator", "organizer", "iCalUID", "eventType")}
@@ -205,15 +234,18 @@ class GoogleCalendar:
             merged = {**fixed, **patch} if replace else merge_patch(before, patch)
             merged.update(fixed)
             if "attendees" in patch:
-                merged["attendees"] = keep_responses(before.get("attendees") or [],
-                                                     patch.get("attendees") or [])
+                guests = [a for a in patch.get("attendees") or []
+                          if not a.get("organizer") and str(a.get("email", "")).lower() != owner]
+                merged["attendees"] = keep_responses(before.get("attendees") or [], guests)
                 if not merged["attendees"]:
                     del merged["attendees"]
             check_event({k: v for k, v in merged.items()})
+            check_recurrence(merged)
             merged["updated"] = rfc3339(datetime.now(UTC))
             item = self.store.put(owner, event_id, merged)
         self.mail(owner, before, merged, send_updates)
         self.notify(owner)
+        self.spread(owner, item)
         return _json(200, self.shape(item))
 
     def delete(self, calendar_id: str, event_id: str) -> Response:
@@ -225,9 +257,15 @@ class GoogleCalendar:
                 raise GoogleApiError(410, "deleted", "Resource has been deleted")
             self.check_if_match(item)
             before = item.resource
-            self.store.delete(owner, event_id)
+            if is_copy(item):  # a guest removes it from their calendar only
+                self.store.delete(owner, event_id)
+                self.notify(owner)
+                return _json(204)
+            deleted = self.store.delete(owner, event_id)
         self.mail(owner, before, None, send_updates)
         self.notify(owner)
+        if deleted is not None:
+            self.spread(owner, deleted)
         return _json(204)
 
     def list_events(self, calendar_id: str) -> Response:
@@ -242,10 +280,11 @@ class GoogleCalendar:
             raise invalid("Invalid value for: maxResults")
         if page_token:
             with self.lock:
-                rows = self.pages.pop(page_token, None)
-            if rows is None:
+                pending = self.pages.pop(page_token, None)
+            if pending is None:
                 raise invalid("Invalid page token.")
-            return self.page(owner, rows, size)
+            return self.page(owner, pending["rows"], size, pending["seq"])
+        seq = self.store.current_seq()  # the next sync token starts where paging starts
         sync_token = args.get("syncToken")
         if sync_token:
             clash = [p for p in ("timeMin", "timeMax", "privateExtendedProperty",
@@ -257,28 +296,60 @@ class GoogleCalendar:
             if cursor is None or cursor.owner != owner:
                 raise GoogleApiError(410, "fullSyncRequired", "Sync token is no longer valid, "
                                      "a full sync is required.")
-            rows = [self.shape(i) for i in self.store.changed_since(owner, cursor.seq)]
-            return self.page(owner, rows, size)
+            rows = [self.shape(i) for i in self.store.changed_since(owner, cursor.seq)
+                    if i.seq < seq]
+            return self.page(owner, rows, size, seq)
         time_min = parse_rfc3339(args["timeMin"], "timeMin") if "timeMin" in args else None
         time_max = parse_rfc3339(args["timeMax"], "timeMax") if "timeMax" in args else None
         filters = [f.split("=", 1) for f in args.getlist("privateExtendedProperty")]
         if any(len(f) != 2 for f in filters):
             raise invalid("Invalid value for: privateExtendedProperty")
         show_deleted = args.get("showDeleted") == "true"
+        single = args.get("singleEvents") == "true"
+        order = order_key(args.get("orderBy"), single)
+        updated_min = parse_rfc3339(args["updatedMin"], "updatedMin") \
+            if "updatedMin" in args else None
         rows = []
         for item in sorted(self.store.mailbox(owner).values(), key=lambda i: i.seq):
-            if item.deleted and not show_deleted:
+            if item.deleted and not (show_deleted or updated_min is not None):
+                continue
+            shaped = self.shape(item)
+            if not updated_since(item.resource, updated_min):
                 continue
             if not item.deleted:
                 private = (item.resource.get("extendedProperties") or {}).get("private") or {}
                 if any(private.get(k) != v for k, v in filters):
                     continue
-                if not in_window(item.resource, time_min, time_max):
+                if args.get("q") and not matches_text(item.resource, args["q"]):
                     continue
-            rows.append(self.shape(item))
-        return self.page(owner, rows, size)
+                if single and item.resource.get("recurrence"):
+                    rows += [in_zone(o, args.get("timeZone")) for o in instances(
+                        shaped, time_min, time_max)]
+                    continue
+                if not in_window(item.resource, time_min, time_max) and not (
+                        item.resource.get("recurrence") and instances(
+                            item.resource, time_min, time_max)):
+                    continue
+            rows.append(shaped)
+        if order is not None:
+            rows.sort(key=order)
+        return self.page(owner, rows, size, seq)
 
-    def page(self, owner: str, rows: list[dict[str, Any]], size: int) -> Response:
+    def instances(self, calendar_id: str, event_id: str) -> Response:
+        """events.instances: a recurring event's occurrences (a single event: itself)."""
+        owner = self.owner(calendar_id)
+        item = self.find(owner, event_id)
+        if item.deleted:
+            raise GoogleApiError(410, "deleted", "Resource has been deleted")
+        args = request.args
+        time_min = parse_rfc3339(args["timeMin"], "timeMin") if "timeMin" in args else None
+        time_max = parse_rfc3339(args["timeMax"], "timeMax") if "timeMax" in args else None
+        rows = [in_zone(o, args.get("timeZone"))
+                for o in instances(self.shape(item), time_min, time_max)]
+        size = min(int(args.get("maxResults", PAGE_DEFAULT)), PAGE_MAX)
+        return self.page(owner, rows, size, self.store.current_seq())
+
+    def page(self, owner: str, rows: list[dict[str, Any]], size: int, seq: int) -> Response:
         body: dict[str, Any] = {"kind": "calendar#events", "etag": f'"{time.time_ns()}"',
                                 "summary": owner, "updated": rfc3339(datetime.now(UTC)),
                                 "timeZone": "UTC", "accessRole": "owner",
@@ -287,10 +358,10 @@ class GoogleCalendar:
         if len(rows) > size:
             token = secrets.token_urlsafe(12)
             with self.lock:
-                self.pages[token] = rows[size:]
+                self.pages[token] = {"rows": rows[size:], "seq": seq}
             body["nextPageToken"] = token
         else:
-            body["nextSyncToken"] = self.store.open_cursor(owner)
+            body["nextSyncToken"] = self.store.open_cursor(owner, seq=seq)
         return _json(200, body)
 
     # -- push -------------------------------------------------------------------------
@@ -331,6 +402,7 @@ class GoogleCalendar:
 def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
     app = emulator_app("google", state, error_body, exempt_paths=("/sandbox-ui",))
     api = state.keep("google", GoogleCalendar(state, base_url, WebhookSender()))
+    api.guest_accounts = {u.email.lower() for u in seed.users if u.provider == "google"}
     app.extensions["google_calendar"] = api
 
     @app.errorhandler(GoogleApiError)
@@ -352,6 +424,11 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
             return api.insert(calendar_id, body())
         operation("events.list")
         return api.list_events(calendar_id)
+
+    @app.get(f"{PREFIX}/calendars/<calendar_id>/events/<event_id>/instances")
+    def event_instances(calendar_id: str, event_id: str) -> Response:
+        operation("events.instances")
+        return api.instances(calendar_id, event_id)
 
     @app.post(f"{PREFIX}/calendars/<calendar_id>/events/watch")
     def watch(calendar_id: str) -> Response:

@@ -28,13 +28,14 @@ from addin.sandbox.calendar_core import (
     record_attendee_mail,
 )
 from addin.sandbox.frame import authenticate, emulator_app
+from addin.sandbox.graph import odata, recurrence
+from addin.sandbox.graph.invitees import Invitees
 from addin.sandbox.graph.resources import (
     GraphError,
     bad,
     check,
     check_times,
     format_time,
-    parse_filter,
     parse_time,
     select,
     zone,
@@ -78,6 +79,11 @@ class Graph:
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self.lock = threading.RLock()
 
+    @property
+    def invitees(self) -> Invitees:
+        """Invitees' copies (a view over the store: no state of its own to persist)."""
+        return Invitees(self)
+
     # -- who and where --------------------------------------------------------------
     def caller(self) -> str:
         token = authenticate(self.state, "graph")
@@ -94,6 +100,9 @@ class Graph:
         if owner not in self.people:
             raise GraphError(404, "ErrorInvalidUser",
                              f"The requested user '{user}' is invalid.")
+        if owner != me:  # every sandbox token is delegated: a user's own mailbox only
+            raise GraphError(403, "ErrorAccessDenied",
+                             "Access is denied. Check credentials and try again.")
         return owner
 
     def user_id(self, owner: str) -> str:
@@ -109,8 +118,10 @@ class Graph:
         end_zone = prefer or "UTC"
         if prefer:
             zone(prefer)
-        organizer = {"emailAddress": {"name": self.people[owner].name if owner in self.people
-                                      else owner, "address": owner}}
+        organizer_email = e.get("organizer_email") or owner  # an invitee's copy: theirs
+        organizer = {"emailAddress": {"name": self.people[organizer_email].name
+                                      if organizer_email in self.people else organizer_email,
+                                      "address": organizer_email}}
         web = f"https://outlook.office365.com/owa/?itemid={quote(item.id)}&exvsurl=1&path=/calendar/item"
         out: dict[str, Any] = {
             "@odata.etag": f'W/"{e["changeKey"]}"', "id": item.id,
@@ -123,11 +134,20 @@ class Graph:
             "isReminderOn": e.get("isReminderOn", True), "hasAttachments": False,
             "subject": e.get("subject") or "",
             "bodyPreview": (e.get("body") or {}).get("content", "")[:255],
-            "importance": "normal", "sensitivity": e.get("sensitivity") or "normal",
-            "isAllDay": bool(e.get("isAllDay")), "isCancelled": False, "isOrganizer": True,
+            "importance": e.get("importance") or "normal",
+            "sensitivity": e.get("sensitivity") or "normal",
+            "isOnlineMeeting": bool(e.get("isOnlineMeeting")),
+            "onlineMeetingProvider": e.get("onlineMeetingProvider") or "unknown",
+            "onlineMeeting": e.get("onlineMeeting") if e.get("isOnlineMeeting") else None,
+            "locations": e.get("locations") or ([e["location"]] if (
+                e.get("location") or {}).get("displayName") else []),
+            "isAllDay": bool(e.get("isAllDay")), "isCancelled": bool(e.get("isCancelled")),
+            "isOrganizer": not e.get("organizer_email"),
             "responseRequested": True, "showAs": e.get("showAs") or "busy",
-            "type": "singleInstance", "webLink": web,
-            "responseStatus": {"response": "organizer", "time": "0001-01-01T00:00:00Z"},
+            "type": "seriesMaster" if e.get("recurrence") else "singleInstance",
+            "recurrence": e.get("recurrence"), "webLink": web,
+            "responseStatus": e.get("response") or {"response": "organizer",
+                                                    "time": "0001-01-01T00:00:00Z"},
             "body": e.get("body") or {"contentType": "html", "content": ""},
             "start": format_time(start, start_zone), "end": format_time(end, end_zone),
             "location": e.get("location") or {"displayName": ""},
@@ -149,9 +169,17 @@ class Graph:
                           + secrets.token_hex(24).upper()})
         for key in ("subject", "body", "location", "showAs", "isReminderOn",
                     "reminderMinutesBeforeStart", "sensitivity", "categories", "isAllDay",
-                    "transactionId"):
+                    "transactionId", "importance", "isOnlineMeeting", "onlineMeetingProvider",
+                    "locations", "recurrence"):
             if key in body:
                 event[key] = body[key]
+        if event.get("importance", "normal") not in ("low", "normal", "high"):
+            raise bad(f"Invalid value for importance: {event['importance']}")
+        if event.get("isOnlineMeeting") and not event.get("onlineMeeting"):
+            event["onlineMeetingProvider"] = event.get("onlineMeetingProvider") or \
+                "teamsForBusiness"
+            event["onlineMeeting"] = {"joinUrl": "https://teams.microsoft.com/l/meetup-join/"
+                                      + secrets.token_urlsafe(24)}
         for key in ("start", "end"):
             if key in body:
                 instant, name = parse_time(
@@ -179,6 +207,7 @@ class Graph:
         check_times(datetime.fromisoformat(event["start_utc"]), event["start_zone"],
                     datetime.fromisoformat(event["end_utc"]), event["end_zone"],
                     bool(event.get("isAllDay")))
+        recurrence.check(event.get("recurrence"), datetime.fromisoformat(event["start_utc"]))
         event["lastModified"] = now
         event["changeKey"] = secrets.token_urlsafe(21)
         return event
@@ -197,7 +226,22 @@ class Graph:
         self.mail(owner, event, [], [a["emailAddress"]["address"] for a in
                                      event.get("attendees") or []], invite_only=True)
         self.notify(owner, item, "created")
+        self.spread(owner, item)
         return _json(201, self.shape(item, owner))
+
+    def spread(self, owner: str, item: StoredItem) -> None:
+        """Invitees' copies follow the organizer's write (and are notified)."""
+        with self.store.lock:
+            changes = self.invitees.fan_out(owner, item)
+        for mailbox, copy, change in changes:
+            self.notify(mailbox, copy, change)
+
+    def respond(self, owner: str, item_id: str, action: str, body: Any) -> Response:
+        with self.store.lock:
+            changes = self.invitees.respond(owner, item_id, action, body)
+        for mailbox, changed, change in changes:
+            self.notify(mailbox, changed, change)
+        return _json(202)
 
     def find(self, owner: str, item_id: str) -> StoredItem:
         item = self.store.get(owner, item_id)
@@ -228,6 +272,7 @@ class Graph:
         only_attendees = set(body) - {"@odata.type"} == {"attendees"}
         self.mail(owner, event, old, new, invite_only=only_attendees)
         self.notify(owner, item, "updated")
+        self.spread(owner, item)
         return _json(200, self.shape(item, owner))
 
     def delete(self, owner: str, item_id: str) -> Response:
@@ -241,6 +286,7 @@ class Graph:
                                  subject=item.resource.get("subject") or "", before=old,
                                  after=[])
         self.notify(owner, item, "deleted")
+        self.spread(owner, item)
         return _json(204)
 
     def mail(self, owner: str, event: dict[str, Any], old: list[str], new: list[str],
@@ -253,16 +299,12 @@ class Graph:
 
     # -- reads ----------------------------------------------------------------------
     def listing(self, owner: str, window: tuple[datetime, datetime] | None) -> Response:
-        wanted = parse_filter(request.args.get("$filter"))
-        rows = []
-        for item in sorted(self.store.live(owner), key=lambda i: i.resource["start_utc"]):
-            if wanted is not None:
-                prop = (item.resource.get("extended") or {}).get(wanted[0])
-                if prop is None or prop["value"] != wanted[1]:
-                    continue
-            if window is not None and not _overlaps(item, window):
-                continue
-            rows.append(self.shape(item, owner))
+        wanted = odata.parse_filter(request.args.get("$filter"))
+        items = [i for i in sorted(self.store.live(owner), key=lambda i: i.resource["start_utc"])
+                 if all(test(i.resource) for test in wanted)
+                 and (window is None or _overlaps(i, window))]
+        items = odata.order(items, request.args.get("$orderby"), lambda i: i.resource)
+        rows = [self.shape(item, owner) for item in items]
         top = _int(request.args.get("$top"), DEFAULT_PAGE, "$top")
         skip = _int(request.args.get("$skip"), 0, "$skip")
         page = rows[skip: skip + top]
@@ -274,6 +316,23 @@ class Graph:
             body["@odata.nextLink"] = f"{self.base_url}{request.path}?" + "&".join(
                 f"{k}={quote(v)}" for k, v in args.items())
         return _json(200, body)
+
+    def instances(self, owner: str, item_id: str) -> Response:
+        """A series' occurrences in the window asked (a single event: itself, when it
+        falls in the window), each ``type: occurrence`` with ``seriesMasterId``."""
+        window = _window()
+        item = self.find(owner, item_id)
+        master = self.shape(item, owner)
+        if not item.resource.get("recurrence"):
+            rows = [master] if _overlaps(item, window) else []
+        else:
+            zone_name = _prefer("outlook.timezone") or "UTC"
+            rows = [{**master, "id": f"{item.id}_{suffix}", "type": "occurrence",
+                     "seriesMasterId": item.id, "recurrence": None,
+                     "start": format_time(start, zone_name), "end": format_time(end, zone_name)}
+                    for suffix, start, end in recurrence.occurrences(item.resource, window)]
+        return _json(200, {"@odata.context": f"{self.base_url}/v1.0/$metadata#Collection"
+                           "(event)", "value": rows})
 
     def delta(self, owner: str) -> Response:
         page_size = _max_page_size() or 100
@@ -287,17 +346,18 @@ class Graph:
             assert cursor.window is not None
             window = (datetime.fromisoformat(cursor.window[0]),
                       datetime.fromisoformat(cursor.window[1]))
+            seq = self.store.current_seq()
             rows = [self._delta_row(i, owner, window)
-                    for i in self.store.changed_since(owner, cursor.seq)]
-            rows = [r for r in rows if r is not None]
+                    for i in self.store.changed_since(owner, cursor.seq) if i.seq < seq]
         elif "$skiptoken" in args:
             with self.lock:
                 pending = self.subscriptions.get(f"skip:{args['$skiptoken']}")
             if pending is None:
                 raise GraphError(410, "syncStateNotFound", "The skip token is not valid.")
-            rows, window = pending["rows"], pending["window"]
+            rows, window, seq = pending["rows"], pending["window"], pending["seq"]
         else:
             window = _window()
+            seq = self.store.current_seq()
             rows = [self.shape(i, owner) for i in sorted(self.store.live(owner),
                                                          key=lambda i: i.seq)
                     if _overlaps(i, window)]
@@ -305,20 +365,21 @@ class Graph:
             token = secrets.token_urlsafe(16)
             with self.lock:
                 self.subscriptions[f"skip:{token}"] = {"rows": rows[page_size:],
-                                                       "window": window}
+                                                       "window": window, "seq": seq}
             return _json(200, {"value": rows[:page_size], "@odata.nextLink":
                                f"{self.base_url}{request.path}?$skiptoken={token}"})
-        token = self.store.open_cursor(owner, (window[0].isoformat(), window[1].isoformat()))
+        token = self.store.open_cursor(owner, (window[0].isoformat(), window[1].isoformat()),
+                                       seq)
         return _json(200, {"value": rows, "@odata.deltaLink":
                            f"{self.base_url}{request.path}?$deltatoken={token}"})
 
     def _delta_row(self, item: StoredItem, owner: str,
-                   window: tuple[datetime, datetime]) -> dict[str, Any] | None:
-        if item.deleted:
+                   window: tuple[datetime, datetime]) -> dict[str, Any]:
+        """A changed item; one deleted, or moved out of the window, is ``@removed``: Graph
+        reports both alike (reason ``deleted``), so a client must look before it deletes."""
+        if item.deleted or not _overlaps(item, window):
             return {"@odata.type": "#microsoft.graph.event", "id": item.id,
                     "@removed": {"reason": "deleted"}}
-        if not _overlaps(item, window):
-            return None
         return self.shape(item, owner)
 
     # -- subscriptions ----------------------------------------------------------------
@@ -335,29 +396,55 @@ class Graph:
             raise bad("Subscription validation request failed. Notification endpoint must "
                       "be HTTPS.", "ValidationError")
         expires = _expiration(body.get("expirationDateTime"))
-        token = secrets.token_urlsafe(24)
-        try:
-            session = requests.Session()
-            session.trust_env = False
-            with self.state.waiting():  # the product's answer may take a while
-                answer = session.post(url, params={"validationToken": token},
-                                      headers={"Content-Type": "text/plain"}, timeout=10)
-            valid = answer.status_code == 200 and answer.text == token
-        except requests.RequestException:
-            valid = False
+        lifecycle = body.get("lifecycleNotificationUrl")
+        with self.state.waiting():  # the product's answers may take a while
+            valid = all(_validates(endpoint)
+                        for endpoint in [url] + ([str(lifecycle)] if lifecycle else []))
         if not valid:
-            raise bad("Subscription validation request failed. Response must exactly match "
-                      "validationToken query parameter.", "ValidationError")
+            raise bad("Subscription validation request failed. Response must exactly "
+                      "match validationToken query parameter.", "ValidationError")
         subscription = {
             "id": str(uuid.uuid4()), "resource": body["resource"],
             "applicationId": "00000000-0000-0000-0000-0000addin000",
             "changeType": body.get("changeType", "created,updated,deleted"),
             "clientState": body.get("clientState"), "notificationUrl": url,
+            "lifecycleNotificationUrl": str(lifecycle) if lifecycle else None,
             "expirationDateTime": _iso(expires), "creatorId": self.user_id(owner),
             "latestSupportedTlsVersion": "v1_2", "owner": owner}
         with self.lock:
             self.subscriptions[subscription["id"]] = subscription
         return _json(201, {k: v for k, v in subscription.items() if k != "owner"})
+
+    def list_subscriptions(self) -> Response:
+        owner = self.caller()
+        with self.lock:
+            mine = [{k: v for k, v in sub.items() if k != "owner"}
+                    for key, sub in self.subscriptions.items()
+                    if not key.startswith("skip:") and sub.get("owner") == owner]
+        return _json(200, {"@odata.context": f"{self.base_url}/v1.0/$metadata#subscriptions",
+                           "value": mine})
+
+    def lifecycle(self, subscription_id: str, event: str) -> dict[str, Any]:
+        """What Graph does to a subscription on its own: asks for reauthorization, removes
+        it, or says notifications were missed, at its lifecycleNotificationUrl."""
+        if event not in ("reauthorizationRequired", "subscriptionRemoved", "missed"):
+            raise bad("lifecycleEvent must be reauthorizationRequired, subscriptionRemoved "
+                      "or missed")
+        with self.lock:
+            subscription = self.subscriptions.get(subscription_id)
+            if subscription is None or subscription_id.startswith("skip:"):
+                raise GraphError(404, "ResourceNotFound", "The object was not found.")
+            if event == "subscriptionRemoved":
+                del self.subscriptions[subscription_id]
+        note = {"subscriptionId": subscription_id, "lifecycleEvent": event,
+                "subscriptionExpirationDateTime": subscription["expirationDateTime"],
+                "clientState": subscription.get("clientState"),
+                "tenantId": "00000000-0000-0000-0000-00000000add1"}
+        target = subscription.get("lifecycleNotificationUrl")
+        if target:
+            self.sender.send(Delivery(target, json.dumps({"value": [note]}).encode(),
+                                      {"Content-Type": "application/json"}))
+        return {"sent": bool(target), "notification": note}
 
     def renew(self, subscription_id: str, body: Any) -> Response:
         self.caller()
@@ -424,6 +511,21 @@ def _overlaps(item: StoredItem, window: tuple[datetime, datetime]) -> bool:
     start = datetime.fromisoformat(item.resource["start_utc"])
     end = datetime.fromisoformat(item.resource["end_utc"])
     return end > window[0] and start < window[1]
+
+
+def _validates(url: str) -> bool:
+    """Graph's handshake: the endpoint echoes validationToken as plain text within 10 s."""
+    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        return False
+    token = secrets.token_urlsafe(24)
+    try:
+        session = requests.Session()
+        session.trust_env = False
+        answer = session.post(url, params={"validationToken": token},
+                              headers={"Content-Type": "text/plain"}, timeout=10)
+    except requests.RequestException:
+        return False
+    return answer.status_code == 200 and answer.text == token
 
 
 def _expiration(value: Any) -> datetime:

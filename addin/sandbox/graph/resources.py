@@ -162,15 +162,6 @@ EXTENDED_FILTER = re.compile(
     r"\s+and\s+(?P=var)/value eq '(?P<value>(?:[^']|'')*)'\)$", re.IGNORECASE)
 
 
-def parse_filter(text: str | None) -> tuple[str, str] | None:
-    if not text:
-        return None
-    match = EXTENDED_FILTER.match(text.strip())
-    if not match:
-        raise bad(f"Invalid filter clause: {text}", "ErrorInvalidUrlQueryFilter")
-    return match.group("id").lower(), match.group("value").replace("''", "'")
-
-
 def json_response(status: int, body: Any = None) -> Response:
     if body is None:
         return Response(status=status)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 
 from addin.sandbox.frame import operation
+from addin.sandbox.graph.invitees import ACTIONS
 from addin.sandbox.graph.resources import GraphError, bad, json_response, request_window
 
 if TYPE_CHECKING:
@@ -47,6 +48,17 @@ def register(app: Flask, graph: Graph) -> None:
             return graph.delete(owner, item_id)
         return graph.update(owner, item_id, _body())
 
+    def answer(item_id: str, action: str, user: str | None = None) -> Response:
+        if action not in ACTIONS:
+            raise GraphError(400, "BadRequest", f"Resource not found for the segment "
+                             f"'{action}'.")
+        operation(f"events.{action}")
+        return graph.respond(graph.mailbox(user), item_id, action, _body())
+
+    def instances(item_id: str, user: str | None = None) -> Response:
+        operation("events.instances")
+        return graph.instances(graph.mailbox(user), item_id)
+
     def calendar_view(user: str | None = None) -> Response:
         operation("calendarView")
         return graph.listing(graph.mailbox(user), request_window())
@@ -62,11 +74,20 @@ def register(app: Flask, graph: Graph) -> None:
                          methods=["GET", "POST"])
         app.add_url_rule(f"{prefix}/events/<item_id>", f"event{suffix}", event,
                          methods=["GET", "PATCH", "DELETE"])
+        app.add_url_rule(f"{prefix}/events/<item_id>/instances", f"instances{suffix}",
+                         instances)
+        app.add_url_rule(f"{prefix}/events/<item_id>/<action>", f"answer{suffix}", answer,
+                         methods=["POST"])
         app.add_url_rule(f"{prefix}/calendarView", f"calendar_view{suffix}", calendar_view)
         app.add_url_rule(f"{prefix}/calendarView/delta", f"delta{suffix}", delta)
+        # the function-call form the SDKs send: calendarView/delta()
+        app.add_url_rule(f"{prefix}/calendarView/delta()", f"delta_call{suffix}", delta)
 
-    @app.post(f"{V1}/subscriptions")
+    @app.route(f"{V1}/subscriptions", methods=["GET", "POST"])
     def subscriptions() -> Response:
+        if request.method == "GET":
+            operation("subscriptions.list")
+            return graph.list_subscriptions()
         operation("subscriptions.create")
         return graph.subscribe(_body())
 
@@ -129,6 +150,12 @@ def register(app: Flask, graph: Graph) -> None:
     def edit(email: str, item_id: str) -> Response:
         """The organizer edits the item in Outlook (Outlook emails like Graph does)."""
         return graph.update(email.lower(), item_id, _body())
+
+    @app.post("/sandbox-ui/subscriptions/<subscription_id>/lifecycle")
+    def lifecycle(subscription_id: str) -> Response:
+        """Graph acting on a subscription by itself (body: {"lifecycleEvent": ...})."""
+        return json_response(200, graph.lifecycle(
+            subscription_id, str((_body() or {}).get("lifecycleEvent", ""))))
 
     @app.post("/sandbox-ui/mailboxes/<email>/expire-delta-tokens")
     def expire(email: str) -> Response:

@@ -107,6 +107,14 @@ class Org:
             raise not_found()
         return record
 
+    def live(self, sobject: str, record_id: str) -> dict[str, Any]:
+        """A record about to be changed: a deleted one answers ENTITY_IS_DELETED, as
+        Salesforce does for an update or delete of a record in the recycle bin."""
+        spec = self.spec(sobject)
+        if normalize_id(record_id, "Id") in self.deleted:
+            raise SalesforceApiError(404, "ENTITY_IS_DELETED", "entity is deleted")
+        return self.get(spec.name, record_id)
+
     def all_records(self, sobject: str, include_deleted: bool = False
                     ) -> Iterator[dict[str, Any]]:
         yield from self.records[sobject].values()
@@ -186,7 +194,7 @@ class Org:
 
     def update(self, sobject: str, record_id: str, body: dict[str, Any], user_id: str) -> None:
         spec = self.spec(sobject)
-        record = self.get(spec.name, record_id)
+        record = self.live(spec.name, record_id)
         values = self._validated(spec, body, creating=False)
         self._check_unique(spec, values, record_id)
         if spec.name == "Event" and record.get("IsChild"):
@@ -210,7 +218,7 @@ class Org:
 
     def delete(self, sobject: str, record_id: str) -> None:
         spec = self.spec(sobject)
-        record = self.get(spec.name, record_id)
+        record = self.live(spec.name, record_id)
         self._remove(spec.name, record)
         if spec.name == "Event":
             for relation in list(self.records["EventRelation"].values()):
@@ -398,6 +406,12 @@ class Org:
         start = parse_datetime(record["StartDateTime"])
         if "EndDateTime" in values and values["EndDateTime"] is not None:
             end = parse_datetime(values["EndDateTime"])
+            given = values.get("DurationInMinutes")
+            if given is not None and given != int((end - start).total_seconds() // 60):
+                raise bad_request("FIELD_INTEGRITY_EXCEPTION",
+                                  "Duration: the duration and the end time don't agree; "
+                                  "give one of EndDateTime and DurationInMinutes",
+                                  ["DurationInMinutes", "EndDateTime"])
         elif values.get("DurationInMinutes") is not None:
             end = start + timedelta(minutes=values["DurationInMinutes"])
         elif previous and previous.get("DurationInMinutes") is not None \

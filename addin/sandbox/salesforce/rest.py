@@ -15,13 +15,8 @@ from typing import Any
 
 from addin.sandbox.salesforce import soql, sosl
 from addin.sandbox.salesforce.org import Org, not_found, public_fields
-from addin.sandbox.salesforce.schema import (
-    NAME_FIELDS,
-    SOBJECTS,
-    FieldSpec,
-    SObjectSpec,
-    sobject_of_id,
-)
+from addin.sandbox.salesforce.schema import SOBJECTS, FieldSpec, SObjectSpec, sobject_of_id
+from addin.sandbox.salesforce.selection import Selector
 from addin.sandbox.salesforce.values import (
     SalesforceApiError,
     bad_request,
@@ -67,6 +62,7 @@ class RestApi:
     def __init__(self, org: Org):
         self.org = org
         self.cursors = QueryCursors()
+        self.selector = Selector(org)
 
     # -- routing ----------------------------------------------------------------------
     ROUTES: list[tuple[str, str, str]] = [
@@ -160,7 +156,7 @@ class RestApi:
         wanted = [f.strip() for f in params.get("fields", "").split(",") if f.strip()]
         if wanted:
             paths = [tuple(name.split(".")) for name in wanted]
-            return 200, self._project(spec, record, paths, caller)
+            return 200, self.selector.project(spec, record, paths, caller.version)
         data = {"attributes": record_attributes(spec.name, record["Id"], caller.version)}
         data.update({k: v for k, v in public_fields(record).items()})
         return 200, data
@@ -290,28 +286,10 @@ class RestApi:
         if not text:
             raise bad_request("MALFORMED_QUERY", "A query string (q) is required")
         parsed = soql.parse(text)
-        spec = self._queryable(parsed.sobject)
-        for path in parsed.fields:
-            self._check_path(spec, path)
-        rows = [r for r in self.org.all_records(spec.name, include_deleted)
-                if soql.matches(r, parsed.where, self._resolver(spec))]
-        resolver = self._resolver(spec)
-        for path, descending, nulls_last in reversed(parsed.order):
-            self._check_path(spec, path)
-            present = [r for r in rows if self._resolve(spec, r, path) is not None]
-            absent = [r for r in rows if self._resolve(spec, r, path) is None]
-
-            def key(record: dict[str, Any], order_path: tuple[str, ...] = path) -> Any:
-                return soql.sort_key(record, order_path, resolver)
-
-            present.sort(key=key, reverse=descending)
-            rows = present + absent if nulls_last else absent + present
-        rows = rows[parsed.offset:]
-        if parsed.limit is not None:
-            rows = rows[: parsed.limit]
-        if parsed.is_count:
-            return 200, {"totalSize": len(rows), "done": True, "records": []}
-        records = [self._project(spec, r, parsed.fields, caller) for r in rows]
+        records, finished = self.selector.run(caller.user_id, caller.version, parsed,
+                                              include_deleted)
+        if finished is not None:
+            return 200, finished
         return 200, self._page(caller, records, 0, "queryAll" if include_deleted else "query")
 
     def query_more(self, caller: Caller, locator: str, offset: str, **_: Any) -> Result:
@@ -331,84 +309,6 @@ class RestApi:
                                       f"{locator}-{offset + size}")
         return body
 
-    def _queryable(self, sobject: str) -> SObjectSpec:
-        for name in SOBJECTS:
-            if name.lower() == sobject.lower():
-                return self.org.spec(name)
-        raise bad_request("INVALID_TYPE", f"sObject type '{sobject}' is not supported. If "
-                          "you are attempting to use a custom object, be sure to append the "
-                          "'__c' after the entity name.")
-
-    def _check_path(self, spec: SObjectSpec, path: tuple[str, ...]) -> None:
-        if len(path) == 1 and spec.field(path[0]) is not None:
-            return
-        if len(path) == 2:
-            reference = spec.relationship(path[0])
-            if reference is not None:
-                targets = reference.reference_to
-                if len(targets) > 1 or reference.relationship_name in ("Owner",):
-                    if path[1].lower() in (n.lower() for n in NAME_FIELDS):
-                        return
-                elif SOBJECTS[targets[0]].field(path[1]) is not None:
-                    return
-        raise bad_request("INVALID_FIELD", f"No such column '{'.'.join(path)}' on entity "
-                          f"'{spec.name}'. If you are attempting to use a custom field, be "
-                          "sure to append the '__c' after the custom field name.")
-
-    def _resolver(self, spec: SObjectSpec) -> Callable[[dict[str, Any], tuple[str, ...]], Any]:
-        return lambda record, path: self._resolve(spec, record, path)
-
-    def _resolve(self, spec: SObjectSpec, record: dict[str, Any], path: tuple[str, ...]
-                 ) -> Any:
-        self._check_path(spec, path)
-        if len(path) == 1:
-            field = spec.field(path[0])
-            return record.get(field.name) if field else None
-        parent = self._parent(spec, record, path[0])
-        if parent is None:
-            return None
-        parent_type, parent_record = parent
-        if path[1].lower() == "type":
-            return parent_type
-        field = SOBJECTS[parent_type].field(path[1])
-        return parent_record.get(field.name) if field else None
-
-    def _parent(self, spec: SObjectSpec, record: dict[str, Any], relationship: str
-                ) -> tuple[str, dict[str, Any]] | None:
-        reference = spec.relationship(relationship)
-        if reference is None:
-            return None
-        target_id = record.get(reference.name)
-        return self.org.find(target_id) if target_id else None
-
-    def _project(self, spec: SObjectSpec, record: dict[str, Any],
-                 paths: list[tuple[str, ...]], caller: Caller) -> dict[str, Any]:
-        out: dict[str, Any] = {"attributes": record_attributes(spec.name, record["Id"],
-                                                               caller.version)}
-        for path in paths:
-            self._check_path(spec, path)
-            if len(path) == 1:
-                field = spec.field(path[0])
-                assert field is not None
-                out[field.name] = record.get(field.name)
-                continue
-            reference = spec.relationship(path[0])
-            assert reference is not None and reference.relationship_name
-            key = reference.relationship_name
-            parent = self._parent(spec, record, path[0])
-            if parent is None:
-                out.setdefault(key, None)
-                continue
-            parent_type, parent_record = parent
-            nested = out.get(key) or {"attributes": record_attributes(
-                parent_type, parent_record["Id"], caller.version)}
-            field = SOBJECTS[parent_type].field(path[1])
-            name = field.name if field else path[1][:1].upper() + path[1][1:]
-            nested[name] = parent_type if path[1].lower() == "type" else (
-                parent_record.get(field.name) if field else None)
-            out[key] = nested
-        return out
-
     # -- SOSL ---------------------------------------------------------------------------
     def search(self, caller: Caller, params: dict[str, str], **_: Any) -> Result:
         text = params.get("q")
@@ -416,24 +316,30 @@ class RestApi:
             raise bad_request("MALFORMED_SEARCH", "A search string (q) is required")
         parsed = sosl.parse(text)
         words = sosl.term_words(parsed.term)
+        # without RETURNING, Salesforce searches every searchable object and returns Ids
+        returning = parsed.returning or [sosl.Returning(sobject=name) for name in SOBJECTS
+                                         if any(f.searchable for f in SOBJECTS[name].fields
+                                                .values())]
         found: list[dict[str, Any]] = []
-        for returning in parsed.returning:
-            spec = self._queryable(returning.sobject)
+        for item in returning:
+            spec = self.selector.queryable(item.sobject)
             searchable = [f.name for f in spec.fields.values() if f.searchable and (
                 parsed.scope == "ALL" or (parsed.scope == "EMAIL" and f.type == "email")
                 or (parsed.scope == "NAME" and "Name" in f.name)
                 or (parsed.scope == "PHONE" and f.type == "phone"))]
+            where = self.selector.typer(caller.user_id, spec).condition(item.where)
+            resolver = self.selector.resolver(spec)
             hits = []
             for record in self.org.all_records(spec.name):
                 texts = [str(record.get(name) or "") for name in searchable]
                 if all(any(w.search(t) for t in texts) for w in words) and soql.matches(
-                        record, returning.where, self._resolver(spec)):
+                        record, where, resolver):
                     hits.append(record)
             hits.sort(key=lambda r: str(r.get("Name") or r.get("Subject") or "").lower())
-            if returning.limit is not None:
-                hits = hits[: returning.limit]
-            paths = returning.fields or [("Id",)]
-            found.extend(self._project(spec, r, paths, caller) for r in hits)
+            if item.limit is not None:
+                hits = hits[: item.limit]
+            paths = item.fields or [("Id",)]
+            found.extend(self.selector.project(spec, r, paths, caller.version) for r in hits)
         if parsed.limit is not None:
             found = found[: parsed.limit]
         return 200, {"searchRecords": found}

@@ -192,6 +192,14 @@ SOBJECTS: dict[str, SObjectSpec] = {
     )
 }
 
+# parent sObject -> child relationship name -> (child sObject, its field naming the parent)
+CHILD_RELATIONSHIPS: dict[str, dict[str, tuple[str, str]]] = {
+    "Event": {"EventRelations": ("EventRelation", "EventId")},
+    "Account": {"Contacts": ("Contact", "AccountId"),
+                "Opportunities": ("Opportunity", "AccountId"), "Cases": ("Case", "AccountId")},
+    "Contact": {"Cases": ("Case", "ContactId")},
+}
+
 PREFIX_TO_SOBJECT = {spec.key_prefix: name for name, spec in SOBJECTS.items()}
 
 # The fields every polymorphic "Name" relationship (Who, What, Owner, Relation) exposes.

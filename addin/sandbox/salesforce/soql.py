@@ -2,18 +2,21 @@
 grammar and evaluated over the org's records.
 
 Supported: field lists with parent relationship fields one level up (Owner.Email, Who.Name,
-Relation.Email), COUNT() / COUNT(field), WHERE with = != <> < <= > >= IN / NOT IN / LIKE /
-INCLUDES-free comparisons joined by AND / OR / NOT and parentheses, string, number, boolean,
-null, date, datetime and date literals (TODAY, YESTERDAY, TOMORROW, LAST_N_DAYS:n,
-NEXT_N_DAYS:n), ORDER BY (ASC/DESC, NULLS FIRST/LAST), LIMIT, OFFSET. Anything else is a
-MALFORMED_QUERY error, as Salesforce answers.
+Relation.Email), child relationship sub-selects (``(SELECT RelationId FROM EventRelations)``),
+COUNT() / COUNT(field), WHERE with = != <> < <= > >= IN / NOT IN / LIKE / semi-joins and
+anti-joins (``Id IN (SELECT EventId FROM EventRelation WHERE ...)``) joined by AND / OR / NOT
+and parentheses, string, number, boolean, null, date, datetime and date literals (TODAY,
+YESTERDAY, TOMORROW, THIS/LAST/NEXT_WEEK, THIS/LAST/NEXT_MONTH, LAST_N_DAYS:n,
+NEXT_N_DAYS:n), ORDER BY (ASC/DESC, NULLS FIRST/LAST), LIMIT, OFFSET (at most 2000).
+Anything else is a MALFORMED_QUERY error, as Salesforce answers. The literals are typed
+against the fields in ``soql_types`` before a query runs.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
@@ -25,7 +28,7 @@ GRAMMAR = r"""
 ?start: query
 query: "SELECT"i select_list "FROM"i NAME where? order? limit? offset?
 select_list: select_item ("," select_item)*
-?select_item: count | path
+?select_item: count | path | "(" query ")" -> subquery
 count: "COUNT"i "(" path? ")"
 path: NAME ("." NAME)*
 where: "WHERE"i condition
@@ -39,6 +42,8 @@ comparison: path OPERATOR value                  -> compare
           | path "LIKE"i STRING                  -> like
           | path "IN"i "(" value ("," value)* ")"       -> in_
           | path "NOT"i "IN"i "(" value ("," value)* ")" -> not_in
+          | path "IN"i "(" query ")"                  -> semi_join
+          | path "NOT"i "IN"i "(" query ")"           -> anti_join
 OPERATOR: "!=" | "<>" | "<=" | ">=" | "=" | "<" | ">"
 ?value: STRING -> string
       | SIGNED_NUMBER -> number
@@ -56,7 +61,7 @@ limit: "LIMIT"i INT
 offset: "OFFSET"i INT
 DATETIME.3: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})/
 DATE.2: /\d{4}-\d{2}-\d{2}/
-DATE_LITERAL.2: /(TODAY|YESTERDAY|TOMORROW|(LAST|NEXT)_N_DAYS:\d+)\b/i
+DATE_LITERAL.2: /(TODAY|YESTERDAY|TOMORROW|(THIS|LAST|NEXT)_(WEEK|MONTH)|(LAST|NEXT)_N_DAYS:\d+)\b/i
 STRING: /'(\\.|[^'\\])*'/
 NAME: /[A-Za-z_][A-Za-z0-9_]*/
 %import common.SIGNED_NUMBER
@@ -82,6 +87,7 @@ class Query:
     fields: list[tuple[str, ...]] = field(default_factory=list)
     count: tuple[str, ...] | None = None
     is_count: bool = False
+    subqueries: list[Query] = field(default_factory=list)
     where: Condition | None = None
     order: list[tuple[tuple[str, ...], bool, bool]] = field(default_factory=list)
     limit: int | None = None
@@ -104,22 +110,6 @@ def unescape(literal: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
-
-
-def _date_literal(text: str, today: date) -> tuple[date, date]:
-    """A relative date literal as the [first, last] days it covers."""
-    upper = text.upper()
-    if upper == "TODAY":
-        return today, today
-    if upper == "YESTERDAY":
-        return today - timedelta(days=1), today - timedelta(days=1)
-    if upper == "TOMORROW":
-        return today + timedelta(days=1), today + timedelta(days=1)
-    kind, _, count = upper.partition(":")
-    days = int(count)
-    if kind == "LAST_N_DAYS":
-        return today - timedelta(days=days), today
-    return today, today + timedelta(days=days)
 
 
 @v_args(inline=True)
@@ -169,6 +159,15 @@ class _ToQuery(Transformer[Token, Any]):
     def not_in(self, path: tuple[str, ...], *values: Any) -> Condition:
         return Condition("not_in", (path, values))
 
+    def semi_join(self, path: tuple[str, ...], query: Query) -> Condition:
+        return Condition("semi_join", (path, query))
+
+    def anti_join(self, path: tuple[str, ...], query: Query) -> Condition:
+        return Condition("anti_join", (path, query))
+
+    def subquery(self, query: Query) -> Query:
+        return query
+
     def or_(self, *parts: Condition) -> Condition:
         return Condition("or", parts)
 
@@ -202,9 +201,11 @@ class _ToQuery(Transformer[Token, Any]):
             if isinstance(item, tuple) and item and item[0] == "count":
                 query.is_count = True
                 query.count = item[1]
+            elif isinstance(item, Query):
+                query.subqueries.append(item)
             else:
                 query.fields.append(item)
-        if query.is_count and query.fields:
+        if query.is_count and (query.fields or query.subqueries):
             raise bad_request("MALFORMED_QUERY", "COUNT() can't be combined with other fields "
                               "without GROUP BY")
         for name, value in clauses:
@@ -245,67 +246,77 @@ def _like(pattern: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(out) + "$", re.IGNORECASE | re.DOTALL)
 
 
-def _comparable(stored: Any, literal: tuple[str, Any], today: date) -> tuple[Any, Any]:
+def _stored_as(stored: Any, sample: Any) -> Any:
+    """A stored value (JSON: str, bool, number) as the type of a typed literal's value."""
+    if isinstance(sample, datetime):
+        return parse_datetime(str(stored))
+    if isinstance(sample, date):
+        return date.fromisoformat(str(stored)[:10])
+    if isinstance(sample, bool):
+        return bool(stored)
+    if isinstance(sample, float):
+        return float(stored)
+    return str(stored).lower()
+
+
+def _comparable(stored: Any, literal: tuple[str, Any]) -> tuple[Any, Any]:
     kind, value = literal
     if stored is None or kind == "null":
         return stored, value
     if kind == "string":
         return str(stored).lower(), value.lower()
-    if kind == "bool":
-        return bool(stored), value
-    if kind == "number":
-        return float(stored), value
-    if kind == "datetime":
-        return parse_datetime(str(stored)), value
-    if kind in ("date", "date_literal"):
-        stored_date = date.fromisoformat(str(stored)[:10])
-        return stored_date, value
-    return stored, value
+    return _stored_as(stored, value), value
 
 
-def matches(record: dict[str, Any], condition: Condition | None, resolve: Resolver,
-            today: date | None = None) -> bool:
+def _in_range(stored: Any, operator: str, bounds: tuple[Any, Any]) -> bool:
+    """A relative date literal: = means inside the half-open range [low, high)."""
+    if stored is None:
+        return operator == "!="
+    low, high = bounds
+    value = _stored_as(stored, low)
+    return bool({"=": low <= value < high, "!=": not low <= value < high,
+                 "<": value < low, "<=": value < high, ">": value >= high,
+                 ">=": value >= low}[operator])
+
+
+def matches(record: dict[str, Any], condition: Condition | None, resolve: Resolver) -> bool:
+    """Whether a record satisfies a condition whose literals ``soql_types`` typed."""
     if condition is None:
         return True
-    today = today or datetime.now(UTC).date()
     op, args = condition.op, condition.args
     if op == "and":
-        return all(matches(record, part, resolve, today) for part in args)
+        return all(matches(record, part, resolve) for part in args)
     if op == "or":
-        return any(matches(record, part, resolve, today) for part in args)
+        return any(matches(record, part, resolve) for part in args)
     if op == "not":
-        return not matches(record, args[0], resolve, today)
+        return not matches(record, args[0], resolve)
     stored = resolve(record, args[0])
     if op == "like":
         return stored is not None and bool(_like(args[1]).match(str(stored)))
+    if op in ("in_set", "not_in_set"):
+        hit = stored is not None and str(stored).lower() in args[1]
+        return hit if op == "in_set" else not hit
     if op in ("in", "not_in"):
-        hit = any(_equal(stored, literal, today) for literal in args[1])
+        hit = any(_equal(stored, literal) for literal in args[1])
         return hit if op == "in" else not hit
     _, operator, literal = args
-    if literal[0] == "date_literal":
-        first, last = _date_literal(literal[1], today)
-        if stored is None:
-            return operator == "!="
-        day = date.fromisoformat(str(stored)[:10])
-        return {"=": first <= day <= last, "!=": not first <= day <= last, "<": day < first,
-                "<=": day <= last, ">": day > last, ">=": day >= first}[operator]
+    if literal[0] == "range":
+        return _in_range(stored, operator, literal[1])
     if operator == "=":
-        return _equal(stored, literal, today)
+        return _equal(stored, literal)
     if operator == "!=":
-        return not _equal(stored, literal, today)
-    left, right = _comparable(stored, literal, today)
+        return not _equal(stored, literal)
+    left, right = _comparable(stored, literal)
     if left is None or right is None:
         return False
-    try:
-        return bool({"<": left < right, "<=": left <= right, ">": left > right,
-                     ">=": left >= right}[operator])
-    except TypeError:
-        raise bad_request("MALFORMED_QUERY", f"can't compare {args[0]} with that value"
-                          ) from None
+    return bool({"<": left < right, "<=": left <= right, ">": left > right,
+                 ">=": left >= right}[operator])
 
 
-def _equal(stored: Any, literal: tuple[str, Any], today: date) -> bool:
-    left, right = _comparable(stored, literal, today)
+def _equal(stored: Any, literal: tuple[str, Any]) -> bool:
+    if literal[0] == "range":
+        return _in_range(stored, "=", literal[1])
+    left, right = _comparable(stored, literal)
     return bool(left == right)
 
 

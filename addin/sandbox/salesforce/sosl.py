@@ -1,5 +1,6 @@
-"""SOSL: ``FIND {term} [IN ALL FIELDS|NAME FIELDS|EMAIL FIELDS] RETURNING
-Object(Field, ... [WHERE ...] [LIMIT n]), ... [LIMIT n]``.
+"""SOSL: ``FIND {term} [IN ALL FIELDS|NAME FIELDS|EMAIL FIELDS] [RETURNING
+Object(Field, ... [WHERE ...] [LIMIT n]), ...] [LIMIT n]`` (without RETURNING every
+searchable object is searched and Ids are returned).
 
 The search term follows Salesforce's rules: reserved characters are escaped with a
 backslash, words must all match (AND), ``*`` and ``?`` are wildcards, a quoted phrase must
@@ -21,7 +22,7 @@ from addin.sandbox.salesforce.values import bad_request
 RESERVED = set('?&|!{}[]()^~*:\\"\'+-')
 
 GRAMMAR = r"""
-search: "FIND"i TERM scope? "RETURNING"i returning ("," returning)* limit?
+search: "FIND"i TERM scope? ("RETURNING"i returning ("," returning)*)? limit?
 scope: "IN"i SCOPE_KIND "FIELDS"i
 SCOPE_KIND: /(ALL|NAME|EMAIL|PHONE)\b/i
 returning: NAME ("(" select_list where? limit? ")")?
