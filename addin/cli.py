@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -9,6 +10,7 @@ import secrets
 import signal
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,17 @@ def main(log_level: str) -> None:
     """Backend of the Outlook / Gmail sidebar for Salesforce."""
     logging.basicConfig(level=log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def run_until_stopped(block: Callable[[], Any]) -> None:
+    """Run ``block`` until Ctrl-C or SIGTERM (a clean stop: the caller's ``finally``
+    stops what it started)."""
+    def _stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    with contextlib.suppress(KeyboardInterrupt):
+        block()
 
 
 @main.command()
@@ -75,14 +88,8 @@ def serve(host: str, port: int, use_https: bool) -> None:
     click.echo("\n".join(lines), err=False)
     sys.stdout.flush()
 
-    def _stop(*_: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        run_until_stopped(server.serve_forever)
     finally:
         server.server_close()
         if worker is not None:
@@ -138,14 +145,8 @@ def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool
     click.echo("\n".join(lines))
     sys.stdout.flush()
 
-    def _stop(*_: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
     try:
-        signal.pause()
-    except KeyboardInterrupt:
-        pass
+        run_until_stopped(signal.pause)
     finally:
         runtime.stop()
 
@@ -248,14 +249,8 @@ def worker() -> None:
     running = start_worker(app.extensions["addin"])
     click.echo("addin worker is running; Ctrl-C stops it")
 
-    def _stop(*_: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
     try:
-        signal.pause()
-    except KeyboardInterrupt:
-        pass
+        run_until_stopped(signal.pause)
     finally:
         running.stop()
 

@@ -36,6 +36,15 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxRuntime
     runtime.stop()
 
 
+@pytest.fixture(scope="module")
+def own_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxRuntime]:
+    """A sandbox for one test module alone: for tests that change the org for everyone in
+    it (a custom field added through the Tooling API)."""
+    runtime = SandboxRuntime(tmp_path_factory.mktemp("own-sandbox")).start()
+    yield runtime
+    runtime.stop()
+
+
 @pytest.fixture
 def clean_sandbox(sandbox: SandboxRuntime) -> SandboxRuntime:
     """The shared sandbox with an empty mail log, zeroed stats, no pending faults and the

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -164,14 +163,6 @@ def test_limit_header_counts_requests(sf: Salesforce) -> None:
     assert limit == 15000
 
 
-@pytest.fixture(scope="module")
-def own_org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxRuntime]:
-    """A sandbox of its own: adding a field changes the org for everyone in it."""
-    runtime = SandboxRuntime(tmp_path_factory.mktemp("custom-field")).start()
-    yield runtime
-    runtime.stop()
-
-
 def _client(runtime: SandboxRuntime, email: str) -> Salesforce:
     session = requests.Session()
     session.verify, session.trust_env = runtime.ca_path, False
@@ -180,15 +171,15 @@ def _client(runtime: SandboxRuntime, email: str) -> Salesforce:
                       session=session)
 
 
-def test_an_external_id_field_added_through_the_tooling_api(own_org: SandboxRuntime) -> None:
+def test_an_external_id_field_added_through_the_tooling_api(own_sandbox: SandboxRuntime) -> None:
     """The Tooling API adds an External ID to Activity; upsert by it creates once and then
     updates; the record reads back by it; a second record cannot take the same value."""
-    sf = _client(own_org, AVA)
+    sf = _client(own_sandbox, AVA)
     field = {"FullName": "Activity.Addin_Request_Id__c",
              "Metadata": {"label": "Addin Request Id", "type": "Text", "length": 64,
                           "externalId": True, "unique": True}}
     with pytest.raises(SalesforceRefusedRequest):  # a user without Customize Application
-        _client(own_org, BEN).restful("tooling/sobjects/CustomField", method="POST",
+        _client(own_sandbox, BEN).restful("tooling/sobjects/CustomField", method="POST",
                                       json=field)
     added = sf.restful("tooling/sobjects/CustomField", method="POST", json=field)
     assert added["success"] is True and added["id"].startswith("00N")

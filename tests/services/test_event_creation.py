@@ -233,14 +233,6 @@ def test_a_timed_out_attempt_is_waited_for_before_the_look_up(
     assert len(_items(clean_sandbox, AVA, subject)) == 1
 
 
-@pytest.fixture(scope="module")
-def own_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxRuntime]:
-    """A sandbox of its own: the Salesforce setup adds a field to the org for everyone."""
-    runtime = SandboxRuntime(tmp_path_factory.mktemp("request-id-org")).start()
-    yield runtime
-    runtime.stop()
-
-
 @pytest.fixture
 def own_app(tmp_path: Any, own_sandbox: SandboxRuntime) -> Iterator[Any]:
     from addin import create_app
