@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import secrets
 import threading
@@ -42,6 +41,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from addin.sandbox.frame import operation
 from addin.sandbox.jwt_signer import Signer
+from addin.sandbox.oauth import pkce_matches
 from addin.sandbox.seed import SeedData, SeedUser
 from addin.sandbox.state import SandboxState
 
@@ -69,11 +69,6 @@ class _Grant:
     scope: str
     nonce: str | None
     expires: float
-
-
-def _s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -384,12 +379,10 @@ def entra_identity(state: SandboxState, seed: SeedData, base_url: str) -> Bluepr
                     form.get("client_id", grant.client_id) != grant.client_id:
                 return _error(400, "invalid_grant", "The reply URL or client does not match "
                               "the authorization request.", 50011)
-            if grant.challenge:
-                verifier = form.get("code_verifier", "")
-                expected = _s256(verifier) if grant.method == "S256" else verifier
-                if not verifier or not hmac.compare_digest(expected, grant.challenge):
-                    return _error(400, "invalid_grant", "The code_verifier does not match "
-                                  "the code_challenge.", 501481)
+            if grant.challenge and not pkce_matches(grant.challenge, grant.method,
+                                                    form.get("code_verifier", "")):
+                return _error(400, "invalid_grant", "The code_verifier does not match "
+                              "the code_challenge.", 501481)
             scope = form.get("scope") or grant.scope
             return jsonify(tokens(grant.email, grant.client_id, scope, grant.nonce,
                                   refresh=True))

@@ -60,9 +60,15 @@ class _Grant:
     expires: float
 
 
-def _s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+def pkce_matches(challenge: str, method: str, verifier: str) -> bool:
+    """RFC 7636: the token request's code_verifier answers the authorization request's
+    code_challenge (S256: base64url of its SHA-256, no padding; plain: itself)."""
+    if not verifier:
+        return False
+    if method == "S256":
+        digest = hashlib.sha256(verifier.encode()).digest()
+        verifier = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return hmac.compare_digest(verifier, challenge)
 
 
 def _error(vendor: Vendor, status: int, error: str, description: str) -> Response:
@@ -162,12 +168,10 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
             if form.get("redirect_uri") != grant.redirect_uri or (
                     form.get("client_id") and form.get("client_id") != grant.client_id):
                 return _error(vendor, 400, "invalid_grant", "redirect_uri or client mismatch")
-            if grant.challenge:
-                verifier = form.get("code_verifier", "")
-                expected = _s256(verifier) if grant.method == "S256" else verifier
-                if not verifier or not hmac.compare_digest(expected, grant.challenge):
-                    return _error(vendor, 400, "invalid_grant",
-                                  "PKCE verification failed (code_verifier)")
+            if grant.challenge and not pkce_matches(grant.challenge, grant.method,
+                                                    form.get("code_verifier", "")):
+                return _error(vendor, 400, "invalid_grant",
+                              "PKCE verification failed (code_verifier)")
             refresh = state.tokens.issue(vendor.service, grant.email, kind="refresh",
                                          scopes=grant.scope)
             body = issue(grant.email, grant.scope, refresh, grant.client_id)
