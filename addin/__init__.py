@@ -66,6 +66,7 @@ def apply_sandbox_urls(settings: Settings, sandbox: SandboxView) -> None:
         "google_certs": f"{origins['google']}/oauth2/v3/certs" if "google" in origins else None,
         "gmail": origins.get("google"),
         "ews": sandbox.services.get("ews"),
+        "salesforce_pubsub": sandbox.services.get("salesforcePubSub"),
     }
     for key, url in mapping.items():
         if url:

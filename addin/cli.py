@@ -193,7 +193,15 @@ def start_worker(services: Any) -> Any:
                     pass_jobs=[requeue_stranded_mirrors, process_outbox],
                     keep_subscribed=keep_subscribed)
     services.caches["worker"] = worker  # webhooks wake it at once
-    return worker.start()
+    worker.start()
+    # Salesforce change events (Pub/Sub API) wake it too, for the owners of what changed
+    from addin.services.change_events import start_listeners
+
+    listeners = start_listeners(services,
+                                on_handled=lambda users: worker.wake() if users else None)
+    worker.companions.append(listeners)
+    worker.pass_jobs.append(listeners.refresh)  # organizations that connect later
+    return worker
 
 
 SANDBOX_WORKER = ("In sandbox mode the emulators live inside `addin serve`, whose worker "

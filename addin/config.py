@@ -24,6 +24,8 @@ REAL_UPSTREAM_URLS: dict[str, str] = {
     "google_certs": "https://www.googleapis.com/oauth2/v3/certs",
     "gmail": "https://gmail.googleapis.com",
     "ews": "",
+    # Salesforce's Pub/Sub API (gRPC: host:port, not a URL): change events
+    "salesforce_pubsub": "api.pubsub.salesforce.com:7443",
 }
 
 
@@ -44,6 +46,9 @@ class Settings:
     salesforce_client_id: str = ""
     salesforce_client_secret: str = ""
     salesforce_api_version: str = "62.0"
+    # listen to Salesforce change events (Pub/Sub API) for Event and EventRelation; the
+    # org must have Change Data Capture selected for both (Setup > Change Data Capture)
+    salesforce_change_events: bool = True
     salesforce_multi_day_events: bool = False  # the org allows events longer than a day
     microsoft_client_id: str = ""
     microsoft_client_secret: str = ""

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -52,6 +53,8 @@ class Worker:
     _stop: threading.Event = field(default_factory=threading.Event)
     _wake: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    # things that run beside the loop and stop with it (the change-event listeners)
+    companions: list[Any] = field(default_factory=list)
 
     # -- one pass ---------------------------------------------------------------------
     def run_pass(self, now: datetime | None = None) -> WorkerPass:
@@ -134,5 +137,7 @@ class Worker:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
+        for companion in self.companions:
+            companion.stop()
         if self._thread is not None:
             self._thread.join(timeout)

@@ -75,6 +75,9 @@ def soql_datetime(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+CALL_OPTIONS_CLIENT = "addin-sync"
+
+
 class SalesforceClient:
     def __init__(self, *, instance_url: str, access_token: str, session: requests.Session,
                  api_version: str = "62.0", on_refresh: Callable[[], str] | None = None):
@@ -85,8 +88,12 @@ class SalesforceClient:
         self._sf = self._connect(access_token)
 
     def _connect(self, token: str) -> Salesforce:
-        return Salesforce(instance_url=self.instance_url, session_id=token,
-                          version=self.api_version, session=self._session)
+        client = Salesforce(instance_url=self.instance_url, session_id=token,
+                            version=self.api_version, session=self._session)
+        # names the product in change events (changeOrigin), so that the change-event
+        # listener recognises its own writes (services/change_events.py)
+        client.headers["Sforce-Call-Options"] = f"client={CALL_OPTIONS_CLIENT}"
+        return client
 
     def _rest(self, method: str, path: str, **kwargs: Any) -> Any:
         """One REST call relative to /services/data/vNN.N/ (JSON or None for 204)."""

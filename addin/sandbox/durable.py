@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 STATE_FILE = "sandbox-state.pickle"
 # Attributes that are wiring, not data: kept from the running objects on a restore.
-WIRING = frozenset({"state", "_state", "sender", "base_url", "_setting", "people", "ids",
+WIRING = frozenset({"state", "_state", "sender", "changes", "base_url", "_setting", "people", "ids",
                     "lock", "_lock"})
 _LOCK = type(threading.Lock())
 _RLOCK = type(threading.RLock())

@@ -132,6 +132,7 @@ class SandboxRuntime:
         # the seeded users' upstream tokens, kept so that they stay the same across restarts
         self._seed_tokens: dict[str, dict[str, dict[str, str]]] = self.state.keep(
             "seedTokens", {})
+        self.pubsub: Any = None  # the Salesforce Pub/Sub API server, once started
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> SandboxRuntime:
@@ -156,6 +157,13 @@ class SandboxRuntime:
                 app.register_blueprint(blueprint(self.state, self.seed, self.origins[name]))
             servers[name].app = app
             self.apps[name] = app
+        if "salesforce" in self.apps:  # its Pub/Sub API (gRPC): change events
+            from addin.sandbox.salesforce.pubsub import start_pubsub
+
+            self.pubsub = start_pubsub(
+                self.state, self.apps["salesforce"], str(self.certs.key_path),
+                str(self.certs.cert_path), self.host, self.ports.get("salesforce-pubsub", 0),
+                self.seed.org_id, self.origins["salesforce"])
         servers["control"].app = control.create_app(self.state, self.services, self.describe)
         if self.state_dir is not None:
             self._make_durable(servers)
@@ -195,6 +203,9 @@ class SandboxRuntime:
         for server in self._servers:
             server.server_close()
         self._servers.clear()
+        if self.pubsub is not None:
+            self.pubsub.stop()
+            self.pubsub = None
         if self.durability is not None:
             self.durability.commit(force=True)  # the counters too
 
@@ -216,6 +227,8 @@ class SandboxRuntime:
             "faults": f"{control_origin}/faults",
             "settings": f"{control_origin}/settings",
         })
+        if self.pubsub is not None:  # a gRPC target (host:port), not a URL
+            urls["salesforcePubSub"] = self.pubsub.target
         return urls
 
     @property

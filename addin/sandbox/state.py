@@ -24,6 +24,15 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "google.renotifyExistingGuestsOnGuestChange": False,
     # Salesforce daily API request limit.
     "salesforce.dailyApiLimit": 15000,
+    # Change Data Capture (salesforce/change_events.py): GAP_* events instead of full ones;
+    # one GAP_OVERFLOW per entity for a transaction over this many records (Salesforce:
+    # 100,000); events kept for replay (Salesforce keeps 72 hours' worth).
+    "salesforce.changeEvents.gap": False,
+    "salesforce.changeEvents.overflowAt": 100000,
+    "salesforce.changeEvents.retention": 10000,
+    # Pub/Sub API: seconds between keep-alive responses on an idle Subscribe (Salesforce:
+    # within 270 s).
+    "salesforce.pubsub.keepAliveSeconds": 270,
     # Salesforce: multi-day events enabled (duration up to 14 days instead of 24 hours).
     "salesforce.multiDayEvents": False,
     # Salesforce Classic: deleting an Event with invitees in the UI emails each invitee a

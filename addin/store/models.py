@@ -161,6 +161,22 @@ class SyncCursor(Base):
     )
 
 
+class ChangeEventCursor(Base):
+    """How far an organization's Salesforce change-event stream was handled (the replay id
+    of the last event, hex): a restart resumes after it."""
+
+    __tablename__ = "change_event_cursors"
+    __table_args__ = (UniqueConstraint("organization_id", "topic"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(255))
+    replay_id: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
 class PushSubscription(Base):
     """A push channel on a user's calendar (Graph subscription, Google watch channel)."""
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from flask import Flask, Response, g, request
 
 from addin.sandbox.frame import authenticate, emulator_app, operation
+from addin.sandbox.salesforce.change_events import ChangeEventBus, change_origin
 from addin.sandbox.salesforce.org import Org
 from addin.sandbox.salesforce.rest import DEFAULT_BATCH, Caller, RestApi
 from addin.sandbox.salesforce.ui import InviteeChanges
@@ -74,6 +75,19 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
     usage = state.keep("salesforce.apiUsage", ApiUsage(state), counter=True)
     api.usage = lambda: {"Max": usage.limit, "Remaining": max(0, usage.limit - usage.used)}
     app.extensions["salesforce_org"] = org
+    org.changes = ChangeEventBus(org.spec, state.setting)
+    app.extensions["salesforce_changes"] = org.changes
+
+    @app.before_request
+    def _change_origin() -> None:
+        """Who writes, as change events name it: the API, its version and the client the
+        caller named in ``Sforce-Call-Options: client=...``."""
+        match = re.match(r"/services/data/v([\d.]+)/", request.path)
+        client = re.search(r"client=([^,;\s]+)", request.headers.get("Sforce-Call-Options", ""))
+        origin = f"com/salesforce/api/rest/{match.group(1)}" if match else ""
+        if origin and client:
+            origin += f";client={client.group(1)}"
+        change_origin.set(origin)
     ui = InviteeChanges(org, state)
     # the next N writes find their row locked (contention)
     row_locks = state.keep("salesforce.rowLocks", {"remaining": 0})

@@ -55,6 +55,8 @@ class Org:
         self.custom_fields: dict[str, dict[str, FieldSpec]] = {}
         # users with Customize Application (the seeded admins): they may add fields
         self.admins = {user.id for user in seed.users if user.is_admin}
+        # the change-event bus (change_events.py), attached by the app: wiring, not data
+        self.changes: Any = None
         self._load(seed)
 
     # -- seeding --------------------------------------------------------------------
@@ -190,6 +192,7 @@ class Org:
             self._after_relation_change(record, user_id)
         else:
             self.records[spec.name][record_id] = record
+        self._changed(spec.name, "CREATE", record, [], user_id)
         return record_id
 
     def update(self, sobject: str, record_id: str, body: dict[str, Any], user_id: str) -> None:
@@ -206,6 +209,7 @@ class Org:
             self._event_times(candidate, values, previous=record)
         if spec.name == "EventRelation":
             self._check_relation(candidate)
+        changed = [name for name, value in candidate.items() if record.get(name) != value]
         record.update(candidate)
         self._derive_name(spec.name, record)
         self._touch(record, user_id)
@@ -215,6 +219,7 @@ class Org:
             self._update_children(record)
         if spec.name == "EventRelation":
             self._after_relation_change(record, user_id)
+        self._changed(spec.name, "UPDATE", record, [*changed, "LastModifiedDate"], user_id)
 
     def delete(self, sobject: str, record_id: str) -> None:
         spec = self.spec(sobject)
@@ -239,17 +244,31 @@ class Org:
         tombstone = {**record, "IsDeleted": True, "SystemModstamp": stamp}
         self.deleted[record["Id"]] = {"sobject": sobject, "deletedDate": stamp,
                                       "record": tombstone}
+        self._changed(sobject, "DELETE", record, [], record.get("LastModifiedById") or "")
+
+    def _changed(self, sobject: str, change_type: str, record: dict[str, Any],
+                 fields: list[str], user_id: str) -> None:
+        """Tell the change-event bus (published at commit; see change_events.py)."""
+        if self.changes is not None and not record.get("IsChild"):
+            self.changes.record(sobject, change_type, record, fields, user_id)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing: any exception restores the org as it was."""
         with self.lock:
             saved = copy.deepcopy((self.records, self.deleted))
+            if self.changes is not None:
+                self.changes.begin()
+            committed = False
             try:
                 yield
+                committed = True
             except BaseException:
                 self.records, self.deleted = saved
                 raise
+            finally:
+                if self.changes is not None:
+                    self.changes.end(committed)
 
     # -- validation -----------------------------------------------------------------
     def _check_unique(self, spec: SObjectSpec, values: dict[str, Any],

@@ -1,0 +1,263 @@
+"""Salesforce change events -> sync requests: one listener per organization subscribes to
+/data/EventChangeEvent and /data/EventRelationChangeEvent (Pub/Sub API) and asks the worker
+to sync the owners of the mirrored events that changed, within a second of the change
+instead of at the next poll. The poll stays as the safety net.
+
+- The product's own writes (``changeOrigin`` names the client ``addin-sync``, set by
+  providers/salesforce.py through Sforce-Call-Options) cost nothing.
+- The replay id of the last handled event is stored per organization and topic
+  (change_event_cursors): a restart resumes after it without loss.
+- A gap (GAP_* events name their records; GAP_OVERFLOW does not) or a replay id the bus no
+  longer holds makes every user of the organization with mirrored events sync (their poll
+  pass reads Salesforce since their own cursor), then the stream restarts at the tip.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from addin.connections import ConnectionTokens, NotConnected, load_connection
+from addin.container import Container
+from addin.providers.salesforce import CALL_OPTIONS_CLIENT
+from addin.providers.salesforce_pubsub import (
+    ChangeEvent,
+    ChangeEventStream,
+    ChangeStreamError,
+    ReplayExpired,
+    StreamAuthExpired,
+)
+from addin.services.push import request_sync
+from addin.store.models import ChangeEventCursor, Connection, MirroredEvent, Organization, User
+
+log = logging.getLogger(__name__)
+TOPICS = ("/data/EventChangeEvent", "/data/EventRelationChangeEvent")
+REASON = "salesforce-change"
+GAP_REASON = "salesforce-change-gap"
+
+
+# -- what an event means ---------------------------------------------------------------
+def users_to_sync(services: Container, organization_id: int,
+                  events: Iterable[ChangeEvent]) -> tuple[set[int], bool]:
+    """The users whose mirrors the events touch, and whether the whole organization must
+    sync (an event that names no record we can place)."""
+    event_ids: set[str] = set()
+    owners: set[str] = set()
+    everyone = False
+    for event in events:
+        if f"client={CALL_OPTIONS_CLIENT}" in event.change_origin:
+            continue  # our own write: the pass that made it already reconciled it
+        if event.change_type == "GAP_OVERFLOW":
+            everyone = True
+        elif event.entity == "Event":
+            event_ids.update(event.record_ids)
+            if isinstance(event.fields.get("OwnerId"), str):
+                owners.add(event.fields["OwnerId"])
+        elif event.entity == "EventRelation":
+            parent = event.fields.get("EventId")
+            if isinstance(parent, str):
+                event_ids.add(parent)
+            else:  # an update or delete names only the relation: no way to its event
+                everyone = True
+    users: set[int] = set()
+    with services.db.session() as session:
+        if event_ids:
+            users |= set(session.scalars(select(MirroredEvent.user_id).where(
+                MirroredEvent.salesforce_event_id.in_(sorted(event_ids)))))
+        if owners:
+            users |= set(session.scalars(select(User.id).where(
+                User.organization_id == organization_id,
+                User.salesforce_user_id.in_(sorted(owners)))))
+    return users, everyone
+
+
+def organization_users(services: Container, organization_id: int) -> set[int]:
+    with services.db.session() as session:
+        return set(session.scalars(select(MirroredEvent.user_id).join(
+            User, User.id == MirroredEvent.user_id).where(
+            User.organization_id == organization_id).distinct()))
+
+
+def handle(services: Container, organization_id: int, events: list[ChangeEvent]) -> set[int]:
+    users, everyone = users_to_sync(services, organization_id, events)
+    reason = REASON
+    if everyone:
+        users |= organization_users(services, organization_id)
+        reason = GAP_REASON
+    for user_id in sorted(users):
+        request_sync(services, user_id, reason)
+    return users
+
+
+# -- where a stream stopped ------------------------------------------------------------
+def stored_replay(services: Container, organization_id: int, topic: str) -> bytes | None:
+    with services.db.session() as session:
+        row = session.scalar(select(ChangeEventCursor).where(
+            ChangeEventCursor.organization_id == organization_id,
+            ChangeEventCursor.topic == topic))
+        return bytes.fromhex(row.replay_id) if row and row.replay_id else None
+
+
+def store_replay(services: Container, organization_id: int, topic: str,
+                 replay: bytes | None) -> None:
+    with services.db.session() as session:
+        row = session.scalar(select(ChangeEventCursor).where(
+            ChangeEventCursor.organization_id == organization_id,
+            ChangeEventCursor.topic == topic))
+        if row is None:
+            row = ChangeEventCursor(organization_id=organization_id, topic=topic)
+            session.add(row)
+        row.replay_id = replay.hex() if replay else None
+        row.updated_at = datetime.now(UTC)
+
+
+# -- the listener ----------------------------------------------------------------------
+def stream_user(services: Container, organization_id: int) -> int | None:
+    """A user of the organization whose Salesforce session the stream uses: an admin if
+    one is connected (change events need read access to every Event), else anyone."""
+    with services.db.session() as session:
+        rows = list(session.execute(select(User.id, User.is_admin).join(
+            Connection, Connection.user_id == User.id).where(
+            User.organization_id == organization_id, Connection.service == "salesforce")
+        ).all())
+    rows.sort(key=lambda row: (not row.is_admin, row.id))
+    return rows[0].id if rows else None
+
+
+class ChangeListener:
+    """Follows one topic of one organization until stopped; reconnects with back-off."""
+
+    def __init__(self, services: Container, organization_id: int, topic: str,
+                 on_handled: Callable[[set[int]], None] | None = None):
+        self.services, self.organization_id, self.topic = services, organization_id, topic
+        self.stop_event = threading.Event()
+        self.on_handled = on_handled
+        self._stream: ChangeEventStream | None = None
+        self._thread: threading.Thread | None = None
+        self.connected = threading.Event()
+
+    def start(self) -> ChangeListener:
+        self._thread = threading.Thread(target=self.run, daemon=True,
+                                        name=f"changes-{self.organization_id}-{self.topic}")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self._stream is not None:
+            self._stream.close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def run(self) -> None:
+        pause = 1.0
+        while not self.stop_event.is_set():
+            try:
+                self._follow()
+                pause = 1.0
+            except ReplayExpired:
+                log.warning("change events of organization %s: replay id expired; syncing "
+                            "everyone and restarting at the tip", self.organization_id)
+                self._everyone()
+                store_replay(self.services, self.organization_id, self.topic, None)
+                continue
+            except (ChangeStreamError, NotConnected) as exc:
+                log.info("change events of organization %s: %s", self.organization_id, exc)
+            except Exception:  # a listener never dies of one bad event
+                log.exception("change events of organization %s", self.organization_id)
+            self.stop_event.wait(pause)
+            pause = min(pause * 2, 60.0)
+
+    def _everyone(self) -> None:
+        users = organization_users(self.services, self.organization_id)
+        for user_id in sorted(users):
+            request_sync(self.services, user_id, GAP_REASON)
+
+    def _open(self, refresh: bool) -> ChangeEventStream:
+        user_id = stream_user(self.services, self.organization_id)
+        if user_id is None:
+            raise NotConnected("salesforce")
+        info = load_connection(self.services, user_id, "salesforce")
+        tokens = ConnectionTokens(self.services, user_id, "salesforce")
+        token = tokens.refresh() if refresh else tokens.access_token()
+        with self.services.db.session() as session:
+            org = session.get(Organization, self.organization_id)
+            org_id = org.salesforce_org_id if org else None
+        settings = self.services.settings
+        return ChangeEventStream(settings.upstream_urls["salesforce_pubsub"], access_token=token,
+                                 instance_url=info.instance_url or "", org_id=org_id or "",
+                                 ca_path=settings.ca_bundle or None)
+
+    def _follow(self, refresh: bool = False) -> None:
+        after = stored_replay(self.services, self.organization_id, self.topic)
+        if after is None:  # nothing stored: whatever changed before now, the poll covers
+            self._everyone()
+        self._stream = self._open(refresh)
+        try:
+            for latest, events in self._stream.subscribe(self.topic, after, self.stop_event):
+                self.connected.set()
+                if events:
+                    users = handle(self.services, self.organization_id, events)
+                    if self.on_handled is not None:
+                        self.on_handled(users)
+                store_replay(self.services, self.organization_id, self.topic,
+                             events[-1].replay_id if events else latest)
+        except StreamAuthExpired:
+            if refresh:
+                raise
+            self._stream.close()
+            self._follow(refresh=True)
+        finally:
+            self._stream.close()
+
+
+class ChangeListeners:
+    """The listeners of every organization with a connected Salesforce user: started for
+    the organizations found now, and for those that connect later (``refresh`` runs as one
+    of the worker's pass jobs, at most once a minute)."""
+
+    def __init__(self, services: Container,
+                 on_handled: Callable[[set[int]], None] | None = None):
+        self.services, self.on_handled = services, on_handled
+        self.running: dict[tuple[int, str], ChangeListener] = {}
+        self._checked = 0.0
+
+    def refresh(self, services: Container | None = None) -> int:
+        """Start listeners for organizations that have none; the number started."""
+        import time
+
+        if not self.services.settings.salesforce_change_events:
+            return 0
+        if time.monotonic() - self._checked < 60 and self.running:
+            return 0
+        self._checked = time.monotonic()
+        with self.services.db.session() as session:
+            organizations = list(session.scalars(select(User.organization_id).join(
+                Connection, Connection.user_id == User.id).where(
+                Connection.service == "salesforce").distinct()))
+        started = 0
+        for organization_id in organizations:
+            for topic in TOPICS:
+                if (organization_id, topic) not in self.running:
+                    self.running[(organization_id, topic)] = ChangeListener(
+                        self.services, organization_id, topic, self.on_handled).start()
+                    started += 1
+        return started
+
+    def stop(self) -> None:
+        for listener in self.running.values():
+            listener.stop_event.set()
+        for listener in self.running.values():
+            listener.stop()
+        self.running.clear()
+
+
+def start_listeners(services: Container,
+                    on_handled: Callable[[set[int]], None] | None = None) -> ChangeListeners:
+    listeners = ChangeListeners(services, on_handled)
+    listeners.refresh()
+    return listeners
