@@ -9,6 +9,7 @@ import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import fastavro
@@ -70,7 +71,7 @@ class Subscriber:
 def pubsub(clean_sandbox: SandboxRuntime) -> Iterator[Callable[..., Any]]:
     channel = grpc.secure_channel(
         clean_sandbox.services["salesforcePubSub"],
-        grpc.ssl_channel_credentials(open(clean_sandbox.ca_path, "rb").read()))
+        grpc.ssl_channel_credentials(Path(clean_sandbox.ca_path).read_bytes()))
     stub = eventbus.services.PubSubStub(channel)
     opened: list[Subscriber] = []
 
