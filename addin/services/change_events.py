@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 TOPICS = ("/data/EventChangeEvent", "/data/EventRelationChangeEvent")
 REASON = "salesforce-change"
 GAP_REASON = "salesforce-change-gap"
+KEEP_ALIVE_SECONDS = 270  # Salesforce sends an empty response at least this often
 
 
 # -- what an event means ---------------------------------------------------------------
@@ -139,6 +141,7 @@ class ChangeListener:
         self._stream: ChangeEventStream | None = None
         self._thread: threading.Thread | None = None
         self.connected = threading.Event()
+        self.last_heard = 0.0  # time.monotonic() of the stream's last response
 
     def start(self) -> ChangeListener:
         self._thread = threading.Thread(target=self.run, daemon=True,
@@ -200,6 +203,7 @@ class ChangeListener:
         try:
             for latest, events in self._stream.subscribe(self.topic, after, self.stop_event):
                 self.connected.set()
+                self.last_heard = time.monotonic()
                 if events:
                     users = handle(self.services, self.organization_id, events)
                     if self.on_handled is not None:
@@ -226,10 +230,17 @@ class ChangeListeners:
         self.running: dict[tuple[int, str], ChangeListener] = {}
         self._checked = 0.0
 
+    def healthy(self, organization_id: int) -> bool:
+        """Both streams of the organization answered within twice Salesforce's keep-alive
+        period (270 s): Salesforce-side changes arrive by push, so polling Salesforce can
+        be rare for this organization."""
+        listeners = [self.running.get((organization_id, topic)) for topic in TOPICS]
+        return all(listener is not None and listener.connected.is_set()
+                   and time.monotonic() - listener.last_heard < KEEP_ALIVE_SECONDS * 2
+                   for listener in listeners)
+
     def refresh(self, services: Container | None = None) -> int:
         """Start listeners for organizations that have none; the number started."""
-        import time
-
         if not self.services.settings.salesforce_change_events:
             return 0
         if time.monotonic() - self._checked < 60 and self.running:

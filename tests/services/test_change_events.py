@@ -152,3 +152,19 @@ def test_what_each_event_means(scenario: Callable[[str, str], Scenario],
     assert users_to_sync(services, organization_id, [overflow])[1] is True
     unknown = _event("Event", "UPDATE", ["00U000000000000AAA"])
     assert users_to_sync(services, organization_id, [unknown]) == (set(), False)
+
+
+def test_listeners_of_every_connected_organization(services: Any,
+                                                   quick_keep_alive: SandboxRuntime) -> None:
+    from addin.services.change_events import start_listeners
+
+    listeners = start_listeners(services)
+    try:
+        with services.db.session() as session:
+            organization_id = session.scalar(select(User.organization_id).limit(1))
+        assert set(listeners.running) == {(organization_id, topic) for topic in TOPICS}
+        assert _wait_for(lambda: listeners.healthy(organization_id))
+        assert listeners.refresh() == 0  # nothing new to start
+    finally:
+        listeners.stop()
+    assert not listeners.healthy(organization_id)
