@@ -47,6 +47,7 @@ def guard(app: Flask, error_body: Callable[[int, str, str], Any]) -> None:
     def _limits() -> Response | None:
         length = request.content_length
         if length is not None and length > MAX_BODY_BYTES:
+            _drain(length)
             return refuse(413, "The request body is too large.", "RequestEntityTooLarge")
         if request.is_json or length is None:
             body = request.get_data(cache=True)
@@ -56,3 +57,15 @@ def guard(app: Flask, error_body: Callable[[int, str, str], Any]) -> None:
                 return refuse(400, f"The JSON document nests deeper than {MAX_JSON_DEPTH} "
                                    "levels.", "BadRequest")
         return None
+
+
+def _drain(length: int) -> None:
+    """Read and drop a refused body (up to four times the limit), so that the client,
+    still sending it on a kept-alive connection, reads the 413 instead of a reset."""
+    stream = request.environ.get("wsgi.input")
+    left = min(length, 4 * MAX_BODY_BYTES)
+    while stream is not None and left > 0:
+        chunk = stream.read(min(left, 65536))
+        if not chunk:
+            break
+        left -= len(chunk)

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 
 from addin.sandbox import control
 from addin.sandbox.durable import Durability
+from addin.sandbox.http_server import EmulatorServer
 from addin.sandbox.seed import DEFAULT_SEED, SeedData
 from addin.sandbox.state import SandboxState
 from addin.sandbox.tls import HOSTS, DevCertificates, ensure_dev_certificates
@@ -79,15 +80,10 @@ class SandboxView(Protocol):
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """Emulators do not log every request (the stats count them); errors still log."""
+    """For Werkzeug servers in benchmarks: do not log every request."""
 
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         return None
-
-
-def _noop_app(environ: Any, start_response: Any) -> list[bytes]:
-    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-    return [b"starting"]
 
 
 class SandboxRuntime:
@@ -123,7 +119,7 @@ class SandboxRuntime:
         self.wanted = services if services is not None else tuple(EMULATORS)
         self.origins: dict[str, str] = {}
         self.apps: dict[str, Any] = {}
-        self._servers: list[BaseWSGIServer] = []
+        self._servers: list[EmulatorServer] = []
         self._threads: list[threading.Thread] = []
         self._users: list[SandboxUser] = []
         self.state_dir = Path(state_dir) if state_dir is not None else None
@@ -136,16 +132,16 @@ class SandboxRuntime:
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> SandboxRuntime:
-        ssl_context = self.certs.server_context()
         names = [name for name in EMULATORS if name in self.wanted]
-        servers: dict[str, BaseWSGIServer] = {}
+        servers: dict[str, EmulatorServer] = {}
         for offset, name in enumerate(["control", *names]):
             port = self.ports.get(name) or (self.port_base + offset if self.port_base else 0)
-            tls = ssl_context if name != "control" or self.control_tls else None
-            server = make_server(self.host, port, _noop_app, threaded=True,
-                                 request_handler=QuietRequestHandler, ssl_context=tls)
+            tls = name != "control" or self.control_tls
+            server = EmulatorServer(self.host, port,
+                                    cert_path=str(self.certs.cert_path) if tls else None,
+                                    key_path=str(self.certs.key_path) if tls else None)
             servers[name] = server
-            scheme = "https" if tls is not None else "http"
+            scheme = "https" if tls else "http"
             self.origins[name] = f"{scheme}://{self.host}:{server.server_port}"
         for name in names:
             module_name, factory_name = EMULATORS[name][0].split(":")
@@ -178,7 +174,7 @@ class SandboxRuntime:
             self._threads.append(thread)
         return self
 
-    def _make_durable(self, servers: dict[str, BaseWSGIServer]) -> None:
+    def _make_durable(self, servers: dict[str, EmulatorServer]) -> None:
         assert self.state_dir is not None
         externals: dict[str, Any] = {"state": self.state}
         for name in ("graph", "google"):
