@@ -20,6 +20,7 @@ from marshmallow import (
 )
 
 from addin.providers.timezones import UnknownTimeZone, to_iana
+from addin.sync import rrules
 
 ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
 WHO_PREFIXES = {"003": "Contact", "00Q": "Lead"}
@@ -89,6 +90,12 @@ class EventCreateSchema(Schema):
     reminderMinutes = fields.Integer(load_default=None, allow_none=True,
                                      validate=validate.Range(min=0, max=20160))
     isPrivate = fields.Boolean(load_default=False)
+    recurrence = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "Repeat: an RFC 5545 RRULE (with or without \"RRULE:\"), daily, "
+                       "weekly on chosen days, monthly or yearly, ending never, on a date "
+                       "(UNTIL) or after N (COUNT); the start must be one of the repeats. "
+                       "Answered in its canonical form.",
+        "example": "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=10"})
 
     def __init__(self, *args: Any, max_days: int = 1, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -153,6 +160,12 @@ class EventCreateSchema(Schema):
             data["end"] = _moment(data["end"], "end", errors)
         data["timeZone"] = to_iana(data["timeZone"])
         data["subject"] = data["subject"].strip()
+        if data.get("recurrence") is not None:
+            try:
+                data["recurrence"] = rrules.normalize(data["recurrence"], data["start"],
+                                                      data["timeZone"])
+            except rrules.RuleError as exc:
+                raise ValidationError({"recurrence": str(exc)}) from None
         return data
 
 
@@ -198,6 +211,8 @@ class EventSchema(Schema):
     showAs = fields.String()
     reminderMinutes = fields.Integer(allow_none=True)
     isPrivate = fields.Boolean()
+    recurrence = fields.String(allow_none=True, metadata={
+        "description": "the series' RRULE (\"RRULE:...\"); null for a single event"})
     ownerId = fields.String()
     url = fields.String()
 

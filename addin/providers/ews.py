@@ -260,6 +260,21 @@ class EwsCalendar:
             self.calendar.filter(**where).only(*READ_FIELDS)[:1])))
         return self._item(found[0]) if found else None
 
+    def list_instances(self, item_id: str, window_start: datetime, window_end: datetime
+                       ) -> list[CalendarItem]:
+        """A CalendarView of the window (Exchange expands the series there), keeping the
+        occurrences and exceptions of this series (its UID)."""
+        master = self.get_item(item_id)
+        uid = master.raw.get("uid")
+        start, end = (EWSDateTime.from_datetime(m.astimezone(UTC)).astimezone(
+            EWSTimeZone("UTC")) for m in (window_start, window_end))
+        found = self._retry(lambda: _call(lambda: list(
+            self.calendar.view(start=start, end=end).only(*READ_FIELDS, "type",
+                                                             "original_start"))))
+        return [self._item(raw, series_id=item_id) for raw in found
+                if raw.uid == uid and getattr(raw, "type", None) in ("Occurrence",
+                                                                      "Exception")]
+
     # -- changes and push ---------------------------------------------------------------
     def list_changes(self, cursor: str | None) -> ChangePage:
         full = cursor is None
@@ -341,7 +356,7 @@ class EwsCalendar:
             fields["addin_salesforce_event_id"] = draft.salesforce_event_id
         return fields
 
-    def _item(self, raw: Any) -> CalendarItem:
+    def _item(self, raw: Any, series_id: str | None = None) -> CalendarItem:
         all_day = bool(raw.is_all_day)
         start, end = raw.start, raw.end
         if all_day:
@@ -365,6 +380,7 @@ class EwsCalendar:
                        for a, optional in people],
             organizer_email=organizer, salesforce_event_id=raw.addin_salesforce_event_id,
             web_link=None, is_organizer=(raw.my_response_type in (None, "Organizer")),
+            series_id=series_id,
             raw={"id": raw.id, "changekey": raw.changekey, "uid": raw.uid})
 
 

@@ -27,6 +27,7 @@ from addin.providers.calendar import (
     TokenSource,
 )
 from addin.providers.calendar_http import call, raise_for
+from addin.sync.rrules import with_prefix
 
 SALESFORCE_KEY = "salesforceEventId"
 RESPONSES = {"needsAction": "none", "accepted": "accepted", "declined": "declined",
@@ -121,6 +122,22 @@ class GoogleCalendar:
         items = [i for i in data.get("items", []) if i.get("status") != "cancelled"]
         return self._item(items[0]) if items else None
 
+    def list_instances(self, item_id: str, window_start: datetime, window_end: datetime
+                       ) -> list[CalendarItem]:
+        """The occurrences of a series within [window_start, window_end), moved ones
+        (exceptions) where they are now; cancelled ones are left out."""
+        params: dict[str, Any] = {"timeMin": _rfc3339(window_start),
+                                  "timeMax": _rfc3339(window_end), "maxResults": 2500}
+        found: list[CalendarItem] = []
+        while True:
+            data = self._request("GET", f"{self.events_url}/{quote(item_id)}/instances",
+                                 params=params).json()
+            found += [self._item(raw) for raw in data.get("items", [])
+                      if raw.get("status") != "cancelled"]
+            if not data.get("nextPageToken"):
+                return found
+            params = {**params, "pageToken": data["nextPageToken"]}
+
     # -- changes and push -----------------------------------------------------------------
     def list_changes(self, cursor: str | None) -> ChangePage:
         params: dict[str, Any] = {"maxResults": FULL_SYNC_PAGE}
@@ -183,6 +200,8 @@ class GoogleCalendar:
         }
         if draft.salesforce_event_id:
             body["extendedProperties"] = {"private": {SALESFORCE_KEY: draft.salesforce_event_id}}
+        if draft.recurrence:
+            body["recurrence"] = [with_prefix(draft.recurrence)]
         return body
 
     @staticmethod
@@ -213,7 +232,24 @@ class GoogleCalendar:
                                  ).get(SALESFORCE_KEY),
             web_link=data.get("htmlLink"), is_organizer=bool(
                 (data.get("organizer") or {}).get("self", True)),
+            recurrence=_rule_of(data.get("recurrence")),
+            series_id=data.get("recurringEventId"),
+            original_start=_parse_when(data["originalStartTime"])[0]
+            if data.get("originalStartTime") else None,
             raw=data)
+
+
+def _rule_of(lines: Any) -> str | None:
+    """The RRULE value of a series' ``recurrence`` lines (EXDATE lines are its cancelled
+    occurrences, read through instances)."""
+    for line in lines or []:
+        if str(line).upper().startswith("RRULE:"):
+            return str(line)[6:]
+    return None
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _parse_when(value: dict[str, Any]) -> tuple[datetime | date, bool]:

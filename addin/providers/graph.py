@@ -121,6 +121,22 @@ class GraphCalendar:
         items = data.get("value") or []
         return self._item(items[0]) if items else None
 
+    def list_instances(self, item_id: str, window_start: datetime, window_end: datetime
+                       ) -> list[CalendarItem]:
+        """The occurrences and exceptions of a series master within the window; Graph
+        answers cancelled occurrences only with ``isCancelled``: those are left out."""
+        url: str | None = f"{self.base}/events/{quote(item_id)}/instances"
+        params: dict[str, str] | None = {
+            "startDateTime": _iso(window_start), "endDateTime": _iso(window_end),
+            **self._expand}
+        found: list[CalendarItem] = []
+        while url:
+            data = self._request("GET", url, params=params).json()
+            found += [self._item(raw) for raw in data.get("value", [])
+                      if not raw.get("isCancelled")]
+            url, params = data.get("@odata.nextLink"), None
+        return found
+
     # -- changes and push -----------------------------------------------------------------
     def list_changes(self, cursor: str | None) -> ChangePage:
         full = cursor is None
@@ -217,7 +233,16 @@ class GraphCalendar:
                                     "response", ""), "none"))
                        for a in data.get("attendees") or []],
             organizer_email=organizer, salesforce_event_id=tag, web_link=data.get("webLink"),
-            is_organizer=bool(data.get("isOrganizer", True)), raw=data)
+            is_organizer=bool(data.get("isOrganizer", True)),
+            recurrence=_rule_of(data),
+            series_id=data.get("seriesMasterId"),
+            original_start=_parse_iso(data["originalStart"])
+            if data.get("originalStart") else None,
+            raw=data)
+
+
+def _rule_of(data: dict[str, Any]) -> str | None:
+    return None
 
 
 def _times(draft: ItemDraft) -> dict[str, dict[str, str]]:

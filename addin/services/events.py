@@ -36,6 +36,7 @@ from addin.services.event_mapping import (
 )
 from addin.services.mirrors import find_mirror
 from addin.store.models import MirroredEvent, OutboxOperation, utcnow
+from addin.sync.rrules import with_prefix
 
 log = logging.getLogger(__name__)
 STRANDED_CHECK_EVERY = timedelta(minutes=5)
@@ -122,8 +123,12 @@ def _view(record: dict[str, Any], instance_url: str, mirror: MirroredEvent,
     sync: dict[str, Any] = {"state": mirror.state}
     if mirror.detail:
         sync["detail"] = mirror.detail
+    event = event_view(record, instance_url)
+    agreed_rule = (mirror.base_fields or {}).get("recurrence")
+    if event["recurrence"] is None and agreed_rule and record.get("IsRecurrence2"):
+        event["recurrence"] = with_prefix(str(agreed_rule))
     return {
-        "event": event_view(record, instance_url),
+        "event": event,
         "mirror": {"provider": mirror.provider, "itemId": mirror.calendar_item_id,
                    "kind": kind or ("meeting" if mirror.base_attendees else "appointment"),
                    "organizer": user.email,
