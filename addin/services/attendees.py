@@ -34,6 +34,7 @@ from addin.sync.policy import Origin, calendar_write
 
 log = logging.getLogger(__name__)
 MAX_INVITEES = 1000
+MAX_SERIES_INVITEES = 100  # Salesforce: invitees of a recurring event
 STATUS = {"accepted": "Accepted", "declined": "Declined"}
 
 
@@ -141,6 +142,10 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
         raise ValidationFailed("Too many attendees.", fields={
             "attendees": f"Salesforce allows at most {MAX_INVITEES} invitees"})
     row = _row(services, user, event_id)
+    if (row.base_fields or {}).get("recurrence") and len(desired) > MAX_SERIES_INVITEES:
+        raise ValidationFailed("Too many attendees for a recurring event.", fields={
+            "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
+                         "recurring event"})
     salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
     base = {key(a["email"]): AgreedAttendee.from_json(a) for a in row.base_attendees}
     item = calendar.get_item(str(row.calendar_item_id))
