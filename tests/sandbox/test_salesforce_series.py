@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.seed import CONTACTS
-from tests.sandbox.conftest import GRACE
+from tests.sandbox.conftest import BEN, GRACE
 
 FIELDS = ("Id, Subject, StartDateTime, EndDateTime, IsRecurrence2, Recurrence2PatternText, "
           "Recurrence2PatternStartDate, Recurrence2PatternTimeZone, "
@@ -210,3 +211,77 @@ def test_describe_and_soql_show_the_series_fields(sf: Salesforce) -> None:
         "Subject": "x", "StartDateTime": "2026-12-03T09:00:00Z", "DurationInMinutes": 30,
         "IsRecurrence2Exception": True}))
     assert error["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+
+
+# -- what people do in the Salesforce UI ---------------------------------------------------
+
+def _ui(sandbox: SandboxRuntime, http: requests.Session, event_id: str, action: str,
+        body: dict[str, Any]) -> dict[str, Any]:
+    response = http.post(f"{sandbox.origins['salesforce']}/sandbox-ui/events/{event_id}/"
+                         f"{action}", json=body)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _relations(sf: Salesforce, subject: str) -> list[tuple[str, str]]:
+    rows = sf.query_all("SELECT EventId, RelationId, Event.StartDateTime FROM EventRelation "
+                        f"WHERE Event.Subject = '{subject}' AND IsInvitee = true")["records"]
+    return sorted((r["Event"]["StartDateTime"][:10], r["RelationId"]) for r in rows)
+
+
+def test_classic_invites_the_series_once(salesforce_for: Callable[[str], Salesforce],
+                                         clean_sandbox: SandboxRuntime,
+                                         upstream: requests.Session) -> None:
+    ben = salesforce_for(BEN)
+    first = _series(ben, "FREQ=WEEKLY;COUNT=3", "Series classic")
+    answer = _ui(clean_sandbox, upstream, first, "invitees",
+                 {"add": [CONTACTS[0]["Email"]], "scope": "series"})
+    assert answer["experience"] == "classic" and len(answer["events"]) == 3
+    mail = clean_sandbox.state.mail.messages()
+    assert [(m["kind"], m["to"], m["series"], m["occurrences"]) for m in mail] == [
+        ("invitation", CONTACTS[0]["Email"], True, 3)]
+    assert [day for day, _who in _relations(ben, "Series classic")] == [
+        "2026-12-03", "2026-12-10", "2026-12-17"]
+
+
+def test_classic_invites_to_one_occurrence(salesforce_for: Callable[[str], Salesforce],
+                                           clean_sandbox: SandboxRuntime,
+                                           upstream: requests.Session) -> None:
+    ben = salesforce_for(BEN)
+    _series(ben, "FREQ=WEEKLY;COUNT=3", "Series one")
+    second = _occurrences(ben, "Series one")[1]["Id"]
+    _ui(clean_sandbox, upstream, second, "invitees",
+        {"add": [CONTACTS[1]["Email"]], "scope": "occurrence"})
+    mail = clean_sandbox.state.mail.messages()
+    assert [(m["to"], m["series"], m["eventId"]) for m in mail] == [
+        (CONTACTS[1]["Email"], False, second)]
+    assert [day for day, _who in _relations(ben, "Series one")] == ["2026-12-10"]
+
+
+def test_classic_cancels_a_deleted_series_once(salesforce_for: Callable[[str], Salesforce],
+                                               clean_sandbox: SandboxRuntime,
+                                               upstream: requests.Session) -> None:
+    ben = salesforce_for(BEN)
+    first = _series(ben, "FREQ=DAILY;COUNT=4", "Series gone")
+    _ui(clean_sandbox, upstream, first, "invitees", {"add": [CONTACTS[0]["Email"]]})
+    clean_sandbox.state.mail.clear()
+    third = _occurrences(ben, "Series gone")[2]["Id"]
+    answer = _ui(clean_sandbox, upstream, third, "delete", {"scope": "series"})
+    assert len(answer["deletedEvents"]) == 4
+    assert [(m["kind"], m["to"]) for m in clean_sandbox.state.mail.messages()] == [
+        ("cancellation", CONTACTS[0]["Email"])]
+    assert _occurrences(ben, "Series gone") == []
+
+
+def test_ui_edits_of_the_series_and_of_one_occurrence(
+        sf: Salesforce, clean_sandbox: SandboxRuntime, upstream: requests.Session) -> None:
+    first = _series(sf, "FREQ=WEEKLY;COUNT=3", "Series ui edit")
+    second = _occurrences(sf, "Series ui edit")[1]["Id"]
+    _ui(clean_sandbox, upstream, second, "edit", {"fields": {"Location": "Room 9"}})
+    _ui(clean_sandbox, upstream, first, "edit",
+        {"fields": {"Subject": "Series ui edited", "Location": "Room 1"}, "scope": "series"})
+    rows = sf.query("SELECT Location, IsRecurrence2Exception FROM Event WHERE "
+                    "Subject = 'Series ui edited' ORDER BY StartDateTime")["records"]
+    assert [(r["Location"], r["IsRecurrence2Exception"]) for r in rows] == [
+        ("Room 1", False), ("Room 1", True), ("Room 1", False)]
+    assert clean_sandbox.state.mail.messages() == []
