@@ -30,6 +30,13 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # cancellation (as adding/removing invitees there does). Not confirmed by Salesforce's
     # documentation; Lightning never emails.
     "salesforce.classicDeleteNotifiesInvitees": True,
+    # Salesforce event series: the most occurrences made per frequency (the figures
+    # Salesforce gives for recurring events synced by Salesforce for Outlook; Lightning's
+    # own caps are undocumented), and what happens to a pattern with more: "truncate"
+    # (only the first ones exist) or "reject" (400 FIELD_INTEGRITY_EXCEPTION).
+    "salesforce.seriesOccurrenceLimits": {"DAILY": 100, "WEEKLY": 53, "MONTHLY": 59,
+                                          "YEARLY": 9},
+    "salesforce.seriesBeyondLimit": "truncate",
     # Graph: a wall time (dateTime without offset) that occurs twice in its timeZone, when
     # clocks go back: "standard" (the later instant, as .NET's TimeZoneInfo takes it) or
     # "daylight" (the earlier one). Microsoft does not document what Exchange does.

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from addin.sandbox.salesforce.schema import SOBJECTS, FieldSpec, SObjectSpec, sobject_of_id
+from addin.sandbox.salesforce.series import MAX_SERIES_INVITEES, PATTERN_FIELDS, SeriesBook
 from addin.sandbox.salesforce.values import (
     SalesforceApiError,
     bad_request,
@@ -55,7 +56,16 @@ class Org:
         self.custom_fields: dict[str, dict[str, FieldSpec]] = {}
         # users with Customize Application (the seeded admins): they may add fields
         self.admins = {user.id for user in seed.users if user.is_admin}
+        # Lightning event series (series.py): series id -> {Id, OwnerId, first, excluded}
+        self.series: dict[str, dict[str, Any]] = {}
         self._load(seed)
+
+    @property
+    def series_book(self) -> SeriesBook:
+        return SeriesBook(self)
+
+    def setting(self, name: str) -> Any:
+        return self._setting(name)
 
     # -- seeding --------------------------------------------------------------------
     def _load(self, seed: SeedData) -> None:
@@ -178,6 +188,13 @@ class Org:
         self._derive_name(spec.name, record)
         if spec.name == "Event":
             self._event_times(record, values, previous=None)
+            if values.get("IsRecurrence2"):
+                return self.series_book.create(record, values, user_id)
+            given = [name for name in PATTERN_FIELDS if values.get(name) is not None]
+            if given:
+                raise bad_request("FIELD_INTEGRITY_EXCEPTION", f"{given[0]}: only an event "
+                                  "series (IsRecurrence2 true) has a recurrence pattern",
+                                  given)
             self.records["Event"][record_id] = record
             self._sync_parent_rows(record)
             self._refresh_group(record)
@@ -201,9 +218,20 @@ class Org:
             raise bad_request("FIELD_INTEGRITY_EXCEPTION",
                               "You can't edit an event you were invited to; the organizer "
                               "owns it.", [])
+        pattern_change = False
+        if spec.name == "Event":
+            values = self._series_values(record, values)
+            pattern_change = self.series_book.is_pattern_change(record, values)
+            if not pattern_change:
+                values = {k: v for k, v in values.items() if k not in PATTERN_FIELDS}
         candidate = {**record, **values}
         if spec.name == "Event":
             self._event_times(candidate, values, previous=record)
+            if pattern_change:
+                self.series_book.change_pattern(record, candidate, values, user_id)
+                return
+            self.series_book.edit_occurrence(candidate, any(
+                record.get(k) != candidate.get(k) for k in values))
         if spec.name == "EventRelation":
             self._check_relation(candidate)
         record.update(candidate)
@@ -219,19 +247,54 @@ class Org:
     def delete(self, sobject: str, record_id: str) -> None:
         spec = self.spec(sobject)
         record = self.live(spec.name, record_id)
-        self._remove(spec.name, record)
         if spec.name == "Event":
-            for relation in list(self.records["EventRelation"].values()):
-                if relation["EventId"] == record["Id"]:
-                    self._remove("EventRelation", relation)
-            for child in self._children(record["Id"]):
-                self._remove("Event", child)
+            self.delete_event_tree(record)
+            if record.get("_seriesId") and not record.get("IsChild"):
+                self.series_book.delete_occurrence(record)
+            return
+        self._remove(spec.name, record)
         if spec.name == "EventRelation":
             event = self.records["Event"].get(record["EventId"])
             if event is not None:
                 self._remove_child_of(event["Id"], record["RelationId"])
                 self._refresh_group(event)
                 self._touch(event, event["OwnerId"])
+
+    def delete_onwards(self, record_id: str) -> None:
+        """DELETE .../sobjects/Event/{id}/fromThisEventOnwards."""
+        self.series_book.delete_onwards(self.live("Event", record_id))
+
+    def delete_event_tree(self, record: dict[str, Any]) -> None:
+        """Remove an Event with its EventRelations and child events."""
+        self._remove("Event", record)
+        for relation in list(self.records["EventRelation"].values()):
+            if relation["EventId"] == record["Id"]:
+                self._remove("EventRelation", relation)
+        for child in self._children(record["Id"]):
+            self._remove("Event", child)
+
+    def after_event_write(self, record: dict[str, Any]) -> None:
+        self._sync_parent_rows(record)
+        self._refresh_group(record)
+
+    def touch_event(self, record: dict[str, Any]) -> None:
+        self._touch(record, record["OwnerId"])
+        self._update_children(record)
+
+    def _series_values(self, record: dict[str, Any], values: dict[str, Any]
+                       ) -> dict[str, Any]:
+        """IsRecurrence2 can't be switched on or off by an update; pattern fields belong to
+        an event series only."""
+        if "IsRecurrence2" in values and values["IsRecurrence2"] != bool(
+                record.get("IsRecurrence2")):
+            raise bad_request("FIELD_INTEGRITY_EXCEPTION", "IsRecurrence2: an existing event "
+                              "can't be turned into an event series or out of one",
+                              ["IsRecurrence2"])
+        given = [n for n in PATTERN_FIELDS if n in values]
+        if given and not record.get("IsRecurrence2"):
+            raise bad_request("FIELD_INTEGRITY_EXCEPTION", f"{given[0]}: only an event series "
+                              "(IsRecurrence2 true) has a recurrence pattern", given)
+        return {k: v for k, v in values.items() if k != "IsRecurrence2"}
 
     def _remove(self, sobject: str, record: dict[str, Any]) -> None:
         self.records[sobject].pop(record["Id"], None)
@@ -470,9 +533,10 @@ class Org:
                               "with id: " + next(r["Id"] for r in others
                                                  if r["RelationId"] == relation["RelationId"]),
                               ["RelationId"])
-        if relation["IsInvitee"] and sum(r["IsInvitee"] for r in others) >= MAX_INVITEES:
+        most = MAX_SERIES_INVITEES if event.get("IsRecurrence2") else MAX_INVITEES
+        if relation["IsInvitee"] and sum(r["IsInvitee"] for r in others) >= most:
             raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                              f"An event can't have more than {MAX_INVITEES} invitees.", [])
+                              f"An event can't have more than {most} invitees.", [])
         parents = [r for r in others if r["IsParent"]]
         if relation["IsParent"]:
             kinds = {sobject_of_id(r["RelationId"]) for r in parents} | {target}

@@ -173,6 +173,18 @@ SOBJECTS: dict[str, SObjectSpec] = {
             _ro("IsGroupEvent", "boolean"),
             _ro("GroupEventType", "picklist", length=40, picklist=("0", "1", "2")),
             _ro("IsChild", "boolean"),
+            # Lightning event series (API 52.0+ creates them); Classic's recurrence is
+            # shown read-only and never set by this sandbox
+            FieldSpec("IsRecurrence2", "boolean"),
+            FieldSpec("Recurrence2PatternText", "textarea", 512),
+            FieldSpec("Recurrence2PatternStartDate", "datetime"),
+            FieldSpec("Recurrence2PatternTimeZone", "string", 255),
+            _ro("Recurrence2PatternVersion", "picklist", length=40, picklist=("1",)),
+            _ro("IsRecurrence2Exception", "boolean"),
+            _ro("IsRecurrence2Exclusion", "boolean"),
+            _ro("IsRecurrence", "boolean"),
+            _ro("RecurrenceActivityId", "reference", length=18, reference_to=("Event",),
+                relationship_name="RecurrenceActivity"),
         ),
         _sobject(
             "EventRelation", "0RE",
