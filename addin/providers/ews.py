@@ -63,6 +63,7 @@ from addin.providers.calendar import (
     NotifyMode,
     PushSubscription,
 )
+from addin.providers.ews_recurrence import from_exchange, to_exchange
 from addin.providers.timezones import to_iana
 
 PROPERTY_SET = "5c1f7a3e-8d2b-4a55-9e8e-7f0a3b1d2c4e"  # the same set as on Graph
@@ -354,6 +355,11 @@ class EwsCalendar:
         }
         if draft.salesforce_event_id:
             fields["addin_salesforce_event_id"] = draft.salesforce_event_id
+        if draft.recurrence and isinstance(draft.start, datetime | date):
+            start = draft.start if isinstance(draft.start, datetime) else datetime.combine(
+                draft.start, datetime.min.time(), tzinfo=tz)
+            fields["recurrence"] = to_exchange(draft.recurrence, start, str(tz.key),
+                                               draft.is_all_day)
         return fields
 
     def _item(self, raw: Any, series_id: str | None = None) -> CalendarItem:
@@ -381,6 +387,11 @@ class EwsCalendar:
             organizer_email=organizer, salesforce_event_id=raw.addin_salesforce_event_id,
             web_link=None, is_organizer=(raw.my_response_type in (None, "Organizer")),
             series_id=series_id,
+            recurrence=from_exchange(getattr(raw, "recurrence", None),
+                                     str(getattr(getattr(raw, "_start_timezone", None), "key",
+                                                 None) or self.time_zone), all_day),
+            original_start=_aware(raw.original_start)
+            if getattr(raw, "original_start", None) else None,
             raw={"id": raw.id, "changekey": raw.changekey, "uid": raw.uid})
 
 

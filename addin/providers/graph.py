@@ -29,6 +29,7 @@ from addin.providers.calendar import (
 )
 from addin.providers.calendar_http import call, raise_for
 from addin.providers.timezones import zone
+from addin.sync.recurrence import graph_to_rrule, rrule_to_graph
 
 PROPERTY_ID = "String {5c1f7a3e-8d2b-4a55-9e8e-7f0a3b1d2c4e} Name SalesforceEventId"
 RESPONSES = {"accepted": "accepted", "declined": "declined",
@@ -205,6 +206,11 @@ class GraphCalendar:
         if draft.salesforce_event_id:
             body["singleValueExtendedProperties"] = [
                 {"id": PROPERTY_ID, "value": draft.salesforce_event_id}]
+        if draft.recurrence:
+            start = draft.start if isinstance(draft.start, datetime) else datetime.combine(
+                draft.start, datetime.min.time(), tzinfo=zone(draft.time_zone))
+            body["recurrence"] = rrule_to_graph(draft.recurrence, start, draft.time_zone,
+                                                all_day=draft.is_all_day)
         return body
 
 
@@ -242,7 +248,10 @@ class GraphCalendar:
 
 
 def _rule_of(data: dict[str, Any]) -> str | None:
-    return None
+    """A series master's RRULE (without "RRULE:"); None for anything else."""
+    if not data.get("recurrence"):
+        return None
+    return graph_to_rrule(data["recurrence"], all_day=bool(data.get("isAllDay")))
 
 
 def _times(draft: ItemDraft) -> dict[str, dict[str, str]]:

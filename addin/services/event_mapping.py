@@ -22,8 +22,8 @@ SALESFORCE_TO_API_FIELD = {
     "Recurrence2PatternStartDate": "recurrence", "Recurrence2PatternTimeZone": "recurrence",
     "Recurrence2PatternVersion": "recurrence",
 }
-# Lightning event series (API 52.0+): the rule as an RFC 5545 RRULE, version "1"
-RECURRENCE_PATTERN_VERSION = "1"
+# Lightning event series (API 52.0+): the rule as an RFC 5545 RRULE; Salesforce sets
+# Recurrence2PatternVersion ("1") itself (read-only)
 
 
 def _start_instant(data: dict[str, Any]) -> datetime:
@@ -66,7 +66,6 @@ def series_fields(data: dict[str, Any]) -> dict[str, Any]:
     pattern_start = (start.astimezone(UTC) if isinstance(start, datetime)
                      else _start_instant(data).astimezone(UTC))
     return {"IsRecurrence2": True, "Recurrence2PatternText": with_prefix(data["recurrence"]),
-            "Recurrence2PatternVersion": RECURRENCE_PATTERN_VERSION,
             "Recurrence2PatternStartDate": pattern_start.isoformat(),
             "Recurrence2PatternTimeZone": data["timeZone"]}
 

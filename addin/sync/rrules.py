@@ -12,7 +12,8 @@ The canonical rule is explicit: a weekly rule names its days, a monthly one its 
 every side reads the same occurrences; and the series' start must be one of them (RFC 5545
 counts DTSTART as the first occurrence, Graph does not: they would disagree otherwise).
 ``UNTIL`` of a timed series is a UTC instant (RFC 5545 3.3.10), the end of the chosen day
-in the series' zone when a date is given; of an all-day series, a date.
+in the series' zone when a date is given; of an all-day series, a date. A rule longer than
+Salesforce keeps (an endless one too) becomes COUNT=<Salesforce's limit> on both sides.
 """
 
 from __future__ import annotations
@@ -23,12 +24,18 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rruleset, rrulestr
 
+from addin.sync.recurrence import UnsupportedRecurrence, rrule_to_graph
+
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 KEYS = ("FREQ", "INTERVAL", "BYMONTH", "BYMONTHDAY", "BYDAY", "BYSETPOS", "WKST", "COUNT",
         "UNTIL")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_INTERVAL = 99
 MAX_COUNT = 999
+# Salesforce keeps at most this many occurrences of a Lightning event series (the rest of a
+# longer or endless rule is never created there): a longer rule is written on BOTH sides
+# as COUNT=<limit>, so the calendar never shows occurrences Salesforce does not have.
+SALESFORCE_OCCURRENCE_LIMITS = {"DAILY": 100, "WEEKLY": 53, "MONTHLY": 59, "YEARLY": 9}
 ORDINALS = (1, 2, 3, 4, -1)  # first..fourth and last: what Graph's ``index`` can say
 DAY = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 
@@ -184,7 +191,31 @@ def normalize(text: str, start: datetime | date, time_zone: str) -> str:
     if _day_of(first) != first_day or (not all_day and first != local_start):
         raise RuleError("The start must be one of the repeats (e.g. a Tuesday for a weekly "
                         "rule on Tuesdays).")
+    rule = _within_salesforce_limit(rule, out, start, time_zone)
+    try:  # Outlook and Exchange can hold it (e.g. no "the 31st, skipping short months")
+        rrule_to_graph(rule, _as_moment(start, zone), time_zone, all_day=all_day)
+    except UnsupportedRecurrence as exc:
+        raise RuleError(f"Outlook cannot repeat this way ({exc}).") from None
     return rule
+
+
+def _within_salesforce_limit(rule: str, out: dict[str, str], start: datetime | date,
+                             time_zone: str) -> str:
+    limit = SALESFORCE_OCCURRENCE_LIMITS[out["FREQ"]]
+    if "COUNT" in out and int(out["COUNT"]) <= limit:
+        return rule
+    beyond = sum(1 for _ in zip(range(limit + 1), _rule(rule, start, time_zone),
+                                strict=False)) > limit
+    if not beyond:
+        return rule
+    capped = {k: v for k, v in out.items() if k not in ("COUNT", "UNTIL")}
+    capped["COUNT"] = str(limit)
+    return ";".join(f"{k}={v}" for k, v in capped.items())
+
+
+def _as_moment(start: datetime | date, zone: ZoneInfo) -> datetime:
+    return start if isinstance(start, datetime) else datetime.combine(start, time(),
+                                                                        tzinfo=zone)
 
 
 def _day_of(value: datetime | date) -> date:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+import uuid
 from typing import Any
 
 import pytest
@@ -18,8 +19,8 @@ Bearer = Callable[[str], dict[str, str]]
 SERIES = {"subject": "Weekly pipeline review", "start": "2026-12-08T14:00:00Z",
           "end": "2026-12-08T14:30:00Z", "timeZone": "Europe/London",
           "recurrence": "FREQ=WEEKLY;COUNT=6"}
-EMULATOR_PENDING = "needs the Salesforce series (wip-recsandbox) / Graph and EWS series " \
-                   "(wip-recgraph) emulators"
+EWS_PENDING = pytest.mark.xfail(reason="the EWS emulator does not hold a Recurrence yet "
+                                       "(wip-recgraph)", strict=False)
 
 
 def _salesforce_events(sandbox: SandboxRuntime, subject: str) -> list[dict[str, Any]]:
@@ -53,22 +54,24 @@ def test_a_single_event_answers_no_recurrence(client: Any, bearer: Bearer,
     assert answer.json["event"]["recurrence"] is None
 
 
-@pytest.mark.xfail(reason=EMULATOR_PENDING, strict=False)
-@pytest.mark.parametrize("email", [CLEO, AVA, EVE])
+@pytest.mark.parametrize("email", [CLEO, AVA, pytest.param(EVE, marks=EWS_PENDING)])
 def test_a_series_is_one_salesforce_series_and_one_calendar_series(
         client: Any, services: Any, bearer: Bearer, clean_sandbox: SandboxRuntime,
         email: str) -> None:
-    answer = client.post("/api/v1/events", json={**SERIES, "recurrence": "RRULE:FREQ=WEEKLY;"
-                                                 "COUNT=6"}, headers=bearer(email))
+    subject = f"Pipeline review {uuid.uuid4().hex[:8]}"
+    answer = client.post("/api/v1/events", json={**SERIES, "subject": subject,
+                                                 "recurrence": "RRULE:FREQ=WEEKLY;COUNT=6"},
+                         headers=bearer(email))
     assert answer.status_code == 201, answer.json
     view = answer.json
     assert view["event"]["recurrence"] == "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=6"
     assert clean_sandbox.state.stats.snapshot()["salesforce"]["requests"] == 1
-    occurrences = _salesforce_events(clean_sandbox, SERIES["subject"])
+    occurrences = _salesforce_events(clean_sandbox, subject)
     assert len(occurrences) == 6 and all(e.get("IsRecurrence2") for e in occurrences)
     calendar = open_calendar(services, _user(services, email))
     series = calendar.get_item(view["mirror"]["itemId"])
-    assert series.recurrence == "FREQ=WEEKLY;BYDAY=TU;COUNT=6"
+    assert str(series.recurrence).startswith("FREQ=WEEKLY;BYDAY=TU")
+    assert "COUNT=6" in str(series.recurrence)
     instances = calendar.list_instances(series.item_id, datetime(2026, 12, 1, tzinfo=UTC),
                                         datetime(2027, 3, 1, tzinfo=UTC))
     assert [i.start for i in instances] == [
@@ -81,7 +84,6 @@ def test_a_series_is_one_salesforce_series_and_one_calendar_series(
     assert again.json["event"]["recurrence"] == "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=6"
 
 
-@pytest.mark.xfail(reason=EMULATOR_PENDING, strict=False)
 def test_a_recurring_event_takes_at_most_100_invitees(
         client: Any, bearer: Bearer, clean_sandbox: SandboxRuntime) -> None:
     view = client.post("/api/v1/events", json=SERIES, headers=bearer(CLEO)).json
