@@ -3,9 +3,9 @@ in Salesforce as a Lightning event series and mirrored as ONE calendar series.""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-import uuid
 from typing import Any
 
 import pytest

@@ -1,0 +1,241 @@
+"""A mirrored series across both sides: Salesforce's occurrence Events and the calendar's
+ONE series item, reconciled occurrence by occurrence inside the sync window.
+
+The mirror row of a series is keyed by its first occurrence's Event id (what the create
+answered) and holds the series' calendar item (the master). Its base keeps the series key
+(``series``: owner, pattern start and text, which is how Salesforce's occurrences are
+found: no field links them) and the agreed occurrences (``occurrences``: original start
+-> Event id and times). Decisions are addin/sync/occurrences.py's; this module reads,
+executes and saves. Upstream requests per reconciled series: Salesforce 1 read (+1 per
+write), calendar 2 reads (the master, the instances in the window) (+1 per write).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from addin.container import Container
+from addin.domain import CalendarItem
+from addin.identity import CurrentUser
+from addin.providers.calendar import CalendarProvider, ItemNotFound, NotifyMode
+from addin.providers.salesforce import SalesforceClient, SalesforceNotFound
+from addin.providers.salesforce_records import EventRelationRecord
+from addin.providers.salesforce_series import (
+    delete_series,
+    occurrences,
+    relations,
+    series_key,
+)
+from addin.services.event_mapping import draft_from_base
+from addin.services.org_settings import OrgSettings
+from addin.store.models import MirroredEvent, utcnow
+from addin.sync.occurrences import (
+    CalendarOccurrence,
+    OccurrenceBase,
+    OccurrencePlan,
+    SalesforceOccurrence,
+    Slot,
+    originals_by_event,
+    plan,
+)
+
+log = logging.getLogger(__name__)
+# How far around now a series is expanded when it is reconciled: occurrences beyond are
+# neither read nor written (an endless series is never expanded to 2046).
+WINDOW_DAYS = (30, 365)
+
+
+def is_series(row: MirroredEvent) -> bool:
+    return bool((row.base_fields or {}).get("recurrence"))
+
+
+def window(calendar: CalendarProvider, now: datetime) -> tuple[datetime, datetime]:
+    back, ahead = calendar.capabilities.change_window_days or WINDOW_DAYS
+    return now - timedelta(days=back), now + timedelta(days=ahead)
+
+
+def occurrence_ids(row: MirroredEvent) -> set[str]:
+    """Every Salesforce occurrence Event id the base knows for this series."""
+    base = _base(row)
+    return set(originals_by_event(base)) | {row.salesforce_event_id}
+
+
+@dataclass
+class SeriesOutcome:
+    detail: str
+    master: CalendarItem | None = None  # the calendar series, when it lives on
+    gone_from: str | None = None  # "salesforce" | "calendar": the series was deleted there
+
+
+def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
+                     salesforce: SalesforceClient, calendar: CalendarProvider,
+                     settings: OrgSettings, now: datetime | None = None) -> SeriesOutcome:
+    """One pass over one series' occurrences (attendees are the caller's)."""
+    now = now or datetime.now(UTC)
+    live = _live(services, row, salesforce)
+    if not live:
+        return SeriesOutcome("every occurrence was deleted in Salesforce",
+                             gone_from="salesforce")
+    try:
+        master = calendar.get_item(str(row.calendar_item_id))
+    except ItemNotFound:
+        return SeriesOutcome(calendar_series_deleted(services, row, salesforce, settings,
+                                                     live), gone_from="calendar")
+    if master.raw.get("isCancelled") is True or master.raw.get("status") == "cancelled":
+        return SeriesOutcome(calendar_series_deleted(services, row, salesforce, settings,
+                                                     live), gone_from="calendar")
+    low, high = window(calendar, now)
+    instances = calendar.list_instances(str(row.calendar_item_id), low, high)
+    base = _base(row)
+    decided = plan(base, (_key(low), _key(high)), _salesforce_side(base, live),
+                   _calendar_side(instances), settings.sync_direction)
+    _execute(row, salesforce, calendar, master, decided)
+    with services.db.session() as session:
+        stored = session.get(MirroredEvent, row.id)
+        assert stored is not None
+        stored.base_fields = {**stored.base_fields, "occurrences": {
+            k: v.as_json() for k, v in decided.base.items()}}
+        stored.last_synced_at = utcnow()
+        row.base_fields = stored.base_fields
+    return SeriesOutcome(f"{decided.writes} occurrence change(s) applied", master)
+
+
+def calendar_series_deleted(services: Container, row: MirroredEvent,
+                            salesforce: SalesforceClient, settings: OrgSettings,
+                            live: list[dict[str, Any]]) -> str:
+    """The calendar series is gone (its server cancelled it for its attendees, once):
+    the Salesforce series goes too (two-way deletions), from its first live occurrence on,
+    in one request; the REST API emails nobody."""
+    if settings.delete_propagation != "both_ways" or settings.sync_direction == \
+            "sf_to_calendar":
+        outcome = "kept in Salesforce"
+    else:
+        with suppress(SalesforceNotFound):
+            delete_series(salesforce, str(live[0]["Id"]))
+        outcome = "deleted in Salesforce"
+    with services.db.session() as session:
+        stored = session.get(MirroredEvent, row.id)
+        assert stored is not None
+        stored.state, stored.last_synced_at = "deleted", utcnow()
+        stored.detail = f"The series was deleted in the calendar; {outcome}."
+    return outcome
+
+
+def series_relations(services: Container, row: MirroredEvent, salesforce: SalesforceClient
+                     ) -> dict[str, list[EventRelationRecord]]:
+    """The live occurrences' relations, the series' representative first (the earliest
+    occurrence nobody changed on its own): 2 requests."""
+    live = _live(services, row, salesforce)
+    live.sort(key=lambda r: bool(r.get("IsRecurrence2Exception")))
+    found = relations(salesforce, [str(r["Id"]) for r in live])
+    return {str(r["Id"]): found.get(str(r["Id"]), []) for r in live}
+
+
+def _live(services: Container, row: MirroredEvent, salesforce: SalesforceClient
+          ) -> list[dict[str, Any]]:
+    """The series' live occurrence Events. Nothing links them to their series, so the
+    owner's Events with the same pattern are candidates; once paired, the base's Event ids
+    say which are this series' (another series with the same pattern and start stays
+    apart); before that, the same subject as the first occurrence too."""
+    key = _series_key(services, row, salesforce)
+    if not key:
+        return []
+    candidates = occurrences(salesforce, key)
+    known = set(originals_by_event(_base(row)))
+    if known:
+        return [r for r in candidates if str(r["Id"]) in known]
+    return [r for r in candidates if r.get("Subject") == key.get("subject")]
+
+
+def _series_key(services: Container, row: MirroredEvent, salesforce: SalesforceClient
+                ) -> dict[str, str] | None:
+    known = (row.base_fields or {}).get("series")
+    if known:
+        return dict(known)
+    try:
+        first = salesforce.get_event(row.salesforce_event_id)
+    except SalesforceNotFound:
+        return None
+    key = series_key(first)
+    if key:
+        key["subject"] = str(first.get("Subject") or "")
+        with services.db.session() as session:
+            stored = session.get(MirroredEvent, row.id)
+            assert stored is not None
+            stored.base_fields = {**stored.base_fields, "series": key}
+            row.base_fields = stored.base_fields
+    return key
+
+
+def _base(row: MirroredEvent) -> dict[str, OccurrenceBase]:
+    return {k: OccurrenceBase.from_json(v)
+            for k, v in ((row.base_fields or {}).get("occurrences") or {}).items()}
+
+
+def _key(moment: datetime | date) -> str:
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat()
+
+
+def _record_slot(record: dict[str, Any]) -> Slot:
+    if record.get("IsAllDayEvent"):
+        return Slot(str(record["ActivityDate"]), str(record.get("EndDate")
+                                                      or record["ActivityDate"]))
+    return Slot(_key(_instant(record["StartDateTime"])), _key(_instant(record["EndDateTime"])))
+
+
+def _item_slot(item: CalendarItem) -> Slot:
+    if item.is_all_day and not isinstance(item.end, datetime):
+        return Slot(_key(item.start), (item.end - timedelta(days=1)).isoformat())
+    return Slot(_key(item.start), _key(item.end))
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00").replace("+0000", "+00:00"))
+
+
+def _salesforce_side(base: dict[str, OccurrenceBase], live: list[dict[str, Any]]
+                     ) -> dict[str, SalesforceOccurrence]:
+    """Live occurrence Events by original start: the base's for Events it knows, their own
+    start for new ones (where the pattern put them)."""
+    originals = originals_by_event(base)
+    found: dict[str, SalesforceOccurrence] = {}
+    for record in live:
+        slot = _record_slot(record)
+        original = originals.get(str(record["Id"]), slot.start)
+        found[original] = SalesforceOccurrence(str(record["Id"]), slot)
+    return found
+
+
+def _calendar_side(instances: list[CalendarItem]) -> dict[str, CalendarOccurrence]:
+    return {_key(i.original_start or i.start): CalendarOccurrence(i.item_id, _item_slot(i))
+            for i in instances}
+
+
+def _execute(row: MirroredEvent, salesforce: SalesforceClient, calendar: CalendarProvider,
+             master: CalendarItem, decided: OccurrencePlan) -> None:
+    for event_id, slot in decided.move_in_salesforce.items():
+        if "T" in slot.start:
+            fields = {"StartDateTime": slot.start, "EndDateTime": slot.end}
+        else:
+            fields = {"ActivityDate": slot.start, "EndDate": slot.end}
+        salesforce.update_event(event_id, fields)
+    for event_id in decided.delete_in_salesforce:
+        with suppress(SalesforceNotFound):
+            salesforce.delete_event(event_id)
+    meeting = master.kind == "meeting"
+    for item_id, slot in decided.move_in_calendar.items():
+        one = {**row.base_fields, "start": slot.start, "end": slot.end, "recurrence": None}
+        calendar.update_fields(item_id, draft_from_base(one, row.salesforce_event_id),
+                               notify_attendees=meeting)
+    for item_id in decided.cancel_in_calendar:
+        with suppress(ItemNotFound):
+            calendar.delete_item(item_id, notify=NotifyMode.CHANGED)
+    if decided.writes:
+        log.info("series %s: %d occurrence change(s)", row.salesforce_event_id,
+                 decided.writes)
