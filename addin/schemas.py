@@ -253,6 +253,24 @@ class AttendeesUpdateSchema(Schema):
                                                         f"{MAX_INVITEES} invitees."))
 
 
+class OccurrenceAttendeeSchema(Schema):
+    email = fields.String()
+    name = fields.String()
+    optional = fields.Boolean()
+    response = fields.String()
+    linked = fields.Boolean(metadata={"description": "invited in Salesforce too"})
+
+
+class OccurrenceAttendeesSchema(Schema):
+    """One occurrence of a series and its own attendees."""
+
+    id = fields.String(metadata={"description": "the occurrence's Salesforce Event id"})
+    seriesId = fields.String()
+    originalStart = fields.String(metadata={"description": "where the rule put it"})
+    calendarItemId = fields.String()
+    attendees = fields.List(fields.Nested(OccurrenceAttendeeSchema))
+
+
 class RecordCreatedSchema(Schema):
     id = fields.String()
     type = fields.String()

@@ -60,7 +60,7 @@ def window(calendar: CalendarProvider, now: datetime) -> tuple[datetime, datetim
 
 def occurrence_ids(row: MirroredEvent) -> set[str]:
     """Every Salesforce occurrence Event id the base knows for this series."""
-    base = _base(row)
+    base = base_occurrences(row)
     return set(originals_by_event(base)) | {row.salesforce_event_id}
 
 
@@ -76,7 +76,7 @@ def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
                      settings: OrgSettings, now: datetime | None = None) -> SeriesOutcome:
     """One pass over one series' occurrences (attendees are the caller's)."""
     now = now or datetime.now(UTC)
-    live = _live(services, row, salesforce)
+    live = live_occurrences(services, row, salesforce)
     if not live:
         return SeriesOutcome("every occurrence was deleted in Salesforce",
                              gone_from="salesforce")
@@ -90,8 +90,8 @@ def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
                                                      live), gone_from="calendar")
     low, high = window(calendar, now)
     instances = calendar.list_instances(str(row.calendar_item_id), low, high)
-    base = _base(row)
-    decided = plan(base, (_key(low), _key(high)), _salesforce_side(base, live),
+    base = base_occurrences(row)
+    decided = plan(base, (instant_key(low), instant_key(high)), _salesforce_side(base, live),
                    _calendar_side(instances), settings.sync_direction)
     _execute(row, salesforce, calendar, master, decided)
     with services.db.session() as session:
@@ -129,14 +129,15 @@ def series_relations(services: Container, row: MirroredEvent, salesforce: Salesf
                      ) -> dict[str, list[EventRelationRecord]]:
     """The live occurrences' relations, the series' representative first (the earliest
     occurrence nobody changed on its own): 2 requests."""
-    live = _live(services, row, salesforce)
-    live.sort(key=lambda r: bool(r.get("IsRecurrence2Exception")))
+    live = live_occurrences(services, row, salesforce)
+    own = set((row.base_fields or {}).get("ownAttendees") or {})
+    live.sort(key=lambda r: bool(r.get("IsRecurrence2Exception")) or str(r["Id"]) in own)
     found = relations(salesforce, [str(r["Id"]) for r in live])
     return {str(r["Id"]): found.get(str(r["Id"]), []) for r in live}
 
 
-def _live(services: Container, row: MirroredEvent, salesforce: SalesforceClient
-          ) -> list[dict[str, Any]]:
+def live_occurrences(services: Container, row: MirroredEvent, salesforce: SalesforceClient
+                     ) -> list[dict[str, Any]]:
     """The series' live occurrence Events. Nothing links them to their series, so the
     owner's Events with the same pattern are candidates; once paired, the base's Event ids
     say which are this series' (another series with the same pattern and start stays
@@ -145,7 +146,7 @@ def _live(services: Container, row: MirroredEvent, salesforce: SalesforceClient
     if not key:
         return []
     candidates = occurrences(salesforce, key)
-    known = set(originals_by_event(_base(row)))
+    known = set(originals_by_event(base_occurrences(row)))
     if known:
         return [r for r in candidates if str(r["Id"]) in known]
     return [r for r in candidates if r.get("Subject") == key.get("subject")]
@@ -171,28 +172,29 @@ def _series_key(services: Container, row: MirroredEvent, salesforce: SalesforceC
     return key
 
 
-def _base(row: MirroredEvent) -> dict[str, OccurrenceBase]:
+def base_occurrences(row: MirroredEvent) -> dict[str, OccurrenceBase]:
     return {k: OccurrenceBase.from_json(v)
             for k, v in ((row.base_fields or {}).get("occurrences") or {}).items()}
 
 
-def _key(moment: datetime | date) -> str:
+def instant_key(moment: datetime | date) -> str:
     if isinstance(moment, datetime):
         return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return moment.isoformat()
 
 
-def _record_slot(record: dict[str, Any]) -> Slot:
+def record_slot(record: dict[str, Any]) -> Slot:
     if record.get("IsAllDayEvent"):
         return Slot(str(record["ActivityDate"]), str(record.get("EndDate")
                                                       or record["ActivityDate"]))
-    return Slot(_key(_instant(record["StartDateTime"])), _key(_instant(record["EndDateTime"])))
+    return Slot(instant_key(_instant(record["StartDateTime"])),
+                instant_key(_instant(record["EndDateTime"])))
 
 
 def _item_slot(item: CalendarItem) -> Slot:
     if item.is_all_day and not isinstance(item.end, datetime):
-        return Slot(_key(item.start), (item.end - timedelta(days=1)).isoformat())
-    return Slot(_key(item.start), _key(item.end))
+        return Slot(instant_key(item.start), (item.end - timedelta(days=1)).isoformat())
+    return Slot(instant_key(item.start), instant_key(item.end))
 
 
 def _instant(text: str) -> datetime:
@@ -206,14 +208,14 @@ def _salesforce_side(base: dict[str, OccurrenceBase], live: list[dict[str, Any]]
     originals = originals_by_event(base)
     found: dict[str, SalesforceOccurrence] = {}
     for record in live:
-        slot = _record_slot(record)
+        slot = record_slot(record)
         original = originals.get(str(record["Id"]), slot.start)
         found[original] = SalesforceOccurrence(str(record["Id"]), slot)
     return found
 
 
 def _calendar_side(instances: list[CalendarItem]) -> dict[str, CalendarOccurrence]:
-    return {_key(i.original_start or i.start): CalendarOccurrence(i.item_id, _item_slot(i))
+    return {instant_key(i.original_start or i.start): CalendarOccurrence(i.item_id, _item_slot(i))
             for i in instances}
 
 

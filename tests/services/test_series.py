@@ -194,3 +194,40 @@ def test_an_exception_made_in_salesforce_reaches_the_calendar(
     assert len(found) == 5
     assert moved_to in [i.start for i in found]
     assert FIRST + timedelta(weeks=3) not in [i.original_start for i in found]
+
+
+@pytest.mark.parametrize(("provider", "experience"), MATRIX)
+def test_an_attendee_added_to_one_occurrence_only(
+        series: Callable[[str, str], SeriesScenario], provider: str, experience: str,
+        request: pytest.FixtureRequest) -> None:
+    request.applymarker(pytest.mark.xfail(reason=EXCEPTIONS_PENDING[provider], strict=False))
+    s = series(provider, experience)
+    s.sync()
+    third = s.occurrences()[2]
+    answer = s.client.put(f"/api/v1/events/{s.event_id}/occurrences/{third['Id']}/attendees",
+                          headers=s.headers, json={"attendees": [{"email": GUEST}]})
+    assert answer.status_code == 200, answer.json
+    assert s.mail() == [(GUEST, "invitation")]  # to that occurrence, once
+    invited = {r["Id"]: [x.email for x in s.salesforce.event_relations(r["Id"])
+                         if x.is_invitee] for r in s.occurrences()}
+    assert invited.pop(third["Id"]) == [GUEST]
+    assert all(emails == [] for emails in invited.values())
+    assert s.calendar.get_item(s.item_id).attendees == []  # the series has none
+    s.sandbox.state.mail.clear()
+    s.sync()
+    assert s.mail() == [] and s.calendar.get_item(s.item_id).attendees == []
+
+
+def test_occurrence_attendees_of_a_single_event_are_a_404(
+        series: Callable[[str, str], SeriesScenario], client: Any) -> None:
+    s = series("google", "lightning")
+    single = client.post("/api/v1/events", headers=s.headers, json={
+        "subject": "Once", "start": _z(FIRST), "end": _z(FIRST + timedelta(minutes=30))}).json
+    answer = client.put(f"/api/v1/events/{single['event']['id']}/occurrences/"
+                        f"{single['event']['id']}/attendees", headers=s.headers,
+                        json={"attendees": [{"email": GUEST}]})
+    assert answer.status_code == 404
+    unknown = client.put(f"/api/v1/events/{s.event_id}/occurrences/00U000000000000AAA/"
+                         "attendees", headers=s.headers, json={"attendees": []})
+    assert unknown.status_code == 404
+    assert s.mail() == []
