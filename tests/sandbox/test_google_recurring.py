@@ -6,12 +6,17 @@ instance."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from googleapiclient.errors import HttpError
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from addin.sandbox import SandboxRuntime
+from addin.sandbox.google.queries import instances
 
 WEEKLY = {"summary": "Weekly", "start": {"dateTime": "2026-12-03T10:00:00Z"},
           "end": {"dateTime": "2026-12-03T10:30:00Z"},
@@ -169,3 +174,29 @@ def test_an_instance_takes_no_recurrence(calendar_api: Any) -> None:
     assert refused.value.resp.status == 400
     stored = calendar_api.events().list(calendarId="primary").execute()["items"]
     assert first not in [i["id"] for i in stored]  # no exception was half-written
+
+
+@settings(max_examples=60, deadline=None)
+@given(zone=st.sampled_from(sorted(available_timezones())),
+       day=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
+       wall=st.times())
+def test_daily_instances_keep_their_wall_clock_time_in_any_zone(zone: str, day: date,
+                                                                 wall: time) -> None:
+    where = ZoneInfo(zone)
+    wall = wall.replace(second=0, microsecond=0)
+    local = datetime.combine(day, wall, tzinfo=where)
+    assume(local.astimezone(UTC).astimezone(where).replace(tzinfo=None)
+           == local.replace(tzinfo=None))
+    event = {"id": "propertytest", "start": {"dateTime": local.isoformat(), "timeZone": zone},
+             "end": {"dateTime": (local + timedelta(minutes=45)).isoformat(),
+                     "timeZone": zone},
+             "recurrence": ["RRULE:FREQ=DAILY;COUNT=200"]}
+    rows = instances(event, None, None)
+    assert len(rows) == 200
+    for n, row in enumerate(rows):
+        start = datetime.fromisoformat(row["start"]["dateTime"]).astimezone(where)
+        expected = datetime.combine(day + timedelta(days=n), wall, tzinfo=where)
+        assert start.date() == expected.date()
+        if expected.astimezone(UTC).astimezone(where).replace(tzinfo=None) == \
+                expected.replace(tzinfo=None):
+            assert start.time() == wall

@@ -5,15 +5,19 @@ limits, invitees."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 import requests
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from addin.sandbox import SandboxRuntime
+from addin.sandbox.salesforce.series import expand
 from addin.sandbox.seed import CONTACTS
 from tests.sandbox.conftest import BEN, GRACE
 
@@ -285,3 +289,29 @@ def test_ui_edits_of_the_series_and_of_one_occurrence(
     assert [(r["Location"], r["IsRecurrence2Exception"]) for r in rows] == [
         ("Room 1", False), ("Room 1", True), ("Room 1", False)]
     assert clean_sandbox.state.mail.messages() == []
+
+
+def _exists(day: date, wall: time, zone: ZoneInfo) -> bool:
+    local = datetime.combine(day, wall, tzinfo=zone)
+    return local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == \
+        local.replace(tzinfo=None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(zone=st.sampled_from(sorted(available_timezones())),
+       day=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
+       wall=st.times())
+def test_weekly_occurrences_keep_their_wall_clock_time_in_any_zone(zone: str, day: date,
+                                                                    wall: time) -> None:
+    where = ZoneInfo(zone)
+    wall = wall.replace(second=0, microsecond=0)
+    assume(_exists(day, wall, where))
+    first = datetime.combine(day, wall, tzinfo=where).astimezone(UTC)
+    starts, more = expand("RRULE:FREQ=WEEKLY;COUNT=30", first, where, False, 53)
+    assert not more and len(starts) == 30
+    for n, start in enumerate(starts):
+        expected_day = day + timedelta(weeks=n)
+        local = start.astimezone(where)
+        assert local.date() == expected_day
+        if _exists(expected_day, wall, where):
+            assert local.time() == wall
