@@ -22,6 +22,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # Google: when only the guest list changes with sendUpdates=all, are existing guests
     # re-notified? Google's docs do not say (docs/upstream-facts.md).
     "google.renotifyExistingGuestsOnGuestChange": False,
+    # Google: an edit of a recurring event also reaches its exceptions (instances changed
+    # on their own) in the fields they did not override. Undocumented; False leaves
+    # exceptions exactly as they were written.
+    "google.seriesEditReachesExceptions": True,
     # Salesforce daily API request limit.
     "salesforce.dailyApiLimit": 15000,
     # Salesforce: multi-day events enabled (duration up to 14 days instead of 24 hours).

@@ -200,3 +200,37 @@ def test_daily_instances_keep_their_wall_clock_time_in_any_zone(zone: str, day: 
         if expected.astimezone(UTC).astimezone(where).replace(tzinfo=None) == \
                 expected.replace(tzinfo=None):
             assert start.time() == wall
+
+
+@pytest.mark.parametrize("reaches", [True, False])
+def test_a_series_edit_reaches_what_exceptions_did_not_override(
+        calendar_api: Any, clean_sandbox: SandboxRuntime, reaches: bool) -> None:
+    clean_sandbox.state.update_settings({"google.seriesEditReachesExceptions": reaches})
+    series = _insert(calendar_api, location="Room 1")
+    first, second = (r["id"] for r in _instances(calendar_api, series["id"])[:2])
+    calendar_api.events().patch(calendarId="primary", eventId=first,
+                                body={"location": "Room 7"}).execute()
+    calendar_api.events().patch(calendarId="primary", eventId=second,
+                                body={"start": {"dateTime": "2026-12-10T12:00:00Z"},
+                                      "end": {"dateTime": "2026-12-10T12:30:00Z"}}).execute()
+    calendar_api.events().patch(calendarId="primary", eventId=series["id"], body={
+        "location": "Room 2", "summary": "Weekly renamed"}).execute()
+    rows = {r["id"]: r for r in _instances(calendar_api, series["id"])}
+    assert rows[first]["location"] == "Room 7"  # overridden: kept
+    assert rows[second]["location"] == ("Room 2" if reaches else "Room 1")
+    assert rows[second]["start"]["dateTime"] == "2026-12-10T12:00:00Z"
+    assert {r["summary"] for r in rows.values()} == (
+        {"Weekly renamed"} if reaches else {"Weekly renamed", "Weekly"})
+
+
+def test_all_day_series_and_original_start(calendar_api: Any) -> None:
+    series = _insert(calendar_api, start={"date": "2026-12-07"}, end={"date": "2026-12-08"},
+                     recurrence=["RRULE:FREQ=DAILY;UNTIL=20261209T000000Z"])
+    rows = _instances(calendar_api, series["id"])
+    assert [r["id"] for r in rows] == [f"{series['id']}_2026120{d}" for d in (7, 8, 9)]
+    moved = calendar_api.events().patch(calendarId="primary", eventId=rows[1]["id"], body={
+        "start": {"date": "2026-12-12"}, "end": {"date": "2026-12-13"}}).execute()
+    assert moved["originalStartTime"] == {"date": "2026-12-08"}
+    timed = _insert(calendar_api)
+    picked = _instances(calendar_api, timed["id"], originalStart="2026-12-17T10:00:00Z")
+    assert [r["id"] for r in picked] == [f"{timed['id']}_20261217T100000Z"]

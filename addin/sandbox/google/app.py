@@ -36,6 +36,7 @@ from addin.sandbox.google.recurring import (
     is_cancelled,
     is_exception,
     mail_context,
+    series_edit_for,
     split_instance_id,
 )
 from addin.sandbox.google.resources import (
@@ -229,6 +230,23 @@ class GoogleCalendar:
                               seq=master.seq)
         return item
 
+    def reach_exceptions(self, owner: str, master: StoredItem, before: dict[str, Any]
+                         ) -> list[StoredItem]:
+        """A series edit reaches its exceptions' fields they did not override (the
+        setting google.seriesEditReachesExceptions); they are not emailed on their own:
+        the series' email covers them."""
+        if not master.resource.get("recurrence") or not self.state.setting(
+                "google.seriesEditReachesExceptions"):
+            return []
+        reached = []
+        for exception in self.exceptions_of(owner, master.id):
+            if is_cancelled(exception.resource):
+                continue
+            edited = series_edit_for(exception.resource, before, master.resource)
+            if edited is not None:
+                reached.append(self.store.put(owner, exception.id, edited))
+        return reached
+
     def exceptions_of(self, owner: str, master_id: str) -> list[StoredItem]:
         return [i for i in self.store.mailbox(owner).values()
                 if not i.deleted and i.resource.get("recurringEventId") == master_id]
@@ -274,7 +292,10 @@ class GoogleCalendar:
             check_recurrence(merged)
             merged["updated"] = rfc3339(datetime.now(UTC))
             item = self.store.put(owner, event_id, merged)
+            reached = self.reach_exceptions(owner, item, before)
         self.mail(owner, before, merged, send_updates)
+        for exception in reached:
+            self.spread(owner, exception)
         self.notify(owner)
         self.spread(owner, item)
         return _json(200, self.shape(item))
@@ -399,7 +420,17 @@ class GoogleCalendar:
             args.get("showDeleted") == "true")]
         rows = [{k: v for k, v in r.items() if k not in ("start", "end")}
                 if r.get("status") == "cancelled" else r for r in rows]
-        size = min(int(args.get("maxResults", PAGE_DEFAULT)), PAGE_MAX)
+        if "originalStart" in args:
+            wanted = parse_rfc3339(args["originalStart"], "originalStart")
+            rows = [r for r in rows if r.get("originalStartTime", {}).get("dateTime") and
+                    parse_rfc3339(r["originalStartTime"]["dateTime"], "originalStart")
+                    == wanted]
+        try:
+            size = min(int(args.get("maxResults", PAGE_DEFAULT)), PAGE_MAX)
+        except ValueError:
+            raise invalid("Invalid value for: maxResults") from None
+        if size < 1:
+            raise invalid("Invalid value for: maxResults")
         return self.page(owner, rows, size, self.store.current_seq())
 
     def page(self, owner: str, rows: list[dict[str, Any]], size: int, seq: int) -> Response:

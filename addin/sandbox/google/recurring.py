@@ -85,3 +85,20 @@ def mail_context(resource: dict[str, Any]) -> dict[str, Any]:
         return {"eventId": resource.get("id"), "series": False,
                 "recurringEventId": resource["recurringEventId"]}
     return {"eventId": resource.get("id")}
+
+
+SERIES_FIELDS = ("summary", "description", "location", "attendees", "colorId",
+                 "transparency", "visibility", "reminders", "extendedProperties")
+
+
+def series_edit_for(exception: dict[str, Any], before: dict[str, Any],
+                    after: dict[str, Any]) -> dict[str, Any] | None:
+    """The exception after an edit of its series: each series field the edit changed
+    reaches it where it still held the series' old value (a field it overrode stays).
+    None when nothing reaches it."""
+    changed = {k for k in SERIES_FIELDS if before.get(k) != after.get(k)}
+    updates = {k: after.get(k) for k in changed if exception.get(k) == before.get(k)}
+    if not updates:
+        return None
+    out = {**exception, **updates}
+    return {k: v for k, v in out.items() if v is not None}
