@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
+import requests
 from googleapiclient.errors import HttpError
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -234,3 +235,36 @@ def test_all_day_series_and_original_start(calendar_api: Any) -> None:
     timed = _insert(calendar_api)
     picked = _instances(calendar_api, timed["id"], originalStart="2026-12-17T10:00:00Z")
     assert [r["id"] for r in picked] == [f"{timed['id']}_20261217T100000Z"]
+
+
+def test_new_rules_drop_the_exceptions_they_no_longer_make(calendar_api: Any) -> None:
+    series = _insert(calendar_api)
+    rows = _instances(calendar_api, series["id"])
+    for row in rows[1:3]:
+        calendar_api.events().patch(calendarId="primary", eventId=row["id"],
+                                    body={"summary": "Own"}).execute()
+    calendar_api.events().patch(calendarId="primary", eventId=series["id"], body={
+        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=2"]}).execute()
+    after = _instances(calendar_api, series["id"])
+    assert [(r["id"], r["summary"]) for r in after] == [
+        (rows[0]["id"], "Weekly"), (rows[1]["id"], "Own")]
+    gone = calendar_api.events().get(calendarId="primary", eventId=rows[2]["id"]).execute()
+    assert gone["status"] == "cancelled"
+
+
+def test_a_guests_calendar_sees_the_moved_instance(
+        calendar_api: Any, clean_sandbox: SandboxRuntime, upstream: requests.Session) -> None:
+    dan = "dan.okafor@acme-sales.example"
+    series = _insert(calendar_api, attendees=[{"email": dan}])
+    second = _instances(calendar_api, series["id"])[1]["id"]
+    calendar_api.events().patch(calendarId="primary", eventId=second, body={
+        "start": {"dateTime": "2026-12-10T16:00:00Z"},
+        "end": {"dateTime": "2026-12-10T16:30:00Z"}}).execute()
+    token = clean_sandbox.state.tokens.issue("google", dan)
+    answer = upstream.get(f"{clean_sandbox.services['google']}/calendars/primary/events/"
+                          f"{series['id']}/instances",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    starts = [i["start"]["dateTime"] for i in answer.json()["items"]]
+    assert starts[1] == "2026-12-10T16:00:00Z"
+    assert answer.json()["items"][1]["organizer"]["email"] == "cleo.nguyen@acme-sales.example"

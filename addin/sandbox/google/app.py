@@ -233,14 +233,22 @@ class GoogleCalendar:
     def reach_exceptions(self, owner: str, master: StoredItem, before: dict[str, Any]
                          ) -> list[StoredItem]:
         """A series edit reaches its exceptions' fields they did not override (the
-        setting google.seriesEditReachesExceptions); they are not emailed on their own:
-        the series' email covers them."""
-        if not master.resource.get("recurrence") or not self.state.setting(
-                "google.seriesEditReachesExceptions"):
+        setting google.seriesEditReachesExceptions); an exception whose instance the new
+        start or rules no longer make is deleted. None is emailed on its own: the series'
+        email covers them."""
+        if not master.resource.get("recurrence"):
             return []
         reached = []
+        reshaped = any(before.get(k) != master.resource.get(k)
+                       for k in ("start", "recurrence"))
         for exception in self.exceptions_of(owner, master.id):
-            if is_cancelled(exception.resource):
+            if reshaped and find_instance({**master.resource, "id": master.id},
+                                          exception.id) is None:
+                gone = self.store.delete(owner, exception.id)  # its instance is no more
+                reached += [gone] if gone is not None else []
+                continue
+            if is_cancelled(exception.resource) or not self.state.setting(
+                    "google.seriesEditReachesExceptions"):
                 continue
             edited = series_edit_for(exception.resource, before, master.resource)
             if edited is not None:
