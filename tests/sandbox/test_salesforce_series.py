@@ -315,3 +315,16 @@ def test_weekly_occurrences_keep_their_wall_clock_time_in_any_zone(zone: str, da
         assert local.date() == expected_day
         if _exists(expected_day, wall, where):
             assert local.time() == wall
+
+
+def test_a_rolled_back_composite_leaves_no_series(sf: Salesforce) -> None:
+    answer = sf.restful("composite", method="POST", json={"allOrNone": True,
+                                                           "compositeRequest": [
+        {"method": "POST", "url": "/services/data/v62.0/sobjects/Event", "referenceId": "s",
+         "body": {"Subject": "Series rolled back", "StartDateTime": "2026-12-03T09:00:00Z",
+                  "DurationInMinutes": 30, "IsRecurrence2": True,
+                  "Recurrence2PatternText": "FREQ=DAILY;COUNT=3"}},
+        {"method": "POST", "url": "/services/data/v62.0/sobjects/EventRelation",
+         "referenceId": "r", "body": {"EventId": "@{s.id}", "RelationId": "bad"}}]})
+    assert [r["httpStatusCode"] for r in answer["compositeResponse"]] == [400, 400]
+    assert _occurrences(sf, "Series rolled back") == []

@@ -308,11 +308,11 @@ class Org:
     def transaction(self) -> Iterator[None]:
         """All or nothing: any exception restores the org as it was."""
         with self.lock:
-            saved = copy.deepcopy((self.records, self.deleted))
+            saved = copy.deepcopy((self.records, self.deleted, self.series))
             try:
                 yield
             except BaseException:
-                self.records, self.deleted = saved
+                self.records, self.deleted, self.series = saved
                 raise
 
     # -- validation -----------------------------------------------------------------
