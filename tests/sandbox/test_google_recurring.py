@@ -268,3 +268,16 @@ def test_a_guests_calendar_sees_the_moved_instance(
     starts = [i["start"]["dateTime"] for i in answer.json()["items"]]
     assert starts[1] == "2026-12-10T16:00:00Z"
     assert answer.json()["items"][1]["organizer"]["email"] == "cleo.nguyen@acme-sales.example"
+
+
+def test_a_sync_with_single_events_reports_a_changed_series_as_instances(
+        calendar_api: Any) -> None:
+    token = calendar_api.events().list(calendarId="primary",
+                                       maxResults=2500).execute()["nextSyncToken"]
+    series = _insert(calendar_api)
+    changes = calendar_api.events().list(calendarId="primary", singleEvents=True,
+                                         syncToken=token).execute()
+    assert [i["id"] for i in changes["items"]] == [
+        r["id"] for r in _instances(calendar_api, series["id"])]
+    plain = calendar_api.events().list(calendarId="primary", syncToken=token).execute()
+    assert [i["id"] for i in plain["items"]] == [series["id"]]

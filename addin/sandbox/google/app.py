@@ -363,8 +363,8 @@ class GoogleCalendar:
             if cursor is None or cursor.owner != owner:
                 raise GoogleApiError(410, "fullSyncRequired", "Sync token is no longer valid, "
                                      "a full sync is required.")
-            rows = [self.shape(i) for i in self.store.changed_since(owner, cursor.seq)
-                    if i.seq < seq]
+            rows = self.expanded([i for i in self.store.changed_since(owner, cursor.seq)
+                                  if i.seq < seq], args.get("singleEvents") == "true")
             return self.page(owner, rows, size, seq)
         time_min = parse_rfc3339(args["timeMin"], "timeMin") if "timeMin" in args else None
         time_max = parse_rfc3339(args["timeMax"], "timeMax") if "timeMax" in args else None
@@ -410,6 +410,20 @@ class GoogleCalendar:
         if order is not None:
             rows.sort(key=order)
         return self.page(owner, rows, size, seq)
+
+    def expanded(self, items: list[StoredItem], single: bool) -> list[dict[str, Any]]:
+        """Changed events as a sync reports them; with ``singleEvents`` a changed series
+        comes as its instances (those not changed on their own)."""
+        rows: list[dict[str, Any]] = []
+        for item in items:
+            shaped = self.shape(item)
+            if single and not item.deleted and item.resource.get("recurrence"):
+                taken = {e.id for e in self.exceptions_of(item.owner, item.id)}
+                rows += [in_zone(o, request.args.get("timeZone")) for o in instances(
+                    shaped, None, None) if o["id"] not in taken]
+            else:
+                rows.append(shaped)
+        return rows
 
     def instances(self, calendar_id: str, event_id: str) -> Response:
         """events.instances: a recurring event's occurrences (a single event: itself)."""
