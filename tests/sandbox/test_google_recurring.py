@@ -85,6 +85,7 @@ def test_single_events_are_bounded_by_the_window_and_ordered(calendar_api: Any) 
         "2027-01-01", "2027-01-02", "2027-01-03"]
     starts = [i["start"].get("dateTime") or i["start"]["date"] for i in listing["items"]]
     assert starts == sorted(starts)
+    calendar_api.events().delete(calendarId="primary", eventId=open_ended["id"]).execute()
 
 
 def test_moving_one_instance_makes_an_exception(calendar_api: Any,
