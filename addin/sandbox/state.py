@@ -41,6 +41,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "salesforce.seriesOccurrenceLimits": {"DAILY": 100, "WEEKLY": 53, "MONTHLY": 59,
                                           "YEARLY": 9},
     "salesforce.seriesBeyondLimit": "truncate",
+    # Salesforce event series: does a plain DELETE of the series' first occurrence delete
+    # the whole series? The REST guide says a plain DELETE removes one occurrence and
+    # fromThisEventOnwards from the first occurrence removes the series; older versions
+    # of the guide can be read either way.
+    "salesforce.deleteFirstOccurrenceDeletesSeries": False,
     # Graph: a wall time (dateTime without offset) that occurs twice in its timeZone, when
     # clocks go back: "standard" (the later instant, as .NET's TimeZoneInfo takes it) or
     # "daylight" (the earlier one). Microsoft does not document what Exchange does.

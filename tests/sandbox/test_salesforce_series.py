@@ -328,3 +328,14 @@ def test_a_rolled_back_composite_leaves_no_series(sf: Salesforce) -> None:
          "referenceId": "r", "body": {"EventId": "@{s.id}", "RelationId": "bad"}}]})
     assert [r["httpStatusCode"] for r in answer["compositeResponse"]] == [400, 400]
     assert _occurrences(sf, "Series rolled back") == []
+
+
+@pytest.mark.parametrize("whole", [False, True])
+def test_deleting_the_first_occurrence_is_a_setting(sf: Salesforce, clean_sandbox: SandboxRuntime,
+                                                    whole: bool) -> None:
+    clean_sandbox.state.update_settings({"salesforce.deleteFirstOccurrenceDeletesSeries":
+                                         whole})
+    subject = f"Series first {whole}"
+    first = _series(sf, "FREQ=DAILY;COUNT=3", subject)
+    sf.Event.delete(first)
+    assert len(_occurrences(sf, subject)) == (0 if whole else 2)

@@ -249,6 +249,11 @@ class Org:
         spec = self.spec(sobject)
         record = self.live(spec.name, record_id)
         if spec.name == "Event":
+            series = self.series.get(record.get("_seriesId") or "")
+            if series and series["first"] == record["Id"] and not record.get("IsChild") \
+                    and self.setting("salesforce.deleteFirstOccurrenceDeletesSeries"):
+                self.series_book.delete_onwards(record)
+                return
             self.delete_event_tree(record)
             if record.get("_seriesId") and not record.get("IsChild"):
                 self.series_book.delete_occurrence(record)
