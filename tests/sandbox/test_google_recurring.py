@@ -282,3 +282,14 @@ def test_a_sync_with_single_events_reports_a_changed_series_as_instances(
         r["id"] for r in _instances(calendar_api, series["id"])]
     plain = calendar_api.events().list(calendarId="primary", syncToken=token).execute()
     assert [i["id"] for i in plain["items"]] == [series["id"]]
+
+
+def test_an_insert_cannot_claim_to_be_an_instance(calendar_api: Any) -> None:
+    """recurringEventId and originalStartTime are immutable: an insert does not set them."""
+    series = _insert(calendar_api)
+    single = calendar_api.events().insert(calendarId="primary", body={
+        "summary": "Not an instance", "start": {"dateTime": "2026-12-05T10:00:00Z"},
+        "end": {"dateTime": "2026-12-05T11:00:00Z"}, "recurringEventId": series["id"],
+        "originalStartTime": {"dateTime": "2026-12-10T10:00:00Z"}}).execute()
+    assert "recurringEventId" not in single and "originalStartTime" not in single
+    assert len(_instances(calendar_api, series["id"])) == 4

@@ -178,7 +178,8 @@ class GoogleCalendar:
                                      "exists.")
             now = rfc3339(datetime.now(UTC))
             resource = {
-                **{k: v for k, v in body.items() if k not in ("etag", "sequence", "kind")},
+                **{k: v for k, v in body.items() if k not in (
+                    "etag", "sequence", "kind", "recurringEventId", "originalStartTime")},
                 "kind": "calendar#event", "id": event_id, "status": "confirmed",
                 "htmlLink": f"https://www.google.com/calendar/event?eid={event_id}",
                 "created": now, "updated": now,
