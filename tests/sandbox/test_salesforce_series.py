@@ -339,3 +339,23 @@ def test_deleting_the_first_occurrence_is_a_setting(sf: Salesforce, clean_sandbo
     first = _series(sf, "FREQ=DAILY;COUNT=3", subject)
     sf.Event.delete(first)
     assert len(_occurrences(sf, subject)) == (0 if whole else 2)
+
+
+def test_the_pattern_text_is_a_long_text_area_soql_cannot_filter(sf: Salesforce) -> None:
+    """How to read one series: by its owner and pattern start date (filterable), never by
+    the pattern text (a long text area)."""
+    first = _series(sf, "FREQ=WEEKLY;COUNT=2", "Series read", start="2026-12-03T11:17:00Z")
+    error = _error(lambda: sf.query("SELECT Id FROM Event WHERE Recurrence2PatternText = "
+                                    "'RRULE:FREQ=WEEKLY;COUNT=2'"))
+    assert error["errorCode"] == "INVALID_FIELD"
+    assert not {f["name"]: f for f in sf.Event.describe()["fields"]}[
+        "Recurrence2PatternText"]["filterable"]
+    start = sf.Event.get(first)["Recurrence2PatternStartDate"]
+    owner = sf.Event.get(first)["OwnerId"]
+    rows = sf.query(f"SELECT Id, Recurrence2PatternText FROM Event WHERE IsChild = false "
+                    f"AND IsRecurrence2 = true AND OwnerId = '{owner}' AND "
+                    f"Recurrence2PatternStartDate = {start[:19]}Z ORDER BY StartDateTime"
+                    )["records"]
+    mine = [r["Id"] for r in rows
+            if r["Recurrence2PatternText"] == "RRULE:FREQ=WEEKLY;COUNT=2"]
+    assert mine == [r["Id"] for r in _occurrences(sf, "Series read")]
