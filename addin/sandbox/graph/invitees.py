@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 SHARED = ("subject", "body", "location", "showAs", "isAllDay", "start_utc", "start_zone",
           "end_utc", "end_zone", "sensitivity", "attendees", "iCalUId", "createdDateTime",
           "importance", "isOnlineMeeting", "onlineMeetingProvider", "onlineMeeting",
-          "locations")
+          "locations", "recurrence", "exceptions", "cancelled", "touched", "series_seq",
+          "history")
 ACTIONS = {"accept": "accepted", "decline": "declined",
            "tentativelyAccept": "tentativelyAccepted"}
 NO_ANSWER = {"response": "notResponded", "time": "0001-01-01T00:00:00Z"}

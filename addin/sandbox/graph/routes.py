@@ -49,6 +49,15 @@ def register(app: Flask, graph: Graph) -> None:
         return graph.update(owner, item_id, _body())
 
     def answer(item_id: str, action: str, user: str | None = None) -> Response:
+        if action == "cancel":  # the organizer cancels a meeting (or one occurrence)
+            operation("events.cancel")
+            owner = graph.mailbox(user)
+            if graph.find(owner, item_id).resource.get("organizer_email"):
+                raise GraphError(400, "ErrorInvalidRequest", "Your request can't be "
+                                 "completed. You need to be an organizer to cancel a "
+                                 "meeting.")
+            graph.delete(owner, item_id)
+            return json_response(202)
         if action not in ACTIONS:
             raise GraphError(400, "BadRequest", f"Resource not found for the segment "
                              f"'{action}'.")
