@@ -346,14 +346,13 @@ class Graph:
         return _json(200, body)
 
     def instances(self, owner: str, item_id: str) -> Response:
-        """A series' occurrences in the window asked (a single event: itself, when it
-        falls in the window), each ``type: occurrence`` with ``seriesMasterId``."""
+        """A series' occurrences and exceptions in the window asked (a single event:
+        itself, when it falls in the window; Microsoft documents only series masters)."""
         window = _window()
         item = self.find(owner, item_id)
-        if not item.resource.get("recurrence"):
-            raise GraphError(400, "ErrorInvalidRequest", "The event is not a series master: "
-                             "only a seriesMaster has instances.")
-        rows = [self.shape(i, owner) for i in series.instances(item, window)]
+        found = series.instances(item, window) if item.resource.get("recurrence") else \
+            series.expand([item], window)  # a single event: itself, within the window
+        rows = [self.shape(i, owner) for i in found]
         return _json(200, {"@odata.context": f"{self.base_url}/v1.0/$metadata#Collection"
                            "(event)", "value": rows})
 
