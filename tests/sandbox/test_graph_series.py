@@ -216,3 +216,18 @@ def test_an_invitees_copy_of_a_series_has_instances(graph: Any) -> None:
               if c["subject"] == "Weekly sync" and not c["isCancelled"]]
     assert [(c["type"], c["isOrganizer"]) for c in copies][-1:] == [("seriesMaster", False)]
     assert len(graph.instances(copies[-1]["id"], BEN)) == 4
+
+
+def test_answers_are_for_the_whole_series(graph: Any) -> None:
+    master = graph("POST", "/me/events", json=weekly(attendees=[attendee(BEN)])).json()
+    copies = [c for c in graph("GET", "/me/events", BEN, params={"$top": "500"}).json()["value"]
+              if c["iCalUId"] == master["iCalUId"]]
+    occurrence = graph.instances(copies[0]["id"], BEN)[0]
+    refused = graph("POST", f"/me/events/{occurrence['id']}/accept", BEN, json={})
+    assert refused.status_code == 400
+    assert graph("POST", f"/me/events/{copies[0]['id']}/accept", BEN,
+                 json={"sendResponse": False}).status_code == 202
+    seen = graph("GET", f"/me/events/{master['id']}").json()
+    assert seen["attendees"][0]["status"]["response"] == "accepted"
+    assert graph.instances(master["id"])[0]["attendees"][0]["status"]["response"] == \
+        "accepted"

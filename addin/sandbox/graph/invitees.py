@@ -91,6 +91,9 @@ class Invitees:
         if not isinstance(send, bool):
             raise bad("sendResponse must be a boolean.")
         copy = self.graph.find(mailbox, item_id)
+        if copy.resource.get("_seriesMasterId"):
+            raise bad("The emulator takes an answer for a whole series only: respond on "
+                      "the series master.", "ErrorInvalidRequest")
         organizer = copy.resource.get("organizer_email")
         if not organizer:
             raise GraphError(400, "ErrorInvalidRequest",

@@ -142,6 +142,8 @@ def register(app: Flask, graph: Graph) -> None:
         owner = email.lower()
         with graph.store.lock:
             item = graph.find(owner, item_id)
+            if item.resource.get("_seriesMasterId"):
+                raise bad("Answer for the whole series: use the series master's id.")
             attendees = [dict(a) for a in item.resource.get("attendees") or []]
             hits = [a for a in attendees if a["emailAddress"]["address"].lower() ==
                     str(answer.get("email", "")).lower()]
