@@ -38,6 +38,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # offset before the gap: 02:30 becomes 03:30 daylight time) or "reject" (400).
     # Undocumented as well.
     "graph.nonexistentLocalTime": "shiftForward",
+    # Exchange (Graph and EWS): an update of a whole series that has edited occurrences also
+    # sends each attendee one update per such occurrence (reported by a Microsoft engineer,
+    # not documented).
+    "exchange.seriesUpdateMailsEachException": True,
     # Entra ID: lifetime of the access tokens it issues (Microsoft assigns 60-90 minutes at
     # random); shorter makes clients renew with their refresh token sooner.
     "entra.accessTokenLifetimeSeconds": 3599,

@@ -114,6 +114,11 @@ def test_moving_one_occurrence_makes_an_exception(ews_for: Callable[..., Account
     read = account.calendar.get(id=master.id)
     assert [(o.start.day, o.original_start.day) for o in read.modified_occurrences] == [
         (11, 10)]
+    clean_sandbox.state.mail.clear()
+    read.subject = "EWS moved (all)"
+    read.save(update_fields=["subject"], send_meeting_invitations="SendToAllAndSaveCopy")
+    assert mails(clean_sandbox) == [("update", GUEST, None), ("update", GUEST, "occurrence")]
+    read = account.calendar.get(id=master.id)
     crossing = fetch(account, master.occurrence(3)._id)
     crossing.start = EWSDateTime(2026, 12, 24, 9, tzinfo=UTC)
     crossing.end = EWSDateTime(2026, 12, 24, 9, 30, tzinfo=UTC)

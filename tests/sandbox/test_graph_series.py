@@ -139,9 +139,17 @@ def test_moving_one_occurrence_makes_an_exception(graph: Any,
     own_rule = graph("PATCH", f"/me/events/{second['id']}",
                      json={"recurrence": weekly()["recurrence"]})
     assert own_rule.status_code == 400
+    clean_sandbox.state.mail.clear()
     graph("PATCH", f"/me/events/{master['id']}", json={"subject": "Renamed"})
     assert [o["subject"] for o in graph.instances(master["id"])] == [
         "Renamed", "Moved sync", "Renamed", "Renamed"]  # exceptions keep their changes
+    # the series' update, and one for the edited occurrence (exchange.seriesUpdate...)
+    assert mails(clean_sandbox) == [(OUTSIDER, "update", None),
+                                    (OUTSIDER, "update", "occurrence")]
+    clean_sandbox.state.update_settings({"exchange.seriesUpdateMailsEachException": False})
+    clean_sandbox.state.mail.clear()
+    graph("PATCH", f"/me/events/{master['id']}", json={"subject": "Renamed again"})
+    assert mails(clean_sandbox) == [(OUTSIDER, "update", None)]
     later = weekly()["recurrence"]
     later["pattern"]["daysOfWeek"] = ["thursday", "friday"]
     graph("PATCH", f"/me/events/{master['id']}", json={"recurrence": later})

@@ -268,6 +268,7 @@ class Ews:
         old, new = shapes.attendees(before["fields"]), shapes.attendees(item["fields"])
         if send in SEND_ALL:
             self.mail(owner, item["fields"], old, new, update_kept=True)
+            series.mail_exceptions(self, owner, item)
         elif send in SEND_CHANGED:
             self.mail(owner, item["fields"], old, new, update_kept=False)
         self.subscriptions.record(owner, "ModifiedEvent", item["id"], self.folder_id(owner))

@@ -163,3 +163,19 @@ def mail(ews: Ews, owner: str, before: dict[str, Any], after: dict[str, Any] | N
             ews.state.mail.record(sender="ews", from_=owner, to=recipient, kind=kind,
                                   subject=subject, scope="occurrence",
                                   occurrence=before.get("calendar:Start"))
+
+
+def mail_exceptions(ews: Ews, owner: str, master: dict[str, Any]) -> None:
+    """After a SendToAll update of the whole series: one update per edited occurrence to
+    each of its attendees (setting ``exchange.seriesUpdateMailsEachException``)."""
+    if not ews.state.setting("exchange.seriesUpdateMailsEachException"):
+        return
+    for k, change in sorted((master.get("exceptions") or {}).items()):
+        fields = {**master["fields"], **change["fields"]}
+        for recipient in shapes.attendees(fields):
+            if recipient.lower() != owner:
+                ews.state.mail.record(
+                    sender="ews", from_=owner, to=recipient, kind="update",
+                    subject=str(fields.get("item:Subject") or ""), scope="occurrence",
+                    occurrence=datetime.strptime(k, "%Y%m%dT%H%M%SZ").strftime(
+                        "%Y-%m-%dT%H:%M:%SZ"))

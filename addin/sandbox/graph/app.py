@@ -282,6 +282,8 @@ class Graph:
         new = [a["emailAddress"]["address"] for a in event.get("attendees") or []]
         only_attendees = set(body) - {"@odata.type"} == {"attendees"}
         self.mail(owner, event, old, new, invite_only=only_attendees)
+        if not only_attendees and old:
+            series.mail_exceptions(self, owner, event)
         self.notify(owner, item, "updated")
         self.spread(owner, item)
         return _json(200, self.shape(item, owner))

@@ -248,6 +248,24 @@ def mail_occurrence(graph: Graph, owner: str, before: dict[str, Any],
                                     occurrence=before.get("_originalStart"))
 
 
+def mail_exceptions(graph: Graph, owner: str, master: dict[str, Any]) -> None:
+    """After an update of the whole series (not its pattern or times, which drop the
+    exceptions): one update per edited occurrence to each of its attendees, when the
+    setting ``exchange.seriesUpdateMailsEachException`` says Exchange does so."""
+    if not graph.state.setting("exchange.seriesUpdateMailsEachException"):
+        return
+    for key, change in sorted((master.get("exceptions") or {}).items()):
+        people = change["fields"].get("attendees", master.get("attendees")) or []
+        for person in people:
+            address = person["emailAddress"]["address"]
+            if address.lower() != owner:
+                graph.state.mail.record(
+                    sender="graph", from_=owner, to=address, kind="update",
+                    subject=str(change["fields"].get("subject", master.get("subject")) or ""),
+                    scope="occurrence", occurrence=datetime.strptime(
+                        key, "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
 def delta_rows(graph: Graph, master: StoredItem, owner: str, window: Window,
                since: int) -> list[dict[str, Any]]:
     """What a changed series puts in a calendarView delta round: after a change of the
