@@ -189,3 +189,24 @@ def test_a_bad_recurrence_is_refused(clean_sandbox: SandboxRuntime,
     assert answer.status_code == 200
     assert "ErrorCalendarInvalidRecurrence" in answer.text
     assert 'ResponseClass="Error"' in answer.text
+
+
+def test_an_occurrence_edited_in_outlook(ews_for: Callable[..., Account],
+                                         clean_sandbox: SandboxRuntime,
+                                         upstream: requests.Session) -> None:
+    account = ews_for(EVE)
+    master = weekly_series(account, "EWS in Outlook", required_attendees=[
+        Attendee(mailbox=EwsMailbox(email_address=GUEST))])
+    clean_sandbox.state.mail.clear()
+    second = view(account, master.id)[1]
+    edited = upstream.post(f"{clean_sandbox.origins['ews']}/sandbox-ui/mailboxes/{EVE}/items/"
+                           f"{second.id}/edit", json={
+                               "start": "2026-12-10T14:00:00+00:00",
+                               "end": "2026-12-10T15:00:00+00:00",
+                               "attendees": [GUEST, "ola.added@acme.example"]})
+    assert edited.status_code == 200, edited.text
+    assert mails(clean_sandbox) == [("invitation", "ola.added@acme.example", "occurrence")]
+    found = view(account, master.id)
+    assert [(o.type, o.start.hour, len(o.required_attendees or [])) for o in found] == [
+        ("Occurrence", 10, 1), ("Exception", 14, 2), ("Occurrence", 10, 1),
+        ("Occurrence", 10, 1)]

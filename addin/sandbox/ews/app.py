@@ -253,12 +253,16 @@ class Ews:
              ) -> dict[str, Any]:
         """The organizer's own edit in Outlook (sandbox UI): the same effects as an
         UpdateItem that sets ``fields``."""
+        target = series.lookup(self, owner, etree.Element(t("ItemId"), Id=item_id))
+        if target.get("occurrence"):
+            return series.edit_occurrence(self, owner, target, fields, send)
         with self.store.lock:
             before = self.find(owner, item_id)
             merged = _keep_responses(before["fields"], {**before["fields"], **fields})
             change_key = "DwAAABYAAAA" + secrets.token_urlsafe(12)
             item = {**before, "fields": merged, "changeKey": change_key, "modified": _now(),
                     "history": [*before["history"], [change_key, sorted(fields)]][-HISTORY:]}
+            series.retimed(before, item, set(fields))
             self.store.put(owner, item_id, item)
         self.announce(owner, before, item, send)
         return item

@@ -15,7 +15,7 @@ cancels it for each of its attendees, once."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
@@ -97,28 +97,47 @@ def change_occurrence(ews: Ews, owner: str, target: dict[str, Any], change_key: 
                       ) -> dict[str, Any]:
     """UpdateItem of one occurrence: it becomes (or stays) an exception."""
     with ews.store.lock:
-        master = ews.find(owner, target["occurrence"]["master"])
         changed, touched = ews.apply(target, updates)
         if "calendar:Recurrence" in touched:
             raise EwsError("ErrorInvalidPropertySet", "An occurrence of a series cannot "
                            "have a recurrence of its own.")
         ews.check_conflict(target, change_key, resolution, touched)
-        original = datetime.fromisoformat(target["occurrence"]["original"])
-        _check_boundary(master, original, datetime.fromisoformat(
-            changed["fields"]["calendar:Start"]))
-        k = recurrence.key(original)
-        fields = {u: v for u, v in changed["fields"].items()
-                  if master["fields"].get(u) != v}
-        exceptions = {**(master.get("exceptions") or {}), k: {
-            "fields": fields, "changeKey": "DwAAABYAAAA" + secrets.token_urlsafe(12),
-            "modified": changed["modified"]}}
-        stored = {**master, "exceptions": exceptions, "modified": changed["modified"],
-                  "changeKey": "DwAAABYAAAA" + secrets.token_urlsafe(12)}
-        ews.store.put(owner, master["id"], stored)
-        after = recurrence.occurrence(stored, original, target["occurrence"]["index"])
+        after = _keep_exception(ews, owner, target, changed)
     mail(ews, owner, target["fields"], after["fields"], send)
-    ews.subscriptions.record(owner, "ModifiedEvent", master["id"], ews.folder_id(owner))
+    ews.subscriptions.record(owner, "ModifiedEvent", target["occurrence"]["master"],
+                             ews.folder_id(owner))
     return after
+
+
+def edit_occurrence(ews: Ews, owner: str, target: dict[str, Any], fields: dict[str, Any],
+                    send: str) -> dict[str, Any]:
+    """The organizer edits one occurrence in Outlook (sandbox UI)."""
+    with ews.store.lock:
+        merged = {**target["fields"], **fields}
+        shapes.check(merged)
+        changed = {**target, "fields": merged, "modified": datetime.now(UTC).isoformat()}
+        after = _keep_exception(ews, owner, target, changed)
+    mail(ews, owner, target["fields"], after["fields"], send)
+    ews.subscriptions.record(owner, "ModifiedEvent", target["occurrence"]["master"],
+                             ews.folder_id(owner))
+    return after
+
+
+def _keep_exception(ews: Ews, owner: str, target: dict[str, Any], changed: dict[str, Any]
+                    ) -> dict[str, Any]:
+    """Store ``changed`` (the occurrence after an edit) as an exception on its master."""
+    master = ews.find(owner, target["occurrence"]["master"])
+    original = datetime.fromisoformat(target["occurrence"]["original"])
+    _check_boundary(master, original, datetime.fromisoformat(
+        changed["fields"]["calendar:Start"]))
+    fields = {u: v for u, v in changed["fields"].items() if master["fields"].get(u) != v}
+    exceptions = {**(master.get("exceptions") or {}), recurrence.key(original): {
+        "fields": fields, "changeKey": "DwAAABYAAAA" + secrets.token_urlsafe(12),
+        "modified": changed["modified"]}}
+    stored = {**master, "exceptions": exceptions, "modified": changed["modified"],
+              "changeKey": "DwAAABYAAAA" + secrets.token_urlsafe(12)}
+    ews.store.put(owner, master["id"], stored)
+    return recurrence.occurrence(stored, original, target["occurrence"]["index"])
 
 
 def _check_boundary(master: dict[str, Any], original: datetime, moved: datetime) -> None:
