@@ -202,6 +202,11 @@ def test_calendar_view_delta_reports_instances(graph: Any) -> None:
     assert [(r["id"], r.get("type"), "@removed" in r) for r in second["value"]] == [
         (ids[0], "exception", False), (ids[1], None, True)]
     link = second["@odata.deltaLink"].split("/v1.0", 1)[1]
+    graph("PATCH", f"/me/events/{master['id']}", json={"subject": "Renamed series"})
+    renamed = graph("GET", link).json()
+    assert [(r["id"], r["subject"]) for r in renamed["value"]] == [
+        (ids[0], "Only this one"), (ids[2], "Renamed series"), (ids[3], "Renamed series")]
+    link = renamed["@odata.deltaLink"].split("/v1.0", 1)[1]
     moved = weekly()
     moved["start"]["dateTime"] = "2026-12-03T11:00:00"
     moved["end"]["dateTime"] = "2026-12-03T11:30:00"

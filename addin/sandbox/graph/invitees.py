@@ -114,7 +114,8 @@ class Invitees:
                     attendee["status"] = answer
             changes.append((organizer, self.graph.store.put(organizer, meeting.id, {
                 **meeting.resource, "attendees": attendees, "lastModified": _now(),
-                "changeKey": secrets.token_urlsafe(21)}), "updated"))
+                "changeKey": secrets.token_urlsafe(21),
+                "series_seq": self.graph.store.current_seq()}), "updated"))
         if action == "decline":
             deleted = self.graph.store.delete(mailbox, copy.id)
             if deleted is not None:

@@ -151,7 +151,8 @@ def register(app: Flask, graph: Graph) -> None:
                 raise GraphError(404, "ErrorItemNotFound", "no such attendee")
             hits[0]["status"] = {"response": answer["response"],
                                  "time": "2026-01-01T00:00:00Z"}
-            resource = {**item.resource, "attendees": attendees}
+            resource = {**item.resource, "attendees": attendees,
+                        "series_seq": graph.store.current_seq()}  # every instance shows it
             resource["changeKey"] = secrets.token_urlsafe(21)
             item = graph.store.put(owner, item_id, resource)
         graph.notify(owner, item, "updated")

@@ -56,16 +56,17 @@ def is_master(item: StoredItem) -> bool:
 
 
 def stamp(graph: Graph, before: dict[str, Any] | None, event: dict[str, Any]) -> None:
-    """Before the master is stored: a new series, or a change of its pattern or times,
-    is a change of the whole series (exceptions and cancellations are dropped)."""
+    """Before the master is stored by a write of the whole series: every instance
+    changes with it (for delta); a new series, or a change of its pattern or times, also
+    drops the exceptions and cancellations."""
+    event["series_seq"] = graph.store.current_seq()  # every instance changes with it
     if before is not None and all(before.get(k) == event.get(k) for k in TIMING):
         return
     if before is not None and before.get("recurrence"):
         earlier = {k: before[k] for k in (*TIMING, "cancelled") if k in before}
         earlier["replaced_seq"] = graph.store.current_seq()
         event["history"] = [earlier, *(before.get("history") or [])][:HISTORY]
-    event.update(exceptions={}, cancelled=[], touched={},
-                 series_seq=graph.store.current_seq())
+    event.update(exceptions={}, cancelled=[], touched={})
 
 
 def occurrence_uid(master_uid: str, original: datetime) -> str:
