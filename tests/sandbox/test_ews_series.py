@@ -129,6 +129,15 @@ def test_moving_one_occurrence_makes_an_exception(ews_for: Callable[..., Account
                                                           number=4))
     read.save(update_fields=["recurrence"], send_meeting_invitations="SendToNone")
     assert {o.type for o in view(account, master.id)} == {"Occurrence"}  # exceptions gone
+    moved = fetch(account, master.occurrence(2)._id)
+    moved.subject = "EWS moved again"
+    moved.save(update_fields=["subject"], send_meeting_invitations="SendToNone")
+    clean_sandbox.state.mail.clear()
+    account.calendar.get(id=master.id).delete(
+        send_meeting_cancellations="SendToAllAndSaveCopy")
+    # the series' cancellation, then one for its edited occurrence (MS-OXOCAL)
+    assert mails(clean_sandbox) == [("cancellation", GUEST, None),
+                                    ("cancellation", GUEST, "occurrence")]
 
 
 def test_deleting_one_occurrence(ews_for: Callable[..., Account],

@@ -150,6 +150,7 @@ def test_moving_one_occurrence_makes_an_exception(graph: Any,
     clean_sandbox.state.mail.clear()
     graph("PATCH", f"/me/events/{master['id']}", json={"subject": "Renamed again"})
     assert mails(clean_sandbox) == [(OUTSIDER, "update", None)]
+
     later = weekly()["recurrence"]
     later["pattern"]["daysOfWeek"] = ["thursday", "friday"]
     graph("PATCH", f"/me/events/{master['id']}", json={"recurrence": later})
@@ -171,6 +172,13 @@ def test_cancelling_one_occurrence(graph: Any, clean_sandbox: SandboxRuntime) ->
                  json={"Comment": "Holiday"}).status_code == 202
     assert len(graph.instances(master["id"])) == 2
     assert mails(clean_sandbox) == [(OUTSIDER, "cancellation", "occurrence")]
+    first = graph.instances(master["id"])[0]
+    graph("PATCH", f"/me/events/{first['id']}", json={"subject": "Edited once"})
+    clean_sandbox.state.mail.clear()
+    graph("DELETE", f"/me/events/{master['id']}")
+    # the series' cancellation, then one for its edited occurrence (MS-OXOCAL)
+    assert mails(clean_sandbox) == [(OUTSIDER, "cancellation", None),
+                                    (OUTSIDER, "cancellation", "occurrence")]
 
 
 def test_one_invitation_for_a_series_and_one_for_an_occurrence(

@@ -272,7 +272,7 @@ class Ews:
         old, new = shapes.attendees(before["fields"]), shapes.attendees(item["fields"])
         if send in SEND_ALL:
             self.mail(owner, item["fields"], old, new, update_kept=True)
-            series.mail_exceptions(self, owner, item)
+            series.mail_exceptions(self, owner, item, "update")
         elif send in SEND_CHANGED:
             self.mail(owner, item["fields"], old, new, update_kept=False)
         self.subscriptions.record(owner, "ModifiedEvent", item["id"], self.folder_id(owner))
@@ -378,6 +378,7 @@ class Ews:
             if send in SEND_ALL:
                 self.mail(owner, item["fields"], shapes.attendees(item["fields"]), [],
                           update_kept=False)
+                series.mail_exceptions(self, owner, item, "cancellation")
             self.subscriptions.record(owner, "DeletedEvent", item["id"],
                                       self.folder_id(owner))
             soap.message(messages, "DeleteItem")

@@ -184,17 +184,24 @@ def mail(ews: Ews, owner: str, before: dict[str, Any], after: dict[str, Any] | N
                                   occurrence=before.get("calendar:Start"))
 
 
-def mail_exceptions(ews: Ews, owner: str, master: dict[str, Any]) -> None:
-    """After a SendToAll update of the whole series: one update per edited occurrence to
-    each of its attendees (setting ``exchange.seriesUpdateMailsEachException``)."""
-    if not ews.state.setting("exchange.seriesUpdateMailsEachException"):
+def mail_exceptions(ews: Ews, owner: str, master: dict[str, Any], kind: str) -> None:
+    """A whole series was updated with a SendToAll mode (``update``; only when the setting
+    ``exchange.seriesUpdateMailsEachException`` says so) or deleted with a Send mode
+    (``cancellation``: MS-OXOCAL's rule, for the edited occurrences not yet past): each
+    edited occurrence's attendees get one more email for it."""
+    if kind == "update" and not ews.state.setting("exchange.seriesUpdateMailsEachException"):
         return
+    now = datetime.now(UTC)
     for k, change in sorted((master.get("exceptions") or {}).items()):
         fields = {**master["fields"], **change["fields"]}
+        if kind == "cancellation" and datetime.fromisoformat(
+                str(change["fields"].get("calendar:Start") or datetime.strptime(
+                    k, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).isoformat())) <= now:
+            continue
         for recipient in shapes.attendees(fields):
             if recipient.lower() != owner:
                 ews.state.mail.record(
-                    sender="ews", from_=owner, to=recipient, kind="update",
+                    sender="ews", from_=owner, to=recipient, kind=kind,
                     subject=str(fields.get("item:Subject") or ""), scope="occurrence",
                     occurrence=datetime.strptime(k, "%Y%m%dT%H%M%SZ").strftime(
                         "%Y-%m-%dT%H:%M:%SZ"))

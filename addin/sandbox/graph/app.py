@@ -283,7 +283,7 @@ class Graph:
         only_attendees = set(body) - {"@odata.type"} == {"attendees"}
         self.mail(owner, event, old, new, invite_only=only_attendees)
         if not only_attendees and old:
-            series.mail_exceptions(self, owner, event)
+            series.mail_exceptions(self, owner, event, "update")
         self.notify(owner, item, "updated")
         self.spread(owner, item)
         return _json(200, self.shape(item, owner))
@@ -314,6 +314,7 @@ class Graph:
             record_attendee_mail(self.state, sender="graph", organizer=owner,
                                  subject=item.resource.get("subject") or "", before=old,
                                  after=[])
+            series.mail_exceptions(self, owner, item.resource, "cancellation")
         self.notify(owner, item, "deleted")
         self.spread(owner, item)
         return _json(204)

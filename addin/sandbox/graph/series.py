@@ -249,19 +249,24 @@ def mail_occurrence(graph: Graph, owner: str, before: dict[str, Any],
                                     occurrence=before.get("_originalStart"))
 
 
-def mail_exceptions(graph: Graph, owner: str, master: dict[str, Any]) -> None:
-    """After an update of the whole series (not its pattern or times, which drop the
-    exceptions): one update per edited occurrence to each of its attendees, when the
-    setting ``exchange.seriesUpdateMailsEachException`` says Exchange does so."""
-    if not graph.state.setting("exchange.seriesUpdateMailsEachException"):
+def mail_exceptions(graph: Graph, owner: str, master: dict[str, Any], kind: str) -> None:
+    """A whole series was updated (``kind`` update: not its pattern or times, which drop
+    the exceptions; only when the setting ``exchange.seriesUpdateMailsEachException``
+    says so) or deleted (``cancellation``: MS-OXOCAL's rule, for the edited occurrences
+    not yet past): each edited occurrence's attendees get one more email for it."""
+    if kind == "update" and not graph.state.setting("exchange.seriesUpdateMailsEachException"):
         return
+    now = datetime.now(UTC)
     for key, change in sorted((master.get("exceptions") or {}).items()):
-        people = change["fields"].get("attendees", master.get("attendees")) or []
-        for person in people:
+        start = datetime.fromisoformat(change["fields"].get("start_utc") or datetime.strptime(
+            key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).isoformat())
+        if kind == "cancellation" and start <= now:
+            continue
+        for person in change["fields"].get("attendees", master.get("attendees")) or []:
             address = person["emailAddress"]["address"]
             if address.lower() != owner:
                 graph.state.mail.record(
-                    sender="graph", from_=owner, to=address, kind="update",
+                    sender="graph", from_=owner, to=address, kind=kind,
                     subject=str(change["fields"].get("subject", master.get("subject")) or ""),
                     scope="occurrence", occurrence=datetime.strptime(
                         key, "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%dT%H:%M:%SZ"))
