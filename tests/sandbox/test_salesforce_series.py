@@ -5,15 +5,19 @@ limits, invitees."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 import requests
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from addin.sandbox import SandboxRuntime
+from addin.sandbox.salesforce.series import expand
 from addin.sandbox.seed import CONTACTS
 from tests.sandbox.conftest import BEN, GRACE
 
@@ -285,3 +289,73 @@ def test_ui_edits_of_the_series_and_of_one_occurrence(
     assert [(r["Location"], r["IsRecurrence2Exception"]) for r in rows] == [
         ("Room 1", False), ("Room 1", True), ("Room 1", False)]
     assert clean_sandbox.state.mail.messages() == []
+
+
+def _exists(day: date, wall: time, zone: ZoneInfo) -> bool:
+    local = datetime.combine(day, wall, tzinfo=zone)
+    return local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == \
+        local.replace(tzinfo=None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(zone=st.sampled_from(sorted(available_timezones())),
+       day=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
+       wall=st.times())
+def test_weekly_occurrences_keep_their_wall_clock_time_in_any_zone(zone: str, day: date,
+                                                                    wall: time) -> None:
+    where = ZoneInfo(zone)
+    wall = wall.replace(second=0, microsecond=0)
+    assume(_exists(day, wall, where))
+    first = datetime.combine(day, wall, tzinfo=where).astimezone(UTC)
+    starts, more = expand("RRULE:FREQ=WEEKLY;COUNT=30", first, where, False, 53)
+    assert not more and len(starts) == 30
+    for n, start in enumerate(starts):
+        expected_day = day + timedelta(weeks=n)
+        local = start.astimezone(where)
+        assert local.date() == expected_day
+        if _exists(expected_day, wall, where):
+            assert local.time() == wall
+
+
+def test_a_rolled_back_composite_leaves_no_series(sf: Salesforce) -> None:
+    answer = sf.restful("composite", method="POST", json={"allOrNone": True,
+                                                           "compositeRequest": [
+        {"method": "POST", "url": "/services/data/v62.0/sobjects/Event", "referenceId": "s",
+         "body": {"Subject": "Series rolled back", "StartDateTime": "2026-12-03T09:00:00Z",
+                  "DurationInMinutes": 30, "IsRecurrence2": True,
+                  "Recurrence2PatternText": "FREQ=DAILY;COUNT=3"}},
+        {"method": "POST", "url": "/services/data/v62.0/sobjects/EventRelation",
+         "referenceId": "r", "body": {"EventId": "@{s.id}", "RelationId": "bad"}}]})
+    assert [r["httpStatusCode"] for r in answer["compositeResponse"]] == [400, 400]
+    assert _occurrences(sf, "Series rolled back") == []
+
+
+@pytest.mark.parametrize("whole", [False, True])
+def test_deleting_the_first_occurrence_is_a_setting(sf: Salesforce, clean_sandbox: SandboxRuntime,
+                                                    whole: bool) -> None:
+    clean_sandbox.state.update_settings({"salesforce.deleteFirstOccurrenceDeletesSeries":
+                                         whole})
+    subject = f"Series first {whole}"
+    first = _series(sf, "FREQ=DAILY;COUNT=3", subject)
+    sf.Event.delete(first)
+    assert len(_occurrences(sf, subject)) == (0 if whole else 2)
+
+
+def test_the_pattern_text_is_a_long_text_area_soql_cannot_filter(sf: Salesforce) -> None:
+    """How to read one series: by its owner and pattern start date (filterable), never by
+    the pattern text (a long text area)."""
+    first = _series(sf, "FREQ=WEEKLY;COUNT=2", "Series read", start="2026-12-03T11:17:00Z")
+    error = _error(lambda: sf.query("SELECT Id FROM Event WHERE Recurrence2PatternText = "
+                                    "'RRULE:FREQ=WEEKLY;COUNT=2'"))
+    assert error["errorCode"] == "INVALID_FIELD"
+    assert not {f["name"]: f for f in sf.Event.describe()["fields"]}[
+        "Recurrence2PatternText"]["filterable"]
+    start = sf.Event.get(first)["Recurrence2PatternStartDate"]
+    owner = sf.Event.get(first)["OwnerId"]
+    rows = sf.query(f"SELECT Id, Recurrence2PatternText FROM Event WHERE IsChild = false "
+                    f"AND IsRecurrence2 = true AND OwnerId = '{owner}' AND "
+                    f"Recurrence2PatternStartDate = {start[:19]}Z ORDER BY StartDateTime"
+                    )["records"]
+    mine = [r["Id"] for r in rows
+            if r["Recurrence2PatternText"] == "RRULE:FREQ=WEEKLY;COUNT=2"]
+    assert mine == [r["Id"] for r in _occurrences(sf, "Series read")]

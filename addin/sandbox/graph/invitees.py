@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 SHARED = ("subject", "body", "location", "showAs", "isAllDay", "start_utc", "start_zone",
           "end_utc", "end_zone", "sensitivity", "attendees", "iCalUId", "createdDateTime",
           "importance", "isOnlineMeeting", "onlineMeetingProvider", "onlineMeeting",
-          "locations")
+          "locations", "recurrence", "exceptions", "cancelled", "touched", "series_seq",
+          "history")
 ACTIONS = {"accept": "accepted", "decline": "declined",
            "tentativelyAccept": "tentativelyAccepted"}
 NO_ANSWER = {"response": "notResponded", "time": "0001-01-01T00:00:00Z"}
@@ -90,6 +91,9 @@ class Invitees:
         if not isinstance(send, bool):
             raise bad("sendResponse must be a boolean.")
         copy = self.graph.find(mailbox, item_id)
+        if copy.resource.get("_seriesMasterId"):
+            raise bad("The emulator takes an answer for a whole series only: respond on "
+                      "the series master.", "ErrorInvalidRequest")
         organizer = copy.resource.get("organizer_email")
         if not organizer:
             raise GraphError(400, "ErrorInvalidRequest",
@@ -110,7 +114,8 @@ class Invitees:
                     attendee["status"] = answer
             changes.append((organizer, self.graph.store.put(organizer, meeting.id, {
                 **meeting.resource, "attendees": attendees, "lastModified": _now(),
-                "changeKey": secrets.token_urlsafe(21)}), "updated"))
+                "changeKey": secrets.token_urlsafe(21),
+                "series_seq": self.graph.store.current_seq()}), "updated"))
         if action == "decline":
             deleted = self.graph.store.delete(mailbox, copy.id)
             if deleted is not None:

@@ -9,9 +9,10 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+from addin.sandbox.salesforce.event_times import all_day_times, timed_times
 from addin.sandbox.salesforce.schema import SOBJECTS, FieldSpec, SObjectSpec, sobject_of_id
 from addin.sandbox.salesforce.series import MAX_SERIES_INVITEES, PATTERN_FIELDS, SeriesBook
 from addin.sandbox.salesforce.values import (
@@ -248,6 +249,11 @@ class Org:
         spec = self.spec(sobject)
         record = self.live(spec.name, record_id)
         if spec.name == "Event":
+            series = self.series.get(record.get("_seriesId") or "")
+            if series and series["first"] == record["Id"] and not record.get("IsChild") \
+                    and self.setting("salesforce.deleteFirstOccurrenceDeletesSeries"):
+                self.series_book.delete_onwards(record)
+                return
             self.delete_event_tree(record)
             if record.get("_seriesId") and not record.get("IsChild"):
                 self.series_book.delete_occurrence(record)
@@ -307,11 +313,11 @@ class Org:
     def transaction(self) -> Iterator[None]:
         """All or nothing: any exception restores the org as it was."""
         with self.lock:
-            saved = copy.deepcopy((self.records, self.deleted))
+            saved = copy.deepcopy((self.records, self.deleted, self.series))
             try:
                 yield
             except BaseException:
-                self.records, self.deleted = saved
+                self.records, self.deleted, self.series = saved
                 raise
 
     # -- validation -----------------------------------------------------------------
@@ -416,93 +422,13 @@ class Org:
         start without a new end keeps the duration."""
         max_minutes = 14 * 1440 if self._setting("salesforce.multiDayEvents") else 1440
         if record.get("IsAllDayEvent"):
-            self._all_day_times(record, values, previous, max_minutes)
+            all_day_times(record, values, previous, max_minutes)
         else:
-            self._timed_times(record, values, previous, max_minutes)
+            timed_times(record, values, previous, max_minutes)
         if record.get("ShowAs") is None:
             record["ShowAs"] = "Busy"
         if record.get("EventSubtype") is None:
             record["EventSubtype"] = "Event"
-
-    def _all_day_times(self, record: dict[str, Any], values: dict[str, Any],
-                       previous: dict[str, Any] | None, max_minutes: int) -> None:
-        if not record.get("ActivityDate"):
-            if not record.get("StartDateTime"):
-                raise bad_request("REQUIRED_FIELD_MISSING",
-                                  "Required fields are missing: [ActivityDate]", ["ActivityDate"])
-            record["ActivityDate"] = record["StartDateTime"][:10]
-        first = date.fromisoformat(record["ActivityDate"])
-        if "EndDate" in values:
-            last = date.fromisoformat(values["EndDate"])
-        elif values.get("DurationInMinutes"):
-            last = first + timedelta(days=max(1, values["DurationInMinutes"] // 1440) - 1)
-        elif previous and previous.get("IsAllDayEvent") and previous.get("EndDate"):
-            span = date.fromisoformat(previous["EndDate"]) - date.fromisoformat(
-                previous["ActivityDate"])
-            last = first + span
-        else:
-            last = first
-        if last < first:
-            raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                              "End Date can't be before the Start Date.", ["EndDate"])
-        days = (last - first).days + 1
-        if days * 1440 > max(max_minutes, 1440):
-            raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                              "Event duration can't exceed the maximum allowed length.",
-                              ["EndDate"])
-        midnight = datetime.min.time()
-        record.update({
-            "StartDateTime": format_datetime(datetime.combine(first, midnight, tzinfo=UTC)),
-            "ActivityDateTime": None,
-            "EndDateTime": format_datetime(datetime.combine(last, midnight, tzinfo=UTC)),
-            "EndDate": last.isoformat(),
-            "DurationInMinutes": days * 1440,
-        })
-
-    def _timed_times(self, record: dict[str, Any], values: dict[str, Any],
-                     previous: dict[str, Any] | None, max_minutes: int) -> None:
-        if "ActivityDateTime" in values and "StartDateTime" not in values:
-            record["StartDateTime"] = values["ActivityDateTime"]
-        if not record.get("StartDateTime"):
-            raise bad_request("REQUIRED_FIELD_MISSING",
-                              "Required fields are missing: [StartDateTime]", ["StartDateTime"])
-        start = parse_datetime(record["StartDateTime"])
-        if "EndDateTime" in values and values["EndDateTime"] is not None:
-            end = parse_datetime(values["EndDateTime"])
-            given = values.get("DurationInMinutes")
-            if given is not None and given != int((end - start).total_seconds() // 60):
-                raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                                  "Duration: the duration and the end time don't agree; "
-                                  "give one of EndDateTime and DurationInMinutes",
-                                  ["DurationInMinutes", "EndDateTime"])
-        elif values.get("DurationInMinutes") is not None:
-            end = start + timedelta(minutes=values["DurationInMinutes"])
-        elif previous and previous.get("DurationInMinutes") is not None \
-                and not previous.get("IsAllDayEvent"):
-            end = start + timedelta(minutes=previous["DurationInMinutes"])
-        else:
-            raise bad_request("REQUIRED_FIELD_MISSING",
-                              "Required fields are missing: [DurationInMinutes]",
-                              ["DurationInMinutes"])
-        minutes = int((end - start).total_seconds() // 60)
-        if minutes < 0:
-            raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                              "End Date Time: End time can't be before start time.",
-                              ["EndDateTime"])
-        if minutes > max_minutes:
-            raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                              f"Event duration must be between 0 and {max_minutes} minutes.",
-                              ["DurationInMinutes"])
-        record.update({
-            "StartDateTime": format_datetime(start),
-            "ActivityDateTime": format_datetime(start),
-            "ActivityDate": start.date().isoformat(),
-            "EndDateTime": format_datetime(end),
-            "EndDate": end.date().isoformat(),
-            "DurationInMinutes": minutes,
-        })
-        if record.get("IsReminderSet") and not record.get("ReminderDateTime"):
-            record["ReminderDateTime"] = format_datetime(start - timedelta(minutes=15))
 
     def relations_of(self, event_id: str) -> list[dict[str, Any]]:
         return [r for r in self.records["EventRelation"].values() if r["EventId"] == event_id]

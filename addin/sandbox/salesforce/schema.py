@@ -23,6 +23,11 @@ class FieldSpec:
     external_id: bool = False  # upsert and read by it: /sobjects/{type}/{field}/{value}
     unique: bool = False  # no two records hold the same value (case-insensitive)
 
+    @property
+    def filterable(self) -> bool:
+        """A long text area (textarea over 255 characters) can't be filtered in SOQL."""
+        return not (self.type == "textarea" and self.length > 255)
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -31,6 +36,7 @@ class FieldSpec:
             "nillable": self.nillable,
             "createable": self.createable,
             "updateable": self.updateable,
+            "filterable": self.filterable,
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
             "picklistValues": [{"value": v, "label": v, "active": True} for v in self.picklist],
