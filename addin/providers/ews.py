@@ -63,8 +63,8 @@ from addin.providers.calendar import (
     NotifyMode,
     PushSubscription,
 )
-from addin.providers.ews_recurrence import from_exchange, to_exchange
 from addin.providers.timezones import to_iana
+from addin.sync.recurrence_exchangelib import exchangelib_to_rrule, rrule_to_exchangelib
 
 PROPERTY_SET = "5c1f7a3e-8d2b-4a55-9e8e-7f0a3b1d2c4e"  # the same set as on Graph
 SHOW_AS_TO_EWS = {"busy": "Busy", "free": "Free", "tentative": "Tentative",
@@ -81,7 +81,7 @@ READ_FIELDS = ("subject", "body", "start", "end", "is_all_day", "location",
                "legacy_free_busy_status", "sensitivity", "reminder_is_set",
                "reminder_minutes_before_start", "required_attendees", "optional_attendees",
                "organizer", "my_response_type", "uid", "_start_timezone", "_end_timezone",
-               "addin_salesforce_event_id")
+               "addin_salesforce_event_id", "recurrence")
 T = TypeVar("T")
 
 
@@ -358,8 +358,8 @@ class EwsCalendar:
         if draft.recurrence and isinstance(draft.start, datetime | date):
             start = draft.start if isinstance(draft.start, datetime) else datetime.combine(
                 draft.start, datetime.min.time(), tzinfo=tz)
-            fields["recurrence"] = to_exchange(draft.recurrence, start, str(tz.key),
-                                               draft.is_all_day)
+            fields["recurrence"] = rrule_to_exchangelib(draft.recurrence, start, str(tz.key),
+                                                        all_day=draft.is_all_day)
         return fields
 
     def _item(self, raw: Any, series_id: str | None = None) -> CalendarItem:
@@ -387,9 +387,9 @@ class EwsCalendar:
             organizer_email=organizer, salesforce_event_id=raw.addin_salesforce_event_id,
             web_link=None, is_organizer=(raw.my_response_type in (None, "Organizer")),
             series_id=series_id,
-            recurrence=from_exchange(getattr(raw, "recurrence", None),
-                                     str(getattr(getattr(raw, "_start_timezone", None), "key",
-                                                 None) or self.time_zone), all_day),
+            recurrence=exchangelib_to_rrule(raw.recurrence, str(getattr(
+                raw._start_timezone, "key", None) or self.time_zone), all_day=all_day)
+            if getattr(raw, "recurrence", None) else None,
             original_start=_aware(raw.original_start)
             if getattr(raw, "original_start", None) else None,
             raw={"id": raw.id, "changekey": raw.changekey, "uid": raw.uid})

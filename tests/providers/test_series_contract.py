@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from addin.domain import CalendarItem, ItemDraft
 from addin.providers.calendar import NotifyMode
 from addin.sync.rrules import normalize
@@ -108,25 +106,3 @@ class TestSeriesContract:
         assert [[a.email for a in i.attendees] for i in found] == \
             [[], [], [], [GUESTS[1]], [], []]
         assert calendar.provider.get_item(item.item_id).attendees == []
-
-
-@pytest.fixture(autouse=True)
-def _emulator_pending(request: pytest.FixtureRequest) -> None:
-    """Series behaviour some emulators do not have yet (their helpers' branches): xfail,
-    not strict, named here so the note lists what remains."""
-    name = request.node.callspec.params.get("calendar") if hasattr(
-        request.node, "callspec") else None
-    if name in PENDING.get(request.node.originalname, ()):
-        request.applymarker(pytest.mark.xfail(
-            reason=f"the {name} emulator's series support is not merged yet", strict=False))
-
-
-PENDING: dict[str, tuple[str, ...]] = {
-    "test_a_weekly_series_with_count_is_one_item": ("graph", "ews"),
-    "test_a_weekly_series_with_until": ("ews",),
-    "test_instances_are_read_inside_the_window_only": ("ews",),
-    "test_moving_one_occurrence_makes_an_exception": ("graph", "google", "ews"),
-    "test_cancelling_one_occurrence": ("graph", "google", "ews"),
-    "test_an_attendee_added_to_the_series_gets_one_invitation": ("ews",),
-    "test_an_attendee_added_to_one_occurrence_only": ("graph", "google", "ews"),
-}

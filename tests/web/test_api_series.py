@@ -19,8 +19,6 @@ Bearer = Callable[[str], dict[str, str]]
 SERIES = {"subject": "Weekly pipeline review", "start": "2026-12-08T14:00:00Z",
           "end": "2026-12-08T14:30:00Z", "timeZone": "Europe/London",
           "recurrence": "FREQ=WEEKLY;COUNT=6"}
-EWS_PENDING = pytest.mark.xfail(reason="the EWS emulator does not hold a Recurrence yet "
-                                       "(wip-recgraph)", strict=False)
 
 
 def _salesforce_events(sandbox: SandboxRuntime, subject: str) -> list[dict[str, Any]]:
@@ -54,7 +52,7 @@ def test_a_single_event_answers_no_recurrence(client: Any, bearer: Bearer,
     assert answer.json["event"]["recurrence"] is None
 
 
-@pytest.mark.parametrize("email", [CLEO, AVA, pytest.param(EVE, marks=EWS_PENDING)])
+@pytest.mark.parametrize("email", [CLEO, AVA, EVE])
 def test_a_series_is_one_salesforce_series_and_one_calendar_series(
         client: Any, services: Any, bearer: Bearer, clean_sandbox: SandboxRuntime,
         email: str) -> None:
