@@ -97,6 +97,12 @@ class EventCreateSchema(Schema):
                        "Answered in its canonical form.",
         "example": "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=10"})
 
+    calendarItemId = fields.String(load_default=None, allow_none=True, validate=validate.Length(
+        min=1, max=1024), metadata={
+        "description": "The organizer's own calendar item (a series too) this Event is made "
+                       "for: it is linked, never created a second time; its repeat rule is "
+                       "the series' when `recurrence` is left out."})
+
     def __init__(self, *args: Any, max_days: int = 1, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.max_days = max_days

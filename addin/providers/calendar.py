@@ -132,6 +132,11 @@ class CalendarProvider(Protocol):
 
     def get_item(self, item_id: str) -> CalendarItem: ...
 
+    def link_item(self, item_id: str, salesforce_event_id: str) -> CalendarItem:
+        """Mark an item the person made in the calendar (a series too) with its Salesforce
+        Event: only the extended property is written, and nobody is emailed."""
+        ...
+
     def update_fields(self, item_id: str, draft: ItemDraft, *, etag: str | None = None,
                       notify_attendees: bool = False) -> CalendarItem:
         """Change every field of the draft; attendees untouched. ``notify_attendees``

@@ -218,6 +218,12 @@ class EwsCalendar:
             ids=[(item_id, None)], only_fields=self._read_fields))))
         return self._item(_raise(items[0]))
 
+    def link_item(self, item_id: str, salesforce_event_id: str) -> CalendarItem:
+        item = EwsItem(account=self.account, id=item_id, changekey=None,
+                       addin_salesforce_event_id=salesforce_event_id)
+        self._update(item, ["addin_salesforce_event_id"], "SendToNone", strict=False)
+        return self.get_item(item_id)
+
     def update_fields(self, item_id: str, draft: ItemDraft, *, etag: str | None = None,
                       notify_attendees: bool = False) -> CalendarItem:
         fields = self._fields(draft)

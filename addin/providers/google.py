@@ -83,6 +83,12 @@ class GoogleCalendar:
             raise ItemNotFound(f"event {item_id} was deleted", status=410)
         return self._item(data)
 
+    def link_item(self, item_id: str, salesforce_event_id: str) -> CalendarItem:
+        response = self._request("PATCH", f"{self.events_url}/{quote(item_id)}", json={
+            "extendedProperties": {"private": {SALESFORCE_KEY: salesforce_event_id}}},
+            params={"sendUpdates": "none"})
+        return self._item(response.json())
+
     def update_fields(self, item_id: str, draft: ItemDraft, *, etag: str | None = None,
                       notify_attendees: bool = False) -> CalendarItem:
         headers = {"If-Match": etag} if etag else {}

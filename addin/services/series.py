@@ -18,10 +18,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from addin.connections import NotConnected
 from addin.container import Container
 from addin.domain import CalendarItem
+from addin.errors import UpstreamUnavailable, ValidationFailed
 from addin.identity import CurrentUser
-from addin.providers.calendar import CalendarProvider, ItemNotFound, NotifyMode
+from addin.providers.calendar import CalendarError, CalendarProvider, ItemNotFound, NotifyMode
+from addin.providers.registry import open_calendar
 from addin.providers.salesforce import SalesforceClient, SalesforceNotFound
 from addin.providers.salesforce_records import EventRelationRecord
 from addin.providers.salesforce_series import (
@@ -42,6 +47,7 @@ from addin.sync.occurrences import (
     originals_by_event,
     plan,
 )
+from addin.sync.rrules import RuleError, normalize
 
 log = logging.getLogger(__name__)
 # How far around now a series is expanded when it is reconciled: occurrences beyond are
@@ -123,6 +129,40 @@ def calendar_series_deleted(services: Container, row: MirroredEvent,
         stored.state, stored.last_synced_at = "deleted", utcnow()
         stored.detail = f"The series was deleted in the calendar; {outcome}."
     return outcome
+
+
+def adoptable(services: Container, user: CurrentUser, payload: dict[str, Any]
+              ) -> dict[str, Any]:
+    """A create for an item the person made in the calendar: it must be theirs and not
+    linked yet; a series keeps its own rule (unless the create names one). One calendar
+    read, before anything is recorded."""
+    try:
+        item = open_calendar(services, user, payload["timeZone"]).get_item(
+            payload["calendarItemId"])
+    except ItemNotFound:
+        raise ValidationFailed("That calendar item does not exist (any more).", fields={
+            "calendarItemId": "not found in your calendar"}) from None
+    except (CalendarError, NotConnected) as exc:
+        raise UpstreamUnavailable("Your calendar is not available; try again.") from exc
+    with services.db.session() as session:
+        known = session.scalar(select(MirroredEvent.id).where(
+            MirroredEvent.provider == user.calendar_provider,
+            MirroredEvent.calendar_item_id == item.item_id))
+    if not item.is_organizer or item.salesforce_event_id or item.series_id or known:
+        reason = ("already linked to a Salesforce Event" if item.salesforce_event_id
+                  or known else
+                  "one occurrence of a series: link the series" if item.series_id else
+                  "organized by someone else")
+        raise ValidationFailed(f"That calendar item cannot be linked: {reason}.",
+                               fields={"calendarItemId": reason})
+    if item.recurrence and not payload.get("recurrence"):
+        try:
+            payload = {**payload, "recurrence": normalize(item.recurrence, payload["start"],
+                                                          payload["timeZone"])}
+        except RuleError as exc:
+            raise ValidationFailed("Salesforce cannot repeat this series the same way.",
+                                   fields={"recurrence": str(exc)}) from None
+    return payload
 
 
 def series_relations(services: Container, row: MirroredEvent, salesforce: SalesforceClient

@@ -176,7 +176,8 @@ def normalize(text: str, start: datetime | date, time_zone: str) -> str:
     if "WKST" in parts:
         if parts["WKST"] not in WEEKDAYS:
             raise RuleError("WKST must be a weekday (MO ... SU).")
-        out["WKST"] = parts["WKST"]
+        if out["FREQ"] == "WEEKLY" and interval and interval > 1:  # only then it matters
+            out["WKST"] = parts["WKST"]
     if "COUNT" in parts and "UNTIL" in parts:
         raise RuleError("Give COUNT or UNTIL, not both.")
     count = _number(parts, "COUNT", 1, MAX_COUNT)

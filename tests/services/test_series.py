@@ -13,7 +13,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from addin.domain import CalendarItem
+from addin.domain import Attendee, CalendarItem, ItemDraft
 from addin.identity import load_user
 from addin.providers.calendar import ItemNotFound, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
@@ -225,3 +225,49 @@ def test_occurrence_attendees_of_a_single_event_are_a_404(
                          "attendees", headers=s.headers, json={"attendees": []})
     assert unknown.status_code == 404
     assert s.mail() == []
+
+
+@pytest.mark.parametrize(("provider", "experience"), MATRIX)
+def test_a_series_started_in_the_calendar_is_made_a_meeting_in_salesforce(
+        client: Any, services: Any, clean_sandbox: SandboxRuntime,
+        bearer: Callable[[str], dict[str, str]], provider: str, experience: str) -> None:
+    organizer = ORGANIZERS[(provider, experience)]
+    with services.db.session() as session:
+        user = load_user(services, session.scalar(select(User.id).where(
+            User.email == organizer)))
+    calendar = open_calendar(services, user)
+    subject = f"Started in the calendar {uuid.uuid4().hex[:8]}"
+    rule = f"FREQ=WEEKLY;BYDAY={FIRST.strftime('%a').upper()[:2]};COUNT=4"
+    made = calendar.create_item(ItemDraft(subject=subject, start=FIRST,
+                                          end=FIRST + timedelta(minutes=30), time_zone="UTC",
+                                          recurrence=rule), idempotency_key=subject)
+    calendar.replace_attendees(made.item_id, [Attendee(GUEST)], notify=NotifyMode.CHANGED)
+    assert [(m["to"].lower(), m["kind"]) for m in clean_sandbox.state.mail.messages()] == [
+        (GUEST, "invitation")]  # the calendar invited them to the series, once
+    clean_sandbox.state.mail.clear()
+
+    answer = client.post("/api/v1/events", headers=bearer(organizer), json={
+        "subject": subject, "start": _z(FIRST), "end": _z(FIRST + timedelta(minutes=30)),
+        "timeZone": "UTC", "calendarItemId": made.item_id})
+    assert answer.status_code == 201, answer.json
+    view = answer.json
+    assert view["mirror"]["itemId"] == made.item_id  # linked, not created again
+    assert view["event"]["recurrence"] == f"RRULE:{rule}"
+    if provider == "google":  # Graph cannot tag a meeting silently: the store links it
+        linked = calendar.find_by_salesforce_event(view["event"]["id"])
+        assert linked is not None and linked.item_id == made.item_id
+    again = client.post("/api/v1/events", headers=bearer(organizer), json={
+        "subject": subject, "start": _z(FIRST), "end": _z(FIRST + timedelta(minutes=30)),
+        "timeZone": "UTC", "calendarItemId": made.item_id})
+    assert again.status_code == 400 and "calendarItemId" in again.json["error"]["fields"]
+
+    report = sync_user(services, user.id, "test")
+    assert report.failed == {}
+    salesforce = open_salesforce(services, user)
+    key = series_key(salesforce.get_event(view["event"]["id"]))
+    assert key is not None
+    live = [r for r in occurrences(salesforce, key) if r["Subject"] == subject]
+    assert len(live) == 4
+    assert all([x.email for x in salesforce.event_relations(r["Id"]) if x.is_invitee]
+               == [GUEST] for r in live)
+    assert clean_sandbox.state.mail.messages() == []  # nobody was invited a second time

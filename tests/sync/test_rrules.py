@@ -18,6 +18,8 @@ TUESDAY = datetime(2026, 12, 8, 14, 0, tzinfo=UTC)  # a Tuesday, 14:00 in London
     ("RRULE:FREQ=WEEKLY;COUNT=10", "FREQ=WEEKLY;BYDAY=TU;COUNT=10"),
     ("freq=weekly;byday=th,tu;count=4", "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4"),
     ("FREQ=DAILY;INTERVAL=1;COUNT=5", "FREQ=DAILY;COUNT=5"),
+    ("FREQ=WEEKLY;WKST=SU;COUNT=5", "FREQ=WEEKLY;BYDAY=TU;COUNT=5"),  # no effect: dropped
+    ("FREQ=WEEKLY;INTERVAL=2;WKST=SU;COUNT=5", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;WKST=SU;COUNT=5"),
     ("FREQ=DAILY;INTERVAL=3;COUNT=5", "FREQ=DAILY;INTERVAL=3;COUNT=5"),
     # longer than Salesforce keeps (or endless): what Salesforce keeps, on both sides
     ("FREQ=DAILY", "FREQ=DAILY;COUNT=100"),
