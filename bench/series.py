@@ -31,9 +31,34 @@ def counted(bench: harness.Bench, action: Callable[[], Any]) -> dict[str, float]
     return {name: value.get("requests", 0) for name, value in stats.items()}
 
 
+def measure(bench: harness.Bench, provider: str, user_id: int, headers: dict[str, str],
+            label: str, body: dict[str, Any]) -> None:
+    client = bench.client
+    created: list[dict[str, Any]] = []
+
+    def create() -> None:
+        created.append(client.post("/api/v1/events", json=body, headers=headers).get_json())
+
+    def add_attendee() -> None:
+        client.put(f"/api/v1/events/{created[0]['event']['id']}/attendees", headers=headers,
+                   json={"attendees": [{"email": GUEST}]})
+
+    def sync() -> None:
+        sync_user(bench.services, user_id, "bench")
+
+    for step, action in (("create", create), ("first sync pass", sync),
+                         ("add 1 attendee", add_attendee),
+                         ("sync pass, nothing changed", sync)):
+        bench.sandbox.state.mail.clear()
+        counts = counted(bench, action)
+        mails = len(bench.sandbox.state.mail.messages())
+        print(f"{provider + ' ' + label + ': ' + step:<44} "
+              f"{counts.get('salesforce', 0):>10.0f} {counts.get(provider, 0):>9.0f} "
+              f"{mails:>6}")
+
+
 def main() -> None:
     bench = harness.start()
-    client = bench.client
     print(f"{'action':<44} {'Salesforce':>10} {'calendar':>9} {'mails':>6}")
     for provider, email in harness.USERS.items():
         user_id, headers = bench.organizer(email)
@@ -43,24 +68,7 @@ def main() -> None:
                 "end": (FIRST + timedelta(minutes=30)).isoformat(), "timeZone": "UTC"}
             if rule:
                 body["recurrence"] = rule
-            created: list[dict[str, Any]] = []
-            steps: list[tuple[str, Callable[[], Any]]] = [
-                ("create", lambda b=body, c=created: c.append(client.post(
-                    "/api/v1/events", json=b, headers=headers).get_json())),
-                ("first sync pass", lambda: sync_user(bench.services, user_id, "bench")),
-                ("add 1 attendee", lambda c=created: client.put(
-                    f"/api/v1/events/{c[0]['event']['id']}/attendees", headers=headers,
-                    json={"attendees": [{"email": GUEST}]})),
-                ("sync pass, nothing changed", lambda: sync_user(bench.services, user_id,
-                                                                 "bench")),
-            ]
-            for step, action in steps:
-                bench.sandbox.state.mail.clear()
-                counts = counted(bench, action)
-                mails = len(bench.sandbox.state.mail.messages())
-                print(f"{provider + ' ' + label + ': ' + step:<44} "
-                      f"{counts.get('salesforce', 0):>10.0f} "
-                      f"{counts.get(provider, 0):>9.0f} {mails:>6}")
+            measure(bench, provider, user_id, headers, label, body)
 
 
 if __name__ == "__main__":
