@@ -271,3 +271,21 @@ def test_a_series_started_in_the_calendar_is_made_a_meeting_in_salesforce(
     assert all([x.email for x in salesforce.event_relations(r["Id"]) if x.is_invitee]
                == [GUEST] for r in live)
     assert clean_sandbox.state.mail.messages() == []  # nobody was invited a second time
+
+
+@pytest.mark.parametrize(("provider", "experience"), MATRIX)
+def test_a_series_cancelled_from_the_sidebar_is_gone_on_both_sides_told_once(
+        series: Callable[[str, str], SeriesScenario], provider: str, experience: str
+        ) -> None:
+    s = series(provider, experience)
+    assert s.client.put(f"/api/v1/events/{s.event_id}/attendees", headers=s.headers,
+                        json={"attendees": [{"email": GUEST}]}).status_code == 200
+    s.sandbox.state.mail.clear()
+    answer = s.client.delete(f"/api/v1/events/{s.event_id}", headers=s.headers)
+    assert answer.status_code == 200, answer.json
+    assert s.mail() == [(GUEST, "cancellation")]  # the series, once
+    assert not [
+        r for r in s.salesforce._call(lambda sf: sf.query_all(
+            f"SELECT Id FROM Event WHERE Subject = '{s.subject}'"))["records"]]
+    with pytest.raises(ItemNotFound):
+        s.calendar.get_item(s.item_id)
