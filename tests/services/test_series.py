@@ -289,3 +289,23 @@ def test_a_series_cancelled_from_the_sidebar_is_gone_on_both_sides_told_once(
             f"SELECT Id FROM Event WHERE Subject = '{s.subject}'"))["records"]]
     with pytest.raises(ItemNotFound):
         s.calendar.get_item(s.item_id)
+
+
+@pytest.mark.parametrize(("provider", "experience"), MATRIX)
+def test_an_invitee_added_to_the_series_in_salesforce_is_invited_once(
+        series: Callable[[str, str], SeriesScenario], upstream: requests.Session,
+        provider: str, experience: str) -> None:
+    s = series(provider, experience)
+    s.sync()
+    answer = upstream.post(f"{s.sandbox.origins['salesforce']}/sandbox-ui/events/"
+                           f"{s.event_id}/invitees", json={"add": [GUEST], "scope": "series"})
+    assert answer.status_code == 200, answer.text
+    s.sync()
+    s.sync()  # and nothing more on the next pass
+    invitations = [m for m in s.sandbox.state.mail.messages()
+                   if m["to"].lower() == GUEST and m["kind"] == "invitation"]
+    classic = experience == "classic"
+    assert [m["sender"] for m in invitations] == ["salesforce" if classic else provider]
+    held = provider == "graph" and classic  # the hold policy keeps them out of Outlook
+    attendees = [a.email for a in s.calendar.get_item(s.item_id).attendees_besides_organizer()]
+    assert attendees == ([] if held else [GUEST])
