@@ -23,9 +23,9 @@ from addin.services.attendees import MAX_SERIES_INVITEES, _valid_email
 from addin.services.mirrors import find_mirror
 from addin.services.series import (
     base_occurrences,
-    instant_key,
     is_series,
     live_occurrences,
+    original_key,
     record_slot,
 )
 from addin.store.models import MirroredEvent
@@ -90,7 +90,7 @@ def _instance(calendar: Any, master_id: str, original: str) -> Any:
         else datetime.fromisoformat(f"{original}T00:00:00+00:00")
     for item in calendar.list_instances(master_id, around - timedelta(days=2),
                                         around + timedelta(days=2)):
-        if instant_key(item.original_start or item.start) == original:
+        if original_key(item) == original:
             return item
     raise Conflict("This occurrence is not in your calendar (cancelled there, or not "
                    "synced yet).")

@@ -255,8 +255,15 @@ def _salesforce_side(base: dict[str, OccurrenceBase], live: list[dict[str, Any]]
 
 
 def _calendar_side(instances: list[CalendarItem]) -> dict[str, CalendarOccurrence]:
-    return {instant_key(i.original_start or i.start): CalendarOccurrence(i.item_id, _item_slot(i))
-            for i in instances}
+    return {original_key(i): CalendarOccurrence(i.item_id, _item_slot(i)) for i in instances}
+
+
+def original_key(item: CalendarItem) -> str:
+    """An all-day occurrence is known by its day (Graph gives midnight as an instant)."""
+    original = item.original_start or item.start
+    if item.is_all_day and isinstance(original, datetime):
+        return original.date().isoformat()
+    return instant_key(original)
 
 
 def _execute(row: MirroredEvent, salesforce: SalesforceClient, calendar: CalendarProvider,

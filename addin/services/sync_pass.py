@@ -113,7 +113,7 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
         if is_series(row):
             series_ids = {e for e, row_id in occurrence_of.items() if row_id == row.id}
             if page.full_resync or series_ids & (touched | deleted) or _series_item_changed(
-                    row, items) or not row.base_fields.get("occurrences"):
+                    row, items) or "occurrences" not in row.base_fields:
                 _sync_series(services, user, row, salesforce, calendar, org, experience,
                              report)
             continue

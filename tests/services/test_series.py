@@ -309,3 +309,39 @@ def test_an_invitee_added_to_the_series_in_salesforce_is_invited_once(
     held = provider == "graph" and classic  # the hold policy keeps them out of Outlook
     attendees = [a.email for a in s.calendar.get_item(s.item_id).attendees_besides_organizer()]
     assert attendees == ([] if held else [GUEST])
+
+
+@pytest.mark.parametrize("provider", ["graph", "google"])
+def test_an_all_day_series_pairs_by_day_and_takes_a_salesforce_exception(
+        client: Any, services: Any, clean_sandbox: SandboxRuntime,
+        bearer: Callable[[str], dict[str, str]], provider: str) -> None:
+    organizer = ORGANIZERS[(provider, "lightning")]
+    with services.db.session() as session:
+        user = load_user(services, session.scalar(select(User.id).where(
+            User.email == organizer)))
+    first = FIRST.date()
+    subject = f"Offsite {uuid.uuid4().hex[:8]}"
+    answer = client.post("/api/v1/events", headers=bearer(organizer), json={
+        "subject": subject, "isAllDay": True, "start": first.isoformat(),
+        "end": first.isoformat(), "timeZone": "UTC", "recurrence": "FREQ=WEEKLY;COUNT=4"})
+    assert answer.status_code == 201, answer.json
+    event_id = answer.json["event"]["id"]
+    assert sync_user(services, user.id, "test").failed == {}
+    row = find_mirror(services, user.id, event_id)
+    assert sorted(row.base_fields["occurrences"]) == [
+        (first + timedelta(weeks=n)).isoformat() for n in range(4)]
+    salesforce = open_salesforce(services, user)
+    key = series_key(salesforce.get_event(event_id))
+    assert key is not None
+    second = [r for r in occurrences(salesforce, key) if r["Subject"] == subject][1]
+    moved = first + timedelta(weeks=1, days=1)
+    salesforce.update_event(second["Id"], {"ActivityDate": moved.isoformat(),
+                                           "EndDate": moved.isoformat()})
+    assert sync_user(services, user.id, "test").failed == {}
+    calendar = open_calendar(services, user)
+    now = datetime.now(UTC)
+    days = sorted(str(i.start) for i in calendar.list_instances(
+        answer.json["mirror"]["itemId"], now - timedelta(days=30), now + timedelta(days=365)))
+    assert days == sorted(d.isoformat() for d in (first, moved, first + timedelta(weeks=2),
+                                                  first + timedelta(weeks=3)))
+    assert clean_sandbox.state.mail.messages() == []
