@@ -144,6 +144,12 @@ class CalendarProvider(Protocol):
         where ``capabilities.field_update_notifies_attendees`` they are emailed anyway."""
         ...
 
+    def rename_item(self, item_id: str, subject: str, location: str, *,
+                    etag: str | None = None, notify_attendees: bool = False) -> CalendarItem:
+        """Change only the subject and location (a series master: its exceptions keep
+        their own times, which a write of the whole item would drop)."""
+        ...
+
     def replace_attendees(self, item_id: str, attendees: list[Attendee], *,
                           notify: NotifyMode, etag: str | None = None) -> CalendarItem:
         """Make the attendee list exactly ``attendees``; only changed ones are emailed

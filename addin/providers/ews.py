@@ -234,6 +234,14 @@ class EwsCalendar:
                      else "SendToNone", strict=etag is not None)
         return self.get_item(item_id)
 
+    def rename_item(self, item_id: str, subject: str, location: str, *,
+                    etag: str | None = None, notify_attendees: bool = False) -> CalendarItem:
+        item = EwsItem(account=self.account, id=item_id, changekey=etag, subject=subject,
+                       location=location)
+        self._update(item, ["subject", "location"], "SendToAllAndSaveCopy"
+                     if notify_attendees else "SendToNone", strict=etag is not None)
+        return self.get_item(item_id)
+
     def replace_attendees(self, item_id: str, attendees: list[Attendee], *,
                           notify: NotifyMode, etag: str | None = None) -> CalendarItem:
         item = EwsItem(account=self.account, id=item_id, changekey=etag,

@@ -97,6 +97,15 @@ class GoogleCalendar:
                                  params={"sendUpdates": "all" if notify_attendees else "none"})
         return self._item(response.json())
 
+    def rename_item(self, item_id: str, subject: str, location: str, *,
+                    etag: str | None = None, notify_attendees: bool = False) -> CalendarItem:
+        headers = {"If-Match": etag} if etag else {}
+        response = self._request("PATCH", f"{self.events_url}/{quote(item_id)}",
+                                 json={"summary": subject, "location": location},
+                                 headers=headers,
+                                 params={"sendUpdates": "all" if notify_attendees else "none"})
+        return self._item(response.json())
+
     def replace_attendees(self, item_id: str, attendees: list[Attendee], *,
                           notify: NotifyMode, etag: str | None = None) -> CalendarItem:
         headers = {"If-Match": etag} if etag else {}

@@ -111,6 +111,14 @@ class GraphCalendar:
                              params=self._expand).json()
         return self._item(data)
 
+    def rename_item(self, item_id: str, subject: str, location: str, *,
+                    etag: str | None = None, notify_attendees: bool = False) -> CalendarItem:
+        headers = {"If-Match": etag} if etag else {}
+        data = self._request("PATCH", f"{self.base}/events/{quote(item_id)}", json={
+            "subject": subject, "location": {"displayName": location}}, headers=headers,
+            params=self._expand).json()
+        return self._item(data)
+
     def replace_attendees(self, item_id: str, attendees: list[Attendee], *,
                           notify: NotifyMode, etag: str | None = None) -> CalendarItem:
         if notify is NotifyMode.SILENT:

@@ -34,10 +34,12 @@ from addin.providers.salesforce_series import (
     occurrences,
     relations,
     series_key,
+    update_occurrences,
 )
 from addin.services.event_mapping import draft_from_base
 from addin.services.org_settings import OrgSettings
 from addin.store.models import MirroredEvent, utcnow
+from addin.sync.fields import merge_fields, salesforce_fields
 from addin.sync.occurrences import (
     CalendarOccurrence,
     OccurrenceBase,
@@ -100,14 +102,41 @@ def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
     decided = plan(base, (instant_key(low), instant_key(high)), _salesforce_side(base, live),
                    _calendar_side(instances), settings.sync_direction)
     _execute(row, salesforce, calendar, master, decided)
+    texts = _sync_texts(row, salesforce, calendar, master, live, settings,
+                        fresh_etag=not decided.writes)
     with services.db.session() as session:
         stored = session.get(MirroredEvent, row.id)
         assert stored is not None
-        stored.base_fields = {**stored.base_fields, "occurrences": {
+        stored.base_fields = {**stored.base_fields, **texts, "occurrences": {
             k: v.as_json() for k, v in decided.base.items()}}
         stored.last_synced_at = utcnow()
         row.base_fields = stored.base_fields
     return SeriesOutcome(f"{decided.writes} occurrence change(s) applied", master)
+
+
+def _sync_texts(row: MirroredEvent, salesforce: SalesforceClient, calendar: CalendarProvider,
+                master: CalendarItem, live: list[dict[str, Any]], settings: OrgSettings,
+                fresh_etag: bool) -> dict[str, str]:
+    """The series' subject and location, three ways (addin/sync/fields.py): Salesforce's
+    is its earliest occurrence nobody changed alone; a change goes to every occurrence in
+    one request, or to the calendar series alone (its exceptions keep their times).
+    Returns the agreed values."""
+    representative = next((r for r in live if not r.get("IsRecurrence2Exception")), live[0])
+    base = {"subject": str(row.base_fields.get("subject") or ""),
+            "location": str(row.base_fields.get("location") or ""), "when": None}
+    on_salesforce = {"subject": str(representative.get("Subject") or ""),
+                     "location": str(representative.get("Location") or ""), "when": None}
+    on_calendar = {"subject": master.subject, "location": master.location, "when": None}
+    result = merge_fields(base, on_salesforce, on_calendar, settings.sync_direction)
+    if result.to_salesforce:
+        update_occurrences(salesforce, [str(r["Id"]) for r in live],
+                           salesforce_fields(result.to_salesforce))
+    if result.to_calendar:
+        calendar.rename_item(master.item_id, result.agreed["subject"],
+                             result.agreed["location"],
+                             etag=master.etag if fresh_etag else None,
+                             notify_attendees=master.kind == "meeting")
+    return {"subject": result.agreed["subject"], "location": result.agreed["location"]}
 
 
 def calendar_series_deleted(services: Container, row: MirroredEvent,

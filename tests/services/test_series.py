@@ -345,3 +345,28 @@ def test_an_all_day_series_pairs_by_day_and_takes_a_salesforce_exception(
     assert days == sorted(d.isoformat() for d in (first, moved, first + timedelta(weeks=2),
                                                   first + timedelta(weeks=3)))
     assert clean_sandbox.state.mail.messages() == []
+
+
+@pytest.mark.parametrize(("provider", "experience"), MATRIX)
+def test_the_series_renamed_on_either_side_is_renamed_on_the_other(
+        series: Callable[[str, str], SeriesScenario], upstream: requests.Session,
+        provider: str, experience: str) -> None:
+    s = series(provider, experience)
+    s.sync()
+    s.calendar.rename_item(s.item_id, s.subject + " (renamed)", "Room 7")
+    s.sync()
+    key = series_key(s.salesforce.get_event(s.event_id))
+    assert key is not None
+    live = [r for r in occurrences(s.salesforce, key) if r["Subject"].startswith(s.subject)]
+    assert len(live) == 6
+    assert {(r["Subject"], r["Location"]) for r in live} == {(s.subject + " (renamed)",
+                                                              "Room 7")}
+    answer = upstream.post(f"{s.sandbox.origins['salesforce']}/sandbox-ui/events/"
+                           f"{live[0]['Id']}/edit", json={
+                               "fields": {"Subject": "Quarterly pipeline"}, "scope": "series"})
+    assert answer.status_code == 200, answer.text
+    s.sync()
+    master = s.calendar.get_item(s.item_id)
+    assert (master.subject, master.location) == ("Quarterly pipeline", "Room 7")
+    assert len(s.instances()) == 6
+    assert s.mail() == []
