@@ -11,7 +11,8 @@ emails anyone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from simple_salesforce import format_soql
@@ -21,6 +22,7 @@ from addin.providers.salesforce import (
     RELATION_FIELDS,
     SalesforceClient,
     _relation,
+    soql_datetime,
 )
 from addin.providers.salesforce_records import EventRelationRecord
 
@@ -39,9 +41,11 @@ def series_key(record: Mapping[str, Any]) -> dict[str, str] | None:
             "patternText": str(record.get("Recurrence2PatternText") or "")}
 
 
-def occurrences(salesforce: SalesforceClient, key: Mapping[str, str]
-                ) -> list[dict[str, Any]]:
-    """The live occurrence Events of a series, by start: ONE API request."""
+def occurrences(salesforce: SalesforceClient, key: Mapping[str, str], *,
+                same_text: bool = True) -> list[dict[str, Any]]:
+    """The live occurrence Events of a series, by start: ONE API request. ``same_text``
+    False keeps occurrences whose pattern text changed since (a later "critical change"
+    ends the earlier occurrences' rule with an UNTIL)."""
     fields = ", ".join(dict.fromkeys((*EVENT_FIELDS, *SERIES_FIELDS)))
     soql = format_soql(f"SELECT {fields} FROM Event WHERE OwnerId = {{}} "
                        "AND IsRecurrence2 = true AND IsChild = false "
@@ -49,7 +53,19 @@ def occurrences(salesforce: SalesforceClient, key: Mapping[str, str]
                        key["ownerId"], key["patternStartDate"])
     result = salesforce._call(lambda sf: sf.query_all(soql))
     return [{k: v for k, v in r.items() if k != "attributes"} for r in result["records"]
-            if str(r.get("Recurrence2PatternText") or "") == key["patternText"]]
+            if not same_text or str(r.get("Recurrence2PatternText") or "") == key["patternText"]]
+
+
+def recreated_since(salesforce: SalesforceClient, owner_id: str, subject: str,
+                    since: datetime, known: Iterable[str]) -> list[str]:
+    """Series occurrences of this owner and subject created since ``since`` that are not
+    ``known``: what a change of the pattern in Salesforce (which deletes the series from
+    that occurrence on and makes a new one) leaves. ONE API request."""
+    soql = format_soql("SELECT Id FROM Event WHERE OwnerId = {} AND IsRecurrence2 = true "
+                       "AND IsChild = false AND Subject = {} AND CreatedDate > {:literal}",
+                       owner_id, subject, soql_datetime(since))
+    taken = set(known)
+    return [str(r["Id"]) for r in _query(salesforce, soql) if str(r["Id"]) not in taken]
 
 
 def delete_series(salesforce: SalesforceClient, first_event_id: str) -> None:

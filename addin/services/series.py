@@ -32,6 +32,7 @@ from addin.providers.salesforce_records import EventRelationRecord
 from addin.providers.salesforce_series import (
     delete_series,
     occurrences,
+    recreated_since,
     relations,
     series_key,
     update_occurrences,
@@ -76,7 +77,9 @@ def occurrence_ids(row: MirroredEvent) -> set[str]:
 class SeriesOutcome:
     detail: str
     master: CalendarItem | None = None  # the calendar series, when it lives on
-    gone_from: str | None = None  # "salesforce" | "calendar": the series was deleted there
+    # "salesforce" | "calendar": the series was deleted there; "pattern": Salesforce made
+    # a new series (its pattern changed), this one is no longer mirrored
+    gone_from: str | None = None
 
 
 def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
@@ -85,6 +88,15 @@ def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
     """One pass over one series' occurrences (attendees are the caller's)."""
     now = now or datetime.now(UTC)
     live = live_occurrences(services, row, salesforce)
+    if _pattern_changed(row, salesforce, live):
+        detail = ("The series' repeat pattern was changed in Salesforce, which makes a new "
+                  "series there: this one is no longer kept in step (nothing was deleted "
+                  "in your calendar).")
+        with services.db.session() as session:
+            stored = session.get(MirroredEvent, row.id)
+            assert stored is not None
+            stored.state, stored.detail = "failed", detail
+        return SeriesOutcome(detail, gone_from="pattern")
     if not live:
         return SeriesOutcome("every occurrence was deleted in Salesforce",
                              gone_from="salesforce")
@@ -112,6 +124,27 @@ def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
         stored.last_synced_at = utcnow()
         row.base_fields = stored.base_fields
     return SeriesOutcome(f"{decided.writes} occurrence change(s) applied", master)
+
+
+def _pattern_changed(row: MirroredEvent, salesforce: SalesforceClient,
+                     live: list[dict[str, Any]]) -> bool:
+    """Agreed occurrences are gone and the owner has new occurrences of the same subject
+    since the last pass: Salesforce recreated the series (a pattern change). Read only
+    when agreed occurrences are missing."""
+    base = base_occurrences(row)
+    agreed = {b.salesforce_event_id for b in base.values() if b.slot is not None
+              and b.salesforce_event_id}
+    if not agreed - {str(r["Id"]) for r in live}:
+        return False
+    key = (row.base_fields or {}).get("series") or {}
+    since = row.last_synced_at or row.created_at
+    if not key or since is None:
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return bool(recreated_since(salesforce, str(key["ownerId"]),
+                                str(row.base_fields.get("subject") or ""),
+                                since - timedelta(minutes=1), agreed))
 
 
 def _sync_texts(row: MirroredEvent, salesforce: SalesforceClient, calendar: CalendarProvider,
@@ -214,11 +247,11 @@ def live_occurrences(services: Container, row: MirroredEvent, salesforce: Salesf
     key = _series_key(services, row, salesforce)
     if not key:
         return []
-    candidates = occurrences(salesforce, key)
     known = set(originals_by_event(base_occurrences(row)))
     if known:
-        return [r for r in candidates if str(r["Id"]) in known]
-    return [r for r in candidates if r.get("Subject") == key.get("subject")]
+        return [r for r in occurrences(salesforce, key, same_text=False)
+                if str(r["Id"]) in known]
+    return [r for r in occurrences(salesforce, key) if r.get("Subject") == key.get("subject")]
 
 
 def _series_key(services: Container, row: MirroredEvent, salesforce: SalesforceClient

@@ -168,6 +168,9 @@ def _sync_series(services: Container, user: CurrentUser, row: MirroredEvent,
             report.deleted[row.salesforce_event_id] = salesforce_deleted(
                 services, row, calendar, org, experience())
             return
+        if outcome.gone_from == "pattern":
+            report.failed[row.salesforce_event_id] = outcome.detail
+            return
         if outcome.gone_from == "calendar" or outcome.master is None:
             report.deleted[row.salesforce_event_id] = outcome.detail
             return

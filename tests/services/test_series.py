@@ -370,3 +370,19 @@ def test_the_series_renamed_on_either_side_is_renamed_on_the_other(
     assert (master.subject, master.location) == ("Quarterly pipeline", "Room 7")
     assert len(s.instances()) == 6
     assert s.mail() == []
+
+
+@pytest.mark.parametrize("provider", ["graph", "google"])
+def test_a_pattern_changed_in_salesforce_never_deletes_the_calendar_series(
+        series: Callable[[str, str], SeriesScenario], provider: str) -> None:
+    s = series(provider, "lightning")
+    s.sync()
+    third = s.occurrences()[2]
+    s.salesforce.update_event(third["Id"], {
+        "Recurrence2PatternText": "RRULE:FREQ=WEEKLY;BYDAY=" + FIRST.strftime("%a").upper()[:2]
+        + ";COUNT=2"})  # Salesforce deletes the series from there on and makes a new one
+    report = sync_user(s.services, s.user.id, "test")
+    assert "repeat pattern was changed in Salesforce" in report.failed[s.event_id]
+    assert len(s.instances()) == 6  # nothing cancelled in the calendar
+    assert s.mail() == []
+    assert sync_user(s.services, s.user.id, "test").failed == {}  # no longer mirrored
