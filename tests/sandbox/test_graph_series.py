@@ -252,3 +252,11 @@ def test_answers_are_for_the_whole_series(graph: Any) -> None:
     assert seen["attendees"][0]["status"]["response"] == "accepted"
     assert graph.instances(master["id"])[0]["attendees"][0]["status"]["response"] == \
         "accepted"
+
+
+def test_malformed_instance_ids_are_not_found(graph: Any) -> None:
+    master = graph("POST", "/me/events", json=weekly()).json()
+    for suffix in ("20261299T100000Z", "20261204T100000Z", "20261203T100001Z"):
+        answer = graph("GET", f"/me/events/{master['id']}_{suffix}")
+        assert answer.status_code == 404, suffix
+        assert graph("DELETE", f"/me/events/{master['id']}_{suffix}").status_code == 404

@@ -150,7 +150,10 @@ def resolve(graph: Graph, owner: str, item_id: str) -> StoredItem | None:
     key = match["key"]
     if key in (master.resource.get("cancelled") or []):
         return None
-    original = datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    try:
+        original = datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None  # not a date: no such instance
     if key not in (master.resource.get("exceptions") or {}) and \
             not _is_original(master, original):
         return None
