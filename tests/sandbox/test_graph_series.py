@@ -196,7 +196,30 @@ def test_one_invitation_for_a_series_and_one_for_an_occurrence(
     assert [len(o["attendees"]) for o in found[:3]] == [2, 1, 1]
 
 
-def test_calendar_view_delta_reports_instances(graph: Any) -> None:
+def test_calendar_view_delta_as_reported(graph: Any) -> None:
+    """The default: a changed series is its master and all its remaining instances; a
+    deleted occurrence leaves no trace (the client compares instance lists)."""
+    master = graph("POST", "/me/events", json=weekly()).json()
+    first = graph("GET", "/me/calendarView/delta", params=WINDOW,
+                  headers={"Prefer": "odata.maxpagesize=500"}).json()
+    assert [r["type"] for r in first["value"] if ours(r, master)] == [
+        "seriesMaster"] + ["occurrence"] * 4
+    ids = [r["id"] for r in first["value"] if ours(r, master)][1:]
+    link = first["@odata.deltaLink"].split("/v1.0", 1)[1]
+    graph("DELETE", f"/me/events/{ids[1]}")
+    second = graph("GET", link).json()
+    assert [(r["id"], r.get("type")) for r in second["value"]] == [
+        (master["id"], "seriesMaster"), (ids[0], "occurrence"), (ids[2], "occurrence"),
+        (ids[3], "occurrence")]
+    link = second["@odata.deltaLink"].split("/v1.0", 1)[1]
+    graph("DELETE", f"/me/events/{master['id']}")
+    third = graph("GET", link).json()
+    assert {r["id"] for r in third["value"] if "@removed" in r} == {
+        master["id"], ids[0], ids[2], ids[3]}
+
+
+def test_calendar_view_delta_precise(graph: Any, clean_sandbox: SandboxRuntime) -> None:
+    clean_sandbox.state.update_settings({"graph.seriesDelta": "precise"})
     master = graph("POST", "/me/events", json=weekly()).json()
     first = graph("GET", "/me/calendarView/delta", params=WINDOW,
                   headers={"Prefer": "odata.maxpagesize=500"}).json()

@@ -387,8 +387,8 @@ class Graph:
         else:
             window = _window()
             seq = self.store.current_seq()
-            rows = [self.shape(i, owner) for i in series.expand(
-                sorted(self.store.live(owner), key=lambda i: i.seq), window)]
+            rows = series.delta_initial(self, sorted(self.store.live(owner),
+                                                     key=lambda i: i.seq), owner, window)
         if len(rows) > page_size:
             token = secrets.token_urlsafe(16)
             with self.lock:

@@ -275,14 +275,47 @@ def mail_exceptions(graph: Graph, owner: str, master: dict[str, Any], kind: str)
                         key, "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
+def as_reported(graph: Graph) -> bool:
+    return bool(graph.state.setting("graph.seriesDelta") == "asReported")
+
+
+def delta_initial(graph: Graph, items: list[StoredItem], owner: str, window: Window
+                  ) -> list[dict[str, Any]]:
+    """The first round of a calendarView delta: single events and instances, and (as
+    reported) each series master before its instances."""
+    rows: list[dict[str, Any]] = []
+    for item in expand(items, window):
+        master_id = item.resource.get("_seriesMasterId")
+        if master_id and as_reported(graph) and not any(r["id"] == master_id for r in rows):
+            master = graph.store.get(owner, master_id)
+            if master is not None:
+                rows.append(graph.shape(master, owner))
+        rows.append(graph.shape(item, owner))
+    return rows
+
+
+def _removed(item_id: str) -> dict[str, Any]:
+    return {"@odata.type": "#microsoft.graph.event", "id": item_id,
+            "@removed": {"reason": "deleted"}}
+
+
 def delta_rows(graph: Graph, master: StoredItem, owner: str, window: Window,
                since: int) -> list[dict[str, Any]]:
-    """What a changed series puts in a calendarView delta round: after a change of the
-    whole series every instance in the window (and ``@removed`` for those the change
-    removed); otherwise only the occurrences edited (their rows) or cancelled
-    (``@removed``) since the cursor."""
+    """What a changed series puts in a calendarView delta round. As reported (setting
+    ``graph.seriesDelta``): the master and every remaining instance in the window, no
+    trace of deleted occurrences; a deleted series: ``@removed`` for the master and its
+    instances. Precise: after a change of the whole series every instance in the window
+    (and ``@removed`` for those the change removed); otherwise only the occurrences
+    edited (their rows) or cancelled (``@removed``) since the cursor."""
     e = master.resource
     current = {} if master.deleted else {i.id: i for i in instances(master, window)}
+    if e.get("recurrence") and as_reported(graph):
+        if master.deleted:
+            ghost = replace(master, deleted=False)
+            return [_removed(i) for i in [master.id, *(i.id for i in instances(ghost,
+                                                                               window))]]
+        return [graph.shape(master, owner)] + [graph.shape(i, owner)
+                                               for i in current.values()] if current else []
     rows: list[dict[str, Any]] = []
     if not e.get("recurrence"):  # no longer a series (or deleted): the event itself
         rows.append(graph._delta_row(master, owner, window))
@@ -300,5 +333,4 @@ def delta_rows(graph: Graph, master: StoredItem, owner: str, window: Window,
                                               **earlier}, deleted=False)
             gone |= {i.id for i in instances(ghost, window)}
     gone |= {t for t in touched if t not in current}
-    return rows + [{"@odata.type": "#microsoft.graph.event", "id": item_id,
-                    "@removed": {"reason": "deleted"}} for item_id in sorted(gone - set(current))]
+    return rows + [_removed(item_id) for item_id in sorted(gone - set(current))]
