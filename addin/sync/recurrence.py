@@ -282,13 +282,15 @@ def _date(value: Any, field: str) -> date:
 
 
 # -- RRULE -> Graph patternedRecurrence -----------------------------------------------------
-def rrule_to_graph(rule: str, start: datetime, time_zone: str = "UTC", *,
+def rrule_to_graph(rule: str, start: datetime | date, time_zone: str = "UTC", *,
                    all_day: bool = False) -> dict[str, Any]:
     """An RRULE as Graph's patternedRecurrence for a series whose first candidate is
-    ``start`` (aware, or a wall time in ``time_zone``); ``time_zone`` becomes
-    ``recurrenceTimeZone``."""
+    ``start`` (aware, or a wall time in ``time_zone``; a date means that day's midnight,
+    the right reading for all-day series); ``time_zone`` becomes ``recurrenceTimeZone``."""
     parts = parse_rrule(rule)
     zone = zone_of(time_zone)
+    if not isinstance(start, datetime):
+        start = datetime.combine(start, time(0))
     local = start.astimezone(zone) if start.tzinfo else start.replace(tzinfo=zone)
     pattern = _pattern(parts, local)
     span: dict[str, Any] = {"type": "noEnd", "startDate": local.date().isoformat(),

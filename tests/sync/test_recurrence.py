@@ -297,3 +297,10 @@ def test_expand_is_bounded_by_the_window() -> None:
     found = expand("FREQ=DAILY", start, window=window)
     assert len(found) == 31 and found[0] == datetime(2026, 3, 1, 9, tzinfo=UTC)
     assert len(expand("FREQ=DAILY", start, limit=52)) == 52
+
+
+def test_a_date_start_is_that_days_midnight() -> None:
+    assert rrule_to_graph("FREQ=WEEKLY;BYDAY=TH;UNTIL=20261217", date(2026, 12, 3),
+                          "Europe/Berlin", all_day=True)["range"] == {
+        "type": "endDate", "startDate": "2026-12-03", "endDate": "2026-12-17",
+        "recurrenceTimeZone": "Europe/Berlin", "numberOfOccurrences": 0}
