@@ -283,3 +283,14 @@ def test_malformed_instance_ids_are_not_found(graph: Any) -> None:
         answer = graph("GET", f"/me/events/{master['id']}_{suffix}")
         assert answer.status_code == 404, suffix
         assert graph("DELETE", f"/me/events/{master['id']}_{suffix}").status_code == 404
+
+
+def test_filter_on_type(graph: Any) -> None:
+    master = graph("POST", "/me/events", json=weekly(subject="Typed series")).json()
+    masters = graph("GET", "/me/events", params={
+        "$filter": "type eq 'seriesMaster' and subject eq 'Typed series'"}).json()["value"]
+    assert [m["id"] for m in masters][-1:] == [master["id"]]
+    view = graph("GET", "/me/calendarView", params={
+        **WINDOW, "$filter": "type eq 'occurrence' and subject eq 'Typed series'",
+        "$top": "500"}).json()["value"]
+    assert len([v for v in view if ours(v, master)]) == 4

@@ -144,8 +144,7 @@ class Graph:
             "isAllDay": bool(e.get("isAllDay")), "isCancelled": bool(e.get("isCancelled")),
             "isOrganizer": not e.get("organizer_email"),
             "responseRequested": True, "showAs": e.get("showAs") or "busy",
-            "type": e.get("_type") or ("seriesMaster" if e.get("recurrence")
-                                       else "singleInstance"),
+            "type": odata.event_type(e),
             "seriesMasterId": e.get("_seriesMasterId"),
             "recurrence": e.get("recurrence"), "webLink": web,
             "responseStatus": e.get("response") or {"response": "organizer",
