@@ -262,19 +262,34 @@ def test_an_invitees_copy_of_a_series_has_instances(graph: Any) -> None:
     assert len(graph.instances(copies[-1]["id"], BEN)) == 4
 
 
-def test_answers_are_for_the_whole_series(graph: Any) -> None:
+def test_invitees_answer_the_series_or_one_occurrence(
+        graph: Any, clean_sandbox: SandboxRuntime) -> None:
     master = graph("POST", "/me/events", json=weekly(attendees=[attendee(BEN)])).json()
     copies = [c for c in graph("GET", "/me/events", BEN, params={"$top": "500"}).json()["value"]
               if c["iCalUId"] == master["iCalUId"]]
-    occurrence = graph.instances(copies[0]["id"], BEN)[0]
-    refused = graph("POST", f"/me/events/{occurrence['id']}/accept", BEN, json={})
-    assert refused.status_code == 400
     assert graph("POST", f"/me/events/{copies[0]['id']}/accept", BEN,
                  json={"sendResponse": False}).status_code == 202
-    seen = graph("GET", f"/me/events/{master['id']}").json()
-    assert seen["attendees"][0]["status"]["response"] == "accepted"
-    assert graph.instances(master["id"])[0]["attendees"][0]["status"]["response"] == \
-        "accepted"
+    assert [o["attendees"][0]["status"]["response"] for o in graph.instances(master["id"])] \
+        == ["accepted"] * 4
+    clean_sandbox.state.mail.clear()
+    second = graph.instances(copies[0]["id"], BEN)[1]
+    assert graph("POST", f"/me/events/{second['id']}/decline", BEN,
+                 json={"sendResponse": True}).status_code == 202
+    assert mails(clean_sandbox) == [(AVA, "response", "occurrence")]
+    organizer_view = graph.instances(master["id"])
+    assert [(o["type"], o["attendees"][0]["status"]["response"]) for o in organizer_view] == [
+        ("occurrence", "accepted"), ("exception", "declined"), ("occurrence", "accepted"),
+        ("occurrence", "accepted")]
+    assert len(graph.instances(copies[0]["id"], BEN)) == 3  # declined: gone from Ben's
+    third = graph.instances(copies[0]["id"], BEN)[1]
+    graph("POST", f"/me/events/{third['id']}/tentativelyAccept", BEN, json={})
+    assert graph("GET", f"/me/events/{third['id']}", BEN).json()["responseStatus"][
+        "response"] == "tentativelyAccepted"
+    graph("PATCH", f"/me/events/{master['id']}", json={"subject": "Renamed weekly"})
+    after = graph.instances(copies[0]["id"], BEN)  # the organizer's edit keeps Ben's answers
+    assert [(o["subject"], o["responseStatus"]["response"]) for o in after] == [
+        ("Renamed weekly", "accepted"), ("Renamed weekly", "tentativelyAccepted"),
+        ("Renamed weekly", "accepted")]
 
 
 def test_malformed_instance_ids_are_not_found(graph: Any) -> None:

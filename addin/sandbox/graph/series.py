@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from addin.sandbox.graph.app import Graph
 
 INSTANCE_ID = re.compile(r"^(?P<master>.+)_(?P<key>\d{8}T\d{6}Z)$")
-SERIES_FIELDS = ("recurrence", "exceptions", "cancelled", "touched", "series_seq", "history")
+SERIES_FIELDS = ("recurrence", "exceptions", "cancelled", "touched", "series_seq", "history",
+                 "own")
 OVERRIDABLE = ("subject", "body", "location", "locations", "showAs", "isReminderOn",
                "reminderMinutesBeforeStart", "sensitivity", "categories", "importance",
                "isOnlineMeeting", "onlineMeetingProvider", "onlineMeeting", "attendees",
@@ -91,8 +92,35 @@ def _instance(master: StoredItem, original: datetime) -> StoredItem:
     if change:
         resource.update(change["fields"])
         resource.update(changeKey=change["changeKey"], lastModified=change["lastModified"])
+    mine = (e.get("own") or {}).get(key) or {}
+    if mine.get("response"):  # an invitee's own answer for this occurrence
+        resource["response"] = mine["response"]
     return StoredItem(f"{master.id}_{key}", master.owner, resource, master.version,
                       master.seq, master.deleted)
+
+
+def gone(resource: dict[str, Any]) -> set[str]:
+    """Keys of the occurrences no longer in this calendar: cancelled by the organizer, or
+    (in an invitee's copy) declined by the invitee."""
+    declined = {k for k, mine in (resource.get("own") or {}).items() if mine.get("declined")}
+    return set(resource.get("cancelled") or []) | declined
+
+
+def instance_at(master: StoredItem, key: str) -> StoredItem:
+    return _instance(master, datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC))
+
+
+def set_exception_fields(graph: Graph, owner: str, master: StoredItem, key: str,
+                         fields: dict[str, Any]) -> StoredItem:
+    """One occurrence of ``master`` gets ``fields`` as its own (an exception)."""
+    resource = dict(master.resource)
+    exceptions = dict(resource.get("exceptions") or {})
+    earlier = (exceptions.get(key) or {}).get("fields") or {}
+    exceptions[key] = {"fields": {**earlier, **fields}, "changeKey": secrets.token_urlsafe(21),
+                       "lastModified": _now()}
+    resource.update(exceptions=exceptions, touched={**(resource.get("touched") or {}),
+                                                    key: graph.store.current_seq()})
+    return graph.store.put(owner, master.id, resource)
 
 
 def _overlaps(resource: dict[str, Any], window: Window) -> bool:
@@ -106,7 +134,7 @@ def instances(master: StoredItem, window: Window) -> list[StoredItem]:
     e = master.resource
     if not e.get("recurrence"):
         return []
-    cancelled = set(e.get("cancelled") or [])
+    cancelled = gone(e)
     changed = e.get("exceptions") or {}
     found: list[StoredItem] = []
     span = recurrence.length(e)
@@ -148,7 +176,7 @@ def resolve(graph: Graph, owner: str, item_id: str) -> StoredItem | None:
     if master is None or not master.resource.get("recurrence"):
         return None
     key = match["key"]
-    if key in (master.resource.get("cancelled") or []):
+    if key in gone(master.resource):
         return None
     try:
         original = datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
