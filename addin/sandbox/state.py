@@ -58,6 +58,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # sends each attendee one update per such occurrence (reported by a Microsoft engineer,
     # not documented).
     "exchange.seriesUpdateMailsEachException": True,
+    # Graph: what calendarView/delta says of a changed series. "asReported": the series
+    # master and every remaining instance in the window, with no trace of a deleted
+    # occurrence (what developers report Graph doing); "precise": only the edited
+    # occurrences, "@removed" for deleted ones. Microsoft does not document it.
+    "graph.seriesDelta": "asReported",
     # Entra ID: lifetime of the access tokens it issues (Microsoft assigns 60-90 minutes at
     # random); shorter makes clients renew with their refresh token sooner.
     "entra.accessTokenLifetimeSeconds": 3599,

@@ -282,13 +282,15 @@ def _date(value: Any, field: str) -> date:
 
 
 # -- RRULE -> Graph patternedRecurrence -----------------------------------------------------
-def rrule_to_graph(rule: str, start: datetime, time_zone: str = "UTC", *,
+def rrule_to_graph(rule: str, start: datetime | date, time_zone: str = "UTC", *,
                    all_day: bool = False) -> dict[str, Any]:
     """An RRULE as Graph's patternedRecurrence for a series whose first candidate is
-    ``start`` (aware, or a wall time in ``time_zone``); ``time_zone`` becomes
-    ``recurrenceTimeZone``."""
+    ``start`` (aware, or a wall time in ``time_zone``; a date means that day's midnight,
+    the right reading for all-day series); ``time_zone`` becomes ``recurrenceTimeZone``."""
     parts = parse_rrule(rule)
     zone = zone_of(time_zone)
+    if not isinstance(start, datetime):
+        start = datetime.combine(start, time(0))
     local = start.astimezone(zone) if start.tzinfo else start.replace(tzinfo=zone)
     pattern = _pattern(parts, local)
     span: dict[str, Any] = {"type": "noEnd", "startDate": local.date().isoformat(),
@@ -458,16 +460,23 @@ def graph_to_ews(recurrence: Mapping[str, Any]) -> dict[str, Any]:
     "FirstDayOfWeek": "Sunday"}, "range": {"type": "NumberedRecurrence", "StartDate":
     "2026-12-01", "NumberOfOccurrences": 10}}``. A relative pattern's ``DaysOfWeek`` is one
     value (a day, ``Weekday``, ``WeekendDay`` or ``Day``); a yearly pattern with an
-    interval becomes AbsoluteMonthly / RelativeMonthly every 12 x N months (EWS's yearly
-    patterns have no Interval)."""
+    interval becomes AbsoluteMonthly / RelativeMonthly every 12 x N months whose
+    StartDate is its first occurrence (EWS's yearly patterns have no Interval)."""
     graph_to_rrule(recurrence)  # validates
     pattern, span = _sections(recurrence)
     kind = str(pattern["type"])
     interval = int(pattern.get("interval", 1))
+    first_date = str(span["startDate"])
     if kind.endswith("Yearly") and interval > 1:
         if interval * 12 > 99:
             raise UnsupportedRecurrence("pattern.interval", "EWS repeats at most every 99 "
                                         "months")
+        # months are counted from the range's start: start it on the first occurrence
+        first = next(iter(to_dateutil(graph_to_rrule(recurrence), datetime.combine(
+            _date(first_date, "range.startDate"), time(0)))), None)
+        if first is None:
+            raise UnsupportedRecurrence("range", "the series has no occurrence")
+        first_date = first.date().isoformat()
         kind = kind.replace("Yearly", "Monthly")
         interval *= 12
     out: dict[str, Any] = {"type": EWS_PATTERNS[kind]}
@@ -486,7 +495,7 @@ def graph_to_ews(recurrence: Mapping[str, Any]) -> dict[str, Any]:
     if kind.endswith("Yearly"):
         out["Month"] = MONTHS[int(pattern["month"]) - 1]
     result: dict[str, Any] = {"type": EWS_RANGES[str(span["type"])],
-                              "StartDate": str(span["startDate"])}
+                              "StartDate": first_date}
     if span["type"] == "endDate":
         result["EndDate"] = str(span["endDate"])
     if span["type"] == "numbered":

@@ -15,6 +15,7 @@ from exchangelib import Mailbox as EwsMailbox
 from exchangelib.errors import (
     ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
     ErrorCalendarOccurrenceIsDeletedFromRecurrence,
+    ErrorItemNotFound,
     ErrorOccurrenceCrossingBoundary,
 )
 from exchangelib.recurrence import (
@@ -219,3 +220,13 @@ def test_an_occurrence_edited_in_outlook(ews_for: Callable[..., Account],
     assert [(o.type, o.start.hour, len(o.required_attendees or [])) for o in found] == [
         ("Occurrence", 10, 1), ("Exception", 14, 2), ("Occurrence", 10, 1),
         ("Occurrence", 10, 1)]
+
+
+def test_ids_past_the_series_are_errors_not_faults(ews_for: Callable[..., Account]) -> None:
+    account = ews_for(EVE)
+    master = weekly_series(account, "EWS bounds")
+    for index in (5, 10**9):
+        with pytest.raises(ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange):
+            fetch(account, master.occurrence(index)._id)
+    with pytest.raises(ErrorItemNotFound):
+        account.calendar.get(id=f"{master.id}_20261299T100000Z")

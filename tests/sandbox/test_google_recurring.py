@@ -293,3 +293,20 @@ def test_an_insert_cannot_claim_to_be_an_instance(calendar_api: Any) -> None:
         "originalStartTime": {"dateTime": "2026-12-10T10:00:00Z"}}).execute()
     assert "recurringEventId" not in single and "originalStartTime" not in single
     assert len(_instances(calendar_api, series["id"])) == 4
+
+
+def test_a_guest_answers_one_instance(calendar_api: Any, clean_sandbox: SandboxRuntime,
+                                      upstream: requests.Session) -> None:
+    dan = "dan.okafor@acme-sales.example"
+    series = _insert(calendar_api, attendees=[{"email": dan}])
+    third = _instances(calendar_api, series["id"])[2]["id"]
+    token = clean_sandbox.state.tokens.issue("google", dan)
+    answer = upstream.patch(f"{clean_sandbox.services['google']}/calendars/primary/events/"
+                            f"{third}", headers={"Authorization": f"Bearer {token}"},
+                            json={"attendees": [{"email": dan, "responseStatus": "declined"}]})
+    assert answer.status_code == 200, answer.text
+    rows = {r["id"]: r for r in _instances(calendar_api, series["id"])}
+    status = {r_id: next(a["responseStatus"] for a in r["attendees"] if a["email"] == dan)
+              for r_id, r in rows.items()}
+    assert status[third] == "declined"
+    assert [v for k, v in status.items() if k != third] == ["needsAction"] * 3

@@ -196,7 +196,30 @@ def test_one_invitation_for_a_series_and_one_for_an_occurrence(
     assert [len(o["attendees"]) for o in found[:3]] == [2, 1, 1]
 
 
-def test_calendar_view_delta_reports_instances(graph: Any) -> None:
+def test_calendar_view_delta_as_reported(graph: Any) -> None:
+    """The default: a changed series is its master and all its remaining instances; a
+    deleted occurrence leaves no trace (the client compares instance lists)."""
+    master = graph("POST", "/me/events", json=weekly()).json()
+    first = graph("GET", "/me/calendarView/delta", params=WINDOW,
+                  headers={"Prefer": "odata.maxpagesize=500"}).json()
+    assert [r["type"] for r in first["value"] if ours(r, master)] == [
+        "seriesMaster"] + ["occurrence"] * 4
+    ids = [r["id"] for r in first["value"] if ours(r, master)][1:]
+    link = first["@odata.deltaLink"].split("/v1.0", 1)[1]
+    graph("DELETE", f"/me/events/{ids[1]}")
+    second = graph("GET", link).json()
+    assert [(r["id"], r.get("type")) for r in second["value"]] == [
+        (master["id"], "seriesMaster"), (ids[0], "occurrence"), (ids[2], "occurrence"),
+        (ids[3], "occurrence")]
+    link = second["@odata.deltaLink"].split("/v1.0", 1)[1]
+    graph("DELETE", f"/me/events/{master['id']}")
+    third = graph("GET", link).json()
+    assert {r["id"] for r in third["value"] if "@removed" in r} == {
+        master["id"], ids[0], ids[2], ids[3]}
+
+
+def test_calendar_view_delta_precise(graph: Any, clean_sandbox: SandboxRuntime) -> None:
+    clean_sandbox.state.update_settings({"graph.seriesDelta": "precise"})
     master = graph("POST", "/me/events", json=weekly()).json()
     first = graph("GET", "/me/calendarView/delta", params=WINDOW,
                   headers={"Prefer": "odata.maxpagesize=500"}).json()
@@ -239,16 +262,50 @@ def test_an_invitees_copy_of_a_series_has_instances(graph: Any) -> None:
     assert len(graph.instances(copies[-1]["id"], BEN)) == 4
 
 
-def test_answers_are_for_the_whole_series(graph: Any) -> None:
+def test_invitees_answer_the_series_or_one_occurrence(
+        graph: Any, clean_sandbox: SandboxRuntime) -> None:
     master = graph("POST", "/me/events", json=weekly(attendees=[attendee(BEN)])).json()
     copies = [c for c in graph("GET", "/me/events", BEN, params={"$top": "500"}).json()["value"]
               if c["iCalUId"] == master["iCalUId"]]
-    occurrence = graph.instances(copies[0]["id"], BEN)[0]
-    refused = graph("POST", f"/me/events/{occurrence['id']}/accept", BEN, json={})
-    assert refused.status_code == 400
     assert graph("POST", f"/me/events/{copies[0]['id']}/accept", BEN,
                  json={"sendResponse": False}).status_code == 202
-    seen = graph("GET", f"/me/events/{master['id']}").json()
-    assert seen["attendees"][0]["status"]["response"] == "accepted"
-    assert graph.instances(master["id"])[0]["attendees"][0]["status"]["response"] == \
-        "accepted"
+    assert [o["attendees"][0]["status"]["response"] for o in graph.instances(master["id"])] \
+        == ["accepted"] * 4
+    clean_sandbox.state.mail.clear()
+    second = graph.instances(copies[0]["id"], BEN)[1]
+    assert graph("POST", f"/me/events/{second['id']}/decline", BEN,
+                 json={"sendResponse": True}).status_code == 202
+    assert mails(clean_sandbox) == [(AVA, "response", "occurrence")]
+    organizer_view = graph.instances(master["id"])
+    assert [(o["type"], o["attendees"][0]["status"]["response"]) for o in organizer_view] == [
+        ("occurrence", "accepted"), ("exception", "declined"), ("occurrence", "accepted"),
+        ("occurrence", "accepted")]
+    assert len(graph.instances(copies[0]["id"], BEN)) == 3  # declined: gone from Ben's
+    third = graph.instances(copies[0]["id"], BEN)[1]
+    graph("POST", f"/me/events/{third['id']}/tentativelyAccept", BEN, json={})
+    assert graph("GET", f"/me/events/{third['id']}", BEN).json()["responseStatus"][
+        "response"] == "tentativelyAccepted"
+    graph("PATCH", f"/me/events/{master['id']}", json={"subject": "Renamed weekly"})
+    after = graph.instances(copies[0]["id"], BEN)  # the organizer's edit keeps Ben's answers
+    assert [(o["subject"], o["responseStatus"]["response"]) for o in after] == [
+        ("Renamed weekly", "accepted"), ("Renamed weekly", "tentativelyAccepted"),
+        ("Renamed weekly", "accepted")]
+
+
+def test_malformed_instance_ids_are_not_found(graph: Any) -> None:
+    master = graph("POST", "/me/events", json=weekly()).json()
+    for suffix in ("20261299T100000Z", "20261204T100000Z", "20261203T100001Z"):
+        answer = graph("GET", f"/me/events/{master['id']}_{suffix}")
+        assert answer.status_code == 404, suffix
+        assert graph("DELETE", f"/me/events/{master['id']}_{suffix}").status_code == 404
+
+
+def test_filter_on_type(graph: Any) -> None:
+    master = graph("POST", "/me/events", json=weekly(subject="Typed series")).json()
+    masters = graph("GET", "/me/events", params={
+        "$filter": "type eq 'seriesMaster' and subject eq 'Typed series'"}).json()["value"]
+    assert [m["id"] for m in masters][-1:] == [master["id"]]
+    view = graph("GET", "/me/calendarView", params={
+        **WINDOW, "$filter": "type eq 'occurrence' and subject eq 'Typed series'",
+        "$top": "500"}).json()["value"]
+    assert len([v for v in view if ours(v, master)]) == 4

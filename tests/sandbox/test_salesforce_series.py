@@ -359,3 +359,20 @@ def test_the_pattern_text_is_a_long_text_area_soql_cannot_filter(sf: Salesforce)
     mine = [r["Id"] for r in rows
             if r["Recurrence2PatternText"] == "RRULE:FREQ=WEEKLY;COUNT=2"]
     assert mine == [r["Id"] for r in _occurrences(sf, "Series read")]
+
+
+def test_a_new_pattern_keeps_the_invitees(sf: Salesforce) -> None:
+    first = _series(sf, "FREQ=WEEKLY;COUNT=2", "Series keep invitees",
+                    start="2026-12-04T08:00:00Z", WhoId=CONTACTS[0]["Id"])
+    sf.EventRelation.create({"EventId": first, "RelationId": CONTACTS[1]["Id"]})
+    own = sf.query(f"SELECT Id FROM EventRelation WHERE EventId = '{first}' AND "
+                   f"RelationId = '{CONTACTS[0]['Id']}'")["records"][0]["Id"]
+    sf.EventRelation.update(own, {"IsInvitee": True})
+    sf.Event.update(first, {"Recurrence2PatternText": "FREQ=DAILY;COUNT=3"})
+    rows = sf.query_all("SELECT Event.StartDateTime, RelationId, IsInvitee, IsParent FROM "
+                        "EventRelation WHERE Event.Subject = 'Series keep invitees'")["records"]
+    invited = sorted((r["Event"]["StartDateTime"][:10], r["RelationId"]) for r in rows
+                     if r["IsInvitee"])
+    assert invited == sorted((day, who) for day in ("2026-12-04", "2026-12-05", "2026-12-06")
+                             for who in (CONTACTS[0]["Id"], CONTACTS[1]["Id"]))
+    assert all(r["IsParent"] for r in rows if r["RelationId"] == CONTACTS[0]["Id"])

@@ -217,8 +217,9 @@ class Ews:
                                    "SendMeetingInvitationsOrCancellations attribute is "
                                    "required for calendar items.")
                 item_node = series.id_node(change)
+                if item_node is None:
+                    raise EwsError("ErrorInvalidIdEmpty", "The Id is empty.")
                 target = series.lookup(self, owner, item_node)
-                assert item_node is not None
                 if target.get("occurrence"):
                     item = series.change_occurrence(
                         self, owner, target, item_node.get("ChangeKey"), resolution, send,

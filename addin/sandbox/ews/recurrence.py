@@ -48,6 +48,7 @@ GROUPS = {"Day": ["monday", "tuesday", "wednesday", "thursday", "friday", "satur
           "Weekday": ["monday", "tuesday", "wednesday", "thursday", "friday"],
           "WeekendDay": ["saturday", "sunday"]}
 INTEGERS = ("Interval", "DayOfMonth", "NumberOfOccurrences")
+MAX_INDEX = 10000  # the furthest occurrence an id may name (bounds the expansion)
 OCCURRENCE_ID = re.compile(r"^(?P<master>.+)_(?P<key>\d{8}T\d{6}Z)$")
 SERIES_URIS = ("calendar:RecurrenceId", "calendar:OriginalStart", "calendar:FirstOccurrence",
                "calendar:LastOccurrence", "calendar:ModifiedOccurrences",
@@ -225,8 +226,11 @@ def _overlaps(item: dict[str, Any], window: tuple[datetime, datetime]) -> bool:
 
 
 def _by_key(master: dict[str, Any], k: str) -> dict[str, Any] | None:
-    original = datetime.strptime(k, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    starts = originals(master, original + timedelta(seconds=1), limit=100000)
+    try:
+        original = datetime.strptime(k, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None  # not a date: no such occurrence
+    starts = originals(master, original + timedelta(seconds=1), limit=MAX_INDEX)
     if not starts or starts[-1] != original or k in (master.get("cancelled") or []):
         return None
     return occurrence(master, original, len(starts))
@@ -236,7 +240,7 @@ def by_index(master: dict[str, Any], index: int) -> dict[str, Any]:
     if not master["fields"].get("calendar:Recurrence"):
         raise EwsError("ErrorItemNotFound", "The specified object was not found in the "
                        "store.")
-    starts = originals(master, limit=index)
+    starts = originals(master, limit=min(index, MAX_INDEX))
     if index < 1 or len(starts) < index:
         raise EwsError("ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange", "The "
                        "occurrence index is out of the recurrence range.")

@@ -283,10 +283,9 @@ class GoogleCalendar:
                 return _json(200, self.shape(copy))
             before = item.resource
             fixed: dict[str, Any] = {k: before[k] for k in (
-                "kind", "id", "status", "htmlLink", "created",
-                                             "creator", "organizer", "iCalUID", "eventType",
-                                             "recurringEventId", "originalStartTime")
-                     if k in before}
+                "kind", "id", "status", "htmlLink", "created", "creator", "organizer",
+                "iCalUID", "eventType", "recurringEventId", "originalStartTime")
+                if k in before}
             patch = {k: v for k, v in body.items() if k not in fixed and k not in (
                 "etag", "sequence", "updated")}
             merged = {**fixed, **patch} if replace else merge_patch(before, patch)

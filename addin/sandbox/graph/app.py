@@ -144,8 +144,7 @@ class Graph:
             "isAllDay": bool(e.get("isAllDay")), "isCancelled": bool(e.get("isCancelled")),
             "isOrganizer": not e.get("organizer_email"),
             "responseRequested": True, "showAs": e.get("showAs") or "busy",
-            "type": e.get("_type") or ("seriesMaster" if e.get("recurrence")
-                                       else "singleInstance"),
+            "type": odata.event_type(e),
             "seriesMasterId": e.get("_seriesMasterId"),
             "recurrence": e.get("recurrence"), "webLink": web,
             "responseStatus": e.get("response") or {"response": "organizer",
@@ -387,8 +386,8 @@ class Graph:
         else:
             window = _window()
             seq = self.store.current_seq()
-            rows = [self.shape(i, owner) for i in series.expand(
-                sorted(self.store.live(owner), key=lambda i: i.seq), window)]
+            rows = series.delta_initial(self, sorted(self.store.live(owner),
+                                                     key=lambda i: i.seq), owner, window)
         if len(rows) > page_size:
             token = secrets.token_urlsafe(16)
             with self.lock:

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from addin.sandbox.graph.app import Graph
 
 INSTANCE_ID = re.compile(r"^(?P<master>.+)_(?P<key>\d{8}T\d{6}Z)$")
-SERIES_FIELDS = ("recurrence", "exceptions", "cancelled", "touched", "series_seq", "history")
+SERIES_FIELDS = ("recurrence", "exceptions", "cancelled", "touched", "series_seq", "history",
+                 "own")
 OVERRIDABLE = ("subject", "body", "location", "locations", "showAs", "isReminderOn",
                "reminderMinutesBeforeStart", "sensitivity", "categories", "importance",
                "isOnlineMeeting", "onlineMeetingProvider", "onlineMeeting", "attendees",
@@ -91,8 +92,35 @@ def _instance(master: StoredItem, original: datetime) -> StoredItem:
     if change:
         resource.update(change["fields"])
         resource.update(changeKey=change["changeKey"], lastModified=change["lastModified"])
+    mine = (e.get("own") or {}).get(key) or {}
+    if mine.get("response"):  # an invitee's own answer for this occurrence
+        resource["response"] = mine["response"]
     return StoredItem(f"{master.id}_{key}", master.owner, resource, master.version,
                       master.seq, master.deleted)
+
+
+def gone(resource: dict[str, Any]) -> set[str]:
+    """Keys of the occurrences no longer in this calendar: cancelled by the organizer, or
+    (in an invitee's copy) declined by the invitee."""
+    declined = {k for k, mine in (resource.get("own") or {}).items() if mine.get("declined")}
+    return set(resource.get("cancelled") or []) | declined
+
+
+def instance_at(master: StoredItem, key: str) -> StoredItem:
+    return _instance(master, datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC))
+
+
+def set_exception_fields(graph: Graph, owner: str, master: StoredItem, key: str,
+                         fields: dict[str, Any]) -> StoredItem:
+    """One occurrence of ``master`` gets ``fields`` as its own (an exception)."""
+    resource = dict(master.resource)
+    exceptions = dict(resource.get("exceptions") or {})
+    earlier = (exceptions.get(key) or {}).get("fields") or {}
+    exceptions[key] = {"fields": {**earlier, **fields}, "changeKey": secrets.token_urlsafe(21),
+                       "lastModified": _now()}
+    resource.update(exceptions=exceptions, touched={**(resource.get("touched") or {}),
+                                                    key: graph.store.current_seq()})
+    return graph.store.put(owner, master.id, resource)
 
 
 def _overlaps(resource: dict[str, Any], window: Window) -> bool:
@@ -106,7 +134,7 @@ def instances(master: StoredItem, window: Window) -> list[StoredItem]:
     e = master.resource
     if not e.get("recurrence"):
         return []
-    cancelled = set(e.get("cancelled") or [])
+    cancelled = gone(e)
     changed = e.get("exceptions") or {}
     found: list[StoredItem] = []
     span = recurrence.length(e)
@@ -148,9 +176,12 @@ def resolve(graph: Graph, owner: str, item_id: str) -> StoredItem | None:
     if master is None or not master.resource.get("recurrence"):
         return None
     key = match["key"]
-    if key in (master.resource.get("cancelled") or []):
+    if key in gone(master.resource):
         return None
-    original = datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    try:
+        original = datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None  # not a date: no such instance
     if key not in (master.resource.get("exceptions") or {}) and \
             not _is_original(master, original):
         return None
@@ -272,14 +303,47 @@ def mail_exceptions(graph: Graph, owner: str, master: dict[str, Any], kind: str)
                         key, "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
+def as_reported(graph: Graph) -> bool:
+    return bool(graph.state.setting("graph.seriesDelta") == "asReported")
+
+
+def delta_initial(graph: Graph, items: list[StoredItem], owner: str, window: Window
+                  ) -> list[dict[str, Any]]:
+    """The first round of a calendarView delta: single events and instances, and (as
+    reported) each series master before its instances."""
+    rows: list[dict[str, Any]] = []
+    for item in expand(items, window):
+        master_id = item.resource.get("_seriesMasterId")
+        if master_id and as_reported(graph) and not any(r["id"] == master_id for r in rows):
+            master = graph.store.get(owner, master_id)
+            if master is not None:
+                rows.append(graph.shape(master, owner))
+        rows.append(graph.shape(item, owner))
+    return rows
+
+
+def _removed(item_id: str) -> dict[str, Any]:
+    return {"@odata.type": "#microsoft.graph.event", "id": item_id,
+            "@removed": {"reason": "deleted"}}
+
+
 def delta_rows(graph: Graph, master: StoredItem, owner: str, window: Window,
                since: int) -> list[dict[str, Any]]:
-    """What a changed series puts in a calendarView delta round: after a change of the
-    whole series every instance in the window (and ``@removed`` for those the change
-    removed); otherwise only the occurrences edited (their rows) or cancelled
-    (``@removed``) since the cursor."""
+    """What a changed series puts in a calendarView delta round. As reported (setting
+    ``graph.seriesDelta``): the master and every remaining instance in the window, no
+    trace of deleted occurrences; a deleted series: ``@removed`` for the master and its
+    instances. Precise: after a change of the whole series every instance in the window
+    (and ``@removed`` for those the change removed); otherwise only the occurrences
+    edited (their rows) or cancelled (``@removed``) since the cursor."""
     e = master.resource
     current = {} if master.deleted else {i.id: i for i in instances(master, window)}
+    if e.get("recurrence") and as_reported(graph):
+        if master.deleted:
+            ghost = replace(master, deleted=False)
+            return [_removed(i) for i in [master.id, *(i.id for i in instances(ghost,
+                                                                               window))]]
+        return [graph.shape(master, owner)] + [graph.shape(i, owner)
+                                               for i in current.values()] if current else []
     rows: list[dict[str, Any]] = []
     if not e.get("recurrence"):  # no longer a series (or deleted): the event itself
         rows.append(graph._delta_row(master, owner, window))
@@ -297,5 +361,4 @@ def delta_rows(graph: Graph, master: StoredItem, owner: str, window: Window,
                                               **earlier}, deleted=False)
             gone |= {i.id for i in instances(ghost, window)}
     gone |= {t for t in touched if t not in current}
-    return rows + [{"@odata.type": "#microsoft.graph.event", "id": item_id,
-                    "@removed": {"reason": "deleted"}} for item_id in sorted(gone - set(current))]
+    return rows + [_removed(item_id) for item_id in sorted(gone - set(current))]

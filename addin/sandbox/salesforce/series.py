@@ -166,13 +166,16 @@ class SeriesBook:
             occurrence["_originalStart"] = occurrence["StartDateTime"]
             org.records["Event"][occurrence["Id"]] = occurrence
             org.after_event_write(occurrence)
-            present = {r["RelationId"] for r in org.relations_of(occurrence["Id"])}
+            present = {r["RelationId"]: r for r in org.relations_of(occurrence["Id"])}
             for relation in relations or []:
-                if relation["RelationId"] not in present:
+                row = present.get(relation["RelationId"])
+                if row is None:
                     org.create("EventRelation", {
                         "EventId": occurrence["Id"], "RelationId": relation["RelationId"],
-                        "IsInvitee": relation["IsInvitee"], "IsParent": relation["IsParent"],
+                        "IsInvitee": True, "IsParent": relation["IsParent"],
                         "IsWhat": relation["IsWhat"]}, user_id)
+                elif not row["IsInvitee"]:  # the WhoId's row: invited too
+                    org.update("EventRelation", row["Id"], {"IsInvitee": True}, user_id)
             ids.append(occurrence["Id"])
         self.book[series_id]["first"] = ids[0]
         return ids[0]
@@ -224,8 +227,7 @@ class SeriesBook:
         if series is None:
             raise bad_request("FIELD_INTEGRITY_EXCEPTION", "This event isn't part of an event "
                               "series.", list(PATTERN_FIELDS))
-        relations = [dict(r) for r in org.relations_of(record["Id"])
-                     if r["IsInvitee"] and not r["IsParent"] and not r["IsWhat"]]
+        relations = [dict(r) for r in org.relations_of(record["Id"]) if r["IsInvitee"]]
         whole = self._cut(series, record, keep_past=True)
         fields = {k: v for k, v in candidate.items() if not k.startswith("_") and k not in (
             "Id", "IsRecurrence2Exception", "IsRecurrence2Exclusion")}
