@@ -88,7 +88,7 @@ def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
     """One pass over one series' occurrences (attendees are the caller's)."""
     now = now or datetime.now(UTC)
     live = live_occurrences(services, row, salesforce)
-    if _pattern_changed(row, salesforce, live):
+    if _pattern_changed(services, row, salesforce, live):
         detail = ("The series' repeat pattern was changed in Salesforce, which makes a new "
                   "series there: this one is no longer kept in step (nothing was deleted "
                   "in your calendar).")
@@ -126,7 +126,7 @@ def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
     return SeriesOutcome(f"{decided.writes} occurrence change(s) applied", master)
 
 
-def _pattern_changed(row: MirroredEvent, salesforce: SalesforceClient,
+def _pattern_changed(services: Container, row: MirroredEvent, salesforce: SalesforceClient,
                      live: list[dict[str, Any]]) -> bool:
     """Agreed occurrences are gone and the owner has new occurrences of the same subject
     since the last pass: Salesforce recreated the series (a pattern change). Read only
@@ -142,9 +142,20 @@ def _pattern_changed(row: MirroredEvent, salesforce: SalesforceClient,
         return False
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    return bool(recreated_since(salesforce, str(key["ownerId"]),
+    found = set(recreated_since(salesforce, str(key["ownerId"]),
                                 str(row.base_fields.get("subject") or ""),
                                 since - timedelta(minutes=1), agreed))
+    return bool(found - _other_mirrors(services, row))
+
+
+def _other_mirrors(services: Container, row: MirroredEvent) -> set[str]:
+    """The Salesforce Event ids the user's other mirrors hold (another series of the same
+    subject made meanwhile is not this one recreated)."""
+    with services.db.session() as session:
+        others = list(session.scalars(select(MirroredEvent).where(
+            MirroredEvent.user_id == row.user_id, MirroredEvent.id != row.id)))
+        return {o.salesforce_event_id for o in others} | {
+            event_id for o in others for event_id in originals_by_event(base_occurrences(o))}
 
 
 def _sync_texts(row: MirroredEvent, salesforce: SalesforceClient, calendar: CalendarProvider,
