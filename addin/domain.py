@@ -56,6 +56,9 @@ class ItemDraft:
     is_private: bool = False
     reminder_minutes: int | None = None
     salesforce_event_id: str | None = None  # written into the item's extended property
+    # a series: its canonical RRULE value (addin/sync/rrules.py, without "RRULE:"); the
+    # item is ONE series in the calendar, never one item per occurrence
+    recurrence: str | None = None
 
 
 @dataclass
@@ -78,6 +81,9 @@ class CalendarItem:
     salesforce_event_id: str | None = None
     web_link: str | None = None
     is_organizer: bool = True
+    recurrence: str | None = None  # the series' RRULE value (on a series master only)
+    series_id: str | None = None  # an occurrence or exception: its series' item id
+    original_start: datetime | date | None = None  # an occurrence: where the rule put it
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def attendees_besides_organizer(self) -> list[Attendee]:

@@ -6,13 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from addin.gmail_repeat import repeat_widgets
+
 SHOW_AS = (("busy", "Busy"), ("free", "Free"), ("outOfOffice", "Out of Office"))
 REMINDERS = (("", "None"), ("0", "At start time"), ("5", "5 minutes before"),
              ("15", "15 minutes before"), ("30", "30 minutes before"),
              ("60", "1 hour before"), ("1440", "1 day before"))
 LABELS = {"subject": "Subject", "start": "Start", "end": "End", "location": "Location",
           "description": "Description", "whoId": "Name", "whatId": "Related To",
-          "showAs": "Show Time As", "reminderMinutes": "Reminder", "isAllDay": "All day"}
+          "showAs": "Show Time As", "reminderMinutes": "Reminder", "isAllDay": "All day",
+          "recurrence": "Repeat"}
 
 
 def _label(field: str, errors: dict[str, str]) -> str:
@@ -65,6 +68,7 @@ def create_card(*, values: dict[str, Any], action_url: str, offset_minutes: int,
         _dropdown("reminderMinutes", _label("reminderMinutes", errors), list(REMINDERS),
                   str(values.get("reminderMinutes", "15"))),
     ]
+    widgets += repeat_widgets(values, errors)  # Repeat (issue #12): addin/gmail_repeat.py
     sections = [{"header": "New Salesforce Event", "widgets": widgets}]
     problems = {k: v for k, v in errors.items() if k not in LABELS}
     if problems:

@@ -20,6 +20,7 @@ from marshmallow import (
 )
 
 from addin.providers.timezones import UnknownTimeZone, to_iana
+from addin.sync import rrules
 
 ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
 WHO_PREFIXES = {"003": "Contact", "00Q": "Lead"}
@@ -89,6 +90,18 @@ class EventCreateSchema(Schema):
     reminderMinutes = fields.Integer(load_default=None, allow_none=True,
                                      validate=validate.Range(min=0, max=20160))
     isPrivate = fields.Boolean(load_default=False)
+    recurrence = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "Repeat: an RFC 5545 RRULE (with or without \"RRULE:\"), daily, "
+                       "weekly on chosen days, monthly or yearly, ending never, on a date "
+                       "(UNTIL) or after N (COUNT); the start must be one of the repeats. "
+                       "Answered in its canonical form.",
+        "example": "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=10"})
+
+    calendarItemId = fields.String(load_default=None, allow_none=True, validate=validate.Length(
+        min=1, max=1024), metadata={
+        "description": "The organizer's own calendar item (a series too) this Event is made "
+                       "for: it is linked, never created a second time; its repeat rule is "
+                       "the series' when `recurrence` is left out."})
 
     def __init__(self, *args: Any, max_days: int = 1, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -153,6 +166,12 @@ class EventCreateSchema(Schema):
             data["end"] = _moment(data["end"], "end", errors)
         data["timeZone"] = to_iana(data["timeZone"])
         data["subject"] = data["subject"].strip()
+        if data.get("recurrence") is not None:
+            try:
+                data["recurrence"] = rrules.normalize(data["recurrence"], data["start"],
+                                                      data["timeZone"])
+            except rrules.RuleError as exc:
+                raise ValidationError({"recurrence": str(exc)}) from None
         return data
 
 
@@ -198,6 +217,8 @@ class EventSchema(Schema):
     showAs = fields.String()
     reminderMinutes = fields.Integer(allow_none=True)
     isPrivate = fields.Boolean()
+    recurrence = fields.String(allow_none=True, metadata={
+        "description": "the series' RRULE (\"RRULE:...\"); null for a single event"})
     ownerId = fields.String()
     url = fields.String()
 
@@ -236,6 +257,24 @@ class AttendeesUpdateSchema(Schema):
                             validate=validate.Length(
                                 max=MAX_INVITEES, error=f"Salesforce allows at most "
                                                         f"{MAX_INVITEES} invitees."))
+
+
+class OccurrenceAttendeeSchema(Schema):
+    email = fields.String()
+    name = fields.String()
+    optional = fields.Boolean()
+    response = fields.String()
+    linked = fields.Boolean(metadata={"description": "invited in Salesforce too"})
+
+
+class OccurrenceAttendeesSchema(Schema):
+    """One occurrence of a series and its own attendees."""
+
+    id = fields.String(metadata={"description": "the occurrence's Salesforce Event id"})
+    seriesId = fields.String()
+    originalStart = fields.String(metadata={"description": "where the rule put it"})
+    calendarItemId = fields.String()
+    attendees = fields.List(fields.Nested(OccurrenceAttendeeSchema))
 
 
 class RecordCreatedSchema(Schema):

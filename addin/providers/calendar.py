@@ -1,5 +1,8 @@
 """One interface for every mailbox calendar (Microsoft Graph, Google Calendar, EWS).
 
+A series is ONE item (``ItemDraft.recurrence``); its occurrences are read window by window
+(``list_instances``) and changed one at a time through their own ids (an exception).
+
 A provider says what it can do with explicit capability flags instead of raising
 NotImplementedError at run time. Every provider normalizes items to ``addin.domain``
 values: aware datetimes for timed items, dates with an EXCLUSIVE end for all-day items,
@@ -129,11 +132,22 @@ class CalendarProvider(Protocol):
 
     def get_item(self, item_id: str) -> CalendarItem: ...
 
+    def link_item(self, item_id: str, salesforce_event_id: str) -> CalendarItem:
+        """Mark an item the person made in the calendar (a series too) with its Salesforce
+        Event: only the extended property is written, and nobody is emailed."""
+        ...
+
     def update_fields(self, item_id: str, draft: ItemDraft, *, etag: str | None = None,
                       notify_attendees: bool = False) -> CalendarItem:
         """Change every field of the draft; attendees untouched. ``notify_attendees``
         asks for an update email to the attendees (when something they see changed);
         where ``capabilities.field_update_notifies_attendees`` they are emailed anyway."""
+        ...
+
+    def rename_item(self, item_id: str, subject: str, location: str, *,
+                    etag: str | None = None, notify_attendees: bool = False) -> CalendarItem:
+        """Change only the subject and location (a series master: its exceptions keep
+        their own times, which a write of the whole item would drop)."""
         ...
 
     def replace_attendees(self, item_id: str, attendees: list[Attendee], *,
@@ -143,6 +157,14 @@ class CalendarProvider(Protocol):
         ...
 
     def delete_item(self, item_id: str, *, notify: NotifyMode) -> None: ...
+
+    def list_instances(self, item_id: str, window_start: datetime, window_end: datetime
+                       ) -> list[CalendarItem]:
+        """The occurrences of the series ``item_id`` within the window (never the whole
+        series: an endless one is only ever read window by window), each with its own
+        ``item_id`` (what update_fields / replace_attendees / delete_item of ONE occurrence
+        take), ``series_id`` and ``original_start``; cancelled ones left out."""
+        ...
 
     def find_by_salesforce_event(self, salesforce_event_id: str) -> CalendarItem | None: ...
 

@@ -64,6 +64,7 @@ from addin.providers.calendar import (
     PushSubscription,
 )
 from addin.providers.timezones import to_iana
+from addin.sync.recurrence_exchangelib import exchangelib_to_rrule, rrule_to_exchangelib
 
 PROPERTY_SET = "5c1f7a3e-8d2b-4a55-9e8e-7f0a3b1d2c4e"  # the same set as on Graph
 SHOW_AS_TO_EWS = {"busy": "Busy", "free": "Free", "tentative": "Tentative",
@@ -80,7 +81,7 @@ READ_FIELDS = ("subject", "body", "start", "end", "is_all_day", "location",
                "legacy_free_busy_status", "sensitivity", "reminder_is_set",
                "reminder_minutes_before_start", "required_attendees", "optional_attendees",
                "organizer", "my_response_type", "uid", "_start_timezone", "_end_timezone",
-               "addin_salesforce_event_id")
+               "addin_salesforce_event_id", "recurrence")
 T = TypeVar("T")
 
 
@@ -217,6 +218,12 @@ class EwsCalendar:
             ids=[(item_id, None)], only_fields=self._read_fields))))
         return self._item(_raise(items[0]))
 
+    def link_item(self, item_id: str, salesforce_event_id: str) -> CalendarItem:
+        item = EwsItem(account=self.account, id=item_id, changekey=None,
+                       addin_salesforce_event_id=salesforce_event_id)
+        self._update(item, ["addin_salesforce_event_id"], "SendToNone", strict=False)
+        return self.get_item(item_id)
+
     def update_fields(self, item_id: str, draft: ItemDraft, *, etag: str | None = None,
                       notify_attendees: bool = False) -> CalendarItem:
         fields = self._fields(draft)
@@ -225,6 +232,14 @@ class EwsCalendar:
                  or draft.salesforce_event_id]
         self._update(item, names, "SendToAllAndSaveCopy" if notify_attendees
                      else "SendToNone", strict=etag is not None)
+        return self.get_item(item_id)
+
+    def rename_item(self, item_id: str, subject: str, location: str, *,
+                    etag: str | None = None, notify_attendees: bool = False) -> CalendarItem:
+        item = EwsItem(account=self.account, id=item_id, changekey=etag, subject=subject,
+                       location=location)
+        self._update(item, ["subject", "location"], "SendToAllAndSaveCopy"
+                     if notify_attendees else "SendToNone", strict=etag is not None)
         return self.get_item(item_id)
 
     def replace_attendees(self, item_id: str, attendees: list[Attendee], *,
@@ -259,6 +274,21 @@ class EwsCalendar:
         found = self._retry(lambda: _call(lambda: list(
             self.calendar.filter(**where).only(*READ_FIELDS)[:1])))
         return self._item(found[0]) if found else None
+
+    def list_instances(self, item_id: str, window_start: datetime, window_end: datetime
+                       ) -> list[CalendarItem]:
+        """A CalendarView of the window (Exchange expands the series there), keeping the
+        occurrences and exceptions of this series (its UID)."""
+        master = self.get_item(item_id)
+        uid = master.raw.get("uid")
+        start, end = (EWSDateTime.from_datetime(m.astimezone(UTC)).astimezone(
+            EWSTimeZone("UTC")) for m in (window_start, window_end))
+        found = self._retry(lambda: _call(lambda: list(
+            self.calendar.view(start=start, end=end).only(*READ_FIELDS, "type",
+                                                             "original_start"))))
+        return [self._item(raw, series_id=item_id) for raw in found
+                if raw.uid == uid and getattr(raw, "type", None) in ("Occurrence",
+                                                                      "Exception")]
 
     # -- changes and push ---------------------------------------------------------------
     def list_changes(self, cursor: str | None) -> ChangePage:
@@ -339,9 +369,14 @@ class EwsCalendar:
         }
         if draft.salesforce_event_id:
             fields["addin_salesforce_event_id"] = draft.salesforce_event_id
+        if draft.recurrence and isinstance(draft.start, datetime | date):
+            start = draft.start if isinstance(draft.start, datetime) else datetime.combine(
+                draft.start, datetime.min.time(), tzinfo=tz)
+            fields["recurrence"] = rrule_to_exchangelib(draft.recurrence, start, str(tz.key),
+                                                        all_day=draft.is_all_day)
         return fields
 
-    def _item(self, raw: Any) -> CalendarItem:
+    def _item(self, raw: Any, series_id: str | None = None) -> CalendarItem:
         all_day = bool(raw.is_all_day)
         start, end = raw.start, raw.end
         if all_day:
@@ -365,6 +400,12 @@ class EwsCalendar:
                        for a, optional in people],
             organizer_email=organizer, salesforce_event_id=raw.addin_salesforce_event_id,
             web_link=None, is_organizer=(raw.my_response_type in (None, "Organizer")),
+            series_id=series_id,
+            recurrence=exchangelib_to_rrule(raw.recurrence, str(getattr(
+                raw._start_timezone, "key", None) or self.time_zone), all_day=all_day)
+            if getattr(raw, "recurrence", None) else None,
+            original_start=_aware(raw.original_start)
+            if getattr(raw, "original_start", None) else None,
             raw={"id": raw.id, "changekey": raw.changekey, "uid": raw.uid})
 
 

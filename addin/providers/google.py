@@ -27,6 +27,7 @@ from addin.providers.calendar import (
     TokenSource,
 )
 from addin.providers.calendar_http import call, raise_for
+from addin.sync.rrules import with_prefix
 
 SALESFORCE_KEY = "salesforceEventId"
 RESPONSES = {"needsAction": "none", "accepted": "accepted", "declined": "declined",
@@ -82,11 +83,26 @@ class GoogleCalendar:
             raise ItemNotFound(f"event {item_id} was deleted", status=410)
         return self._item(data)
 
+    def link_item(self, item_id: str, salesforce_event_id: str) -> CalendarItem:
+        response = self._request("PATCH", f"{self.events_url}/{quote(item_id)}", json={
+            "extendedProperties": {"private": {SALESFORCE_KEY: salesforce_event_id}}},
+            params={"sendUpdates": "none"})
+        return self._item(response.json())
+
     def update_fields(self, item_id: str, draft: ItemDraft, *, etag: str | None = None,
                       notify_attendees: bool = False) -> CalendarItem:
         headers = {"If-Match": etag} if etag else {}
         response = self._request("PATCH", f"{self.events_url}/{quote(item_id)}",
                                  json=self._body(draft), headers=headers,
+                                 params={"sendUpdates": "all" if notify_attendees else "none"})
+        return self._item(response.json())
+
+    def rename_item(self, item_id: str, subject: str, location: str, *,
+                    etag: str | None = None, notify_attendees: bool = False) -> CalendarItem:
+        headers = {"If-Match": etag} if etag else {}
+        response = self._request("PATCH", f"{self.events_url}/{quote(item_id)}",
+                                 json={"summary": subject, "location": location},
+                                 headers=headers,
                                  params={"sendUpdates": "all" if notify_attendees else "none"})
         return self._item(response.json())
 
@@ -120,6 +136,22 @@ class GoogleCalendar:
             "maxResults": 5}).json()
         items = [i for i in data.get("items", []) if i.get("status") != "cancelled"]
         return self._item(items[0]) if items else None
+
+    def list_instances(self, item_id: str, window_start: datetime, window_end: datetime
+                       ) -> list[CalendarItem]:
+        """The occurrences of a series within [window_start, window_end), moved ones
+        (exceptions) where they are now; cancelled ones are left out."""
+        params: dict[str, Any] = {"timeMin": _rfc3339(window_start),
+                                  "timeMax": _rfc3339(window_end), "maxResults": 2500}
+        found: list[CalendarItem] = []
+        while True:
+            data = self._request("GET", f"{self.events_url}/{quote(item_id)}/instances",
+                                 params=params).json()
+            found += [self._item(raw) for raw in data.get("items", [])
+                      if raw.get("status") != "cancelled"]
+            if not data.get("nextPageToken"):
+                return found
+            params = {**params, "pageToken": data["nextPageToken"]}
 
     # -- changes and push -----------------------------------------------------------------
     def list_changes(self, cursor: str | None) -> ChangePage:
@@ -183,6 +215,8 @@ class GoogleCalendar:
         }
         if draft.salesforce_event_id:
             body["extendedProperties"] = {"private": {SALESFORCE_KEY: draft.salesforce_event_id}}
+        if draft.recurrence:
+            body["recurrence"] = [with_prefix(draft.recurrence)]
         return body
 
     @staticmethod
@@ -213,7 +247,24 @@ class GoogleCalendar:
                                  ).get(SALESFORCE_KEY),
             web_link=data.get("htmlLink"), is_organizer=bool(
                 (data.get("organizer") or {}).get("self", True)),
+            recurrence=_rule_of(data.get("recurrence")),
+            series_id=data.get("recurringEventId"),
+            original_start=_parse_when(data["originalStartTime"])[0]
+            if data.get("originalStartTime") else None,
             raw=data)
+
+
+def _rule_of(lines: Any) -> str | None:
+    """The RRULE value of a series' ``recurrence`` lines (EXDATE lines are its cancelled
+    occurrences, read through instances)."""
+    for line in lines or []:
+        if str(line).upper().startswith("RRULE:"):
+            return str(line)[6:]
+    return None
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _parse_when(value: dict[str, Any]) -> tuple[datetime | date, bool]:

@@ -161,11 +161,12 @@ def record_attendee_mail(
     state: SandboxState, *, sender: str, organizer: str, subject: str,
     before: Iterable[str], after: Iterable[str], invite_added: bool = True,
     cancel_removed: bool = True, update_others: bool = False,
-    recipient_filter: Callable[[str], bool] = lambda _email: True,
+    recipient_filter: Callable[[str], bool] = lambda _email: True, **context: Any,
 ) -> None:
     """The emails a mail server sends when an organizer changes a meeting's attendees:
     an invitation to each added attendee, a cancellation to each removed one, and (when
-    ``update_others``) an update to everyone who stayed. The organizer gets nothing."""
+    ``update_others``) an update to everyone who stayed. The organizer gets nothing.
+    ``context`` is recorded with each email (which event, series or instance)."""
     organizer_key = organizer.lower()
     old = {e.lower(): e for e in before if e.lower() != organizer_key}
     new = {e.lower(): e for e in after if e.lower() != organizer_key}
@@ -179,4 +180,4 @@ def record_attendee_mail(
     for recipient, kind in plan:
         if recipient_filter(recipient):
             state.mail.record(sender=sender, from_=organizer, to=recipient, kind=kind,
-                              subject=subject)
+                              subject=subject, **context)

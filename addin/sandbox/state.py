@@ -22,6 +22,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # Google: when only the guest list changes with sendUpdates=all, are existing guests
     # re-notified? Google's docs do not say (docs/upstream-facts.md).
     "google.renotifyExistingGuestsOnGuestChange": False,
+    # Google: an edit of a recurring event also reaches its exceptions (instances changed
+    # on their own) in the fields they did not override. Undocumented; False leaves
+    # exceptions exactly as they were written.
+    "google.seriesEditReachesExceptions": True,
     # Salesforce daily API request limit.
     "salesforce.dailyApiLimit": 15000,
     # Change Data Capture (salesforce/change_events.py): GAP_* events instead of full ones;
@@ -39,6 +43,18 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # cancellation (as adding/removing invitees there does). Not confirmed by Salesforce's
     # documentation; Lightning never emails.
     "salesforce.classicDeleteNotifiesInvitees": True,
+    # Salesforce event series: the most occurrences made per frequency (the figures
+    # Salesforce gives for recurring events synced by Salesforce for Outlook; Lightning's
+    # own caps are undocumented), and what happens to a pattern with more: "truncate"
+    # (only the first ones exist) or "reject" (400 FIELD_INTEGRITY_EXCEPTION).
+    "salesforce.seriesOccurrenceLimits": {"DAILY": 100, "WEEKLY": 53, "MONTHLY": 59,
+                                          "YEARLY": 9},
+    "salesforce.seriesBeyondLimit": "truncate",
+    # Salesforce event series: does a plain DELETE of the series' first occurrence delete
+    # the whole series? The REST guide says a plain DELETE removes one occurrence and
+    # fromThisEventOnwards from the first occurrence removes the series; older versions
+    # of the guide can be read either way.
+    "salesforce.deleteFirstOccurrenceDeletesSeries": False,
     # Graph: a wall time (dateTime without offset) that occurs twice in its timeZone, when
     # clocks go back: "standard" (the later instant, as .NET's TimeZoneInfo takes it) or
     # "daylight" (the earlier one). Microsoft does not document what Exchange does.
@@ -47,6 +63,15 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # offset before the gap: 02:30 becomes 03:30 daylight time) or "reject" (400).
     # Undocumented as well.
     "graph.nonexistentLocalTime": "shiftForward",
+    # Exchange (Graph and EWS): an update of a whole series that has edited occurrences also
+    # sends each attendee one update per such occurrence (reported by a Microsoft engineer,
+    # not documented).
+    "exchange.seriesUpdateMailsEachException": True,
+    # Graph: what calendarView/delta says of a changed series. "asReported": the series
+    # master and every remaining instance in the window, with no trace of a deleted
+    # occurrence (what developers report Graph doing); "precise": only the edited
+    # occurrences, "@removed" for deleted ones. Microsoft does not document it.
+    "graph.seriesDelta": "asReported",
     # Entra ID: lifetime of the access tokens it issues (Microsoft assigns 60-90 minutes at
     # random); shorter makes clients renew with their refresh token sooner.
     "entra.accessTokenLifetimeSeconds": 3599,

@@ -8,6 +8,7 @@ for new emails; one composite for every invitee change), calendar 1-2.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from addin.container import Container
@@ -23,10 +24,12 @@ from addin.providers.salesforce import (
     SalesforceClient,
     SalesforceValidationError,
 )
+from addin.providers.salesforce_series import change_series_invitees
 from addin.services.event_mapping import draft_from_base
 from addin.services.mirrors import find_mirror
 from addin.services.org_settings import load_org_settings
 from addin.services.push import request_sync
+from addin.services.series import is_series, series_relations
 from addin.store.models import MirroredEvent, utcnow
 from addin.sync.linking import Link, choose, who_id
 from addin.sync.merge import AgreedAttendee, key, merge
@@ -34,6 +37,7 @@ from addin.sync.policy import Origin, calendar_write
 
 log = logging.getLogger(__name__)
 MAX_INVITEES = 1000
+MAX_SERIES_INVITEES = 100  # Salesforce: invitees of a recurring event
 STATUS = {"accepted": "Accepted", "declined": "Declined"}
 
 
@@ -64,14 +68,18 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
            calendar_now: set[str], notify: NotifyMode, item_etag: str | None,
            event: dict[str, Any] | None = None,
            known_people: dict[str, list[PersonRecord]] | None = None,
-           leave_alone: frozenset[str] = frozenset(), step: str = "sync"
+           leave_alone: frozenset[str] = frozenset(), step: str = "sync",
+           series: Mapping[str, Sequence[EventRelationRecord]] | None = None
            ) -> dict[str, AgreedAttendee]:
     """Make both sides hold ``agreed`` (new emails linked first), save it as the base. A
     WhoId set here is written into ``event`` too, so a caller's view of it is current. The
     calendar write is conditional on ``item_etag`` (the item as read): a change made there
     meanwhile fails it (EtagMismatch) rather than being overwritten, and the etag stored
     afterwards is the echo of this write alone. Invitees in ``leave_alone`` (RelationIds)
-    are neither removed nor recorded: the next pass treats them as new in Salesforce."""
+    are neither removed nor recorded: the next pass treats them as new in Salesforce.
+    ``series`` (a series: its live occurrence Event ids -> their relations) makes an
+    invitee change one of every occurrence, in one request (the calendar series itself
+    invites once)."""
     unlinked = {k for k, a in agreed.items() if a.record is None
                 and not a.removed_in_salesforce}
     links = _link_all(salesforce, unlinked, known_people)
@@ -110,8 +118,12 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
         known_who = event.get("WhoId")
         new_who = who_id(known_who, people)
     add, remove = sorted(set(wanted) - have), sorted(have - set(wanted) - leave_alone)
+    if series and (add or remove):
+        change_series_invitees(salesforce, series, add=add, remove=remove)
+        add, remove = [], []
     if add or remove or statuses or new_who:
-        salesforce.change_invitees(row.salesforce_event_id, add=add, remove=remove,
+        first = next(iter(series)) if series else row.salesforce_event_id
+        salesforce.change_invitees(first, add=add, remove=remove,
                                    who_id=new_who, statuses=statuses, existing=relations)
         if new_who and event is not None:
             event["WhoId"] = new_who
@@ -141,6 +153,10 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
         raise ValidationFailed("Too many attendees.", fields={
             "attendees": f"Salesforce allows at most {MAX_INVITEES} invitees"})
     row = _row(services, user, event_id)
+    if (row.base_fields or {}).get("recurrence") and len(desired) > MAX_SERIES_INVITEES:
+        raise ValidationFailed("Too many attendees for a recurring event.", fields={
+            "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
+                         "recurring event"})
     salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
     base = {key(a["email"]): AgreedAttendee.from_json(a) for a in row.base_attendees}
     item = calendar.get_item(str(row.calendar_item_id))
@@ -173,7 +189,8 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
         agreed.pop(k, None)
     _apply(services, user, row, salesforce, calendar, agreed, snapshot.relations,
            set(current), NotifyMode.CHANGED, item.etag, snapshot.record, snapshot.people,
-           frozenset(unseen.values()), step="edit")
+           frozenset(unseen.values()), step="edit",
+           series=series_relations(services, row, salesforce) if is_series(row) else None)
     if unseen:
         request_sync(services, user.id, "invited in Salesforce meanwhile")
     return snapshot.record
@@ -183,7 +200,8 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
               salesforce: SalesforceClient, calendar: CalendarProvider,
               experience: str | None = None, item: CalendarItem | None = None,
               record: dict[str, Any] | None = None,
-              relations: list[EventRelationRecord] | None = None
+              relations: list[EventRelationRecord] | None = None,
+              series: Mapping[str, Sequence[EventRelationRecord]] | None = None
               ) -> dict[str, AgreedAttendee]:
     """Three-way merge of one mirrored event's attendees; applies what changed where. In the
     one-way direction the calendar's own attendee edits are put back."""
@@ -229,7 +247,7 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
                                     "name": relation.name or ""}, attendee.held)
     before = {k for k, a in ((key(a.email), a) for a in base) if a.held}
     agreed = _apply(services, user, row, salesforce, calendar, result.agreed, relations,
-                    set(current), notify, item.etag, record)
+                    set(current), notify, item.etag, record, series=series)
     held = sorted(a.email for a in agreed.values() if a.held)
     in_calendar = [a for a in agreed.values() if not a.held]
     if {key(e) for e in held} != before and not in_calendar:

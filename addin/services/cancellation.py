@@ -31,8 +31,10 @@ from addin.identity import CurrentUser
 from addin.providers.calendar import CalendarError, CalendarProvider, ItemNotFound, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import SalesforceClient, SalesforceError, SalesforceNotFound
+from addin.providers.salesforce_series import delete_series
 from addin.services.mirrors import find_mirror
 from addin.services.org_settings import OrgSettings
+from addin.services.series import is_series, live_occurrences
 from addin.store.models import MirroredEvent, utcnow
 from addin.sync.merge import AgreedAttendee, key
 
@@ -68,7 +70,13 @@ def cancel_event(services: Container, user: CurrentUser, event_id: str) -> dict[
                                       "cancelled yet, try again.") from exc
     try:
         with suppress(SalesforceNotFound):
-            open_salesforce(services, user).delete_event(event_id)
+            salesforce = open_salesforce(services, user)
+            if is_series(row):  # every occurrence, in one request
+                live = live_occurrences(services, row, salesforce)
+                if live:
+                    delete_series(salesforce, str(live[0]["Id"]))
+            else:
+                salesforce.delete_event(event_id)
     except SalesforceError as exc:
         raise UpstreamUnavailable("Salesforce is not available; the calendar item is "
                                   "already cancelled, try again.") from exc

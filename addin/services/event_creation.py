@@ -52,6 +52,7 @@ from addin.services import idempotency, outbox
 from addin.services.event_mapping import api_fields_of, base_fields, salesforce_fields
 from addin.services.events import _view, ensure_mirror, salesforce_of
 from addin.services.org_settings import load_org_settings
+from addin.services.series import adoptable
 from addin.store.models import MirroredEvent, OutboxOperation
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ def create_event(services: Container, user: CurrentUser, data: dict[str, Any],
     max_days = 14 if services.settings.salesforce_multi_day_events else 1
     payload = EventCreateSchema(max_days=max_days).load(data)
     salesforce_of(services, user)  # not connected: say so before anything is recorded
+    if payload.get("calendarItemId"):
+        payload = adoptable(services, user, payload)
     intent = {"requestId": uuid.uuid4().hex, "salesforceFields": salesforce_fields(payload),
               "baseFields": base_fields(payload)}
 

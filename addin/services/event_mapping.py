@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from addin.domain import ItemDraft
+from addin.sync.rrules import with_prefix
 
 SHOW_AS_TO_SALESFORCE = {"busy": "Busy", "free": "Free", "outOfOffice": "OutOfOffice"}
 SHOW_AS_FROM_SALESFORCE = {v: k for k, v in SHOW_AS_TO_SALESFORCE.items()}
@@ -17,7 +18,12 @@ SALESFORCE_TO_API_FIELD = {
     "WhoId": "whoId", "WhatId": "whatId", "ShowAs": "showAs",
     "ReminderDateTime": "reminderMinutes", "IsReminderSet": "reminderMinutes",
     "IsPrivate": "isPrivate", "IsAllDayEvent": "isAllDay",
+    "IsRecurrence2": "recurrence", "Recurrence2PatternText": "recurrence",
+    "Recurrence2PatternStartDate": "recurrence", "Recurrence2PatternTimeZone": "recurrence",
+    "Recurrence2PatternVersion": "recurrence",
 }
+# Lightning event series (API 52.0+): the rule as an RFC 5545 RRULE; Salesforce sets
+# Recurrence2PatternVersion ("1") itself (read-only)
 
 
 def _start_instant(data: dict[str, Any]) -> datetime:
@@ -48,7 +54,20 @@ def salesforce_fields(data: dict[str, Any]) -> dict[str, Any]:
         reminder = _start_instant(data) - timedelta(minutes=data["reminderMinutes"])
         fields.update({"IsReminderSet": True,
                        "ReminderDateTime": reminder.astimezone(UTC).isoformat()})
+    if data.get("recurrence"):
+        fields.update(series_fields(data))
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def series_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A Lightning event series: the rule, where and in which zone it starts. Salesforce
+    makes an Event per occurrence from these (and invitees of a series are capped)."""
+    start = data["start"]
+    pattern_start = (start.astimezone(UTC) if isinstance(start, datetime)
+                     else _start_instant(data).astimezone(UTC))
+    return {"IsRecurrence2": True, "Recurrence2PatternText": with_prefix(data["recurrence"]),
+            "Recurrence2PatternStartDate": pattern_start.isoformat(),
+            "Recurrence2PatternTimeZone": data["timeZone"]}
 
 
 def base_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +89,8 @@ def draft_from_base(fields: dict[str, Any], salesforce_event_id: str) -> ItemDra
                      show_as=fields.get("showAs") or "busy",
                      is_private=bool(fields.get("isPrivate")),
                      reminder_minutes=fields.get("reminderMinutes"),
-                     salesforce_event_id=salesforce_event_id)
+                     salesforce_event_id=salesforce_event_id,
+                     recurrence=fields.get("recurrence") or None)
 
 
 def _iso_z(value: str | None) -> str | None:
@@ -102,7 +122,17 @@ def event_view(record: dict[str, Any], instance_url: str) -> dict[str, Any]:
         "showAs": SHOW_AS_FROM_SALESFORCE.get(record.get("ShowAs") or "Busy", "busy"),
         "reminderMinutes": reminder, "isPrivate": bool(record.get("IsPrivate")),
         "ownerId": record.get("OwnerId"), "url": f"{instance_url.rstrip('/')}/{record['Id']}",
+        "recurrence": recurrence_of(record),
     }
+
+
+def recurrence_of(record: dict[str, Any]) -> str | None:
+    """The series' rule of an Event record ("RRULE:..."), None for a single event."""
+    text = record.get("Recurrence2PatternText")
+    if not text:
+        return None
+    text = str(text).strip()
+    return text if text.upper().startswith("RRULE:") else with_prefix(text)
 
 
 def api_fields_of(salesforce_fields_blamed: list[str]) -> list[str]:

@@ -35,7 +35,9 @@ from addin.services.event_mapping import (
     event_view,
 )
 from addin.services.mirrors import find_mirror
+from addin.services.push import request_sync
 from addin.store.models import MirroredEvent, OutboxOperation, utcnow
+from addin.sync.rrules import with_prefix
 
 log = logging.getLogger(__name__)
 STRANDED_CHECK_EVERY = timedelta(minutes=5)
@@ -58,9 +60,14 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
         draft = draft_from_base(row.base_fields, row.salesforce_event_id)
         event_id = row.salesforce_event_id
         generation = int(row.base_fields.get("mirrorGeneration", 0))
+        adopted = row.base_fields.get("calendarItemId") if not generation else None
     try:
         calendar: CalendarProvider = open_calendar(services, user, draft.time_zone)
-        item = calendar.create_item(draft, idempotency_key=mirror_key(event_id, generation))
+        if adopted:  # made in the calendar: linked (silently), never created again
+            item = calendar.link_item(str(adopted), event_id)
+        else:
+            item = calendar.create_item(draft, idempotency_key=mirror_key(event_id,
+                                                                          generation))
     except (CalendarError, NotConnected) as exc:
         refused = refused_for_good(exc)
         log.warning("mirror of %s %s: %s", event_id,
@@ -89,7 +96,9 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
             row.calendar_item_id, row.calendar_etag = item.item_id, item.etag
             row.state, row.detail, row.last_synced_at = "mirrored", None, utcnow()
             row.base_fields = {**row.base_fields, "webLink": item.web_link}
-    if cancelled:  # an appointment nobody was invited to: removing it emails nobody
+    if adopted and not cancelled:  # its attendees reach Salesforce in the next pass
+        request_sync(services, user.id, "linked a calendar item")
+    if cancelled and not adopted:  # an appointment nobody was invited to: emails nobody
         with suppress(CalendarError):
             calendar.delete_item(item.item_id, notify=NotifyMode.SILENT)
     return row
@@ -122,8 +131,12 @@ def _view(record: dict[str, Any], instance_url: str, mirror: MirroredEvent,
     sync: dict[str, Any] = {"state": mirror.state}
     if mirror.detail:
         sync["detail"] = mirror.detail
+    event = event_view(record, instance_url)
+    agreed_rule = (mirror.base_fields or {}).get("recurrence")
+    if event["recurrence"] is None and agreed_rule and record.get("IsRecurrence2"):
+        event["recurrence"] = with_prefix(str(agreed_rule))
     return {
-        "event": event_view(record, instance_url),
+        "event": event,
         "mirror": {"provider": mirror.provider, "itemId": mirror.calendar_item_id,
                    "kind": kind or ("meeting" if mirror.base_attendees else "appointment"),
                    "organizer": user.email,

@@ -5,6 +5,7 @@ or sync token) and reconcile each of them."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from addin.container import Container
 from addin.domain import CalendarItem
-from addin.identity import load_user
+from addin.identity import CurrentUser, load_user
 from addin.providers.calendar import CalendarProvider, ItemNotFound
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import EventSnapshot, SalesforceClient, SalesforceNotFound
@@ -22,7 +23,13 @@ from addin.services.attendees import reconcile
 from addin.services.cancellation import calendar_deleted, salesforce_deleted
 from addin.services.event_sync import sync_fields
 from addin.services.events import ensure_mirror
-from addin.services.org_settings import load_org_settings
+from addin.services.org_settings import OrgSettings, load_org_settings
+from addin.services.series import (
+    is_series,
+    occurrence_ids,
+    reconcile_series,
+    series_relations,
+)
 from addin.store.models import MirroredEvent, SyncCursor
 
 log = logging.getLogger(__name__)
@@ -74,13 +81,16 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
     stored = _cursor(services, user_id, "salesforce_events")
     since = (datetime.fromisoformat(stored) if stored else started - FIRST_LOOKBACK) - CLOCK_SKEW
     touched = {e["Id"] for e in salesforce.changed_events(since, user.salesforce_user_id)}
-    ids = [r.salesforce_event_id for r in rows]
+    occurrence_of = {event_id: row.id for row in rows if is_series(row)
+                     for event_id in occurrence_ids(row)}
+    ids = list(dict.fromkeys([r.salesforce_event_id for r in rows] + list(occurrence_of)))
     for chunk in range(0, len(ids), 200):
         touched |= {r.event_id for r in salesforce.changed_event_relations(
             since, ids[chunk: chunk + 200])}
     source = f"{calendar.name}_changes"
     page = calendar.list_changes(_cursor(services, user_id, source))
     items = {i.item_id for i in page.changed} | set(page.removed)
+    items |= {i.series_id for i in page.changed if i.series_id}  # an exception changed
     echoes = {i.item_id: i.etag for i in page.changed if i.etag}
     # items the change feed no longer covers (moved far ahead) are looked at directly
     fetched = _outside_window(rows, calendar, started)
@@ -100,6 +110,13 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
 
     for row in rows:
         report.checked += 1
+        if is_series(row):
+            series_ids = {e for e, row_id in occurrence_of.items() if row_id == row.id}
+            if page.full_resync or series_ids & (touched | deleted) or _series_item_changed(
+                    row, items) or "occurrences" not in row.base_fields:
+                _sync_series(services, user, row, salesforce, calendar, org, experience,
+                             report)
+            continue
         salesforce_changed = row.salesforce_event_id in touched | deleted
         if not (page.full_resync or salesforce_changed or row.calendar_item_id in items):
             continue
@@ -131,6 +148,41 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
     _save_cursor(services, user_id, "salesforce_events", started.isoformat())
     _save_cursor(services, user_id, source, page.cursor)
     return report
+
+
+def _series_item_changed(row: MirroredEvent, items: set[str]) -> bool:
+    """The series item, or one of its occurrences, is among the changed or removed ones
+    (Google names an occurrence ``{series id}_{original start}``)."""
+    master = str(row.calendar_item_id)
+    return master in items or any(i.startswith(f"{master}_") for i in items)
+
+
+def _sync_series(services: Container, user: CurrentUser, row: MirroredEvent,
+                 salesforce: SalesforceClient, calendar: CalendarProvider, org: OrgSettings,
+                 experience: Callable[[], str], report: PassReport) -> None:
+    """A series: its occurrences (exceptions both ways), then its attendees (the series'
+    invitees on every occurrence; the calendar series invites once)."""
+    try:
+        outcome = reconcile_series(services, user, row, salesforce, calendar, org)
+        if outcome.gone_from == "salesforce":
+            report.deleted[row.salesforce_event_id] = salesforce_deleted(
+                services, row, calendar, org, experience())
+            return
+        if outcome.gone_from == "pattern":
+            report.failed[row.salesforce_event_id] = outcome.detail
+            return
+        if outcome.gone_from == "calendar" or outcome.master is None:
+            report.deleted[row.salesforce_event_id] = outcome.detail
+            return
+        series = series_relations(services, row, salesforce)
+        first = next(iter(series), None)
+        if first is not None:
+            reconcile(services, user, row, salesforce, calendar, experience(),
+                      outcome.master, None, series[first], series=series)
+        report.reconciled.append(row.salesforce_event_id)
+    except Exception as exc:  # one series' failure must not stop the pass
+        log.exception("reconciling the series %s failed", row.salesforce_event_id)
+        report.failed[row.salesforce_event_id] = f"{exc.__class__.__name__}: {exc}"
 
 
 def _own_write(row: MirroredEvent, etags: dict[str, str]) -> bool:

@@ -27,6 +27,7 @@ from addin.services.attendees import create_record_for_attendee, set_attendees
 from addin.services.cancellation import cancel_event
 from addin.services.event_creation import create_event
 from addin.services.events import get_event_view, stored_event_view
+from addin.services.occurrence_attendees import set_occurrence_attendees
 from addin.services.org_settings import load_org_settings
 from addin.web.auth import current_user
 
@@ -181,6 +182,52 @@ def put_attendees(event_id: str) -> Any:
                        fields={"attendees": "a list of {email, name?, optional?}"})
     attendees = AttendeesUpdateSchema().load(body)["attendees"]
     return jsonify(public_view(_set_attendees(event_id, attendees)))
+
+
+@blueprint.put("/events/<event_id>/occurrences/<occurrence_id>/attendees")
+def put_occurrence_attendees(event_id: str, occurrence_id: str) -> Any:
+    """Make ONE occurrence's attendee list exactly this (a series; ``occurrence_id`` is the
+    occurrence's Salesforce Event id): the calendar invites the added people to that
+    occurrence only, once; the series and its other occurrences are untouched.
+    ---
+    put:
+      parameters:
+        - in: path
+          name: event_id
+          schema: {type: string}
+        - in: path
+          name: occurrence_id
+          schema: {type: string}
+      requestBody:
+        content:
+          application/json:
+            schema: AttendeesUpdateSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: OccurrenceAttendeesSchema
+        400:
+          content:
+            application/json:
+              schema: ErrorEnvelopeSchema
+        404:
+          content:
+            application/json:
+              schema: ErrorEnvelopeSchema
+        409:
+          content:
+            application/json:
+              schema: ErrorEnvelopeSchema
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError("A JSON object with an attendees list is required.",
+                       fields={"attendees": "a list of {email, name?, optional?}"})
+    attendees = AttendeesUpdateSchema().load(body)["attendees"]
+    services, user = container(), current_user()
+    return jsonify(_upstream(lambda: set_occurrence_attendees(
+        services, user, event_id, occurrence_id, attendees)))
 
 
 def _set_attendees(event_id: str, attendees: list[dict[str, Any]]) -> dict[str, Any]:

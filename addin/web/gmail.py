@@ -24,6 +24,7 @@ from addin import gmail_cards as cards
 from addin.connections import NotConnected
 from addin.container import Container, container
 from addin.errors import ApiError, Unauthorized, ValidationFailed
+from addin.gmail_repeat import form_values, recurrence_of
 from addin.identity import CurrentUser, GoogleIdentity, user_for_google
 from addin.oauth import endpoints
 from addin.providers.registry import open_salesforce
@@ -185,6 +186,10 @@ def action(name: str) -> Any:
         raise ApiError(f"Unknown action {name!r}.", status=404, code="not_found")
     inputs = _form_inputs(caller)
     body = _api_body(inputs, caller)
+    repeat = form_values(caller.event)  # Repeat (issue #12): addin/gmail_repeat.py
+    recurrence = recurrence_of(repeat, body["start"])  # Repeat (issue #12)
+    if recurrence:  # Repeat (issue #12)
+        body["recurrence"] = recurrence
     key = "gmail:" + hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()
                                     ).hexdigest()
     try:
@@ -193,7 +198,7 @@ def action(name: str) -> Any:
     except (ValidationError, ValidationFailed) as exc:
         fields = flatten_messages(exc.messages) if isinstance(exc, ValidationError) else \
             dict(exc.fields or {})
-        values = {**inputs, "start": _moment(inputs.get("start")),
+        values = {**inputs, **repeat, "start": _moment(inputs.get("start")),
                   "end": _moment(inputs.get("end"))}
         card = cards.create_card(values=values, action_url=_url("actions/create"),
                                  offset_minutes=caller.offset_minutes,

@@ -4,6 +4,7 @@ import { resetCancel, setUpAttendeeForm, showAttendees } from "./attendees.js";
 import { restoreSession, signIn, signOut, useProductToken } from "./auth.js";
 import { connect } from "./connect.js";
 import { readOpenItem } from "./office.js";
+import { mountRepeat, repeatRule, resetRepeat } from "./repeat.js";  // Repeat (issue #12)
 
 const $ = (id) => document.getElementById(id);
 let idempotencyKey = crypto.randomUUID();
@@ -74,6 +75,8 @@ function payload() {
   };
   if ($("whoId").value) body.whoId = $("whoId").value;
   if ($("whatId").value) body.whatId = $("whatId").value;
+  const recurrence = repeatRule($("start").value);  // Repeat (issue #12)
+  if (recurrence) body.recurrence = recurrence;  // Repeat (issue #12)
   return body;
 }
 
@@ -324,9 +327,11 @@ async function start() {
   defaultTimes();
   $("isAllDay").addEventListener("change", toggleAllDay);
   $("create-form").addEventListener("submit", submit);
+  mountRepeat($("create-form"));  // Repeat (issue #12)
   $("another-button").addEventListener("click", () => {
     idempotencyKey = crypto.randomUUID();
     $("create-form").reset();
+    resetRepeat();  // Repeat (issue #12)
     resetCancel();
     defaultTimes();
     showForm();

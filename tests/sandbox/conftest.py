@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httplib2
 import pytest
 import requests
 from exchangelib import (
@@ -19,6 +20,9 @@ from exchangelib import (
     Version,
 )
 from exchangelib.protocol import BaseProtocol, close_connections
+from google.oauth2.credentials import Credentials as GoogleCredentials
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build
 from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce
 
@@ -93,3 +97,17 @@ def ews_for(clean_sandbox: SandboxRuntime) -> Iterator[Callable[..., Account]]:
 def ews_mail(sandbox: SandboxRuntime) -> list[tuple[str, str]]:
     return [(m["kind"], m["to"]) for m in sandbox.state.mail.messages()
             if m["sender"] == "ews"]
+
+
+CLEO = "cleo.nguyen@acme-sales.example"  # google
+
+
+@pytest.fixture
+def calendar_api(clean_sandbox: SandboxRuntime) -> Any:
+    """google-api-python-client, built from the discovery document it ships, signed in to
+    the Google Calendar emulator as Cleo."""
+    token = clean_sandbox.state.tokens.issue("google", CLEO)
+    http = AuthorizedHttp(GoogleCredentials(token=token), http=httplib2.Http(
+        ca_certs=clean_sandbox.ca_path))
+    return build("calendar", "v3", http=http, static_discovery=True,
+                 client_options={"api_endpoint": clean_sandbox.services["google"] + "/"})

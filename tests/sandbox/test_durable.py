@@ -216,3 +216,25 @@ def test_the_index_lists_tokens_valid_now(opened: Any) -> None:
     me = sandbox.http.get(f"{sandbox.runtime.services['graph']}/me/events",
                           headers={"Authorization": f"Bearer {after['graph']}"})
     assert me.status_code == 200
+
+
+def test_a_restart_keeps_event_series(opened: Any) -> None:
+    """The org's private series book is kept with its occurrences: after a restart a
+    series is still one series (fromThisEventOnwards from its first occurrence empties
+    it)."""
+    first = opened()
+    base = f"{first.runtime.services['salesforce']}/services/data/v62.0"
+    made = first.http.post(f"{base}/sobjects/Event", headers=first.token(AVA, "salesforce"),
+                           json={**EVENT, "Subject": "Kept series", "IsRecurrence2": True,
+                                 "Recurrence2PatternText": "FREQ=DAILY;COUNT=3"})
+    assert made.status_code == 201, made.text
+    first.runtime.stop()
+    again = opened()
+    base = f"{again.runtime.services['salesforce']}/services/data/v62.0"
+    gone = again.http.delete(f"{base}/sobjects/Event/{made.json()['id']}/fromThisEventOnwards",
+                             headers=again.token(AVA, "salesforce"))
+    assert gone.status_code == 200, gone.text
+    left = again.http.get(f"{base}/query", params={
+        "q": "SELECT Id FROM Event WHERE Subject = 'Kept series'"},
+        headers=again.token(AVA, "salesforce")).json()
+    assert left["totalSize"] == 0

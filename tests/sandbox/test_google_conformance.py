@@ -26,15 +26,6 @@ from tests.providers.test_calendar_contract import draft
 CLEO = "cleo.nguyen@acme-sales.example"
 
 
-@pytest.fixture
-def calendar_api(clean_sandbox: SandboxRuntime) -> Any:
-    token = clean_sandbox.state.tokens.issue("google", CLEO)
-    http = AuthorizedHttp(Credentials(token=token), http=httplib2.Http(
-        ca_certs=clean_sandbox.ca_path))
-    return build("calendar", "v3", http=http, static_discovery=True,
-                 client_options={"api_endpoint": clean_sandbox.services["google"] + "/"})
-
-
 def _event(**extra: Any) -> dict[str, Any]:
     return {"summary": "Discovery", "start": {"dateTime": "2026-12-01T10:00:00+01:00"},
             "end": {"dateTime": "2026-12-01T11:00:00+01:00"}, **extra}

@@ -37,6 +37,7 @@ from msgraph.generated.models.recurrence_pattern_type import RecurrencePatternTy
 from msgraph.generated.models.recurrence_range import RecurrenceRange
 from msgraph.generated.models.recurrence_range_type import RecurrenceRangeType
 from msgraph.generated.models.response_type import ResponseType
+from msgraph.generated.models.week_index import WeekIndex
 from msgraph.generated.users.item.calendar_view.calendar_view_request_builder import (
     CalendarViewRequestBuilder,
 )
@@ -45,6 +46,9 @@ from msgraph.generated.users.item.calendar_view.delta.delta_request_builder impo
 )
 from msgraph.generated.users.item.events.item.accept.accept_post_request_body import (
     AcceptPostRequestBody,
+)
+from msgraph.generated.users.item.events.item.cancel.cancel_post_request_body import (
+    CancelPostRequestBody,
 )
 from msgraph.generated.users.item.events.item.decline.decline_post_request_body import (
     DeclinePostRequestBody,
@@ -261,3 +265,36 @@ def test_instances_of_a_series(graph_for: Client) -> None:
     with pytest.raises(ODataError) as refused:
         run(client.me.events.post(bad))
     assert refused.value.response_status_code == 400
+
+
+def test_exception_and_cancelled_occurrence_through_the_sdk(graph_for: Client) -> None:
+    client = graph_for(AVA)
+    series = _meeting("SDK exceptions")
+    series.recurrence = PatternedRecurrence(
+        pattern=RecurrencePattern(type=RecurrencePatternType.RelativeMonthly, interval=1,
+                                  days_of_week=[DayOfWeek.Thursday], index=WeekIndex.First),
+        range=RecurrenceRange(type=RecurrenceRangeType.EndDate, start_date=date(2026, 12, 3),
+                              end_date=date(2027, 3, 31)))
+    created = run(client.me.events.post(series))
+    assert created is not None and created.id
+    query = InstancesRequestBuilder.InstancesRequestBuilderGetQueryParameters(
+        start_date_time="2026-12-01T00:00:00Z", end_date_time="2027-06-01T00:00:00Z")
+    config = RequestConfiguration(query_parameters=query)
+    found = run(client.me.events.by_event_id(created.id).instances.get(config))
+    assert found is not None and found.value
+    assert [o.start.date_time[:10] for o in found.value if o.start] == [
+        "2026-12-03", "2027-01-07", "2027-02-04", "2027-03-04"]
+    second, third = found.value[1], found.value[2]
+    assert second.id and third.id and second.original_start is not None
+    moved = run(client.me.events.by_event_id(second.id).patch(Event(
+        subject="SDK moved", start=_when("2027-01-08T10:00:00"),
+        end=_when("2027-01-08T10:30:00"))))
+    assert moved is not None and moved.type == EventType.Exception
+    assert moved.series_master_id == created.id
+    run(client.me.events.by_event_id(third.id).cancel.post(CancelPostRequestBody(
+        comment="Skipping February")))
+    after = run(client.me.events.by_event_id(created.id).instances.get(config))
+    assert after is not None
+    assert [(o.type, o.subject) for o in after.value or []] == [
+        (EventType.Occurrence, "SDK exceptions"), (EventType.Exception, "SDK moved"),
+        (EventType.Occurrence, "SDK exceptions")]

@@ -27,7 +27,7 @@ from lxml import etree
 
 from addin.sandbox.calendar_core import CalendarStore, record_attendee_mail
 from addin.sandbox.ews import items as shapes
-from addin.sandbox.ews import soap
+from addin.sandbox.ews import series, soap
 from addin.sandbox.ews.items import children
 from addin.sandbox.ews.routes import register
 from addin.sandbox.ews.soap import EwsError, SoapFault, m, t
@@ -198,7 +198,7 @@ class Ews:
         answer, messages = soap.response("GetItem")
         for node in children(body.find(m("ItemIds"))):
             try:
-                item = self.find(owner, node.get("Id"))
+                item = series.lookup(self, owner, node)
             except EwsError as error:
                 soap.message(messages, "GetItem", error)
                 continue
@@ -216,11 +216,17 @@ class Ews:
                     raise EwsError("ErrorSendMeetingInvitationsOrCancellationsRequired",
                                    "SendMeetingInvitationsOrCancellations attribute is "
                                    "required for calendar items.")
-                item_node = change.find(t("ItemId"))
+                item_node = series.id_node(change)
                 if item_node is None:
                     raise EwsError("ErrorInvalidIdEmpty", "The Id is empty.")
-                item = self.change(owner, item_node.get("Id"), item_node.get("ChangeKey"),
-                                   resolution, send, change.find(t("Updates")))
+                target = series.lookup(self, owner, item_node)
+                if target.get("occurrence"):
+                    item = series.change_occurrence(
+                        self, owner, target, item_node.get("ChangeKey"), resolution, send,
+                        change.find(t("Updates")))
+                else:
+                    item = self.change(owner, target["id"], item_node.get("ChangeKey"),
+                                       resolution, send, change.find(t("Updates")))
             except EwsError as error:
                 soap.message(messages, "UpdateItem", error)
                 continue
@@ -239,6 +245,7 @@ class Ews:
             before = self.find(owner, item_id)
             item, touched = self.apply(before, updates)
             self.check_conflict(before, change_key, resolution, touched)
+            series.retimed(before, item, touched)
             self.store.put(owner, item["id"], item)
         self.announce(owner, before, item, send)
         return item
@@ -247,12 +254,16 @@ class Ews:
              ) -> dict[str, Any]:
         """The organizer's own edit in Outlook (sandbox UI): the same effects as an
         UpdateItem that sets ``fields``."""
+        target = series.lookup(self, owner, etree.Element(t("ItemId"), Id=item_id))
+        if target.get("occurrence"):
+            return series.edit_occurrence(self, owner, target, fields, send)
         with self.store.lock:
             before = self.find(owner, item_id)
             merged = _keep_responses(before["fields"], {**before["fields"], **fields})
             change_key = "DwAAABYAAAA" + secrets.token_urlsafe(12)
             item = {**before, "fields": merged, "changeKey": change_key, "modified": _now(),
                     "history": [*before["history"], [change_key, sorted(fields)]][-HISTORY:]}
+            series.retimed(before, item, set(fields))
             self.store.put(owner, item_id, item)
         self.announce(owner, before, item, send)
         return item
@@ -262,6 +273,7 @@ class Ews:
         old, new = shapes.attendees(before["fields"]), shapes.attendees(item["fields"])
         if send in SEND_ALL:
             self.mail(owner, item["fields"], old, new, update_kept=True)
+            series.mail_exceptions(self, owner, item, "update")
         elif send in SEND_CHANGED:
             self.mail(owner, item["fields"], old, new, update_kept=False)
         self.subscriptions.record(owner, "ModifiedEvent", item["id"], self.folder_id(owner))
@@ -354,14 +366,20 @@ class Ews:
                                    "SendMeetingCancellations attribute is required for "
                                    "calendar items.")
                 with self.store.lock:
-                    item = self.find(owner, node.get("Id"))
-                    self.store.delete(owner, item["id"])
+                    item = series.lookup(self, owner, node)
+                    if not item.get("occurrence"):
+                        self.store.delete(owner, item["id"])
+                if item.get("occurrence"):
+                    series.cancel_occurrence(self, owner, item, send)
+                    soap.message(messages, "DeleteItem")
+                    continue
             except EwsError as error:
                 soap.message(messages, "DeleteItem", error)
                 continue
             if send in SEND_ALL:
                 self.mail(owner, item["fields"], shapes.attendees(item["fields"]), [],
                           update_kept=False)
+                series.mail_exceptions(self, owner, item, "cancellation")
             self.subscriptions.record(owner, "DeletedEvent", item["id"],
                                       self.folder_id(owner))
             soap.message(messages, "DeleteItem")
@@ -383,8 +401,7 @@ class Ews:
             if view is not None:
                 start = soap.parse_datetime(view.get("StartDate"), "StartDate")
                 end = soap.parse_datetime(view.get("EndDate"), "EndDate")
-                rows = [r for r in rows if datetime.fromisoformat(r["fields"]["calendar:End"])
-                        > start and datetime.fromisoformat(r["fields"]["calendar:Start"]) < end]
+                rows = series.expand(rows, (start, end))
                 limit = int(view.get("MaxEntriesReturned") or 0) or None
             paging = body.find(m("IndexedPageItemView"))
             if paging is not None:

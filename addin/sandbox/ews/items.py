@@ -14,6 +14,7 @@ from typing import Any
 
 from lxml import etree
 
+from addin.sandbox.ews import recurrence as series
 from addin.sandbox.ews.soap import (
     EwsError,
     bool_text,
@@ -32,7 +33,8 @@ FIELDS: dict[str, str] = {
     "item:ReminderMinutesBeforeStart": "int", "item:DisplayTo": "computed",
     "item:HasAttachments": "computed", "item:ExtendedProperty": "computed",
     "item:Culture": "text", "item:LastModifiedTime": "computed", "calendar:UID": "text",
-    "calendar:Start": "datetime", "calendar:End": "datetime",
+    "calendar:RecurrenceId": "computed", "calendar:Start": "datetime",
+    "calendar:End": "datetime", "calendar:OriginalStart": "computed",
     "calendar:IsAllDayEvent": "bool", "calendar:LegacyFreeBusyStatus": "text",
     "calendar:Location": "text", "calendar:IsMeeting": "computed",
     "calendar:IsCancelled": "computed", "calendar:IsRecurring": "computed",
@@ -41,7 +43,10 @@ FIELDS: dict[str, str] = {
     "calendar:Organizer": "computed", "calendar:RequiredAttendees": "attendees",
     "calendar:OptionalAttendees": "attendees", "calendar:Resources": "attendees",
     "calendar:Duration": "computed", "calendar:AppointmentSequenceNumber": "computed",
-    "calendar:AppointmentState": "computed", "calendar:StartTimeZone": "xml",
+    "calendar:AppointmentState": "computed", "calendar:Recurrence": "recurrence",
+    "calendar:FirstOccurrence": "computed", "calendar:LastOccurrence": "computed",
+    "calendar:ModifiedOccurrences": "computed", "calendar:DeletedOccurrences": "computed",
+    "calendar:StartTimeZone": "xml",
     "calendar:EndTimeZone": "xml", "calendar:MeetingTimeZone": "xml",
 }
 TAG_TO_URI = {uri.split(":", 1)[1]: uri for uri in FIELDS}
@@ -108,6 +113,8 @@ def read_value(uri: str, node: etree._Element) -> Any:
         return [child.text or "" for child in node]
     if kind == "attendees":
         return [read_attendee(child) for child in node]
+    if kind == "recurrence":
+        return series.read(node)
     return etree.tostring(node).decode()  # xml
 
 
@@ -190,9 +197,10 @@ def write_item(parent: etree._Element, item: dict[str, Any], *, wanted: set[str]
         "item:HasAttachments": False, "item:LastModifiedTime": format_datetime(
             item["modified"]),
         "calendar:IsMeeting": meeting, "calendar:IsCancelled": False,
-        "calendar:IsRecurring": False, "calendar:MeetingRequestWasSent": bool(
-            item.get("invited")),
-        "calendar:CalendarItemType": "Single", "calendar:MyResponseType": "Organizer",
+        "calendar:IsRecurring": series.item_type(item) != "Single",
+        "calendar:MeetingRequestWasSent": bool(item.get("invited")),
+        "calendar:CalendarItemType": series.item_type(item),
+        "calendar:MyResponseType": "Organizer",
         "calendar:AppointmentSequenceNumber": item.get("sequence", 0),
         "calendar:AppointmentState": 1 if meeting else 0,
         "calendar:Duration": _duration(f), "calendar:UID": f.get("calendar:UID") or item["uid"],
@@ -209,6 +217,8 @@ def write_item(parent: etree._Element, item: dict[str, Any], *, wanted: set[str]
             for key, prop in (item.get("extended") or {}).items():
                 if extended is not None and key in extended:
                     _write_extended(node, prop)
+        elif uri in series.SERIES_URIS:
+            series.write_series_field(node, uri, item)
         elif uri == "calendar:Organizer":
             holder = etree.SubElement(node, t("Organizer"))
             write_mailbox(holder, organizer[1], organizer[0])
@@ -260,6 +270,8 @@ def _write_value(node: etree._Element, tag: str, kind: str, value: Any) -> None:
                 etree.SubElement(attendee, t("LastResponseTime")).text = person["time"]
     elif kind == "xml":
         node.append(etree.fromstring(value))
+    elif kind == "recurrence":
+        series.write(node, value)
     else:
         _write_scalar(node, tag, value)
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 
 from addin.sandbox.ews.items import ATTENDEE_FIELDS, RESPONSE_TYPES
-from addin.sandbox.ews.soap import EwsError, format_datetime
+from addin.sandbox.ews.soap import EwsError, format_datetime, parse_datetime
 
 if TYPE_CHECKING:
     from addin.sandbox.ews.app import Ews
@@ -57,9 +57,10 @@ def register(app: Flask, ews: Ews) -> None:
 
     @app.post("/sandbox-ui/mailboxes/<email>/items/<item_id>/edit")
     def edit(email: str, item_id: str) -> Response:
-        """The organizer edits the meeting in Outlook and sends the update: ``attendees``
-        (emails, required) and/or ``subject`` / ``location``; Outlook sends to the changed
-        attendees unless ``sendTo`` says "all" or "none"."""
+        """The organizer edits the meeting (or one occurrence, by its id) in Outlook and
+        sends the update: ``attendees`` (emails, required) and/or ``subject`` /
+        ``location`` / ``start`` / ``end`` (ISO date-times with an offset); Outlook sends
+        to the changed attendees unless ``sendTo`` says "all" or "none"."""
         body = request.get_json(silent=True) or {}
         send = {"changed": "SendToChangedAndSaveCopy", "all": "SendToAllAndSaveCopy",
                 "none": "SendToNone"}.get(str(body.get("sendTo", "changed")))
@@ -78,6 +79,9 @@ def register(app: Flask, ews: Ews) -> None:
             if key in body:
                 fields[uri] = str(body[key])
         try:
+            for key, uri in (("start", "calendar:Start"), ("end", "calendar:End")):
+                if key in body:  # an ISO date-time with its offset
+                    fields[uri] = parse_datetime(str(body[key]), key).isoformat()
             item = ews.edit(email.lower(), item_id, fields, send)
         except EwsError as error:
             return _json(404 if error.code == "ErrorItemNotFound" else 400, {"error": {

@@ -29,6 +29,16 @@ from addin.sandbox.google.queries import (
     order_key,
     updated_since,
 )
+from addin.sandbox.google.recurring import (
+    cancelled_view,
+    expand,
+    find_instance,
+    is_cancelled,
+    is_exception,
+    mail_context,
+    series_edit_for,
+    split_instance_id,
+)
 from addin.sandbox.google.resources import (
     ID_PATTERN,
     GoogleApiError,
@@ -92,6 +102,9 @@ class GoogleCalendar:
         if item.deleted:
             return {"kind": "calendar#event", "etag": self.etag(item), "id": item.id,
                     "status": "cancelled"}
+        if is_exception(item.resource) and is_cancelled(item.resource):
+            return cancelled_view({"kind": "calendar#event", "etag": self.etag(item),
+                                   "id": item.id}, item.resource)
         return in_zone({**view(item, item.resource), "etag": self.etag(item),
                         "sequence": item.version - 1}, request.args.get("timeZone"))
 
@@ -134,10 +147,11 @@ class GoogleCalendar:
         old = [a["email"] for a in (before or {}).get("attendees") or []]
         new = [a["email"] for a in (after or {}).get("attendees") or []]
         subject = (after or before or {}).get("summary", "")
+        context = mail_context(after or before or {})
         if after is None:  # deleted: every guest gets a cancellation
             record_attendee_mail(self.state, sender="google", organizer=owner,
                                  subject=subject, before=old, after=[],
-                                 recipient_filter=wanted)
+                                 recipient_filter=wanted, **context)
             return
         visible_change = before is not None and any(
             before.get(k) != after.get(k) for k in VISIBLE)
@@ -146,7 +160,7 @@ class GoogleCalendar:
             self.state.setting("google.renotifyExistingGuestsOnGuestChange"))
         record_attendee_mail(self.state, sender="google", organizer=owner, subject=subject,
                              before=old, after=new, update_others=visible_change or renotify,
-                             recipient_filter=wanted)
+                             recipient_filter=wanted, **context)
 
     # -- events ---------------------------------------------------------------------
     def insert(self, calendar_id: str, body: Any) -> Response:
@@ -164,7 +178,8 @@ class GoogleCalendar:
                                      "exists.")
             now = rfc3339(datetime.now(UTC))
             resource = {
-                **{k: v for k, v in body.items() if k not in ("etag", "sequence", "kind")},
+                **{k: v for k, v in body.items() if k not in (
+                    "etag", "sequence", "kind", "recurringEventId", "originalStartTime")},
                 "kind": "calendar#event", "id": event_id, "status": "confirmed",
                 "htmlLink": f"https://www.google.com/calendar/event?eid={event_id}",
                 "created": now, "updated": now,
@@ -202,10 +217,48 @@ class GoogleCalendar:
         return value
 
     def find(self, owner: str, event_id: str) -> StoredItem:
+        """The stored event, or an instance of a recurring event not changed yet (not
+        stored: writing to it makes an exception)."""
         item = self.store.get(owner, event_id, include_deleted=True)
         if item is None:
-            raise GoogleApiError(404, "notFound", "Not Found")
+            parts = split_instance_id(event_id)
+            master = self.store.get(owner, parts[0]) if parts else None
+            instance = find_instance({**master.resource, "id": master.id}, event_id) \
+                if master is not None else None
+            if master is None or instance is None:
+                raise GoogleApiError(404, "notFound", "Not Found")
+            return StoredItem(event_id, master.owner, instance, version=master.version,
+                              seq=master.seq)
         return item
+
+    def reach_exceptions(self, owner: str, master: StoredItem, before: dict[str, Any]
+                         ) -> list[StoredItem]:
+        """A series edit reaches its exceptions' fields they did not override (the
+        setting google.seriesEditReachesExceptions); an exception whose instance the new
+        start or rules no longer make is deleted. None is emailed on its own: the series'
+        email covers them."""
+        if not master.resource.get("recurrence"):
+            return []
+        reached = []
+        reshaped = any(before.get(k) != master.resource.get(k)
+                       for k in ("start", "recurrence"))
+        for exception in self.exceptions_of(owner, master.id):
+            if reshaped and find_instance({**master.resource, "id": master.id},
+                                          exception.id) is None:
+                gone = self.store.delete(owner, exception.id)  # its instance is no more
+                reached += [gone] if gone is not None else []
+                continue
+            if is_cancelled(exception.resource) or not self.state.setting(
+                    "google.seriesEditReachesExceptions"):
+                continue
+            edited = series_edit_for(exception.resource, before, master.resource)
+            if edited is not None:
+                reached.append(self.store.put(owner, exception.id, edited))
+        return reached
+
+    def exceptions_of(self, owner: str, master_id: str) -> list[StoredItem]:
+        return [i for i in self.store.mailbox(owner).values()
+                if not i.deleted and i.resource.get("recurringEventId") == master_id]
 
     def get(self, calendar_id: str, event_id: str) -> Response:
         owner = self.owner(calendar_id)
@@ -219,16 +272,20 @@ class GoogleCalendar:
         send_updates = send_updates or self.send_updates()
         with self.store.lock:
             item = self.find(owner, event_id)
-            if item.deleted:
+            if item.deleted or is_cancelled(item.resource):
                 raise GoogleApiError(404, "notFound", "Not Found")
             self.check_if_match(item)
+            if is_exception(item.resource) and "recurrence" in body:
+                raise invalid("Cannot set recurrence on an instance of a recurring event.")
             if is_copy(item):  # a guest answers (or sets their own reminders)
                 copy = self.guests.guest_write(owner, item, body)
                 self.notify(owner)
                 return _json(200, self.shape(copy))
             before = item.resource
-            fixed = {k: before[k] for k in ("kind", "id", "status", "htmlLink", "created",
-                                             "creator", "organizer", "iCalUID", "eventType")}
+            fixed: dict[str, Any] = {k: before[k] for k in (
+                "kind", "id", "status", "htmlLink", "created", "creator", "organizer",
+                "iCalUID", "eventType", "recurringEventId", "originalStartTime")
+                if k in before}
             patch = {k: v for k, v in body.items() if k not in fixed and k not in (
                 "etag", "sequence", "updated")}
             merged = {**fixed, **patch} if replace else merge_patch(before, patch)
@@ -243,7 +300,10 @@ class GoogleCalendar:
             check_recurrence(merged)
             merged["updated"] = rfc3339(datetime.now(UTC))
             item = self.store.put(owner, event_id, merged)
+            reached = self.reach_exceptions(owner, item, before)
         self.mail(owner, before, merged, send_updates)
+        for exception in reached:
+            self.spread(owner, exception)
         self.notify(owner)
         self.spread(owner, item)
         return _json(200, self.shape(item))
@@ -253,7 +313,7 @@ class GoogleCalendar:
         send_updates = self.send_updates()
         with self.store.lock:
             item = self.find(owner, event_id)
-            if item.deleted:
+            if item.deleted or is_cancelled(item.resource):
                 raise GoogleApiError(410, "deleted", "Resource has been deleted")
             self.check_if_match(item)
             before = item.resource
@@ -261,7 +321,14 @@ class GoogleCalendar:
                 self.store.delete(owner, event_id)
                 self.notify(owner)
                 return _json(204)
-            deleted = self.store.delete(owner, event_id)
+            deleted: StoredItem | None
+            if is_exception(before):  # one instance: kept as a cancelled instance
+                deleted = self.store.put(owner, event_id, {
+                    **before, "status": "cancelled", "updated": rfc3339(datetime.now(UTC))})
+            else:
+                deleted = self.store.delete(owner, event_id)
+                for exception in self.exceptions_of(owner, event_id):
+                    self.store.delete(owner, exception.id)
         self.mail(owner, before, None, send_updates)
         self.notify(owner)
         if deleted is not None:
@@ -296,8 +363,8 @@ class GoogleCalendar:
             if cursor is None or cursor.owner != owner:
                 raise GoogleApiError(410, "fullSyncRequired", "Sync token is no longer valid, "
                                      "a full sync is required.")
-            rows = [self.shape(i) for i in self.store.changed_since(owner, cursor.seq)
-                    if i.seq < seq]
+            rows = self.expanded([i for i in self.store.changed_since(owner, cursor.seq)
+                                  if i.seq < seq], args.get("singleEvents") == "true")
             return self.page(owner, rows, size, seq)
         time_min = parse_rfc3339(args["timeMin"], "timeMin") if "timeMin" in args else None
         time_max = parse_rfc3339(args["timeMax"], "timeMax") if "timeMax" in args else None
@@ -310,9 +377,14 @@ class GoogleCalendar:
         updated_min = parse_rfc3339(args["updatedMin"], "updatedMin") \
             if "updatedMin" in args else None
         rows = []
+        changed = {i.id for i in self.store.mailbox(owner).values()
+                   if is_exception(i.resource)}
         for item in sorted(self.store.mailbox(owner).values(), key=lambda i: i.seq):
             if item.deleted and not (show_deleted or updated_min is not None):
                 continue
+            if not item.deleted and is_cancelled(item.resource) and single and not (
+                    show_deleted or updated_min is not None):
+                continue  # a cancelled instance: listed unless expanding
             shaped = self.shape(item)
             if not updated_since(item.resource, updated_min):
                 continue
@@ -324,7 +396,11 @@ class GoogleCalendar:
                     continue
                 if single and item.resource.get("recurrence"):
                     rows += [in_zone(o, args.get("timeZone")) for o in instances(
-                        shaped, time_min, time_max)]
+                        shaped, time_min, time_max) if o["id"] not in changed]
+                    continue
+                if is_cancelled(item.resource):
+                    if in_window(item.resource, time_min, time_max):
+                        rows.append(shaped)
                     continue
                 if not in_window(item.resource, time_min, time_max) and not (
                         item.resource.get("recurrence") and instances(
@@ -335,6 +411,20 @@ class GoogleCalendar:
             rows.sort(key=order)
         return self.page(owner, rows, size, seq)
 
+    def expanded(self, items: list[StoredItem], single: bool) -> list[dict[str, Any]]:
+        """Changed events as a sync reports them; with ``singleEvents`` a changed series
+        comes as its instances (those not changed on their own)."""
+        rows: list[dict[str, Any]] = []
+        for item in items:
+            shaped = self.shape(item)
+            if single and not item.deleted and item.resource.get("recurrence"):
+                taken = {e.id for e in self.exceptions_of(item.owner, item.id)}
+                rows += [in_zone(o, request.args.get("timeZone")) for o in instances(
+                    shaped, None, None) if o["id"] not in taken]
+            else:
+                rows.append(shaped)
+        return rows
+
     def instances(self, calendar_id: str, event_id: str) -> Response:
         """events.instances: a recurring event's occurrences (a single event: itself)."""
         owner = self.owner(calendar_id)
@@ -344,9 +434,25 @@ class GoogleCalendar:
         args = request.args
         time_min = parse_rfc3339(args["timeMin"], "timeMin") if "timeMin" in args else None
         time_max = parse_rfc3339(args["timeMax"], "timeMax") if "timeMax" in args else None
-        rows = [in_zone(o, args.get("timeZone"))
-                for o in instances(self.shape(item), time_min, time_max)]
-        size = min(int(args.get("maxResults", PAGE_DEFAULT)), PAGE_MAX)
+        exceptions = [{**self.shape(e), "start": e.resource["start"],
+                       "end": e.resource["end"]} if is_cancelled(e.resource) else self.shape(e)
+                      for e in self.exceptions_of(owner, item.id)]
+        rows = [in_zone(o, args.get("timeZone")) for o in expand(
+            self.shape(item), exceptions, time_min, time_max,
+            args.get("showDeleted") == "true")]
+        rows = [{k: v for k, v in r.items() if k not in ("start", "end")}
+                if r.get("status") == "cancelled" else r for r in rows]
+        if "originalStart" in args:
+            wanted = parse_rfc3339(args["originalStart"], "originalStart")
+            rows = [r for r in rows if r.get("originalStartTime", {}).get("dateTime") and
+                    parse_rfc3339(r["originalStartTime"]["dateTime"], "originalStart")
+                    == wanted]
+        try:
+            size = min(int(args.get("maxResults", PAGE_DEFAULT)), PAGE_MAX)
+        except ValueError:
+            raise invalid("Invalid value for: maxResults") from None
+        if size < 1:
+            raise invalid("Invalid value for: maxResults")
         return self.page(owner, rows, size, self.store.current_seq())
 
     def page(self, owner: str, rows: list[dict[str, Any]], size: int, seq: int) -> Response:

@@ -112,6 +112,11 @@ class Guests:
                 extended["private"] = private
             resource["extendedProperties"] = extended
         meeting = self.api.store.get(organizer, copy.id)
+        if meeting is None and copy.resource.get("recurringEventId"):
+            try:  # an answer to one instance: the organizer's side gets an exception
+                meeting = self.api.find(organizer, copy.id)
+            except GoogleApiError:
+                meeting = None
         if answer is not None and meeting is not None:
             attendees = [dict(a) for a in meeting.resource.get("attendees") or []]
             for attendee in attendees:

@@ -6,7 +6,8 @@ RFC 3339 with that zone's offset)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,9 +21,17 @@ RULE_PREFIXES = ("RRULE:", "EXRULE:", "RDATE", "EXDATE")
 
 
 def _start(event: dict[str, Any]) -> tuple[str, datetime]:
+    """The series' first start; a timed one in the event's own zone (a fixed offset would
+    drift by an hour across a daylight-saving change)."""
     kind, value = when(event["start"], "start")
     if kind == "date":
         return kind, datetime.combine(value, datetime.min.time())
+    zone = event["start"].get("timeZone")
+    if zone:
+        try:
+            return kind, value.astimezone(ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise invalid("Invalid time zone definition for start.") from None
     return kind, value
 
 
@@ -45,9 +54,26 @@ def check_recurrence(event: dict[str, Any]) -> None:
 
 
 def _rules(event: dict[str, Any]) -> Any:
-    _kind, start = _start(event)
-    return rrulestr("\n".join(event["recurrence"]), dtstart=start, forceset=True,
-                    unfold=True)
+    kind, start = _start(event)
+    lines = [_until(line, kind, start) if line.upper().startswith("RRULE:") else line
+             for line in event["recurrence"]]
+    return rrulestr("\n".join(lines), dtstart=start, forceset=True, unfold=True)
+
+
+def _until(rule: str, kind: str, start: datetime) -> str:
+    """UNTIL in the form python-dateutil pairs with the start: for a timed event a date
+    means the end of that day in the event's zone (as UTC); for an all-day event a UTC
+    date-time is read as that date."""
+    def fix(match: re.Match[str]) -> str:
+        value = match.group(2)
+        if kind == "dateTime" and len(value) == 8:
+            day = datetime.strptime(value, "%Y%m%d")
+            end = datetime.combine(day.date(), time(23, 59, 59), tzinfo=start.tzinfo)
+            return match.group(1) + end.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        if kind == "date" and value.endswith("Z"):
+            return match.group(1) + value[:8]
+        return match.group(0)
+    return re.sub(r"(UNTIL=)(\d{8}(?:T\d{6}Z?)?)", fix, rule, flags=re.IGNORECASE)
 
 
 def instances(event: dict[str, Any], time_min: datetime | None, time_max: datetime | None
@@ -84,8 +110,13 @@ def _occurrence(event: dict[str, Any], kind: str, moment: datetime, length: time
         out["end"] = {"date": (day + length).isoformat()}
     else:
         stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        out["start"] = {"dateTime": moment.isoformat(), **({"timeZone": zone} if zone else {})}
-        out["end"] = {"dateTime": (moment + length).isoformat(),
+
+        def text(instant: datetime) -> str:
+            if zone:
+                return instant.isoformat()
+            return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        out["start"] = {"dateTime": text(moment), **({"timeZone": zone} if zone else {})}
+        out["end"] = {"dateTime": text(moment + length),
                       **({"timeZone": zone} if zone else {})}
     out["id"] = f"{event['id']}_{stamp}"
     out["recurringEventId"] = event["id"]

@@ -16,7 +16,8 @@ WRITABLE = {"summary", "description", "location", "start", "end", "attendees",
             "source", "eventType", "anyoneCanAddSelf", "sequence", "kind", "etag",
             "organizer", "creator", "iCalUID", "htmlLink", "created", "updated",
             "attachments", "conferenceData", "recurrence", "originalStartTime",
-            "privateCopy", "locked", "hangoutLink", "endTimeUnspecified"}
+            "privateCopy", "locked", "hangoutLink", "endTimeUnspecified",
+            "recurringEventId"}
 
 
 class GoogleApiError(Exception):

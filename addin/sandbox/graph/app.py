@@ -28,7 +28,7 @@ from addin.sandbox.calendar_core import (
     record_attendee_mail,
 )
 from addin.sandbox.frame import authenticate, emulator_app
-from addin.sandbox.graph import odata, recurrence
+from addin.sandbox.graph import odata, recurrence, series
 from addin.sandbox.graph.invitees import Invitees
 from addin.sandbox.graph.resources import (
     GraphError,
@@ -144,7 +144,8 @@ class Graph:
             "isAllDay": bool(e.get("isAllDay")), "isCancelled": bool(e.get("isCancelled")),
             "isOrganizer": not e.get("organizer_email"),
             "responseRequested": True, "showAs": e.get("showAs") or "busy",
-            "type": "seriesMaster" if e.get("recurrence") else "singleInstance",
+            "type": odata.event_type(e),
+            "seriesMasterId": e.get("_seriesMasterId"),
             "recurrence": e.get("recurrence"), "webLink": web,
             "responseStatus": e.get("response") or {"response": "organizer",
                                                     "time": "0001-01-01T00:00:00Z"},
@@ -153,6 +154,8 @@ class Graph:
             "location": e.get("location") or {"displayName": ""},
             "attendees": e.get("attendees") or [], "organizer": organizer,
         }
+        if e.get("_originalStart"):
+            out["originalStart"] = e["_originalStart"]
         expand = request.args.get("$expand", "")
         if "singleValueExtendedProperties" in expand:
             out["singleValueExtendedProperties"] = list((e.get("extended") or {}).values())
@@ -166,7 +169,7 @@ class Graph:
         now = _iso(datetime.now(UTC))
         if current is None:
             event.update({"createdDateTime": now, "iCalUId": "040000008200E00074C5B7101A82E008"
-                          + secrets.token_hex(24).upper()})
+                          + "00000000" + secrets.token_hex(20).upper()})
         for key in ("subject", "body", "location", "showAs", "isReminderOn",
                     "reminderMinutesBeforeStart", "sensitivity", "categories", "isAllDay",
                     "transactionId", "importance", "isOnlineMeeting", "onlineMeetingProvider",
@@ -207,7 +210,8 @@ class Graph:
         check_times(datetime.fromisoformat(event["start_utc"]), event["start_zone"],
                     datetime.fromisoformat(event["end_utc"]), event["end_zone"],
                     bool(event.get("isAllDay")))
-        recurrence.check(event.get("recurrence"), datetime.fromisoformat(event["start_utc"]))
+        recurrence.check(event.get("recurrence"), datetime.fromisoformat(event["start_utc"]),
+                         event["start_zone"])
         event["lastModified"] = now
         event["changeKey"] = secrets.token_urlsafe(21)
         return event
@@ -222,6 +226,8 @@ class Graph:
                     if item.resource.get("transactionId") == transaction:
                         return _json(201, self.shape(item, owner))
             event = self.build(owner, body, None)
+            if event.get("recurrence"):
+                series.stamp(self, None, event)
             item = self.store.put(owner, "AAMkA" + secrets.token_urlsafe(60), event)
         self.mail(owner, event, [], [a["emailAddress"]["address"] for a in
                                      event.get("attendees") or []], invite_only=True)
@@ -244,7 +250,7 @@ class Graph:
         return _json(202)
 
     def find(self, owner: str, item_id: str) -> StoredItem:
-        item = self.store.get(owner, item_id)
+        item = self.store.get(owner, item_id) or series.resolve(self, owner, item_id)
         if item is None:
             raise GraphError(404, "ErrorItemNotFound",
                              "The specified object was not found in the store.")
@@ -264,27 +270,50 @@ class Graph:
         with self.store.lock:
             item = self.find(owner, item_id)
             self.check_etag(item)
+            if item.resource.get("_seriesMasterId"):
+                return self.update_occurrence(owner, item, body)
             before = item.resource
             event = self.build(owner, body, before)
+            if event.get("recurrence") or before.get("recurrence"):
+                series.stamp(self, before, event)
             item = self.store.put(owner, item_id, event)
         old = [a["emailAddress"]["address"] for a in before.get("attendees") or []]
         new = [a["emailAddress"]["address"] for a in event.get("attendees") or []]
         only_attendees = set(body) - {"@odata.type"} == {"attendees"}
         self.mail(owner, event, old, new, invite_only=only_attendees)
+        if not only_attendees and old:
+            series.mail_exceptions(self, owner, event, "update")
         self.notify(owner, item, "updated")
         self.spread(owner, item)
         return _json(200, self.shape(item, owner))
+
+    def update_occurrence(self, owner: str, instance: StoredItem, body: dict[str, Any]
+                          ) -> Response:
+        with self.store.lock:
+            master, changed, before = series.update_occurrence(self, owner, instance, body)
+        series.mail_occurrence(self, owner, before, changed.resource,
+                               only_attendees=set(body) - {"@odata.type"} == {"attendees"})
+        self.notify(owner, changed, "updated")
+        self.spread(owner, master)
+        return _json(200, self.shape(changed, owner))
 
     def delete(self, owner: str, item_id: str) -> Response:
         with self.store.lock:
             item = self.find(owner, item_id)
             self.check_etag(item)
+            if item.resource.get("_seriesMasterId"):
+                master = series.cancel_occurrence(self, owner, item)
+                series.mail_occurrence(self, owner, item.resource, None, False)
+                self.notify(owner, item, "deleted")
+                self.spread(owner, master)
+                return _json(204)
             self.store.delete(owner, item_id)
         old = [a["emailAddress"]["address"] for a in item.resource.get("attendees") or []]
         if old:
             record_attendee_mail(self.state, sender="graph", organizer=owner,
                                  subject=item.resource.get("subject") or "", before=old,
                                  after=[])
+            series.mail_exceptions(self, owner, item.resource, "cancellation")
         self.notify(owner, item, "deleted")
         self.spread(owner, item)
         return _json(204)
@@ -300,9 +329,10 @@ class Graph:
     # -- reads ----------------------------------------------------------------------
     def listing(self, owner: str, window: tuple[datetime, datetime] | None) -> Response:
         wanted = odata.parse_filter(request.args.get("$filter"))
-        items = [i for i in sorted(self.store.live(owner), key=lambda i: i.resource["start_utc"])
-                 if all(test(i.resource) for test in wanted)
-                 and (window is None or _overlaps(i, window))]
+        items = sorted(self.store.live(owner), key=lambda i: i.resource["start_utc"])
+        if window is not None:  # calendarView: single events and the series' instances
+            items = series.expand(items, window)
+        items = [i for i in items if all(test(i.resource) for test in wanted)]
         items = odata.order(items, request.args.get("$orderby"), lambda i: i.resource)
         rows = [self.shape(item, owner) for item in items]
         top = _int(request.args.get("$top"), DEFAULT_PAGE, "$top")
@@ -318,19 +348,13 @@ class Graph:
         return _json(200, body)
 
     def instances(self, owner: str, item_id: str) -> Response:
-        """A series' occurrences in the window asked (a single event: itself, when it
-        falls in the window), each ``type: occurrence`` with ``seriesMasterId``."""
+        """A series' occurrences and exceptions in the window asked (a single event:
+        itself, when it falls in the window; Microsoft documents only series masters)."""
         window = _window()
         item = self.find(owner, item_id)
-        master = self.shape(item, owner)
-        if not item.resource.get("recurrence"):
-            rows = [master] if _overlaps(item, window) else []
-        else:
-            zone_name = _prefer("outlook.timezone") or "UTC"
-            rows = [{**master, "id": f"{item.id}_{suffix}", "type": "occurrence",
-                     "seriesMasterId": item.id, "recurrence": None,
-                     "start": format_time(start, zone_name), "end": format_time(end, zone_name)}
-                    for suffix, start, end in recurrence.occurrences(item.resource, window)]
+        found = series.instances(item, window) if item.resource.get("recurrence") else \
+            series.expand([item], window)  # a single event: itself, within the window
+        rows = [self.shape(i, owner) for i in found]
         return _json(200, {"@odata.context": f"{self.base_url}/v1.0/$metadata#Collection"
                            "(event)", "value": rows})
 
@@ -347,8 +371,12 @@ class Graph:
             window = (datetime.fromisoformat(cursor.window[0]),
                       datetime.fromisoformat(cursor.window[1]))
             seq = self.store.current_seq()
-            rows = [self._delta_row(i, owner, window)
-                    for i in self.store.changed_since(owner, cursor.seq) if i.seq < seq]
+            rows = []
+            for changed in self.store.changed_since(owner, cursor.seq):
+                if changed.seq >= seq:
+                    continue
+                rows += series.delta_rows(self, changed, owner, window, cursor.seq) \
+                    if series.is_master(changed) else [self._delta_row(changed, owner, window)]
         elif "$skiptoken" in args:
             with self.lock:
                 pending = self.subscriptions.get(f"skip:{args['$skiptoken']}")
@@ -358,9 +386,8 @@ class Graph:
         else:
             window = _window()
             seq = self.store.current_seq()
-            rows = [self.shape(i, owner) for i in sorted(self.store.live(owner),
-                                                         key=lambda i: i.seq)
-                    if _overlaps(i, window)]
+            rows = series.delta_initial(self, sorted(self.store.live(owner),
+                                                     key=lambda i: i.seq), owner, window)
         if len(rows) > page_size:
             token = secrets.token_urlsafe(16)
             with self.lock:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from addin.sandbox.calendar_core import StoredItem
+from addin.sandbox.graph import series
 from addin.sandbox.graph.resources import GraphError, bad
 
 if TYPE_CHECKING:
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 SHARED = ("subject", "body", "location", "showAs", "isAllDay", "start_utc", "start_zone",
           "end_utc", "end_zone", "sensitivity", "attendees", "iCalUId", "createdDateTime",
           "importance", "isOnlineMeeting", "onlineMeetingProvider", "onlineMeeting",
-          "locations")
+          "locations", "recurrence", "exceptions", "cancelled", "touched", "series_seq",
+          "history")
 ACTIONS = {"accept": "accepted", "decline": "declined",
            "tentativelyAccept": "tentativelyAccepted"}
 NO_ANSWER = {"response": "notResponded", "time": "0001-01-01T00:00:00Z"}
@@ -68,7 +70,8 @@ class Invitees:
                 resource.update({
                     "organizer_email": owner, "lastModified": _now(),
                     "changeKey": secrets.token_urlsafe(21),
-                    "response": copy.resource["response"] if copy else dict(NO_ANSWER)})
+                    "response": copy.resource["response"] if copy else dict(NO_ANSWER),
+                    "own": copy.resource.get("own") or {} if copy else {}})
                 if copy is None:
                     resource["createdDateTime"] = _now()
                 item_id = copy.id if copy else "AAMkA" + secrets.token_urlsafe(60)
@@ -82,6 +85,45 @@ class Invitees:
                                 "updated"))
         return changes
 
+    def respond_occurrence(self, mailbox: str, copy: StoredItem, action: str, send: bool
+                           ) -> list[Change]:
+        """The invitee answers for one occurrence: the organizer's occurrence records it
+        (an exception); a declined occurrence leaves the invitee's calendar."""
+        store = self.graph.store
+        copy_master = self.graph.find(mailbox, str(copy.resource["_seriesMasterId"]))
+        organizer = copy_master.resource.get("organizer_email")
+        if not organizer:
+            raise GraphError(400, "ErrorInvalidRequest",
+                             "Your request can't be completed. You can't respond to a meeting "
+                             "you organized.")
+        key = copy.id.rsplit("_", 1)[1]
+        answer = {"response": ACTIONS[action], "time": _now()}
+        changes: list[Change] = []
+        meeting = next((i for i in store.live(organizer)
+                        if i.resource.get("iCalUId") == copy_master.resource.get("iCalUId")
+                        and not i.resource.get("organizer_email")), None)
+        if meeting is not None:
+            attendees = [dict(a) for a in series.instance_at(meeting, key).resource.get(
+                "attendees") or []]
+            for attendee in attendees:
+                if attendee["emailAddress"]["address"].lower() == mailbox:
+                    attendee["status"] = answer
+            changes.append((organizer, series.set_exception_fields(
+                self.graph, organizer, meeting, key, {"attendees": attendees}), "updated"))
+        mine = {"declined": True} if action == "decline" else {"response": answer}
+        changes.append((mailbox, store.put(mailbox, copy_master.id, {
+            **copy_master.resource, "own": {**(copy_master.resource.get("own") or {}),
+                                            key: mine},
+            "touched": {**(copy_master.resource.get("touched") or {}),
+                        key: store.current_seq()},
+            "lastModified": _now(), "changeKey": secrets.token_urlsafe(21)}), "updated"))
+        if send and meeting is not None:
+            self.graph.state.mail.record(
+                sender="graph", from_=mailbox, to=organizer, kind="response",
+                subject=f"{ACTIONS[action].capitalize()}: {copy.resource.get('subject') or ''}",
+                scope="occurrence", occurrence=copy.resource.get("_originalStart"))
+        return changes
+
     def respond(self, mailbox: str, item_id: str, action: str, body: Any) -> list[Change]:
         """The invitee answers on their copy; the organizer's meeting records it."""
         if body is not None and not isinstance(body, dict):
@@ -90,6 +132,8 @@ class Invitees:
         if not isinstance(send, bool):
             raise bad("sendResponse must be a boolean.")
         copy = self.graph.find(mailbox, item_id)
+        if copy.resource.get("_seriesMasterId"):
+            return self.respond_occurrence(mailbox, copy, action, send)
         organizer = copy.resource.get("organizer_email")
         if not organizer:
             raise GraphError(400, "ErrorInvalidRequest",
@@ -110,7 +154,8 @@ class Invitees:
                     attendee["status"] = answer
             changes.append((organizer, self.graph.store.put(organizer, meeting.id, {
                 **meeting.resource, "attendees": attendees, "lastModified": _now(),
-                "changeKey": secrets.token_urlsafe(21)}), "updated"))
+                "changeKey": secrets.token_urlsafe(21),
+                "series_seq": self.graph.store.current_seq()}), "updated"))
         if action == "decline":
             deleted = self.graph.store.delete(mailbox, copy.id)
             if deleted is not None:

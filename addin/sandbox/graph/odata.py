@@ -1,5 +1,6 @@
 """The OData query options Graph's event lists take: ``$filter`` clauses joined by ``and``
-(``subject eq|ne 'x'``, ``contains(subject,'x')``, ``startswith(subject,'x')``,
+(``subject eq|ne 'x'``, ``type eq|ne 'seriesMaster'`` and the other event types,
+``contains(subject,'x')``, ``startswith(subject,'x')``,
 ``start/dateTime|end/dateTime eq|ne|gt|ge|lt|le 'wall time in UTC'``, and the extended
 property ``Any`` clause) and ``$orderby`` (``start/dateTime``, ``end/dateTime``, ``subject``,
 ``createdDateTime``, ``lastModifiedDateTime``; ``asc`` / ``desc``). Anything else is 400
@@ -18,7 +19,7 @@ Row = dict[str, Any]  # the stored resource
 Predicate = Callable[[Row], bool]
 
 _STRING = r"'((?:[^']|'')*)'"
-_COMPARE = re.compile(r"^(subject|start/dateTime|end/dateTime)\s+(eq|ne|gt|ge|lt|le)\s+"
+_COMPARE = re.compile(r"^(subject|type|start/dateTime|end/dateTime)\s+(eq|ne|gt|ge|lt|le)\s+"
                       + _STRING + r"$", re.IGNORECASE)
 _FUNCTION = re.compile(r"^(contains|startswith)\(\s*subject\s*,\s*" + _STRING + r"\s*\)$",
                        re.IGNORECASE)
@@ -35,6 +36,12 @@ ORDER_FIELDS: dict[str, Callable[[Row], Any]] = {
 
 def _invalid(text: str) -> Exception:
     return bad(f"Invalid filter clause: {text}", "ErrorInvalidUrlQueryFilter")
+
+
+def event_type(resource: Row) -> str:
+    """The event's ``type`` as Graph names it."""
+    return str(resource.get("_type") or ("seriesMaster" if resource.get("recurrence")
+                                          else "singleInstance"))
 
 
 def _instant(value: str, text: str) -> datetime:
@@ -76,6 +83,8 @@ def _clause(clause: str, text: str) -> Predicate:
     literal = compare.group(3).replace("''", "'")
     if field == "subject":
         return lambda r: bool(op(str(r.get("subject") or "").lower(), literal.lower()))
+    if field == "type":  # singleInstance, seriesMaster, occurrence, exception
+        return lambda r: bool(op(event_type(r), literal))
     wanted = _instant(literal, text)  # Graph compares wall times in UTC
     key = "start_utc" if field.startswith("start") else "end_utc"
     return lambda r: bool(op(datetime.fromisoformat(r[key]).replace(tzinfo=None), wanted))

@@ -49,6 +49,15 @@ def register(app: Flask, graph: Graph) -> None:
         return graph.update(owner, item_id, _body())
 
     def answer(item_id: str, action: str, user: str | None = None) -> Response:
+        if action == "cancel":  # the organizer cancels a meeting (or one occurrence)
+            operation("events.cancel")
+            owner = graph.mailbox(user)
+            if graph.find(owner, item_id).resource.get("organizer_email"):
+                raise GraphError(400, "ErrorInvalidRequest", "Your request can't be "
+                                 "completed. You need to be an organizer to cancel a "
+                                 "meeting.")
+            graph.delete(owner, item_id)
+            return json_response(202)
         if action not in ACTIONS:
             raise GraphError(400, "BadRequest", f"Resource not found for the segment "
                              f"'{action}'.")
@@ -133,6 +142,8 @@ def register(app: Flask, graph: Graph) -> None:
         owner = email.lower()
         with graph.store.lock:
             item = graph.find(owner, item_id)
+            if item.resource.get("_seriesMasterId"):
+                raise bad("Answer for the whole series: use the series master's id.")
             attendees = [dict(a) for a in item.resource.get("attendees") or []]
             hits = [a for a in attendees if a["emailAddress"]["address"].lower() ==
                     str(answer.get("email", "")).lower()]
@@ -140,7 +151,8 @@ def register(app: Flask, graph: Graph) -> None:
                 raise GraphError(404, "ErrorItemNotFound", "no such attendee")
             hits[0]["status"] = {"response": answer["response"],
                                  "time": "2026-01-01T00:00:00Z"}
-            resource = {**item.resource, "attendees": attendees}
+            resource = {**item.resource, "attendees": attendees,
+                        "series_seq": graph.store.current_seq()}  # every instance shows it
             resource["changeKey"] = secrets.token_urlsafe(21)
             item = graph.store.put(owner, item_id, resource)
         graph.notify(owner, item, "updated")

@@ -221,11 +221,22 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
         if not isinstance(body, dict):
             return _json(400, [{"message": "a JSON object with add/remove is required",
                                 "errorCode": "JSON_PARSER_ERROR"}])
-        return _json(200, ui.change(event_id, body.get("add") or [], body.get("remove") or []))
+        return _json(200, ui.change(event_id, body.get("add") or [], body.get("remove") or [],
+                                    str(body.get("scope") or "series")))
+
+    @app.post("/sandbox-ui/events/<event_id>/edit")
+    def ui_edit(event_id: str) -> Response:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("fields"), dict):
+            return _json(400, [{"message": "a JSON object with fields is required",
+                                "errorCode": "JSON_PARSER_ERROR", "fields": ["fields"]}])
+        return _json(200, ui.edit(event_id, body["fields"],
+                                  str(body.get("scope") or "occurrence")))
 
     @app.post("/sandbox-ui/events/<event_id>/delete")
     def ui_delete(event_id: str) -> Response:
-        return _json(200, ui.delete_event(event_id))
+        body = request.get_json(silent=True) or {}
+        return _json(200, ui.delete_event(event_id, str(body.get("scope") or "occurrence")))
 
     return app
 

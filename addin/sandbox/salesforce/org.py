@@ -9,10 +9,12 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+from addin.sandbox.salesforce.event_times import all_day_times, timed_times
 from addin.sandbox.salesforce.schema import SOBJECTS, FieldSpec, SObjectSpec, sobject_of_id
+from addin.sandbox.salesforce.series import MAX_SERIES_INVITEES, PATTERN_FIELDS, SeriesBook
 from addin.sandbox.salesforce.values import (
     SalesforceApiError,
     bad_request,
@@ -57,7 +59,16 @@ class Org:
         self.admins = {user.id for user in seed.users if user.is_admin}
         # the change-event bus (change_events.py), attached by the app: wiring, not data
         self.changes: Any = None
+        # Lightning event series (series.py): series id -> {Id, OwnerId, first, excluded}
+        self.series: dict[str, dict[str, Any]] = {}
         self._load(seed)
+
+    @property
+    def series_book(self) -> SeriesBook:
+        return SeriesBook(self)
+
+    def setting(self, name: str) -> Any:
+        return self._setting(name)
 
     # -- seeding --------------------------------------------------------------------
     def _load(self, seed: SeedData) -> None:
@@ -180,6 +191,13 @@ class Org:
         self._derive_name(spec.name, record)
         if spec.name == "Event":
             self._event_times(record, values, previous=None)
+            if values.get("IsRecurrence2"):
+                return self.series_book.create(record, values, user_id)
+            given = [name for name in PATTERN_FIELDS if values.get(name) is not None]
+            if given:
+                raise bad_request("FIELD_INTEGRITY_EXCEPTION", f"{given[0]}: only an event "
+                                  "series (IsRecurrence2 true) has a recurrence pattern",
+                                  given)
             self.records["Event"][record_id] = record
             self._sync_parent_rows(record)
             self._refresh_group(record)
@@ -192,7 +210,7 @@ class Org:
             self._after_relation_change(record, user_id)
         else:
             self.records[spec.name][record_id] = record
-        self._changed(spec.name, "CREATE", record, [], user_id)
+        self.publish_change(spec.name, "CREATE", record, [], user_id)
         return record_id
 
     def update(self, sobject: str, record_id: str, body: dict[str, Any], user_id: str) -> None:
@@ -204,9 +222,20 @@ class Org:
             raise bad_request("FIELD_INTEGRITY_EXCEPTION",
                               "You can't edit an event you were invited to; the organizer "
                               "owns it.", [])
+        pattern_change = False
+        if spec.name == "Event":
+            values = self._series_values(record, values)
+            pattern_change = self.series_book.is_pattern_change(record, values)
+            if not pattern_change:
+                values = {k: v for k, v in values.items() if k not in PATTERN_FIELDS}
         candidate = {**record, **values}
         if spec.name == "Event":
             self._event_times(candidate, values, previous=record)
+            if pattern_change:
+                self.series_book.change_pattern(record, candidate, values, user_id)
+                return
+            self.series_book.edit_occurrence(candidate, any(
+                record.get(k) != candidate.get(k) for k in values))
         if spec.name == "EventRelation":
             self._check_relation(candidate)
         changed = [name for name, value in candidate.items() if record.get(name) != value]
@@ -219,18 +248,22 @@ class Org:
             self._update_children(record)
         if spec.name == "EventRelation":
             self._after_relation_change(record, user_id)
-        self._changed(spec.name, "UPDATE", record, [*changed, "LastModifiedDate"], user_id)
+        self.publish_change(spec.name, "UPDATE", record, [*changed, "LastModifiedDate"], user_id)
 
     def delete(self, sobject: str, record_id: str) -> None:
         spec = self.spec(sobject)
         record = self.live(spec.name, record_id)
-        self._remove(spec.name, record)
         if spec.name == "Event":
-            for relation in list(self.records["EventRelation"].values()):
-                if relation["EventId"] == record["Id"]:
-                    self._remove("EventRelation", relation)
-            for child in self._children(record["Id"]):
-                self._remove("Event", child)
+            series = self.series.get(record.get("_seriesId") or "")
+            if series and series["first"] == record["Id"] and not record.get("IsChild") \
+                    and self.setting("salesforce.deleteFirstOccurrenceDeletesSeries"):
+                self.series_book.delete_onwards(record)
+                return
+            self.delete_event_tree(record)
+            if record.get("_seriesId") and not record.get("IsChild"):
+                self.series_book.delete_occurrence(record)
+            return
+        self._remove(spec.name, record)
         if spec.name == "EventRelation":
             event = self.records["Event"].get(record["EventId"])
             if event is not None:
@@ -238,15 +271,51 @@ class Org:
                 self._refresh_group(event)
                 self._touch(event, event["OwnerId"])
 
+    def delete_onwards(self, record_id: str) -> None:
+        """DELETE .../sobjects/Event/{id}/fromThisEventOnwards."""
+        self.series_book.delete_onwards(self.live("Event", record_id))
+
+    def delete_event_tree(self, record: dict[str, Any]) -> None:
+        """Remove an Event with its EventRelations and child events."""
+        self._remove("Event", record)
+        for relation in list(self.records["EventRelation"].values()):
+            if relation["EventId"] == record["Id"]:
+                self._remove("EventRelation", relation)
+        for child in self._children(record["Id"]):
+            self._remove("Event", child)
+
+    def after_event_write(self, record: dict[str, Any]) -> None:
+        self._sync_parent_rows(record)
+        self._refresh_group(record)
+
+    def touch_event(self, record: dict[str, Any]) -> None:
+        self._touch(record, record["OwnerId"])
+        self._update_children(record)
+
+    def _series_values(self, record: dict[str, Any], values: dict[str, Any]
+                       ) -> dict[str, Any]:
+        """IsRecurrence2 can't be switched on or off by an update; pattern fields belong to
+        an event series only."""
+        if "IsRecurrence2" in values and values["IsRecurrence2"] != bool(
+                record.get("IsRecurrence2")):
+            raise bad_request("FIELD_INTEGRITY_EXCEPTION", "IsRecurrence2: an existing event "
+                              "can't be turned into an event series or out of one",
+                              ["IsRecurrence2"])
+        given = [n for n in PATTERN_FIELDS if n in values]
+        if given and not record.get("IsRecurrence2"):
+            raise bad_request("FIELD_INTEGRITY_EXCEPTION", f"{given[0]}: only an event series "
+                              "(IsRecurrence2 true) has a recurrence pattern", given)
+        return {k: v for k, v in values.items() if k != "IsRecurrence2"}
+
     def _remove(self, sobject: str, record: dict[str, Any]) -> None:
         self.records[sobject].pop(record["Id"], None)
         stamp = self._stamp()
         tombstone = {**record, "IsDeleted": True, "SystemModstamp": stamp}
         self.deleted[record["Id"]] = {"sobject": sobject, "deletedDate": stamp,
                                       "record": tombstone}
-        self._changed(sobject, "DELETE", record, [], record.get("LastModifiedById") or "")
+        self.publish_change(sobject, "DELETE", record, [], record.get("LastModifiedById") or "")
 
-    def _changed(self, sobject: str, change_type: str, record: dict[str, Any],
+    def publish_change(self, sobject: str, change_type: str, record: dict[str, Any],
                  fields: list[str], user_id: str) -> None:
         """Tell the change-event bus (published at commit; see change_events.py)."""
         if self.changes is not None and not record.get("IsChild"):
@@ -256,7 +325,7 @@ class Org:
     def transaction(self) -> Iterator[None]:
         """All or nothing: any exception restores the org as it was."""
         with self.lock:
-            saved = copy.deepcopy((self.records, self.deleted))
+            saved = copy.deepcopy((self.records, self.deleted, self.series))
             if self.changes is not None:
                 self.changes.begin()
             committed = False
@@ -264,7 +333,7 @@ class Org:
                 yield
                 committed = True
             except BaseException:
-                self.records, self.deleted = saved
+                self.records, self.deleted, self.series = saved
                 raise
             finally:
                 if self.changes is not None:
@@ -372,93 +441,13 @@ class Org:
         start without a new end keeps the duration."""
         max_minutes = 14 * 1440 if self._setting("salesforce.multiDayEvents") else 1440
         if record.get("IsAllDayEvent"):
-            self._all_day_times(record, values, previous, max_minutes)
+            all_day_times(record, values, previous, max_minutes)
         else:
-            self._timed_times(record, values, previous, max_minutes)
+            timed_times(record, values, previous, max_minutes)
         if record.get("ShowAs") is None:
             record["ShowAs"] = "Busy"
         if record.get("EventSubtype") is None:
             record["EventSubtype"] = "Event"
-
-    def _all_day_times(self, record: dict[str, Any], values: dict[str, Any],
-                       previous: dict[str, Any] | None, max_minutes: int) -> None:
-        if not record.get("ActivityDate"):
-            if not record.get("StartDateTime"):
-                raise bad_request("REQUIRED_FIELD_MISSING",
-                                  "Required fields are missing: [ActivityDate]", ["ActivityDate"])
-            record["ActivityDate"] = record["StartDateTime"][:10]
-        first = date.fromisoformat(record["ActivityDate"])
-        if "EndDate" in values:
-            last = date.fromisoformat(values["EndDate"])
-        elif values.get("DurationInMinutes"):
-            last = first + timedelta(days=max(1, values["DurationInMinutes"] // 1440) - 1)
-        elif previous and previous.get("IsAllDayEvent") and previous.get("EndDate"):
-            span = date.fromisoformat(previous["EndDate"]) - date.fromisoformat(
-                previous["ActivityDate"])
-            last = first + span
-        else:
-            last = first
-        if last < first:
-            raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                              "End Date can't be before the Start Date.", ["EndDate"])
-        days = (last - first).days + 1
-        if days * 1440 > max(max_minutes, 1440):
-            raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                              "Event duration can't exceed the maximum allowed length.",
-                              ["EndDate"])
-        midnight = datetime.min.time()
-        record.update({
-            "StartDateTime": format_datetime(datetime.combine(first, midnight, tzinfo=UTC)),
-            "ActivityDateTime": None,
-            "EndDateTime": format_datetime(datetime.combine(last, midnight, tzinfo=UTC)),
-            "EndDate": last.isoformat(),
-            "DurationInMinutes": days * 1440,
-        })
-
-    def _timed_times(self, record: dict[str, Any], values: dict[str, Any],
-                     previous: dict[str, Any] | None, max_minutes: int) -> None:
-        if "ActivityDateTime" in values and "StartDateTime" not in values:
-            record["StartDateTime"] = values["ActivityDateTime"]
-        if not record.get("StartDateTime"):
-            raise bad_request("REQUIRED_FIELD_MISSING",
-                              "Required fields are missing: [StartDateTime]", ["StartDateTime"])
-        start = parse_datetime(record["StartDateTime"])
-        if "EndDateTime" in values and values["EndDateTime"] is not None:
-            end = parse_datetime(values["EndDateTime"])
-            given = values.get("DurationInMinutes")
-            if given is not None and given != int((end - start).total_seconds() // 60):
-                raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                                  "Duration: the duration and the end time don't agree; "
-                                  "give one of EndDateTime and DurationInMinutes",
-                                  ["DurationInMinutes", "EndDateTime"])
-        elif values.get("DurationInMinutes") is not None:
-            end = start + timedelta(minutes=values["DurationInMinutes"])
-        elif previous and previous.get("DurationInMinutes") is not None \
-                and not previous.get("IsAllDayEvent"):
-            end = start + timedelta(minutes=previous["DurationInMinutes"])
-        else:
-            raise bad_request("REQUIRED_FIELD_MISSING",
-                              "Required fields are missing: [DurationInMinutes]",
-                              ["DurationInMinutes"])
-        minutes = int((end - start).total_seconds() // 60)
-        if minutes < 0:
-            raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                              "End Date Time: End time can't be before start time.",
-                              ["EndDateTime"])
-        if minutes > max_minutes:
-            raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                              f"Event duration must be between 0 and {max_minutes} minutes.",
-                              ["DurationInMinutes"])
-        record.update({
-            "StartDateTime": format_datetime(start),
-            "ActivityDateTime": format_datetime(start),
-            "ActivityDate": start.date().isoformat(),
-            "EndDateTime": format_datetime(end),
-            "EndDate": end.date().isoformat(),
-            "DurationInMinutes": minutes,
-        })
-        if record.get("IsReminderSet") and not record.get("ReminderDateTime"):
-            record["ReminderDateTime"] = format_datetime(start - timedelta(minutes=15))
 
     def relations_of(self, event_id: str) -> list[dict[str, Any]]:
         return [r for r in self.records["EventRelation"].values() if r["EventId"] == event_id]
@@ -489,9 +478,10 @@ class Org:
                               "with id: " + next(r["Id"] for r in others
                                                  if r["RelationId"] == relation["RelationId"]),
                               ["RelationId"])
-        if relation["IsInvitee"] and sum(r["IsInvitee"] for r in others) >= MAX_INVITEES:
+        most = MAX_SERIES_INVITEES if event.get("IsRecurrence2") else MAX_INVITEES
+        if relation["IsInvitee"] and sum(r["IsInvitee"] for r in others) >= most:
             raise bad_request("FIELD_INTEGRITY_EXCEPTION",
-                              f"An event can't have more than {MAX_INVITEES} invitees.", [])
+                              f"An event can't have more than {most} invitees.", [])
         parents = [r for r in others if r["IsParent"]]
         if relation["IsParent"]:
             kinds = {sobject_of_id(r["RelationId"]) for r in parents} | {target}

@@ -74,6 +74,8 @@ class RestApi:
         ("GET", r"/sobjects/(?P<sobject>\w+)/updated", "updated"),
         ("GET", r"/sobjects/(?P<sobject>\w+)/deleted", "deleted"),
         ("POST", r"/sobjects/(?P<sobject>\w+)", "create"),
+        ("DELETE", r"/sobjects/Event/(?P<record_id>\w+)/fromThisEventOnwards",
+         "delete_onwards"),
         ("GET", r"/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)", "read"),
         ("GET", r"/sobjects/(?P<sobject>\w+)/(?P<field>\w+)/(?P<value>[^/]+)",
          "read_by_external_id"),
@@ -234,6 +236,13 @@ class RestApi:
     def delete(self, caller: Caller, sobject: str, record_id: str, **_: Any) -> Result:
         self.org.delete(sobject, record_id)
         return 204, None
+
+    def delete_onwards(self, caller: Caller, record_id: str, **_: Any) -> Result:
+        """Delete Lightning Experience Event Series: this occurrence and every later one
+        (from the first occurrence: the whole series)."""
+        self.org.delete_onwards(record_id)
+        return 200, {"success": "We're deleting the selected events from the series. Wait "
+                                "for all events to be removed."}
 
     # -- replication --------------------------------------------------------------------
     def _window(self, params: dict[str, str]) -> tuple[datetime, datetime]:

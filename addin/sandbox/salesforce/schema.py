@@ -23,6 +23,11 @@ class FieldSpec:
     external_id: bool = False  # upsert and read by it: /sobjects/{type}/{field}/{value}
     unique: bool = False  # no two records hold the same value (case-insensitive)
 
+    @property
+    def filterable(self) -> bool:
+        """A long text area (textarea over 255 characters) can't be filtered in SOQL."""
+        return not (self.type == "textarea" and self.length > 255)
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -31,6 +36,7 @@ class FieldSpec:
             "nillable": self.nillable,
             "createable": self.createable,
             "updateable": self.updateable,
+            "filterable": self.filterable,
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
             "picklistValues": [{"value": v, "label": v, "active": True} for v in self.picklist],
@@ -173,6 +179,18 @@ SOBJECTS: dict[str, SObjectSpec] = {
             _ro("IsGroupEvent", "boolean"),
             _ro("GroupEventType", "picklist", length=40, picklist=("0", "1", "2")),
             _ro("IsChild", "boolean"),
+            # Lightning event series (API 52.0+ creates them); Classic's recurrence is
+            # shown read-only and never set by this sandbox
+            FieldSpec("IsRecurrence2", "boolean"),
+            FieldSpec("Recurrence2PatternText", "textarea", 512),
+            FieldSpec("Recurrence2PatternStartDate", "datetime"),
+            FieldSpec("Recurrence2PatternTimeZone", "string", 255),
+            _ro("Recurrence2PatternVersion", "picklist", length=40, picklist=("1",)),
+            _ro("IsRecurrence2Exception", "boolean"),
+            _ro("IsRecurrence2Exclusion", "boolean"),
+            _ro("IsRecurrence", "boolean"),
+            _ro("RecurrenceActivityId", "reference", length=18, reference_to=("Event",),
+                relationship_name="RecurrenceActivity"),
         ),
         _sobject(
             "EventRelation", "0RE",

@@ -87,8 +87,14 @@ class Selector:
         def semi_join(path: tuple[str, ...], inner: soql.Query) -> frozenset[str]:
             return self._semi_join(user_id, inner)
 
-        return LiteralTyper(lambda path: self.field_type(spec, path), zone,
-                            semi_join=None if nested else semi_join)
+        def filterable_type(path: tuple[str, ...]) -> str:
+            field = spec.field(path[0]) if len(path) == 1 else None
+            if field is not None and not field.filterable:
+                raise bad_request("INVALID_FIELD", f"field '{field.name}' can not be filtered "
+                                  "in a query call", [field.name])
+            return self.field_type(spec, path)
+
+        return LiteralTyper(filterable_type, zone, semi_join=None if nested else semi_join)
 
     def _semi_join(self, user_id: str, inner: soql.Query) -> frozenset[str]:
         """The ids a semi-join's sub-select yields (it selects exactly one id field)."""

@@ -1,0 +1,93 @@
+"""POST /api/v1/events with ``recurrence``: validated before anything is created, created
+in Salesforce as a Lightning event series and mirrored as ONE calendar series."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from addin.providers.registry import open_calendar
+from addin.sandbox import SandboxRuntime
+from tests.web.conftest import AVA, CLEO, EVE
+from tests.web.test_api_events import _user
+
+Bearer = Callable[[str], dict[str, str]]
+SERIES = {"subject": "Weekly pipeline review", "start": "2026-12-08T14:00:00Z",
+          "end": "2026-12-08T14:30:00Z", "timeZone": "Europe/London",
+          "recurrence": "FREQ=WEEKLY;COUNT=6"}
+
+
+def _salesforce_events(sandbox: SandboxRuntime, subject: str) -> list[dict[str, Any]]:
+    org = sandbox.apps["salesforce"].extensions["salesforce_org"]
+    return [e for e in org.records["Event"].values() if e.get("Subject") == subject]
+
+
+@pytest.mark.parametrize(("rule", "reason"), [
+    ("FREQ=HOURLY", "at most daily"),
+    ("FREQ=WEEKLY;BYDAY=MO", "one of the repeats"),  # the start is a Tuesday
+    ("FREQ=WEEKLY;COUNT=2;UNTIL=20270101", "COUNT or UNTIL"),
+    ("FREQ=DAILY;BYHOUR=9", "BYHOUR"),
+    ("RRULE:", "one RRULE"),
+])
+def test_a_bad_or_unrepresentable_rule_is_a_400_naming_recurrence(
+        client: Any, bearer: Bearer, clean_sandbox: SandboxRuntime, rule: str,
+        reason: str) -> None:
+    answer = client.post("/api/v1/events", json={**SERIES, "recurrence": rule},
+                         headers=bearer(CLEO))
+    assert answer.status_code == 400
+    assert reason in answer.json["error"]["fields"]["recurrence"]
+    assert _salesforce_events(clean_sandbox, SERIES["subject"]) == []
+    assert clean_sandbox.state.stats.snapshot().get("salesforce", {}).get("requests", 0) == 0
+
+
+def test_a_single_event_answers_no_recurrence(client: Any, bearer: Bearer,
+                                              clean_sandbox: SandboxRuntime) -> None:
+    body = {k: v for k, v in SERIES.items() if k != "recurrence"}
+    answer = client.post("/api/v1/events", json=body, headers=bearer(CLEO))
+    assert answer.status_code == 201, answer.json
+    assert answer.json["event"]["recurrence"] is None
+
+
+@pytest.mark.parametrize("email", [CLEO, AVA, EVE])
+def test_a_series_is_one_salesforce_series_and_one_calendar_series(
+        client: Any, services: Any, bearer: Bearer, clean_sandbox: SandboxRuntime,
+        email: str) -> None:
+    subject = f"Pipeline review {uuid.uuid4().hex[:8]}"
+    answer = client.post("/api/v1/events", json={**SERIES, "subject": subject,
+                                                 "recurrence": "RRULE:FREQ=WEEKLY;COUNT=6"},
+                         headers=bearer(email))
+    assert answer.status_code == 201, answer.json
+    view = answer.json
+    assert view["event"]["recurrence"] == "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=6"
+    assert clean_sandbox.state.stats.snapshot()["salesforce"]["requests"] == 1
+    occurrences = _salesforce_events(clean_sandbox, subject)
+    assert len(occurrences) == 6 and all(e.get("IsRecurrence2") for e in occurrences)
+    calendar = open_calendar(services, _user(services, email))
+    series = calendar.get_item(view["mirror"]["itemId"])
+    assert str(series.recurrence).startswith("FREQ=WEEKLY;BYDAY=TU")
+    assert "COUNT=6" in str(series.recurrence)
+    instances = calendar.list_instances(series.item_id, datetime(2026, 12, 1, tzinfo=UTC),
+                                        datetime(2027, 3, 1, tzinfo=UTC))
+    assert [i.start for i in instances] == [
+        datetime(2026, 12, d, 14, 0, tzinfo=UTC) for d in (8, 15, 22, 29)] + [
+        datetime(2027, 1, d, 14, 0, tzinfo=UTC) for d in (5, 12)]
+    assert all(i.series_id == series.item_id for i in instances)
+    assert clean_sandbox.state.mail.messages() == []
+    again = client.get(f"/api/v1/events/{view['event']['id']}", headers=bearer(email))
+    assert again.status_code == 200
+    assert again.json["event"]["recurrence"] == "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=6"
+
+
+def test_a_recurring_event_takes_at_most_100_invitees(
+        client: Any, bearer: Bearer, clean_sandbox: SandboxRuntime) -> None:
+    view = client.post("/api/v1/events", json=SERIES, headers=bearer(CLEO)).json
+    people = [{"email": f"guest{n}@globex.example"} for n in range(101)]
+    answer = client.put(f"/api/v1/events/{view['event']['id']}/attendees",
+                        json={"attendees": people}, headers=bearer(CLEO))
+    assert answer.status_code == 400
+    assert "100" in answer.json["error"]["fields"]["attendees"]
+    assert clean_sandbox.state.mail.messages() == []
