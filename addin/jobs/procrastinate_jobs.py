@@ -29,7 +29,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import procrastinate
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
+from procrastinate.jobs import Status
 
 from addin.container import Container
 from addin.jobs import tasks
@@ -134,7 +135,13 @@ async def recover_stalled(timestamp: int) -> int:
     for job in stalled:
         log.warning("job %s (%s) of a stalled worker goes back to the queue", job.id,
                     job.task_name)
-        await app.job_manager.retry_job(job)
+        try:
+            await app.job_manager.retry_job(job)
+        except ConnectorException:
+            # the same pass / operation is queued again already (its queueing lock): that
+            # job does the work (passes and operations are idempotent); this one ends
+            log.info("job %s: a queued job of the same lock covers it", job.id)
+            await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
     return len(stalled)
 
 
