@@ -9,10 +9,11 @@ with exponential backoff (:data:`SYNC_RETRY`).
 
 Periodic tasks (each deferred once per tick whatever the number of workers):
 ``dispatch`` every 10 s (sync requests from notifications, polls whose interval passed,
-outbox operations due or whose holder's lease ended), ``recover_stalled`` every 10 s (the
-running jobs of workers that stopped sending heartbeats, e.g. after ``kill -9``, go back to
-the queue: sync passes and outbox operations are idempotent), ``renew_subscriptions``
-hourly, ``housekeeping`` every 5 minutes (stranded mirrors, old run records).
+outbox operations due or whose holder's lease ended, push subscriptions not checked for an
+hour: new users are subscribed at once), ``recover_stalled`` every 10 s (the running jobs
+of workers that stopped sending heartbeats, e.g. after ``kill -9``, go back to the queue:
+sync passes and outbox operations are idempotent), ``housekeeping`` every 5 minutes
+(stranded mirrors, old run records).
 
 The schema is Procrastinate's own (``procrastinate.schema.SchemaManager.get_schema()`` of
 the pinned version), applied by the product's migration 0005 (``addin db upgrade``, or any
@@ -122,6 +123,8 @@ def dispatch(timestamp: int) -> int:
         queued += queue.sync(user_id, "poll")
     for op_id, user_id in tasks.due_outbox_operations(services):
         queued += queue.outbox(op_id, user_id, None)
+    for user_id in tasks.due_renewals(services):
+        queued += queue.renew(user_id)
     return queued
 
 
@@ -143,14 +146,6 @@ async def recover_stalled(timestamp: int) -> int:
             log.info("job %s: a queued job of the same lock covers it", job.id)
             await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
     return len(stalled)
-
-
-@app.periodic(cron="7 * * * *", periodic_id="renew_subscriptions")
-@app.task(name="addin.renew_subscriptions", queueing_lock="addin.renew_subscriptions")
-def renew_subscriptions(timestamp: int) -> int:
-    services = _services()
-    queue = _queue(services)
-    return sum(queue.renew(user_id) for user_id, _org in tasks.synced_users(services))
 
 
 @app.periodic(cron="*/5 * * * *", periodic_id="housekeeping")

@@ -166,6 +166,17 @@ def due_polls(services: Container, now: datetime | None = None) -> list[int]:
     return due
 
 
+def due_renewals(services: Container, now: datetime | None = None) -> list[int]:
+    """Users whose push subscription was not looked at in the last hour (by any worker):
+    a new worker subscribes everybody at once, then keeps the subscriptions alive."""
+    now = now or datetime.now(UTC)
+    with services.db.session() as session:
+        checked = set(session.scalars(select(MailboxRun.user_id).where(
+            MailboxRun.job == "subscribe", MailboxRun.outcome == "done",
+            MailboxRun.started_at > now - SUBSCRIPTION_CHECK_EVERY)))
+    return [user_id for user_id, _org in synced_users(services) if user_id not in checked]
+
+
 def due_outbox_operations(services: Container, now: datetime | None = None,
                           limit: int = 500) -> list[tuple[int, int]]:
     """(operation id, user id) of due operations, and of running ones whose lease ended."""
