@@ -32,14 +32,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import requests  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+import requests
+from sqlalchemy import func, select, text
 
-from addin import create_app  # noqa: E402
-from addin.config import Settings  # noqa: E402
-from addin.store.database import make_engine  # noqa: E402
-from addin.store.models import MailboxRun, MirroredEvent, PushSubscription, User  # noqa: E402
-from tests.processes import GunicornProcess, SandboxProcess, WorkerProcess  # noqa: E402
+from addin import create_app
+from addin.config import Settings
+from addin.store.database import make_engine
+from addin.store.models import MailboxRun, MirroredEvent, PushSubscription, User
+from tests.processes import GunicornProcess, SandboxProcess, WorkerProcess
 
 SECRET = "bench-secret-shared-by-every-process"
 GUESTS = ["o'brien@acme.example", "noah.smith@acme.example", "liam.jones@globex.example",
@@ -66,7 +66,7 @@ class Figures:
                + ", ".join(f"{k} {v}" for k, v in sorted(self.backfill_requests.items())) + ")"]
         if self.propagation:
             ordered = sorted(self.propagation)
-            p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+            p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
             out.append(f"propagation under load ({len(ordered)} of {self.changes} calendar "
                        f"edits): p50 {statistics.median(ordered):.2f} s, p95 {p95:.2f} s, "
                        f"max {ordered[-1]:.2f} s")

@@ -198,13 +198,20 @@ class ProcrastinateQueue:
                            user_id=user_id)
 
     def drain_sync_requests(self) -> int:
-        from addin.services.push import take_sync_requests
+        """Turn the recorded sync requests into jobs; a request whose job could not be
+        queued is recorded again (the next dispatch retries it)."""
+        from addin.services.push import request_sync, take_sync_requests
 
         queued = 0
         while True:
             taken = take_sync_requests(self.services, limit=200)
-            for user_id, reason in taken:
-                queued += self.sync(user_id, reason)
+            for position, (user_id, reason) in enumerate(taken):
+                try:
+                    queued += self.sync(user_id, reason)
+                except Exception:
+                    for left_user, left_reason in taken[position:]:
+                        request_sync(self.services, left_user, left_reason)
+                    raise
             if len(taken) < 200:
                 return queued
 

@@ -63,7 +63,10 @@ def _announce(services: Container, op_id: int, user_id: int, when: datetime) -> 
     at ``when``; the in-process runner finds it on its next round anyway."""
     from addin.jobs import job_queue
 
-    job_queue(services).outbox_queued(op_id, user_id, when)
+    try:
+        job_queue(services).outbox_queued(op_id, user_id, when)
+    except Exception:  # the operation is stored: the periodic dispatch queues it
+        log.exception("could not queue outbox operation %s now", op_id)
 
 
 def start_running(services: Container, user_id: int, kind: str,

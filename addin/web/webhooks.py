@@ -92,4 +92,7 @@ def ews_notifications() -> Any:
 def _wake_worker() -> None:
     """Hand the sync requests to the job engine now: Procrastinate queues a pass per
     mailbox (one at most), the in-process runner starts its next round."""
-    job_queue(container()).sync_requested()
+    try:
+        job_queue(container()).sync_requested()
+    except Exception:  # the requests are recorded: the periodic dispatch queues them
+        log.exception("could not queue the sync jobs now")
