@@ -39,6 +39,7 @@ OWN_ERRORS = {
     "post_record": {"404": "No such event (or not yours)."},
     "get_settings": {"403": "Administrators only."},
     "patch_settings": {"403": "Administrators only."},
+    "salesforce_usage": {"403": "Administrators only."},
 }
 
 
