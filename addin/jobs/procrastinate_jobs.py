@@ -38,9 +38,24 @@ from addin.jobs import tasks
 
 log = logging.getLogger(__name__)
 
+
+
+class BackgroundRetry(procrastinate.RetryStrategy):
+    """Exponential backoff, the retry queued with a lower priority: Procrastinate runs the
+    jobs of one lock in priority order, then queueing order, and a waiting retry of higher
+    or equal priority would hold back every later job of its mailbox until it is due."""
+
+    def get_retry_decision(self, *, exception: BaseException, job: Any
+                           ) -> procrastinate.RetryDecision | None:
+        decision = super().get_retry_decision(exception=exception, job=job)
+        if decision is not None:
+            decision.priority = min(job.priority, 0) - 1
+        return decision
+
+
 # 7 attempts: the pass runs again after 2, 4, 8, 16, 32, 64 seconds (then the next poll)
-SYNC_RETRY = procrastinate.RetryStrategy(max_attempts=7, exponential_wait=2)
-RENEW_RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=5)
+SYNC_RETRY = BackgroundRetry(max_attempts=7, exponential_wait=2)
+RENEW_RETRY = BackgroundRetry(max_attempts=5, exponential_wait=5)
 DISPATCH_EVERY = "* * * * * */10"  # cron with seconds: every 10 s
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector())
@@ -104,6 +119,13 @@ def outbox_operation(op_id: int) -> str:
         if op is not None and op.state in ("pending", "running"):
             _queue(services).outbox_queued(op_id, op.user_id, op.next_attempt_at)
     return outcome
+
+
+@app.task(name="addin.outbox_timer")
+def outbox_timer(op_id: int, user_id: int) -> int:
+    """An outbox operation's backoff or lease has ended: queue its job (under the mailbox
+    lock) now. The wait itself carries no lock, so it holds back nothing of the mailbox."""
+    return _queue(_services()).outbox(op_id, user_id, None)
 
 
 @app.task(name="addin.renew_subscription", retry=RENEW_RETRY)
@@ -190,8 +212,12 @@ class ProcrastinateQueue:
                            user_id=user_id, reason=reason)
 
     def outbox(self, op_id: int, user_id: int, when: datetime | None) -> int:
+        when = _aware(when)
+        if when is not None and when > datetime.now(UTC):  # a timer, without the lock
+            return self._defer(outbox_timer, None, f"outbox-timer:{op_id}",
+                               schedule_at=when, op_id=op_id, user_id=user_id)
         return self._defer(outbox_operation, mailbox_lock(user_id), f"outbox:{op_id}",
-                           schedule_at=_aware(when), op_id=op_id)
+                           op_id=op_id)
 
     def renew(self, user_id: int) -> int:
         return self._defer(renew_subscription, mailbox_lock(user_id), f"renew:{user_id}",
@@ -243,7 +269,9 @@ def worker_options(services: Container, concurrency: int) -> dict[str, Any]:
     return {"concurrency": concurrency, "name": tasks.WORKER_NAME,
             "update_heartbeat_interval": settings.worker_heartbeat_seconds,
             "stalled_worker_timeout": settings.worker_stalled_seconds,
-            "delete_jobs": "successful", "fetch_job_polling_interval": 2.0}
+            "delete_jobs": "successful", "fetch_job_polling_interval": 2.0,
+            # a stop waits this long for running jobs; the rest end and are queued again
+            "shutdown_graceful_timeout": 30.0}
 
 
 async def run_worker(services: Container, concurrency: int,

@@ -167,12 +167,13 @@ def due_polls(services: Container, now: datetime | None = None) -> list[int]:
 
 
 def due_renewals(services: Container, now: datetime | None = None) -> list[int]:
-    """Users whose push subscription was not looked at in the last hour (by any worker):
-    a new worker subscribes everybody at once, then keeps the subscriptions alive."""
+    """Users whose push subscription was not looked at in the last hour (by any worker;
+    a failed renewal is retried by its job, then again an hour later): a new worker
+    subscribes everybody at once, then keeps the subscriptions alive."""
     now = now or datetime.now(UTC)
     with services.db.session() as session:
         checked = set(session.scalars(select(MailboxRun.user_id).where(
-            MailboxRun.job == "subscribe", MailboxRun.outcome == "done",
+            MailboxRun.job == "subscribe",
             MailboxRun.started_at > now - SUBSCRIPTION_CHECK_EVERY)))
     return [user_id for user_id, _org in synced_users(services) if user_id not in checked]
 

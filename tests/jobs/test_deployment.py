@@ -79,3 +79,39 @@ def test_gunicorn_and_a_worker_process_on_postgresql(
         _wait(lambda: GUEST in related(), 60,
               lambda: f"not synced to Salesforce: {related()}\n{worker.log()[-4000:]}")
     assert mail_to(world, GUEST, "Deployed") == ["invitation"]  # Outlook's, once
+
+
+def test_addin_serve_alone_on_postgresql_runs_the_jobs_in_a_thread(
+        tmp_path: Path, world: SandboxProcess, jobs_database: str, product: Any) -> None:
+    """`addin serve` with no worker process: its own Procrastinate worker thread subscribes
+    the mailboxes and carries an Outlook edit into Salesforce."""
+    from tests.processes import ServeProcess
+
+    with ServeProcess(tmp_path / "serve", world.url, jobs_database,
+                      ADDIN_SECRET_KEY=SECRET_KEY) as serve:
+        headers = serve.bearer(AVA)
+        http = requests.Session()
+        http.trust_env = False
+        services = product.extensions["addin"]
+
+        def subscribed() -> bool:
+            with services.db.session() as session:
+                return session.scalar(select(PushSubscription.id)) is not None
+
+        _wait(subscribed, 60, lambda: "nobody subscribed:\n" + serve.log())
+        created = http.post(f"{serve.url}/api/v1/events", headers=headers, timeout=30, json={
+            "subject": "Served alone", "start": "2026-12-18T11:00:00Z",
+            "end": "2026-12-18T11:30:00Z"}).json()
+        graph = world.index()["services"]["graph"].split("/v1.0")[0]
+        world.upstream().post(
+            f"{graph}/sandbox-ui/mailboxes/{AVA}/events/{created['mirror']['itemId']}/edit",
+            timeout=10, json={"subject": "Renamed in Outlook"}).raise_for_status()
+
+        def subject() -> str:
+            answer = http.get(f"{serve.url}/api/v1/events/{created['event']['id']}",
+                              headers=headers, timeout=10)
+            return str(answer.json()["event"]["subject"])
+
+        _wait(lambda: subject() == "Renamed in Outlook", 60,
+              lambda: f"{subject()}\n{serve.log()[-4000:]}")
+        assert "Traceback" not in serve.log()
