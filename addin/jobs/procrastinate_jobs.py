@@ -141,8 +141,8 @@ def dispatch(timestamp: int) -> int:
     services = _services()
     queue = _queue(services)
     queued = queue.drain_sync_requests()
-    for user_id in tasks.due_polls(services):
-        queued += queue.sync(user_id, "poll")
+    for user_id, reason in tasks.due_polls(services):
+        queued += queue.sync(user_id, reason)
     for op_id, user_id in tasks.due_outbox_operations(services):
         queued += queue.outbox(op_id, user_id, None)
     for user_id in tasks.due_renewals(services):

@@ -142,15 +142,16 @@ def synced_users(services: Container) -> list[tuple[int, int]]:
             .where(User.salesforce_user_id.is_not(None)).order_by(User.id))]
 
 
-def due_polls(services: Container, now: datetime | None = None) -> list[int]:
-    """Users whose organization's poll interval (spaced out under budget pressure) has
-    passed since their last sync pass began, whichever worker ran it."""
+def due_polls(services: Container, now: datetime | None = None) -> list[tuple[int, str]]:
+    """(user id, reason) of users whose organization's poll interval (spaced out under
+    budget pressure) has passed since their last sync pass began, whichever worker ran
+    it: "poll", or "backfill" for a mailbox never synced (its first, biggest pass)."""
     now = now or datetime.now(UTC)
     with services.db.session() as session:
         last = dict(session.execute(select(MailboxRun.user_id, func.max(MailboxRun.started_at))
                                     .where(MailboxRun.job == "sync")
                                     .group_by(MailboxRun.user_id)).all())
-    due: list[int] = []
+    due: list[tuple[int, str]] = []
     intervals: dict[int, float | None] = {}
     for user_id, organization_id in synced_users(services):
         if organization_id not in intervals:
@@ -161,8 +162,10 @@ def due_polls(services: Container, now: datetime | None = None) -> list[int]:
         if interval is None:
             continue
         started = last.get(user_id)
-        if started is None or now - _aware(started) >= timedelta(seconds=interval):
-            due.append(user_id)
+        if started is None:
+            due.append((user_id, "backfill"))
+        elif now - _aware(started) >= timedelta(seconds=interval):
+            due.append((user_id, "poll"))
     return due
 
 

@@ -74,17 +74,18 @@ def test_only_admins_see_the_figure(client: Any, bearer: Any) -> None:
 def test_polls_space_out_then_stop_as_the_org_runs_dry(services: Any) -> None:
     user_id, organization_id = _ava(services)
     now = datetime.now(UTC)
+    assert (user_id, "backfill") in tasks.due_polls(services, now)  # never synced yet
     with services.db.session() as session:  # ava's last pass began 61 s ago (interval 60)
         session.add(MailboxRun(user_id=user_id, job="sync", reason="poll", worker="t",
                                started_at=now - timedelta(seconds=61),
                                finished_at=now - timedelta(seconds=60), outcome="done"))
-    assert user_id in tasks.due_polls(services, now)
+    assert (user_id, "poll") in tasks.due_polls(services, now)
     _reported(services, organization_id, 8_500, 10_000)  # 85 %: slow
     assert budget.pressure(services, organization_id) == budget.SLOW
-    assert user_id not in tasks.due_polls(services, now)
-    assert user_id in tasks.due_polls(services, now + timedelta(seconds=180))  # 4 x 60 s
+    assert (user_id, "poll") not in tasks.due_polls(services, now)
+    assert (user_id, "poll") in tasks.due_polls(services, now + timedelta(seconds=180))  # x4
     _reported(services, organization_id, 9_600, 10_000)  # 96 %: stop
-    assert user_id not in tasks.due_polls(services, now + timedelta(days=1))
+    assert (user_id, "poll") not in tasks.due_polls(services, now + timedelta(days=1))
 
 
 def test_passes_nobody_waits_for_are_deferred_and_the_others_run(services: Any) -> None:
