@@ -46,8 +46,9 @@ def jobs_database(postgres_url: str | None) -> str:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[SandboxProcess]:
-    """`addin sandbox` in memory, each emulated request 20 ms slower (passes take time)."""
+def world(tmp_path: Path, jobs_database: str) -> Iterator[SandboxProcess]:
+    """`addin sandbox` in memory, each emulated request 20 ms slower (passes take time);
+    only for the tests on PostgreSQL (skipped, without starting it, when there is none)."""
     with SandboxProcess(tmp_path / "sandbox", ADDIN_SANDBOX_LATENCY_MS="20") as sandbox:
         yield sandbox
 
