@@ -187,7 +187,8 @@ def in_process_runner(services: Any) -> Any:
         tasks.renew_subscription(services, user_id)
 
     worker = Worker(services, sync_user=sync,
-                    pass_jobs=[requeue_stranded_mirrors, tasks.run_due_outbox],
+                    pass_jobs=[requeue_stranded_mirrors, tasks.run_due_outbox,
+                               tasks.prune_runs],
                     keep_subscribed=keep_subscribed)
     services.caches["worker"] = worker  # webhooks wake it at once
     return worker

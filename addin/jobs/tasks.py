@@ -194,7 +194,12 @@ def due_outbox_operations(services: Container, now: datetime | None = None,
 
 
 def prune_runs(services: Container, now: datetime | None = None) -> int:
+    """Forget run records older than two days (at most once every five minutes)."""
     now = now or datetime.now(UTC)
+    pruned = services.caches.get("runs-pruned")
+    if pruned is not None and now - pruned < timedelta(minutes=5):
+        return 0
+    services.caches["runs-pruned"] = now
     with services.db.session() as session:
         result = session.execute(delete(MailboxRun).where(
             MailboxRun.started_at < now - KEEP_RUNS))

@@ -106,3 +106,18 @@ def test_passes_nobody_waits_for_are_deferred_and_the_others_run(services: Any) 
         runs = list(session.scalars(select(MailboxRun).where(MailboxRun.user_id == user_id)))
     assert [(r.reason, r.outcome) for r in runs] == [("poll", "done"),
                                                      ("graph:updated", "done")]
+
+
+def test_old_run_records_are_forgotten(services: Any) -> None:
+    user_id, _org = _ava(services)
+    now = datetime.now(UTC)
+    with services.db.session() as session:
+        for age in (timedelta(days=3), timedelta(hours=1)):
+            session.add(MailboxRun(user_id=user_id, job="sync", reason="poll", worker="t",
+                                   started_at=now - age, finished_at=now - age,
+                                   outcome="done"))
+    assert tasks.prune_runs(services, now) == 1  # the 3-day-old one
+    with services.db.session() as session:
+        assert len(list(session.scalars(select(MailboxRun)))) == 1
+    assert tasks.prune_runs(services, now + timedelta(minutes=1)) == 0  # at most every 5 min
+    assert tasks.prune_runs(services, now + timedelta(days=2, minutes=1)) == 1
