@@ -163,44 +163,68 @@ def _app(settings: Settings, sandbox: Any = None) -> Any:
         raise click.ClickException(str(exc)) from None
 
 
-def start_worker(services: Any) -> Any:
-    """The background worker: completes the outbox (and, with the sync engine, syncs)."""
+def start_worker(services: Any, concurrency: int | None = None) -> Any:
+    """The background jobs of this process: a Procrastinate worker on PostgreSQL, the
+    in-process runner on SQLite (the same job functions either way: addin/jobs/tasks.py).
+    Either has ``stop()``."""
+    concurrency = concurrency or services.settings.worker_concurrency
+    if services.settings.uses_procrastinate:
+        from addin.jobs.procrastinate_jobs import WorkerThread
+
+        engine = WorkerThread(services, concurrency).start()
+    else:
+        engine = in_process_runner(services).start()
+    return BackgroundWork(engine, start_change_listeners(services))
+
+
+def start_change_listeners(services: Any) -> Any:
+    """Salesforce change events (Pub/Sub API): a change made in Salesforce asks the job
+    engine for its owners' passes at once (addin/services/change_events.py)."""
+    from addin.jobs import job_queue
+    from addin.services.change_events import start_listeners
+
+    queue = job_queue(services)
+    return start_listeners(services,
+                           on_handled=lambda users: queue.sync_requested() if users else None)
+
+
+class BackgroundWork:
+    """The job engine of this process and the change-event listeners beside it; stops
+    both. Other attributes are the engine's."""
+
+    def __init__(self, engine: Any, listeners: Any):
+        self.engine, self.listeners = engine, listeners
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("engine", "listeners"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.engine, name, value)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.listeners.stop()
+        self.engine.stop(timeout)
+
+
+def in_process_runner(services: Any) -> Any:
+    from addin.jobs import tasks
     from addin.services.events import requeue_stranded_mirrors
-    from addin.services.outbox import process_outbox
-    from addin.services.sync_pass import sync_user
     from addin.worker import Worker
 
     def sync(services: Any, user_id: int, reason: str) -> None:
-        sync_user(services, user_id, reason)
+        tasks.sync_mailbox(services, user_id, reason)
 
     def keep_subscribed(services: Any, user_id: int, reason: str) -> None:
-        from addin.connections import NotConnected
-        from addin.identity import load_user
-        from addin.providers.registry import open_calendar
-        from addin.services.push import ensure_subscription
-
-        user = load_user(services, user_id)
-        if user is None or not services.settings.public_url.startswith((
-                "https://", "http://127.0.0.1", "http://localhost")):
-            return  # push needs a URL the calendar services can reach
-        try:
-            calendar = open_calendar(services, user)
-        except NotConnected:
-            return  # no push-capable calendar connected (yet)
-        ensure_subscription(services, user_id, calendar)
+        tasks.renew_subscription(services, user_id)
 
     worker = Worker(services, sync_user=sync,
-                    pass_jobs=[requeue_stranded_mirrors, process_outbox],
+                    pass_jobs=[requeue_stranded_mirrors, tasks.run_due_outbox,
+                               tasks.prune_runs],
                     keep_subscribed=keep_subscribed)
     services.caches["worker"] = worker  # webhooks wake it at once
-    worker.start()
-    # Salesforce change events (Pub/Sub API) wake it too, for the owners of what changed
-    from addin.services.change_events import start_listeners
-
-    listeners = start_listeners(services,
-                                on_handled=lambda users: worker.wake() if users else None)
-    worker.companions.append(listeners)
-    worker.pass_jobs.append(listeners.refresh)  # organizations that connect later
     return worker
 
 
@@ -250,17 +274,64 @@ def _sync_through_server(settings: Settings, email: str | None) -> None:
 
 
 @main.command()
-def worker() -> None:
-    """Run the background worker on its own (against the configured database; in sandbox
-    mode against the standalone sandbox named by ADDIN_SANDBOX_URL)."""
-    app = _app(_shared_settings("worker"))
-    running = start_worker(app.extensions["addin"])
-    click.echo("addin worker is running; Ctrl-C stops it")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None,
+              help="Jobs one worker process runs at once (PostgreSQL; default "
+                   "ADDIN_WORKER_CONCURRENCY).")
+@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes to run (PostgreSQL only).")
+def worker(concurrency: int | None, processes: int) -> None:
+    """Run the background jobs on their own (against the configured database; in sandbox
+    mode against the standalone sandbox named by ADDIN_SANDBOX_URL). On PostgreSQL any
+    number of these may run, on any number of hosts."""
+    settings = _shared_settings("worker")
+    if processes > 1:
+        if not settings.uses_procrastinate:
+            raise click.UsageError("--processes needs PostgreSQL (ADDIN_DATABASE_URL): the "
+                                   "SQLite runner keeps one mailbox to one process by being "
+                                   "the only one")
+        _run_worker_processes(processes, concurrency)
+        return
+    app = _app(settings)
+    services = app.extensions["addin"]
+    if settings.uses_procrastinate:
+        import asyncio
 
+        from addin.jobs.procrastinate_jobs import run_worker
+
+        number = concurrency or settings.worker_concurrency
+        click.echo(f"addin worker is running (Procrastinate, {number} at once); "
+                   "Ctrl-C stops it")
+        sys.stdout.flush()
+        asyncio.run(run_worker(services, number))  # stops on SIGINT / SIGTERM
+        return
+    running = in_process_runner(services).start()
+    click.echo("addin worker is running (in-process runner, SQLite); Ctrl-C stops it")
+    sys.stdout.flush()
     try:
         run_until_stopped(signal.pause)
     finally:
         running.stop()
+
+
+def _run_worker_processes(processes: int, concurrency: int | None) -> None:
+    """N `addin worker` processes; SIGTERM / Ctrl-C stops them all."""
+    import subprocess
+
+    args = [sys.executable, "-m", "addin", "worker"]
+    if concurrency:
+        args += ["--concurrency", str(concurrency)]
+    children = [subprocess.Popen(args) for _ in range(processes)]
+    click.echo(f"addin worker: {processes} processes "
+               f"({', '.join(str(child.pid) for child in children)})")
+    sys.stdout.flush()
+    try:
+        run_until_stopped(lambda: [child.wait() for child in children])
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            child.wait(timeout=30)
 
 
 @main.command("sync")
@@ -296,10 +367,10 @@ def sync_command(email: str | None) -> None:
 @main.command("outbox")
 def outbox_command() -> None:
     """Complete due outbox operations once and report how many were done."""
-    from addin.services.outbox import process_outbox
+    from addin.jobs.tasks import run_due_outbox
 
     app = _app(Settings.from_env())
-    done = process_outbox(app.extensions["addin"])
+    done = run_due_outbox(app.extensions["addin"])
     click.echo(f"{done} outbox operation(s) completed")
 
 

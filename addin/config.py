@@ -73,6 +73,19 @@ class Settings:
     # may take it over: longer than any request can take (timeouts x retries x Retry-After)
     outbox_lease_seconds: int = 300
     poll_interval_seconds: int = 60
+    # the job engine: "auto" = Procrastinate on PostgreSQL, the in-process runner on SQLite
+    job_engine: str = "auto"
+    worker_concurrency: int = 4  # jobs one `addin worker` process runs at once
+    # Procrastinate: how often a worker proves it is alive, and after how long without a
+    # sign of life its running jobs are taken for stalled and retried (kill -9, lost host)
+    worker_heartbeat_seconds: float = 10.0
+    worker_stalled_seconds: float = 60.0
+    # Salesforce API budget per organization (Sforce-Limit-Info api-usage=N/M): above
+    # slow_percent polls are spaced out by poll_slowdown and backfills wait; above
+    # stop_percent only passes a person or a notification asked for still run
+    salesforce_budget_slow_percent: float = 80.0
+    salesforce_budget_stop_percent: float = 95.0
+    salesforce_budget_poll_slowdown: int = 4
     # defaults of the per-organization sync settings (admins change them through the API)
     sync_direction: str = "two_way"
     graph_classic_policy: str = "hold"
@@ -144,6 +157,13 @@ class Settings:
         """Sandbox mode with the emulators inside this process (no ADDIN_SANDBOX_URL)."""
         return self.mode == "sandbox" and not self.sandbox_url
 
+    @property
+    def uses_procrastinate(self) -> bool:
+        """Jobs go to Procrastinate (PostgreSQL) rather than the in-process runner."""
+        if self.job_engine == "auto":
+            return self.database_url.startswith(("postgresql", "postgres://"))
+        return self.job_engine == "procrastinate"
+
     def resolve(self) -> Settings:
         """Fill in defaults that depend on the instance folder; creates that folder."""
         instance = Path(self.instance_path).resolve()
@@ -179,7 +199,8 @@ IN_PROCESS_SANDBOX_DATABASE = "sandbox.sqlite3"
 SYNC_DIRECTIONS = ("two_way", "sf_to_calendar")
 GRAPH_CLASSIC_POLICIES = ("hold", "mirror")
 DELETE_PROPAGATION = ("both_ways", "sf_to_calendar", "none")
-SETTING_CHOICES = {"sync_direction": SYNC_DIRECTIONS,
+JOB_ENGINES = ("auto", "procrastinate", "in_process")
+SETTING_CHOICES = {"job_engine": JOB_ENGINES, "sync_direction": SYNC_DIRECTIONS,
                    "graph_classic_policy": GRAPH_CLASSIC_POLICIES,
                    "delete_propagation": DELETE_PROPAGATION}
 _FIELD_NAMES = {spec.name for spec in fields(Settings)}

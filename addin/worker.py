@@ -1,4 +1,6 @@
-"""The background worker: runs inside `addin serve` by default, or alone as `addin worker`.
+"""The in-process job runner (SQLite, the zero-setup default): a thread inside `addin serve`
+by default, or alone as `addin worker`. On PostgreSQL Procrastinate runs the same job
+functions instead (addin/jobs/).
 
 Each pass: (1) sync the users whose push notifications arrived (sync_requests), (2) poll
 every user whose poll interval elapsed (the fallback when a notification is lost, and the
@@ -15,11 +17,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 
 from addin.container import Container
+from addin.jobs import budget
 from addin.services.org_settings import load_org_settings
 from addin.services.push import RESUBSCRIBE, take_sync_requests
 from addin.store.models import User
@@ -53,8 +55,6 @@ class Worker:
     _stop: threading.Event = field(default_factory=threading.Event)
     _wake: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
-    # things that run beside the loop and stop with it (the change-event listeners)
-    companions: list[Any] = field(default_factory=list)
 
     # -- one pass ---------------------------------------------------------------------
     def run_pass(self, now: datetime | None = None) -> WorkerPass:
@@ -65,8 +65,9 @@ class Worker:
         intervals: dict[int, timedelta] = {}
         for user_id, organization_id in self._users():
             if organization_id not in intervals:
-                intervals[organization_id] = timedelta(
-                    seconds=self._poll_interval(organization_id))
+                seconds = self._poll_interval(organization_id)
+                intervals[organization_id] = timedelta.max if seconds == float("inf") \
+                    else timedelta(seconds=seconds)
             interval = intervals[organization_id]
             last = self._last_poll.get(user_id)
             if self.sync_user is not None and user_id not in wanted and (
@@ -109,8 +110,12 @@ class Worker:
                 select(User.id, User.organization_id)
                 .where(User.salesforce_user_id.is_not(None)).order_by(User.id))]
 
-    def _poll_interval(self, organization_id: int) -> int:
-        return load_org_settings(self.services, organization_id).poll_interval_seconds
+    def _poll_interval(self, organization_id: int) -> float:
+        """The organization's interval, spaced out while its Salesforce budget is tight
+        (effectively never while it is nearly spent)."""
+        configured = load_org_settings(self.services, organization_id).poll_interval_seconds
+        interval = budget.poll_interval(self.services, organization_id, configured)
+        return float("inf") if interval is None else interval
 
     # -- the loop ---------------------------------------------------------------------
     def wake(self) -> None:
@@ -137,7 +142,5 @@ class Worker:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
-        for companion in self.companions:
-            companion.stop()
         if self._thread is not None:
             self._thread.join(timeout)

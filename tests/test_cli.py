@@ -98,6 +98,15 @@ def test_worker_refuses_the_sandbox(tmp_path: Path) -> None:
     assert "live inside `addin serve`" in result.output
 
 
+def test_several_worker_processes_need_postgresql(tmp_path: Path) -> None:
+    """The SQLite runner keeps one mailbox to one process by being the only one."""
+    result = CliRunner().invoke(main, ["worker", "--processes", "2"], env={
+        "ADDIN_INSTANCE_PATH": str(tmp_path), "ADDIN_MODE": "live",
+        "ADDIN_DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}"})
+    assert result.exit_code == 2
+    assert "--processes needs PostgreSQL" in result.output
+
+
 def test_sandbox_sync_needs_the_running_server(tmp_path: Path) -> None:
     env = {"ADDIN_INSTANCE_PATH": str(tmp_path), "ADDIN_MODE": "sandbox",
            "ADDIN_PUBLIC_URL": f"http://127.0.0.1:{free_port()}"}

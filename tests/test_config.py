@@ -84,3 +84,14 @@ def test_a_sandbox_url_means_sandbox_mode_and_its_own_database(tmp_path: Path) -
 def test_a_wrong_sandbox_url_is_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Settings.from_env(env)
+
+
+def test_the_job_engine_follows_the_database_unless_named() -> None:
+    sqlite = Settings.from_env({"ADDIN_DATABASE_URL": "sqlite:///x.sqlite3"})
+    postgres = Settings.from_env({"ADDIN_DATABASE_URL": "postgresql://u@h/db"})
+    assert not sqlite.uses_procrastinate and postgres.uses_procrastinate
+    forced = Settings.from_env({"ADDIN_DATABASE_URL": "postgresql://u@h/db",
+                                "ADDIN_JOB_ENGINE": "in_process"})
+    assert not forced.uses_procrastinate
+    with pytest.raises(ValueError, match="ADDIN_JOB_ENGINE"):
+        Settings.from_env({"ADDIN_JOB_ENGINE": "celery"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from addin.connections import ConnectionTokens, NotConnected, load_connection
+from addin.jobs.budget import SALESFORCE_ORG
 from addin.providers.calendar import CalendarProvider
 from addin.providers.ews import EwsCalendar
 from addin.providers.google import GoogleCalendar
@@ -21,6 +22,7 @@ def open_salesforce(services: Container, user: CurrentUser) -> SalesforceClient:
     if not info.instance_url:
         raise NotConnected("salesforce")
     tokens = ConnectionTokens(services, user.id, "salesforce")
+    SALESFORCE_ORG.set(user.organization_id)  # its answers count against the org's budget
     return SalesforceClient(instance_url=info.instance_url, access_token=tokens.access_token(),
                             session=services.session_for("salesforce"),
                             api_version=services.settings.salesforce_api_version,

@@ -14,13 +14,15 @@ instead of at the next poll. The poll stays as the safety net.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from addin.connections import ConnectionTokens, NotConnected, load_connection
 from addin.container import Container
@@ -118,6 +120,27 @@ def store_replay(services: Container, organization_id: int, topic: str,
 
 
 # -- the listener ----------------------------------------------------------------------
+@contextmanager
+def stream_lease(services: Container, organization_id: int, topic: str) -> Iterator[bool]:
+    """Whether this process may follow the stream: on PostgreSQL one process of the whole
+    deployment holds a session advisory lock per organization and topic (released when its
+    connection closes, also when the process dies); SQLite has one process."""
+    if services.db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = int.from_bytes(hashlib.sha256(
+        f"addin-change-events:{organization_id}:{topic}".encode()).digest()[:8], "big",
+        signed=True)
+    with services.db.engine.connect() as connection:
+        held = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                       {"key": key}).scalar())
+        connection.commit()
+        try:
+            yield held
+        finally:
+            if held:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()
 def stream_user(services: Container, organization_id: int) -> int | None:
     """A user of the organization whose Salesforce session the stream uses: an admin if
     one is connected (change events need read access to every Event), else anyone."""
@@ -196,6 +219,12 @@ class ChangeListener:
                                  ca_path=settings.ca_bundle or None)
 
     def _follow(self, refresh: bool = False) -> None:
+        with stream_lease(self.services, self.organization_id, self.topic) as mine:
+            if not mine:  # another process of this deployment follows this stream
+                raise ChangeStreamError("followed by another worker process")
+            self._follow_stream(refresh)
+
+    def _follow_stream(self, refresh: bool = False) -> None:
         after = stored_replay(self.services, self.organization_id, self.topic)
         if after is None:  # nothing stored: whatever changed before now, the poll covers
             self._everyone()
@@ -214,21 +243,36 @@ class ChangeListener:
             if refresh:
                 raise
             self._stream.close()
-            self._follow(refresh=True)
+            self._follow_stream(refresh=True)
         finally:
             self._stream.close()
 
 
 class ChangeListeners:
     """The listeners of every organization with a connected Salesforce user: started for
-    the organizations found now, and for those that connect later (``refresh`` runs as one
-    of the worker's pass jobs, at most once a minute)."""
+    the organizations found now, and for those that connect later (checked every minute)."""
 
     def __init__(self, services: Container,
                  on_handled: Callable[[set[int]], None] | None = None):
         self.services, self.on_handled = services, on_handled
         self.running: dict[tuple[int, str], ChangeListener] = {}
-        self._checked = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> ChangeListeners:
+        """Follow the organizations connected now, and look for new ones every minute."""
+        self.refresh()
+        self._thread = threading.Thread(target=self._watch, daemon=True,
+                                        name="change-listeners")
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._stop.wait(60):
+            try:
+                self.refresh()
+            except Exception:  # the database may be away for a moment
+                log.exception("looking for organizations to follow")
 
     def healthy(self, organization_id: int) -> bool:
         """Both streams of the organization answered within twice Salesforce's keep-alive
@@ -243,9 +287,6 @@ class ChangeListeners:
         """Start listeners for organizations that have none; the number started."""
         if not self.services.settings.salesforce_change_events:
             return 0
-        if time.monotonic() - self._checked < 60 and self.running:
-            return 0
-        self._checked = time.monotonic()
         with self.services.db.session() as session:
             organizations = list(session.scalars(select(User.organization_id).join(
                 Connection, Connection.user_id == User.id).where(
@@ -260,6 +301,7 @@ class ChangeListeners:
         return started
 
     def stop(self) -> None:
+        self._stop.set()
         for listener in self.running.values():
             listener.stop_event.set()
         for listener in self.running.values():
@@ -269,6 +311,4 @@ class ChangeListeners:
 
 def start_listeners(services: Container,
                     on_handled: Callable[[set[int]], None] | None = None) -> ChangeListeners:
-    listeners = ChangeListeners(services, on_handled)
-    listeners.refresh()
-    return listeners
+    return ChangeListeners(services, on_handled).start()

@@ -51,7 +51,22 @@ def enqueue(services: Container, user_id: int, kind: str, payload: dict[str, Any
             OutboxOperation.state.in_(("pending", "running")))).all()
         if any(op.payload == payload for op in pending):
             return  # already queued
-        session.add(OutboxOperation(user_id=user_id, kind=kind, payload=payload))
+        op = OutboxOperation(user_id=user_id, kind=kind, payload=payload)
+        session.add(op)
+        session.flush()
+        op_id = op.id
+    _announce(services, op_id, user_id, datetime.now(UTC))
+
+
+def _announce(services: Container, op_id: int, user_id: int, when: datetime) -> None:
+    """Tell the job engine (after the commit): Procrastinate gets a job for the operation
+    at ``when``; the in-process runner finds it on its next round anyway."""
+    from addin.jobs import job_queue
+
+    try:
+        job_queue(services).outbox_queued(op_id, user_id, when)
+    except Exception:  # the operation is stored: the periodic dispatch queues it
+        log.exception("could not queue outbox operation %s now", op_id)
 
 
 def start_running(services: Container, user_id: int, kind: str,
@@ -71,18 +86,18 @@ def claim(services: Container, op_id: int, now: datetime | None = None, *,
     """Take a due pending operation, or a running one whose lease ended, for this process.
     ``any_pending``: also a pending one whose backoff has not ended (a person retrying)."""
     now = now or datetime.now(UTC)
-    claimable = _claimable(now)
+    condition = claimable(now)
     if any_pending:
-        claimable = or_(claimable, OutboxOperation.state == "pending")
+        condition = or_(condition, OutboxOperation.state == "pending")
     with services.db.session() as session:
         claimed = session.execute(update(OutboxOperation).where(
-            OutboxOperation.id == op_id, claimable
+            OutboxOperation.id == op_id, condition
         ).values(state="running", attempts=OutboxOperation.attempts + 1,
                  next_attempt_at=now + lease(services)))
         return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def _claimable(now: datetime) -> Any:
+def claimable(now: datetime) -> Any:
     return or_(and_(OutboxOperation.state == "pending", OutboxOperation.next_attempt_at <= now),
                and_(OutboxOperation.state == "running", OutboxOperation.next_attempt_at <= now))
 
@@ -128,6 +143,9 @@ def retry_later(services: Container, op_id: int, reason: str,
         op.last_error = reason[:2000]
         op.state = "dead" if op.attempts >= MAX_ATTEMPTS else "pending"
         op.next_attempt_at = max(now + backoff(op.attempts), not_before or now)
+        state, user_id, when = op.state, op.user_id, op.next_attempt_at
+    if state == "pending":
+        _announce(services, op_id, user_id, when)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -138,25 +156,29 @@ def process_outbox(services: Container, limit: int = 50, now: datetime | None = 
     """Run due operations (and those whose holder died); returns how many completed."""
     now = now or datetime.now(UTC)
     with services.db.session() as session:
-        due = session.scalars(select(OutboxOperation.id).where(_claimable(now))
+        due = session.scalars(select(OutboxOperation.id).where(claimable(now))
                               .order_by(OutboxOperation.next_attempt_at).limit(limit)).all()
-    done = 0
-    for op_id in due:
-        if not claim(services, op_id, now):
-            continue  # another worker (or the request itself) has it
-        op = load(services, op_id)
-        assert op is not None
-        kind, user_id, payload, attempts = op.kind, op.user_id, dict(op.payload), op.attempts
-        try:
-            HANDLERS[kind](services, user_id, {**payload, "opId": op_id})
-        except PermanentFailure as exc:
-            log.warning("outbox %s %s refused for good: %s", kind, op_id, exc)
-            fail_permanently(services, op_id, str(exc))
-            continue
-        except Exception as exc:
-            log.warning("outbox %s %s failed (attempt %s): %s", kind, op_id, attempts, exc)
-            retry_later(services, op_id, f"{exc.__class__.__name__}: {exc}", now)
-            continue
-        complete(services, op_id)
-        done += 1
-    return done
+    return sum(run_operation(services, op_id, now) == "done" for op_id in due)
+
+
+def run_operation(services: Container, op_id: int, now: datetime | None = None) -> str:
+    """Claim one operation and run its handler: "done", "failed" (for good), "retry"
+    (handed back with a backoff) or "not_due" (another process holds it, or it waits)."""
+    now = now or datetime.now(UTC)
+    if not claim(services, op_id, now):
+        return "not_due"  # another worker (or the request itself) has it
+    op = load(services, op_id)
+    assert op is not None
+    kind, user_id, payload, attempts = op.kind, op.user_id, dict(op.payload), op.attempts
+    try:
+        HANDLERS[kind](services, user_id, {**payload, "opId": op_id})
+    except PermanentFailure as exc:
+        log.warning("outbox %s %s refused for good: %s", kind, op_id, exc)
+        fail_permanently(services, op_id, str(exc))
+        return "failed"
+    except Exception as exc:
+        log.warning("outbox %s %s failed (attempt %s): %s", kind, op_id, attempts, exc)
+        retry_later(services, op_id, f"{exc.__class__.__name__}: {exc}", now)
+        return "retry"
+    complete(services, op_id)
+    return "done"

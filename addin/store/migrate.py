@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -18,6 +19,12 @@ def alembic_config(engine: Engine) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
+
+
+def product_object(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Autogenerate's filter: Procrastinate's tables, indexes and types (created by
+    migration 0005 from Procrastinate's own schema) are not the models'."""
+    return not (name or "").startswith("procrastinate")
 
 
 def upgrade_to_head(engine: Engine) -> None:

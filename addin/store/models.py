@@ -6,13 +6,15 @@ by ``addin.crypto.TokenCipher``); nothing in this module ever sees a plaintext t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -202,3 +204,36 @@ class SyncRequest(Base):
                                          primary_key=True)
     reason: Mapped[str] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MailboxRun(Base):
+    """One job on one mailbox (a sync pass, a subscription renewal, an outbox operation):
+    who ran it and when it started and ended. Jobs on one mailbox never overlap (the job
+    engine's lock); these rows are the record of it, and tell when a mailbox was last
+    polled. A run whose worker died has no ``finished_at``."""
+
+    __tablename__ = "mailbox_runs"
+    __table_args__ = (Index("ix_mailbox_runs_user_started", "user_id", "started_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    job: Mapped[str] = mapped_column(String(32))  # sync | subscribe | outbox
+    reason: Mapped[str] = mapped_column(String(64))
+    worker: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # done | failed | skipped
+
+
+class SalesforceUsage(Base):
+    """An organization's Salesforce API use on one UTC day: the requests the product made
+    (counted by every process) and the last ``Sforce-Limit-Info: api-usage=N/M`` figure
+    Salesforce reported (the org's whole use, other integrations included)."""
+
+    __tablename__ = "salesforce_usage"
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    reported_used: Mapped[int | None] = mapped_column(Integer)
+    reported_max: Mapped[int | None] = mapped_column(Integer)
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -109,6 +109,51 @@ def patch_settings() -> Any:
     return jsonify(effective.as_json())
 
 
+class SalesforceUsageSchema(Schema):
+    """The organization's Salesforce API use (today, UTC) and how syncing adapts to it."""
+
+    day = fields.Date(required=True)
+    requestsByProduct = fields.Integer(required=True, metadata={
+        "description": "Salesforce requests the product made for the organization today, "
+                       "counted by every process."})
+    apiUsage = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "The org's use in the last 24 hours as Salesforce last reported it "
+                       "(Sforce-Limit-Info api-usage, every integration included)."})
+    apiLimit = fields.Integer(allow_none=True, required=True)
+    percent = fields.Float(allow_none=True, required=True)
+    reportedAt = fields.DateTime(allow_none=True, required=True)
+    syncing = fields.String(required=True, validate=validate.OneOf(
+        ("normal", "slow", "stop")), metadata={
+        "description": "normal; slow: polls spaced out and backfills deferred; stop: only "
+                       "passes a person or a notification asked for."})
+    slowAbovePercent = fields.Float(required=True)
+    stopAbovePercent = fields.Float(required=True)
+
+
+@blueprint.get("/salesforce-usage")
+def salesforce_usage() -> Any:
+    """The organization's Salesforce API budget as the product sees it (administrators only).
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SalesforceUsageSchema
+    """
+    from addin.jobs import budget
+
+    user = _admin()
+    services = container()
+    figure = budget.usage(services, user.organization_id)
+    return jsonify(SalesforceUsageSchema().dump({
+        "day": figure.day, "requestsByProduct": figure.requests, "apiUsage": figure.used,
+        "apiLimit": figure.limit, "percent": figure.percent, "reportedAt": figure.reported_at,
+        "syncing": budget.pressure(services, user.organization_id),
+        "slowAbovePercent": services.settings.salesforce_budget_slow_percent,
+        "stopAbovePercent": services.settings.salesforce_budget_stop_percent}))
+
+
 @blueprint.post("/salesforce-setup")
 def salesforce_setup() -> Any:
     """Install what makes creates retry-safe in the organization's Salesforce: the External

@@ -16,7 +16,7 @@ from addin.web import admin, api
 blueprint = Blueprint("openapi", __name__)
 DOCUMENTED = (api.post_event, api.get_event, api.delete_event, api.put_attendees,
               api.put_occurrence_attendees, api.post_record, api.records, api.context,
-              admin.get_settings, admin.patch_settings)
+              admin.get_settings, admin.patch_settings, admin.salesforce_usage)
 # Every operation can answer these (in the error envelope); an operation adds its own.
 ERRORS = {
     "400": "Invalid input: `error.fields` names each wrong field (also a JSON body nested "
@@ -39,6 +39,7 @@ OWN_ERRORS = {
     "post_record": {"404": "No such event (or not yours)."},
     "get_settings": {"403": "Administrators only."},
     "patch_settings": {"403": "Administrators only."},
+    "salesforce_usage": {"403": "Administrators only."},
 }
 
 
@@ -53,6 +54,7 @@ def build_spec() -> dict[str, Any]:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("OrgSettings", schema=admin.OrgSettingsSchema)
     spec.components.schema("OrgSettingsPatch", schema=admin.OrgSettingsPatchSchema)
+    spec.components.schema("SalesforceUsage", schema=admin.SalesforceUsageSchema)
     for name in ("EventCreateSchema", "EventViewSchema", "EventAcceptedSchema",
                  "EventCancelledSchema",
                  "AttendeesUpdateSchema", "OccurrenceAttendeesSchema", "NewRecordSchema",

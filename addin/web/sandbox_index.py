@@ -1,8 +1,11 @@
-"""``GET /sandbox``: what a person or a test needs to use the sandbox. 404 outside it."""
+"""``GET /sandbox``: what a person or a test needs to use the sandbox. 404 outside sandbox
+mode; 503 ``sandbox_not_running`` in sandbox mode when this process has no sandbox (a
+WSGI server such as gunicorn runs ``create_app()`` without the emulators that `addin serve`
+starts in its own process: run `addin sandbox` and set ADDIN_SANDBOX_URL)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
@@ -16,12 +19,24 @@ from addin.store.models import User
 blueprint = Blueprint("sandbox_index", __name__)
 
 
+NO_SANDBOX = ("Sandbox mode, but this process runs no sandbox: under gunicorn (or any WSGI "
+              "server) the emulators run as their own process. Start `addin sandbox` and set "
+              "ADDIN_SANDBOX_URL to its index (e.g. http://127.0.0.1:5050) for every process "
+              "of the product; `addin serve` alone starts one inside itself.")
+
+
+def _no_sandbox(services: Any) -> NoReturn:
+    if services.settings.mode != "sandbox":
+        abort(404)
+    raise ApiError(NO_SANDBOX, code="sandbox_not_running", status=503)
+
+
 @blueprint.get("/sandbox")
 def sandbox_index() -> Any:
     services = container()
     runtime = services.sandbox
     if runtime is None:
-        abort(404)
+        _no_sandbox(services)
     ids = user_id_by_email(services)
     users = [
         {
@@ -53,7 +68,7 @@ def sandbox_sync() -> Any:
     deployment runs `addin sync` against its own database instead."""
     services = container()
     if services.sandbox is None:
-        abort(404)
+        _no_sandbox(services)
     body = request.get_json(silent=True) or {}
     if not isinstance(body, dict) or not isinstance(body.get("email", ""), str):
         raise ApiError("A JSON object with an optional email is required.",

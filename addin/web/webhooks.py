@@ -1,7 +1,7 @@
 """Push notifications from Microsoft Graph, Google Calendar and Exchange (EWS).
 
 All are answered fast (Graph wants 202 within 3 s, its validation echo within 10 s) and
-only record that the user needs a sync; the worker does the work.
+only record that the user needs a sync; a background job does the work.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from flask import Blueprint, Response, request
 
 from addin.container import container
 from addin.errors import ValidationFailed
+from addin.jobs import job_queue
 from addin.providers.ews_push import NotANotification, notification_answer, parse_notification
 from addin.services.push import lifecycle_event, request_sync, subscriber_of
 
@@ -89,7 +90,9 @@ def ews_notifications() -> Any:
 
 
 def _wake_worker() -> None:
-    """A worker in this process starts its next pass now (others poll the requests)."""
-    worker = container().caches.get("worker")
-    if worker is not None:
-        worker.wake()
+    """Hand the sync requests to the job engine now: Procrastinate queues a pass per
+    mailbox (one at most), the in-process runner starts its next round."""
+    try:
+        job_queue(container()).sync_requested()
+    except Exception:  # the requests are recorded: the periodic dispatch queues them
+        log.exception("could not queue the sync jobs now")

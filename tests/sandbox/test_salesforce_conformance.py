@@ -161,6 +161,10 @@ def test_limit_header_counts_requests(sf: Salesforce) -> None:
     sf.query("SELECT Id FROM User LIMIT 1")
     assert sf.api_usage["api-usage"].used == used + 1
     assert limit == 15000
+    versions = sf.session.get(f"{sf.base_url.split('/services/data/')[0]}/services/data/",
+                              timeout=10)
+    assert versions.status_code == 200  # free, so Salesforce reports no usage on it
+    assert "Sforce-Limit-Info" not in versions.headers
 
 
 def _client(runtime: SandboxRuntime, email: str) -> Salesforce:

@@ -66,12 +66,15 @@ def test_models_match_migrations(database_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
+    from addin.store.migrate import product_object
     from addin.store.models import Base
 
     database = Database(database_url)
     upgrade_to_head(database.engine)
     with database.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection,
+                                             opts={"include_name": product_object})
+        differences = compare_metadata(context, Base.metadata)
     assert differences == []
     database.dispose()
 

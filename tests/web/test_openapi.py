@@ -27,7 +27,7 @@ def test_every_status_and_format_the_api_answers_is_documented(client: Any) -> N
     document = client.get("/api/openapi.json").json
     operations = {(method, path): operation for path, item in document["paths"].items()
                   for method, operation in item.items()}
-    assert len(operations) == 10
+    assert len(operations) == 11
     for (method, path), operation in operations.items():
         statuses = set(operation["responses"])
         assert {"400", "401", "409", "413", "503"} <= statuses, (method, path)
@@ -40,6 +40,7 @@ def test_every_status_and_format_the_api_answers_is_documented(client: Any) -> N
                     "$ref": "#/components/schemas/ErrorEnvelope"}
     assert "422" in operations[("post", "/api/v1/events")]["responses"]  # Idempotency-Key
     assert "403" in operations[("patch", "/api/v1/admin/settings")]["responses"]
+    assert "403" in operations[("get", "/api/v1/admin/salesforce-usage")]["responses"]
     schemas = document["components"]["schemas"]
     assert schemas["EventCreate"]["properties"]["start"]["format"] == "date-time"
     assert schemas["EventCreate"]["properties"]["description"]["maxLength"] == 32000

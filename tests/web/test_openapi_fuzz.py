@@ -40,7 +40,7 @@ def test_generated_requests_are_answered_as_documented(api_schema: Any,
                                                        headers: dict[str, str]) -> None:
     failures: dict[str, str] = {}
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) == 10
+    assert len(operations) == 11
     for operation in operations:
 
         @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, deadline=None,
@@ -85,3 +85,5 @@ def test_the_success_path_is_answered_as_documented(api_schema: Any,
     changed = call("PATCH", "/api/v1/admin/settings", 200, body={
         "pollIntervalSeconds": 120, "ignoredDomains": ["example.org"]})
     assert call("GET", "/api/v1/admin/settings", 200) == changed
+    usage = call("GET", "/api/v1/admin/salesforce-usage", 200)
+    assert usage["requestsByProduct"] >= 1 and usage["syncing"] == "normal"

@@ -37,3 +37,14 @@ def test_sandbox_sync_is_absent_outside_sandbox_mode(settings: Settings) -> None
     settings.mode = "live"
     app = create_app(settings)
     assert app.test_client().post("/sandbox/sync", json={}).status_code == 404
+
+
+def test_sandbox_mode_without_a_sandbox_says_how_to_run_one(settings: Settings) -> None:
+    """gunicorn runs create_app() without the emulators `addin serve` starts in itself."""
+    app = create_app(settings)  # sandbox mode, no sandbox in this process
+    for answer in (app.test_client().get("/sandbox"),
+                   app.test_client().post("/sandbox/sync", json={})):
+        assert answer.status_code == 503
+        error = answer.json["error"]
+        assert error["code"] == "sandbox_not_running"
+        assert "ADDIN_SANDBOX_URL" in error["message"] and "addin sandbox" in error["message"]

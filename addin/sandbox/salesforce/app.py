@@ -106,7 +106,9 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
 
     @app.after_request
     def _limit_header(response: Response) -> Response:
-        if request.path.startswith("/services/data"):
+        # every REST answer tells the org's daily use, except the versions list, which
+        # is free (Salesforce's REST API Developer Guide, "Limit Info Header")
+        if request.path.startswith("/services/data/v"):
             response.headers["Sforce-Limit-Info"] = usage.header()
         return response
 

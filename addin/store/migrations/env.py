@@ -6,6 +6,7 @@ dropping the old copy of a table cascades nothing."""
 
 from alembic import context
 
+from addin.store.migrate import product_object
 from addin.store.models import Base
 
 config = context.config
@@ -23,6 +24,7 @@ with engine.connect() as connection:
                 target_metadata=Base.metadata,
                 render_as_batch=sqlite,
                 compare_type=True,
+                include_name=product_object,
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -1,13 +1,13 @@
 """change event cursors: the replay id each organization's change-event stream reached
 
-Revision ID: 0005_change_events
-Revises: 0004_identity
+Revision ID: 0006_change_events
+Revises: 0005_jobs
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_change_events"
-down_revision = "0004_identity"
+revision = "0006_change_events"
+down_revision = "0005_jobs"
 branch_labels = None
 depends_on = None
 
