@@ -1,0 +1,40 @@
+// The pane's look: Fluent UI web components (served from static/vendor, built by
+// .ci/setup from frontend/package-lock.json) with Fluent's light or dark theme, following
+// Office's theme (Office.context.officeTheme). The pane renders before any of this arrives.
+import { officeTheme } from "./office.js";
+
+const VENDOR = "/static/vendor";
+
+function luminance(hex) {
+  const match = /^#?([0-9a-f]{6})$/i.exec(String(hex || "").trim());
+  if (!match) return null;
+  const [r, g, b] = [0, 2, 4].map((at) => parseInt(match[1].slice(at, at + 2), 16) / 255);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+// "dark" or "light" from Office's theme; outside Office, the system's preference.
+export function themeName(theme) {
+  if (theme && typeof theme.isDarkTheme === "boolean") return theme.isDarkTheme ? "dark" : "light";
+  const light = luminance(theme && theme.bodyBackgroundColor);
+  if (light !== null) return light < 0.5 ? "dark" : "light";
+  return window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+}
+
+async function fluent() {
+  try {
+    const [components, themes] = await Promise.all([
+      import(`${VENDOR}/fluent-web-components.min.js`), import(`${VENDOR}/fluent-themes.js`)]);
+    return { setTheme: components.setTheme, themes };
+  } catch {
+    return null;  // the pane keeps its own styles (pane.css) without Fluent's
+  }
+}
+
+export async function applyTheme() {
+  const library = fluent();
+  const name = themeName(await officeTheme());
+  document.documentElement.dataset.theme = name;
+  const loaded = await library;
+  if (loaded) loaded.setTheme(name === "dark" ? loaded.themes.webDarkTheme : loaded.themes.webLightTheme);
+  return name;
+}
