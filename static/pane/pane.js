@@ -40,7 +40,7 @@ function showAccount(me) {
   $("account").hidden = false;
   $("account-name").textContent = me.user.name || me.user.email;
   const org = me.organization && me.organization.name;
-  $("account-org").textContent = org ? `· ${org}` : "";
+  $("account-org").textContent = org ? ` · ${org}` : "";
   $("account").title = me.user.email;
 }
 

@@ -2,8 +2,22 @@
 // an Outlook host (a read-mode message) whose dialogs (displayDialogAsync) are real
 // browser windows and whose messageParent reaches the pane that opened them. Tests that
 // define window.Office themselves (init scripts) keep theirs.
+//
+// A test describes the mailbox with window.__officeStandIn (an init script), all optional:
+//   { timeZone: "W. Europe Standard Time",   // userProfile.timeZone (Windows name)
+//     email, displayName,                     // userProfile
+//     item: { subject, from, to, cc },        // people as {displayName, emailAddress}
+//     compose: true,                          // item properties answer through getAsync
+//     theme: { bodyBackgroundColor, ... } }   // Office.context.officeTheme
 (function () {
   if (window.Office) return;
+  const config = window.__officeStandIn || {};
+  const later = (value) => ({ getAsync: (callback) => setTimeout(
+    () => callback({ status: "succeeded", value }), 5) });
+  const item = { subject: "Intro call with Initech", ...(config.item || {}) };
+  if (config.compose) for (const key of Object.keys(item)) item[key] = later(item[key]);
+  const LIGHT = { bodyBackgroundColor: "#ffffff", bodyForegroundColor: "#242424",
+                  controlBackgroundColor: "#ffffff", controlForegroundColor: "#242424" };
   const EVENTS = { DialogMessageReceived: "dialogMessageReceived",
                    DialogEventReceived: "dialogEventReceived" };
 
@@ -77,9 +91,11 @@
       requirements: { isSetSupported: (name) => name === "Mailbox" ||
                                                  (name === "NestedAppAuth" && !!naa) },
       mailbox: {
-        item: { subject: "Intro call with Initech" },
-        userProfile: { timeZone: "UTC" },
+        item,
+        userProfile: { timeZone: config.timeZone || "UTC", emailAddress: config.email || null,
+                       displayName: config.displayName || null },
       },
+      officeTheme: config.theme || LIGHT,
       ui: {
         displayDialogAsync,
         messageParent: (message) => {
