@@ -24,7 +24,9 @@ async function fluent() {
   try {
     const [components, themes] = await Promise.all([
       import(`${VENDOR}/fluent-web-components.min.js`), import(`${VENDOR}/fluent-themes.js`)]);
-    return { setTheme: components.setTheme, themes };
+    // the bundle defines every element and publishes setTheme on globalThis.Fluent
+    const setTheme = components.setTheme || (globalThis.Fluent && globalThis.Fluent.setTheme);
+    return setTheme ? { setTheme, themes } : null;
   } catch {
     return null;  // the pane keeps its own styles (pane.css) without Fluent's
   }
