@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from addin.sandbox import SandboxRuntime
 from tests.browser.conftest import Pane
-from tests.web.conftest import AVA
+from tests.web.conftest import AVA, EVE
 
 pytestmark = pytest.mark.browser
 Bearer = Callable[[str], dict[str, str]]
@@ -115,3 +116,27 @@ def test_result_hierarchy_and_the_cancelled_screen(open_pane: OpenPane, bearer: 
     pane.screen("cancelled")
     page.get_by_role("button", name="Create another").click()
     expect(page.locator("h1:visible")).to_have_text("New Salesforce event")
+
+
+@pytest.mark.parametrize(("email", "service"), [(AVA, "salesforce"), (EVE, "ews")])
+def test_onboarding_screens(open_pane: OpenPane, bearer: Bearer, services: Any,
+                            clean_sandbox: SandboxRuntime, email: str, service: str) -> None:
+    """First run: Connect Salesforce (OAuth), or an Exchange Server mailbox's password."""
+    from sqlalchemy import delete, select
+
+    from addin.store.models import Connection, User
+
+    with services.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.email == email))
+        session.execute(delete(Connection).where(Connection.user_id == user_id,
+                                                 Connection.service == service))
+    pane = open_pane(token=_token(bearer, email), office={**MAILBOX, "email": email})
+    page = pane.page
+    expect(page.locator("#onboarding")).to_be_visible()
+    expect(page.locator("h1:visible")).to_have_text("Set up")
+    if service == "ews":
+        expect(page.locator("#exchange-form")).to_be_visible()
+        expect(page.locator("#onboarding-button")).to_be_hidden()
+    else:
+        expect(page.get_by_role("button", name="Connect Salesforce")).to_be_visible()
+    pane.screen(f"onboarding-{service}")
