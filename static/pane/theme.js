@@ -32,11 +32,25 @@ async function fluent() {
   }
 }
 
-export async function applyTheme() {
-  const library = fluent();
-  const name = themeName(await officeTheme());
+let library = null;
+
+async function show(theme) {
+  const name = themeName(theme);
   document.documentElement.dataset.theme = name;
   const loaded = await library;
   if (loaded) loaded.setTheme(name === "dark" ? loaded.themes.webDarkTheme : loaded.themes.webLightTheme);
+  return name;
+}
+
+// Office's theme now, and again whenever the person changes it (OfficeThemeChanged,
+// Mailbox 1.14).
+export async function applyTheme() {
+  library = fluent();
+  const name = await show(await officeTheme());
+  const mailbox = window.Office && Office.context && Office.context.mailbox;
+  const changed = window.Office && Office.EventType && Office.EventType.OfficeThemeChanged;
+  if (mailbox && changed && typeof mailbox.addHandlerAsync === "function") {
+    mailbox.addHandlerAsync(changed, (event) => show((event && event.officeTheme) || Office.context.officeTheme));
+  }
   return name;
 }

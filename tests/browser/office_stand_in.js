@@ -19,7 +19,8 @@
   const LIGHT = { bodyBackgroundColor: "#ffffff", bodyForegroundColor: "#242424",
                   controlBackgroundColor: "#ffffff", controlForegroundColor: "#242424" };
   const EVENTS = { DialogMessageReceived: "dialogMessageReceived",
-                   DialogEventReceived: "dialogEventReceived" };
+                   DialogEventReceived: "dialogEventReceived",
+                   OfficeThemeChanged: "officeThemeChanged" };
 
   function displayDialogAsync(url, options, callback) {
     const win = window.open(url, "_blank", "popup,width=420,height=640");
@@ -83,6 +84,13 @@
     };
   }
 
+  // Office's theme changing under the pane: window.__standInSetTheme(theme)
+  const themeHandlers = [];
+  window.__standInSetTheme = (theme) => {
+    window.Office.context.officeTheme = theme;
+    themeHandlers.forEach((handler) => handler({ type: EVENTS.OfficeThemeChanged, officeTheme: theme }));
+  };
+
   window.Office = {
     EventType: EVENTS,
     onReady: () => Promise.resolve({ host: window.opener ? null : "Outlook",
@@ -94,6 +102,10 @@
         item,
         userProfile: { timeZone: config.timeZone || "UTC", emailAddress: config.email || null,
                        displayName: config.displayName || null },
+        addHandlerAsync: (type, handler, callback) => {
+          if (type === EVENTS.OfficeThemeChanged) themeHandlers.push(handler);
+          if (callback) callback({ status: "succeeded" });
+        },
       },
       officeTheme: config.theme || LIGHT,
       ui: {

@@ -5,6 +5,7 @@ screenshotted and checked with axe-core (Pane.screen)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,8 @@ MAILBOX = {"timeZone": "W. Europe Standard Time", "email": AVA, "displayName": "
            "item": {"subject": "Quarterly review",
                     "to": [{"displayName": "Noah Smith",
                             "emailAddress": "noah.smith@acme.example"}]}}
+LIGHT = {"bodyBackgroundColor": "#ffffff", "bodyForegroundColor": "#242424",
+         "controlBackgroundColor": "#ffffff", "controlForegroundColor": "#242424"}
 DARK = {"bodyBackgroundColor": "#1f1f1f", "bodyForegroundColor": "#ffffff",
         "controlBackgroundColor": "#292929", "controlForegroundColor": "#ffffff"}
 
@@ -74,8 +77,9 @@ def test_the_pane_follows_office_s_dark_theme(open_pane: OpenPane, bearer: Beare
     button = page.locator("#create-button")
     expect(button).to_have_css("background-color", re.compile(r"rgb\("))
     pane.screen("create-form-dark")
-    light = open_pane(token=_token(bearer), office=MAILBOX)
-    expect(light.page.locator("html")).to_have_attribute("data-theme", "light")
+    page.evaluate(f"window.__standInSetTheme({json.dumps(LIGHT)})")  # the person switches
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    expect(page.locator("body")).to_have_css("background-color", "rgb(255, 255, 255)")
 
 
 def test_who_is_signed_in_and_sign_out(open_pane: OpenPane, bearer: Bearer,
