@@ -6,6 +6,7 @@ import { resetCancel, setUpAttendeeForm } from "./attendees.js";
 import { restoreSession, signIn, signOut, useProductToken } from "./auth.js";
 import { defaultTimes, resetForm, setLookup, setUpCreateForm } from "./create-form.js";
 import { $, plain, setStatus } from "./dom.js";
+import { clearFieldError } from "./field-errors.js";
 import { readOpenItem } from "./office.js";
 import { offerConnect, setUpOnboarding, showOnboarding } from "./onboarding.js";
 import { showResult } from "./result-view.js";
@@ -59,7 +60,10 @@ async function prefill() {
   const item = await readOpenItem();
   await initZone(item.timeZone);
   if ($("start").value === before) defaultTimes();  // untouched: the next hour in that zone
-  if (item.subject && !$("subject").value) $("subject").value = item.subject;
+  if (item.subject && !$("subject").value) {
+    $("subject").value = item.subject;
+    clearFieldError("subject");  // "Enter a subject" said before the item was read
+  }
   const emails = [item.sender, ...(item.recipients || [])].filter(
     (email) => email && email !== item.me);
   if (!emails.length) return;
