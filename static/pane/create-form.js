@@ -102,10 +102,7 @@ async function submit() {
     const body = payload();
     const missing = localErrors(body);
     if (resolved.includes(false) || Object.keys(missing).length) {
-      showErrors({ fields: missing });
-      for (const lookup of Object.values(lookups)) {
-        if (lookup.input.getAttribute("aria-invalid") === "true") { lookup.input.focus(); break; }
-      }
+      showErrors({ fields: missing });  // focus: the first field in error, lookups included
       setStatus("The event was not created: check the fields marked.");
       return;
     }

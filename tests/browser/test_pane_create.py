@@ -136,6 +136,7 @@ def test_a_typed_but_unpicked_lookup_is_resolved_or_blocks_create(
     error = page.locator("#whatId-error")
     expect(error).to_have_text("Pick a record from the list for Related To, or clear the field.")
     expect(related).to_have_attribute("aria-invalid", "true")
+    expect(related).to_be_focused()
     pane.screen("lookup-unpicked")
     assert len(_events(clean_sandbox)) == before  # nothing created
 
