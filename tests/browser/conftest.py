@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,14 @@ class Pane:
 
     page: Any
     width: int
+    office_js_requests: list[Any] = field(default_factory=list)  # held, unanswered
+
+    def answer_office_js(self) -> None:
+        """Office.js's CDN answers at last (office_js="late")."""
+        for request_route in self.office_js_requests:
+            request_route.fulfill(status=200, content_type="text/javascript",
+                                  body=OFFICE_STAND_IN)
+        self.office_js_requests.clear()
 
     def axe(self) -> list[dict[str, Any]]:
         """axe-core's serious and critical violations of the screen as it is now."""
@@ -123,7 +131,8 @@ def open_pane(browser: Any, live_server: str, clean_sandbox: Any,
               width: int) -> Iterator[Callable[..., Pane]]:
     """Opens the pane at ``width`` with the Office.js stand-in configured by ``office``
     (see office_stand_in.js), optionally signed in with ``token``, the browser in
-    ``timezone_id``; ``office_js``: "stand-in", "hang" (the CDN never answers) or "fail"."""
+    ``timezone_id``; ``office_js``: "stand-in", "hang" (the CDN never answers), "late"
+    (it answers when the test calls Pane.answer_office_js) or "fail"."""
     if not AXE.exists():
         pytest.skip("axe-core is not installed (bash .ci/setup installs frontend/)")
     contexts: list[Any] = []
@@ -140,8 +149,9 @@ def open_pane(browser: Any, live_server: str, clean_sandbox: Any,
         def route(request_route: Any) -> None:
             url = request_route.request.url
             if "appsforoffice.microsoft.com" in url:
-                if office_js == "hang":
-                    return  # never answered: the request stays pending
+                if office_js in ("hang", "late"):
+                    held.append(request_route)  # unanswered: the request stays pending
+                    return
                 if office_js == "fail":
                     request_route.abort()
                     return
@@ -152,12 +162,13 @@ def open_pane(browser: Any, live_server: str, clean_sandbox: Any,
             else:
                 request_route.abort()
 
+        held: list[Any] = []
         context.route("**/*", route)
         script = f"window.__officeStandIn = {json.dumps(office or {})};"
         if token:
             script += f"sessionStorage.setItem('addin.token', {json.dumps(token)});"
         context.add_init_script(script)
-        pane = Pane(context.new_page(), width)
+        pane = Pane(context.new_page(), width, held)
         if goto:
             # "load" waits for every script, Office.js included: the pane must not
             pane.page.goto(f"{live_server}/outlook/pane", wait_until="domcontentloaded")

@@ -144,3 +144,22 @@ def test_onboarding_screens(open_pane: OpenPane, bearer: Bearer, services: Any,
     else:
         expect(page.get_by_role("button", name="Connect Salesforce")).to_be_visible()
     pane.screen(f"onboarding-{service}")
+
+
+def test_office_js_arriving_late_changes_nothing_typed(
+        open_pane: OpenPane, bearer: Bearer, clean_sandbox: SandboxRuntime) -> None:
+    """Office.js answers long after the pane gave up waiting: the pane has gone on in the
+    browser's zone, and what the person typed stays."""
+    pane = open_pane(token=_token(bearer), office=MAILBOX, office_js="late",
+                     timezone_id="Asia/Tokyo")
+    page = pane.page
+    expect(page.locator("#zone-hint")).to_have_text("Times are in Tokyo (UTC+09:00).",
+                                                    timeout=FIRST_PAINT_MS + 2000)
+    page.get_by_label("Subject", exact=True).fill("Typed before Office.js")
+    pane.answer_office_js()
+    expect(page.locator("#create-form")).to_be_visible()
+    page.wait_for_function("() => !!window.Office")
+    expect(page.get_by_label("Subject", exact=True)).to_have_value("Typed before Office.js")
+    expect(page.get_by_label("Time zone")).to_have_value("Asia/Tokyo")
+    page.get_by_role("button", name="Create").click()
+    expect(page.locator("#result")).to_be_visible()
