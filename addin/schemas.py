@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from marshmallow import (
     RAISE,
@@ -19,7 +20,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from addin.providers.timezones import UnknownTimeZone, to_iana
+from addin.providers.timezones import UnknownTimeZone, to_iana, zone
 from addin.sync import rrules
 
 ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
@@ -56,9 +57,11 @@ def check_calendar_limits(data: Mapping[str, Any], calendar: str) -> None:
 
 
 class EventCreateSchema(Schema):
-    """The Create dialog. Timed events: ``start``/``end`` in ISO 8601 with an offset.
-    All-day events: ``isAllDay: true`` and ``start``/``end`` as dates, ``end`` being the
-    last day (inclusive), as a person says it."""
+    """The Create dialog. Timed events: ``start``/``end`` in ISO 8601 with an offset, or
+    without one: then a wall time in ``timeZone`` (what a person typed in the zone the
+    pane shows; the server converts, Windows zone names included). All-day events:
+    ``isAllDay: true`` and ``start``/``end`` as dates, ``end`` being the last day
+    (inclusive), as a person says it."""
 
     class Meta:
         unknown = RAISE
@@ -66,14 +69,16 @@ class EventCreateSchema(Schema):
     subject = fields.String(required=True, validate=validate.Length(
         min=1, max=SALESFORCE_LIMITS["subject"]), metadata={"example": "Discovery call"})
     start = fields.String(required=True, metadata={
-        "format": "date-time", "description": "ISO 8601 with an offset; a date (YYYY-MM-DD) "
-        "when isAllDay. From 1700-01-01 to 4000-12-31.", "example": "2026-12-02T15:00:00+01:00"})
+        "format": "date-time", "description": "ISO 8601 with an offset, or a wall time "
+        "without one in timeZone; a date (YYYY-MM-DD) when isAllDay. From 1700-01-01 to "
+        "4000-12-31.", "example": "2026-12-02T15:00:00+01:00"})
     end = fields.String(required=True, metadata={
         "format": "date-time", "description": "After the start; the last day (inclusive) "
         "when isAllDay.", "example": "2026-12-02T15:45:00+01:00"})
     isAllDay = fields.Boolean(load_default=False)
     timeZone = fields.String(load_default="UTC", metadata={
-        "description": "IANA or Windows time zone name", "example": "Europe/Paris"})
+        "description": "IANA or Windows time zone name; the zone of start and end "
+        "when they carry no offset", "example": "Europe/Paris"})
     location = fields.String(load_default="", validate=validate.Length(
         max=SALESFORCE_LIMITS["location"]))
     description = fields.String(load_default="", validate=validate.Length(
@@ -129,11 +134,12 @@ class EventCreateSchema(Schema):
         except UnknownTimeZone:
             raise ValidationError(f"Unknown time zone {value!r}.") from None
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # every field's error at once
     def _times(self, data: dict[str, Any], **_: Any) -> None:
         errors: dict[str, str] = {}
         if "start" not in data or "end" not in data:
             return
+        wall_zone = _wall_zone(data.get("timeZone", "UTC"))
         if data.get("isAllDay"):
             start, end = _date(data["start"], "start", errors), _date(data["end"], "end", errors)
             if start and end:
@@ -143,8 +149,8 @@ class EventCreateSchema(Schema):
                     errors["end"] = (f"An all-day event can last at most {self.max_days} "
                                      f"day{'s' if self.max_days > 1 else ''} in Salesforce.")
         else:
-            start_at = _moment(data["start"], "start", errors)
-            end_at = _moment(data["end"], "end", errors)
+            start_at = _moment(data["start"], "start", errors, wall_zone)
+            end_at = _moment(data["end"], "end", errors, wall_zone)
             if start_at and end_at:
                 limit = max(MAX_TIMED_MINUTES, self.max_days * 1440)
                 if end_at <= start_at:
@@ -162,8 +168,9 @@ class EventCreateSchema(Schema):
             data["start"] = _date(data["start"], "start", errors)
             data["end"] = _date(data["end"], "end", errors)
         else:
-            data["start"] = _moment(data["start"], "start", errors)
-            data["end"] = _moment(data["end"], "end", errors)
+            wall_zone = _wall_zone(data["timeZone"])
+            data["start"] = _moment(data["start"], "start", errors, wall_zone)
+            data["end"] = _moment(data["end"], "end", errors, wall_zone)
         data["timeZone"] = to_iana(data["timeZone"])
         data["subject"] = data["subject"].strip()
         if data.get("recurrence") is not None:
@@ -175,7 +182,16 @@ class EventCreateSchema(Schema):
         return data
 
 
-def _moment(value: str, name: str, errors: dict[str, str]) -> datetime | None:
+def _wall_zone(name: Any) -> ZoneInfo | None:
+    """The zone of wall times (None when the name is unknown: reported at timeZone)."""
+    try:
+        return zone(name) if isinstance(name, str) else None
+    except UnknownTimeZone:
+        return None
+
+
+def _moment(value: str, name: str, errors: dict[str, str],
+            wall_zone: ZoneInfo | None = None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except (ValueError, AttributeError):
@@ -183,8 +199,16 @@ def _moment(value: str, name: str, errors: dict[str, str]) -> datetime | None:
                        "2026-12-01T10:00:00+01:00)."
         return None
     if moment.tzinfo is None:
-        errors[name] = "The time needs an offset or Z (ISO 8601)."
-        return None
+        if wall_zone is None:
+            errors[name] = "The time needs an offset or Z (ISO 8601), or a known timeZone."
+            return None
+        wall = moment
+        moment = wall.replace(tzinfo=wall_zone)
+        # a wall time skipped when the clocks go forward does not exist in the zone
+        if moment.astimezone(UTC).astimezone(wall_zone).replace(tzinfo=None) != wall:
+            errors[name] = (f"{wall:%H:%M} does not exist on {wall:%Y-%m-%d} in "
+                            f"{wall_zone.key}: the clocks go forward.")
+            return None
     if not EARLIEST.year <= moment.year <= LATEST.year or not (
             EARLIEST <= moment.astimezone(UTC) <= LATEST):
         errors[name] = RANGE_MESSAGE

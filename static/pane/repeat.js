@@ -68,8 +68,22 @@ function refresh() {
   $("repeat-count").disabled = ends !== "count";
 }
 
-// Builds the Repeat widgets into the form, before its form-wide error line.
-export function mountRepeat(form) {
+// The Repeat widgets as a field group of the Create form (create-form.js
+// registerFieldGroup): its element, the request's `recurrence`, its reset.
+export function repeatGroup() {
+  const element = buildRepeatField();
+  return {
+    element,
+    payload: () => {
+      const rule = repeatRule($("start").value);
+      return rule ? { recurrence: rule } : {};
+    },
+    reset: resetRepeat,
+    errorFields: ["recurrence"],
+  };
+}
+
+function buildRepeatField() {
   const select = element("select", { id: "repeat", name: "repeat",
     "aria-describedby": "recurrence-error" });
   for (const [value, text] of [["none", "Does not repeat"], ["daily", "Daily"],
@@ -103,8 +117,8 @@ export function mountRepeat(form) {
   const field = element("div", { class: "field", id: "repeat-field" }, [
     element("label", { for: "repeat", text: "Repeat" }), select, days, custom, ends,
     element("p", { class: "error", id: "recurrence-error", role: "alert" })]);
-  form.insertBefore(field, $("form-error"));
   field.addEventListener("change", refresh);
+  return field;
 }
 
 export function resetRepeat() {

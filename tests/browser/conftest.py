@@ -3,12 +3,16 @@ downloaded here). Requests to any host but the test server are answered locally.
 
 from __future__ import annotations
 
+import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import ARTIFACTS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -73,3 +77,103 @@ def outlook(browser: Any, live_server: str, clean_sandbox: Any) -> Iterator[Any]
     context.route("**/*", route)
     yield context.new_page()
     context.close()
+
+
+WIDTHS = (350, 1280)  # Outlook's task pane, and a wide pane (Outlook on the web, pinned)
+AXE = Path(__file__).parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@dataclass
+class Pane:
+    """The Outlook pane in one browser context, with what every screen is checked for."""
+
+    page: Any
+    width: int
+    office_js_requests: list[Any] = field(default_factory=list)  # held, unanswered
+
+    def answer_office_js(self) -> None:
+        """Office.js's CDN answers at last (office_js="late")."""
+        for request_route in self.office_js_requests:
+            request_route.fulfill(status=200, content_type="text/javascript",
+                                  body=OFFICE_STAND_IN)
+        self.office_js_requests.clear()
+
+    def axe(self) -> list[dict[str, Any]]:
+        """axe-core's serious and critical violations of the screen as it is now."""
+        if not self.page.evaluate("() => !!window.axe"):
+            self.page.evaluate(AXE.read_text())  # not a <script>: the pane's CSP stays on
+        found = self.page.evaluate("""async () => (await axe.run(document,
+            {resultTypes: ["violations"]})).violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => ({id: v.id, impact: v.impact,
+                          nodes: v.nodes.map((n) => n.target.join(" "))}))""")
+        return list(found)
+
+    def screen(self, name: str) -> None:
+        """Every screen: a screenshot kept as a test artifact, and no serious axe-core
+        violations."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"pane-{name}-{self.width}px.png"),
+                             full_page=True)
+        assert self.axe() == [], name
+        primary = self.page.locator("[appearance=primary]:visible, button:not(.secondary)"
+                                    ":not(.danger):visible")
+        assert primary.count() <= 1, f"{name}: more than one primary button"
+
+
+@pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
+def width(request: pytest.FixtureRequest) -> int:
+    return int(request.param)
+
+
+@pytest.fixture
+def open_pane(browser: Any, live_server: str, clean_sandbox: Any,
+              width: int) -> Iterator[Callable[..., Pane]]:
+    """Opens the pane at ``width`` with the Office.js stand-in configured by ``office``
+    (see office_stand_in.js), optionally signed in with ``token``, the browser in
+    ``timezone_id``; ``office_js``: "stand-in", "hang" (the CDN never answers), "late"
+    (it answers when the test calls Pane.answer_office_js) or "fail"."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (bash .ci/setup installs frontend/)")
+    contexts: list[Any] = []
+
+    def open_(*, token: str | None = None, office: dict[str, Any] | None = None,
+              office_js: str = "stand-in", timezone_id: str | None = None,
+              goto: bool = True) -> Pane:
+        context = browser.new_context(viewport={"width": width, "height": 900},
+                                      timezone_id=timezone_id, locale="en-US",
+                                      ignore_https_errors=True)
+        contexts.append(context)
+        allowed = (live_server, *clean_sandbox.origins.values())
+
+        def route(request_route: Any) -> None:
+            url = request_route.request.url
+            if "appsforoffice.microsoft.com" in url:
+                if office_js in ("hang", "late"):
+                    held.append(request_route)  # unanswered: the request stays pending
+                    return
+                if office_js == "fail":
+                    request_route.abort()
+                    return
+                request_route.fulfill(status=200, content_type="text/javascript",
+                                      body=OFFICE_STAND_IN)
+            elif url.startswith(allowed):
+                request_route.continue_()
+            else:
+                request_route.abort()
+
+        held: list[Any] = []
+        context.route("**/*", route)
+        script = f"window.__officeStandIn = {json.dumps(office or {})};"
+        if token:
+            script += f"sessionStorage.setItem('addin.token', {json.dumps(token)});"
+        context.add_init_script(script)
+        pane = Pane(context.new_page(), width, held)
+        if goto:
+            # "load" waits for every script, Office.js included: the pane must not
+            pane.page.goto(f"{live_server}/outlook/pane", wait_until="domcontentloaded")
+        return pane
+
+    yield open_
+    for context in contexts:
+        context.close()

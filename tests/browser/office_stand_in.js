@@ -2,10 +2,25 @@
 // an Outlook host (a read-mode message) whose dialogs (displayDialogAsync) are real
 // browser windows and whose messageParent reaches the pane that opened them. Tests that
 // define window.Office themselves (init scripts) keep theirs.
+//
+// A test describes the mailbox with window.__officeStandIn (an init script), all optional:
+//   { timeZone: "W. Europe Standard Time",   // userProfile.timeZone (Windows name)
+//     email, displayName,                     // userProfile
+//     item: { subject, from, to, cc },        // people as {displayName, emailAddress}
+//     compose: true,                          // item properties answer through getAsync
+//     theme: { bodyBackgroundColor, ... } }   // Office.context.officeTheme
 (function () {
   if (window.Office) return;
+  const config = window.__officeStandIn || {};
+  const later = (value) => ({ getAsync: (callback) => setTimeout(
+    () => callback({ status: "succeeded", value }), 5) });
+  const item = { subject: "Intro call with Initech", ...(config.item || {}) };
+  if (config.compose) for (const key of Object.keys(item)) item[key] = later(item[key]);
+  const LIGHT = { bodyBackgroundColor: "#ffffff", bodyForegroundColor: "#242424",
+                  controlBackgroundColor: "#ffffff", controlForegroundColor: "#242424" };
   const EVENTS = { DialogMessageReceived: "dialogMessageReceived",
-                   DialogEventReceived: "dialogEventReceived" };
+                   DialogEventReceived: "dialogEventReceived",
+                   OfficeThemeChanged: "officeThemeChanged" };
 
   function displayDialogAsync(url, options, callback) {
     const win = window.open(url, "_blank", "popup,width=420,height=640");
@@ -69,6 +84,13 @@
     };
   }
 
+  // Office's theme changing under the pane: window.__standInSetTheme(theme)
+  const themeHandlers = [];
+  window.__standInSetTheme = (theme) => {
+    window.Office.context.officeTheme = theme;
+    themeHandlers.forEach((handler) => handler({ type: EVENTS.OfficeThemeChanged, officeTheme: theme }));
+  };
+
   window.Office = {
     EventType: EVENTS,
     onReady: () => Promise.resolve({ host: window.opener ? null : "Outlook",
@@ -77,9 +99,15 @@
       requirements: { isSetSupported: (name) => name === "Mailbox" ||
                                                  (name === "NestedAppAuth" && !!naa) },
       mailbox: {
-        item: { subject: "Intro call with Initech" },
-        userProfile: { timeZone: "UTC" },
+        item,
+        userProfile: { timeZone: config.timeZone || "UTC", emailAddress: config.email || null,
+                       displayName: config.displayName || null },
+        addHandlerAsync: (type, handler, callback) => {
+          if (type === EVENTS.OfficeThemeChanged) themeHandlers.push(handler);
+          if (callback) callback({ status: "succeeded" });
+        },
       },
+      officeTheme: config.theme || LIGHT,
       ui: {
         displayDialogAsync,
         messageParent: (message) => {

@@ -18,3 +18,22 @@ def test_static_files_are_served(client: Any) -> None:
     assert script.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/static/../pyproject.toml").status_code == 404
     assert client.get("/static/pane/nope.js").status_code == 404
+
+
+def test_office_js_does_not_block_first_paint(client: Any) -> None:
+    html = client.get("/outlook/pane").get_data(as_text=True)
+    tag = next(line for line in html.splitlines() if "appsforoffice.microsoft.com" in line)
+    assert " async" in tag and "<script" in tag
+
+
+def test_time_zones_map_the_mailbox_zone_and_list_choices(client: Any) -> None:
+    answer = client.get("/outlook/time-zones?name=W. Europe Standard Time").json
+    assert answer["zone"]["id"] == "Europe/Berlin"
+    assert answer["zone"]["label"] in ("Berlin (UTC+01:00)", "Berlin (UTC+02:00)")
+    ids = [choice["id"] for choice in answer["zones"]]
+    assert "America/New_York" in ids and "UTC" in ids and len(ids) == len(set(ids))
+    assert ids.index("America/New_York") < ids.index("Europe/Berlin")  # west to east
+    assert client.get("/outlook/time-zones?name=Europe/Paris").json["zone"]["id"] == \
+        "Europe/Paris"
+    refused = client.get("/outlook/time-zones?name=Mars/Base")
+    assert refused.status_code == 400 and "name" in refused.json["error"]["fields"]
