@@ -29,10 +29,11 @@ from addin.oauth import endpoints
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError
 from addin.schemas import EARLIEST, LATEST, check_calendar_limits
-from addin.services.attendees import create_record_for_attendee, set_attendees
+from addin.services.attendees import set_attendees
 from addin.services.cancellation import cancel_event
 from addin.services.event_creation import create_event
 from addin.services.events import get_event_view, stored_event_view
+from addin.services.record_drafts import save_person
 from addin.store.models import Connection
 from addin.web.auth import bearer_token
 from addin.web.connect import connect_url
@@ -264,7 +265,7 @@ def _create_contact_action(services: Container, caller: Caller) -> dict[str, Any
     words = ((attendee or {}).get("name") or email.split("@")[0]).split()
     first, last = (" ".join(words[:-1]), words[-1]) if len(words) > 1 else ("", words[0])
     user = caller.user
-    return _attendee_change(services, caller, view, lambda: create_record_for_attendee(
+    return _attendee_change(services, caller, view, lambda: save_person(
         services, user, {"eventId": event_id, "email": email, "type": "Contact",
                          "firstName": first, "lastName": last})[1],
         f"Contact created for {email}", "Not created")

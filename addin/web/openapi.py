@@ -15,7 +15,7 @@ from addin.web import admin, api
 
 blueprint = Blueprint("openapi", __name__)
 DOCUMENTED = (api.post_event, api.get_event, api.delete_event, api.put_attendees,
-              api.post_record, api.records, api.context, admin.get_settings,
+              api.post_record, api.record_draft, api.records, api.context, admin.get_settings,
               admin.patch_settings)
 # Every operation can answer these (in the error envelope); an operation adds its own.
 ERRORS = {
@@ -56,6 +56,7 @@ def build_spec() -> dict[str, Any]:
     for name in ("EventCreateSchema", "EventViewSchema", "EventAcceptedSchema",
                  "EventCancelledSchema",
                  "AttendeesUpdateSchema", "NewRecordSchema", "RecordCreatedSchema", "RecordSchema",
+                 "RecordDraftSchema",
                  "ErrorEnvelopeSchema"):
         spec.components.schema(name.removesuffix("Schema"), schema=getattr(schemas, name))
     with current_app.test_request_context():
