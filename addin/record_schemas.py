@@ -32,9 +32,10 @@ class NewRecordSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(
         PERSON_TYPES, error="Choose Contact or Lead."))
     firstName = _text(40, "The first name", load_default="")
-    lastName = fields.String(required=True, validate=validate.Length(
-        min=1, max=80, error="Enter a last name (at most 80 characters)."),
-        error_messages={"required": "Enter a last name."})
+    lastName = fields.String(required=True, validate=[
+        validate.Length(min=1, error="Enter a last name."),
+        validate.Length(max=80, error="The last name can be at most 80 characters.")],
+        error_messages={"required": "Enter a last name.", "null": "Enter a last name."})
     company = _text(255, "The company", load_default="")
     accountId = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
         ACCOUNT_ID, error="Not a Salesforce Account id."))
