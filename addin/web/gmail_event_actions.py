@@ -119,8 +119,12 @@ def save_contact_action(services: Container, caller: Caller) -> dict[str, Any]:
     except SalesforceError:
         errors = {"_salesforce": "Salesforce is not available right now; try again."}
     if errors:
-        draft = draft_person(services, caller.user, open_salesforce(services, caller.user),
-                             email, None, body["type"])
+        try:  # the Account choices again
+            draft = draft_person(services, caller.user,
+                                 open_salesforce(services, caller.user), email, None,
+                                 body["type"])
+        except SalesforceError:
+            draft = {"email": email, "accounts": [], "account": None, "newAccountName": ""}
         form = {**draft, **{k: inputs.get(k, "") for k in ("firstName", "lastName",
                                                           "company", "newAccountName")},
                 "type": body["type"], "accountChoice": str(inputs.get("accountChoice", ""))}

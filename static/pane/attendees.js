@@ -186,6 +186,7 @@ function draftForm(attendee, draft, close) {
   const formError = element("p", { className: "error", id: `${prefix}-error`, role: "alert" });
   const submit = element("button", { type: "submit", text: "Save Contact" });
   const cancel = element("button", { type: "button", className: "secondary", text: "Cancel" });
+  cancel.style.marginLeft = "8px";
   const layout = () => {
     const lead = type.value === "Lead";
     fields.accountId.hidden = lead;

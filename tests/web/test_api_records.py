@@ -174,3 +174,19 @@ def test_a_refused_contact_leaves_no_new_account(event: Scenario) -> None:
     assert answer.status_code == 400, answer.json
     assert "email" in answer.json["error"]["fields"]
     assert _query(event, "SELECT Id FROM Account WHERE Name = 'Rolled Back Ltd'") == []
+
+
+def test_salesforce_down_is_a_503_never_a_500(event: Scenario, clean_sandbox: SandboxRuntime,
+                                             upstream: requests.Session) -> None:
+    guest = "outage.person@acme.example"
+    _invite(event, guest)
+    upstream.post(clean_sandbox.services["faults"],
+                  json={"service": "salesforce", "status": 503, "times": 10})
+    draft = _draft(event, email=guest)
+    assert draft.status_code == 503 and draft.json["error"]["code"]
+    saved = event.client.post("/api/v1/records", headers=event.headers, json={
+        "eventId": event.event_id, "email": guest, "type": "Contact", "lastName": "Person"})
+    assert saved.status_code == 503
+    upstream.post(clean_sandbox.services["faults"], json={"service": "salesforce",
+                                                          "status": 503, "times": 0})
+    assert _query(event, f"SELECT Id FROM Contact WHERE Email = '{guest}'") == []

@@ -500,3 +500,25 @@ def test_bad_form_values_are_named_never_a_crash(gmail: Callable[..., Any],
     (card,) = cards_in(answer.json)
     strict(card)
     assert "salesforce" not in clean_sandbox.state.stats.snapshot()
+
+
+def test_edit_contact_card_keeps_what_was_typed_when_salesforce_is_down(
+        gmail: Callable[..., Any], clean_sandbox: SandboxRuntime, upstream: requests.Session,
+        services: Any) -> None:
+    _, event_id = _created(gmail, "Card contact outage", day=14)
+    guest = "outage.card@newco.example"
+    gmail("/gmail/actions/attendees", {"commonEventObject": {
+        "parameters": {"eventId": event_id}, "formInputs": _strings(attendeeEmail=guest)}})
+    upstream.post(clean_sandbox.services["faults"],
+                  json={"service": "salesforce", "status": 503, "times": 10})
+    answer = gmail("/gmail/actions/save-contact", {"commonEventObject": {
+        "parameters": {"eventId": event_id, "email": guest},
+        "formInputs": _strings(type="Contact", firstName="Out", lastName="Age",
+                               accountChoice="new", newAccountName="Newco")}})
+    upstream.post(clean_sandbox.services["faults"],
+                  json={"service": "salesforce", "status": 503, "times": 0})
+    assert answer.status_code == 200
+    assert "not available" in answer.json["renderActions"]["action"]["notification"]["text"]
+    inputs = _widgets(cards_in(answer.json)[0])
+    assert inputs["lastName"]["value"] == "Age" and inputs["newAccountName"]["value"] == "Newco"
+    assert _people(services, guest) == []
