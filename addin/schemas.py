@@ -21,6 +21,11 @@ from marshmallow import (
 )
 
 from addin.providers.timezones import UnknownTimeZone, to_iana, zone
+from addin.record_schemas import (  # noqa: F401  (the records endpoints' schemas)
+    NewRecordSchema,
+    RecordDraftQuerySchema,
+    RecordDraftSchema,
+)
 from addin.sync import rrules
 
 ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
@@ -393,26 +398,6 @@ class ContextQuerySchema(Schema):
             raise ValidationError({"emails": "at most 100 addresses"})
         data["emails"] = emails
         return data
-
-
-class NewRecordSchema(Schema):
-    """The sidebar's one-click "create Contact / Lead" for an unlinked attendee."""
-
-    class Meta:
-        unknown = RAISE
-
-    eventId = fields.String(required=True, validate=validate.Regexp(r"^00U[a-zA-Z0-9]{12,15}$"))
-    email = fields.Email(required=True)
-    type = fields.String(required=True, validate=validate.OneOf(("Contact", "Lead")))
-    firstName = fields.String(load_default="", validate=validate.Length(max=40))
-    lastName = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    company = fields.String(load_default="", validate=validate.Length(max=255))
-    accountId = fields.String(load_default=None, allow_none=True)
-
-    @validates_schema
-    def _company(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("type") == "Lead" and not (data.get("company") or "").strip():
-            raise ValidationError({"company": "A Lead needs a company."})
 
 
 class ErrorSchema(Schema):

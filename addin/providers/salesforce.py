@@ -19,8 +19,10 @@ from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceError as LibraryError
 
 from addin.providers.salesforce_records import (
+    AccountMatch,
     EventRelationRecord,
     EventSnapshot,
+    PersonCreated,
     PersonRecord,
     RecordSummary,
     SalesforceAuthError,
@@ -32,9 +34,10 @@ from addin.providers.salesforce_records import (
 )
 
 __all__ = [
-    "EventRelationRecord", "EventSnapshot", "PersonRecord", "RecordSummary", "SalesforceAuthError",
-    "SalesforceClient", "SalesforceError", "SalesforceLimitExceeded", "SalesforceNotFound",
-    "SalesforceUnavailable", "SalesforceValidationError", "escape_sosl",
+    "AccountMatch", "EventRelationRecord", "EventSnapshot", "PersonCreated", "PersonRecord",
+    "RecordSummary", "SalesforceAuthError", "SalesforceClient", "SalesforceError",
+    "SalesforceLimitExceeded", "SalesforceNotFound", "SalesforceUnavailable",
+    "SalesforceValidationError", "escape_sosl",
 ]
 
 log = logging.getLogger(__name__)
@@ -130,6 +133,7 @@ class SalesforceClient:
         body = {"allOrNone": all_or_none, "compositeRequest": subrequests}
         response = self._rest("POST", "composite", json=body)
         results = {r["referenceId"]: r for r in response["compositeResponse"]}
+        failed = []
         for sub in subrequests:
             result = results.get(sub["referenceId"])
             if result is None:
@@ -139,8 +143,11 @@ class SalesforceClient:
                 errors = result["body"] if isinstance(result["body"], list) else []
                 first = next((e for e in errors if e.get("errorCode") != "PROCESSING_HALTED"),
                              errors[0] if errors else {})
-                raise _error_for(status, first, sub.get("url"), result["body"])
+                failed.append(_error_for(status, first, sub.get("url"), result["body"]))
+                continue
             _raise_collection_failures(result["body"], sub.get("url"))
+        if failed:  # the cause, not the subrequests rolled back because of it
+            raise next((e for e in failed if e.error_code != "PROCESSING_HALTED"), failed[0])
         return {ref: r["body"] for ref, r in results.items()}
 
     # -- Events -----------------------------------------------------------------------
@@ -402,6 +409,52 @@ class SalesforceClient:
                                             error_code="INVALID_TYPE")
         result = self._rest("POST", f"sobjects/{sobject}/", json=fields)
         return str(result["id"])
+
+    def accounts_for_domain(self, domain: str, limit: int = 50) -> list[AccountMatch]:
+        """Accounts whose Website mentions ``domain`` and the Accounts of Contacts with
+        addresses at it (or a subdomain): ONE API request (a composite of two queries).
+        Which of them really is the domain's is for the caller to decide."""
+        websites = format_soql("SELECT Id, Name, Website FROM Account WHERE Website LIKE "
+                               "'%{:like}%' ORDER BY Name LIMIT {}", domain, limit)
+        contacts = format_soql("SELECT AccountId, Account.Name, Account.Website FROM Contact "
+                               "WHERE AccountId != null AND (Email LIKE '%@{:like}' OR "
+                               "Email LIKE '%.{:like}') LIMIT 200", domain, domain)
+        bodies = self._composite([
+            {"method": "GET", "referenceId": ref,
+             "url": f"{self.base_path}/query?{_urlencode(q=soql)}"}
+            for ref, soql in (("websites", websites), ("contacts", contacts))],
+            all_or_none=False)
+        found: dict[str, AccountMatch] = {
+            row["Id"]: AccountMatch(row["Id"], row.get("Name") or "", row.get("Website"))
+            for row in bodies["websites"]["records"]}
+        for row in bodies["contacts"]["records"]:
+            account = row.get("Account") or {}
+            known = found.get(row["AccountId"]) or AccountMatch(
+                row["AccountId"], account.get("Name") or "", account.get("Website"))
+            found[row["AccountId"]] = AccountMatch(known.id, known.name, known.website,
+                                                   known.contacts + 1)
+        return list(found.values())
+
+    def create_person(self, sobject: str, fields: dict[str, Any],
+                      new_account: dict[str, Any] | None = None) -> PersonCreated:
+        """A Contact or Lead; with ``new_account`` (Account fields) a Contact's Account is
+        created with it, all or none: ONE API request (composite). A refusal raises the
+        failing subrequest's error, its ``url`` naming the sObject refused."""
+        if sobject not in ("Contact", "Lead") or (new_account and sobject != "Contact"):
+            raise SalesforceValidationError(f"creating {sobject} records is not supported",
+                                            error_code="INVALID_TYPE")
+        subrequests = []
+        if new_account:
+            subrequests.append({"method": "POST", "referenceId": "newAccount",
+                                "url": f"{self.base_path}/sobjects/Account",
+                                "body": new_account})
+            fields = {**fields, "AccountId": "@{newAccount.id}"}
+        subrequests.append({"method": "POST", "referenceId": "newPerson",
+                            "url": f"{self.base_path}/sobjects/{sobject}", "body": fields})
+        bodies = self._composite(subrequests, all_or_none=True)
+        account = bodies.get("newAccount")
+        return PersonCreated(str(bodies["newPerson"]["id"]),
+                             str(account["id"]) if account else fields.get("AccountId"))
 
     def user_experience(self, user_id: str) -> str:
         """'lightning' or 'classic', read from the User's

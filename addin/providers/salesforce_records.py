@@ -52,6 +52,25 @@ class RecordSummary:
     account: str | None = None
 
 
+@dataclass(frozen=True)
+class AccountMatch:
+    """An Account an email domain may point at: its ``website`` mentions the domain,
+    and/or ``contacts`` of its Contacts have addresses at the domain."""
+
+    id: str
+    name: str
+    website: str | None = None
+    contacts: int = 0
+
+
+@dataclass(frozen=True)
+class PersonCreated:
+    """A Contact or Lead just created, and the Account created with it (if any)."""
+
+    id: str
+    account_id: str | None = None
+
+
 class SalesforceError(Exception):
     """Salesforce refused a request. ``error_code`` is Salesforce's (e.g. FIELD_INTEGRITY_
     EXCEPTION), ``fields`` the API field names it blamed."""

@@ -22,7 +22,6 @@ from addin.providers.salesforce import (
     EventRelationRecord,
     PersonRecord,
     SalesforceClient,
-    SalesforceValidationError,
 )
 from addin.providers.salesforce_series import change_series_invitees
 from addin.services.event_mapping import draft_from_base
@@ -268,33 +267,6 @@ def _write_held_note(row: MirroredEvent, calendar: CalendarProvider, held: list[
     fields["description"] = f"{description}\n\n{note}".strip() if note else description
     calendar.update_fields(str(row.calendar_item_id),
                            draft_from_base(fields, row.salesforce_event_id))
-
-
-def create_record_for_attendee(services: Container, user: CurrentUser,
-                               data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The one-click "create Contact / Lead" for an unlinked attendee (``data`` as
-    NewRecordSchema loads it): checked first, then the record, then the link (the attendee
-    list rewritten as it is, which links the new record). Returns (record id, Event)."""
-    row = find_mirror(services, user.id, data["eventId"])
-    emails = {key(a["email"]) for a in row.base_attendees}
-    if key(data["email"]) not in emails:
-        raise ValidationFailed("Only an attendee of the event can be created from here.",
-                               fields={"email": "not an attendee of this event"})
-    fields = {"FirstName": data.get("firstName") or None, "LastName": data["lastName"],
-              "Email": data["email"]}
-    if data["type"] == "Lead":
-        fields["Company"] = data["company"]
-    elif data.get("accountId"):
-        fields["AccountId"] = data["accountId"]
-    try:
-        record_id = open_salesforce(services, user).create_record(
-            data["type"], {k: v for k, v in fields.items() if v is not None})
-    except SalesforceValidationError as exc:
-        raise ValidationFailed(f"Salesforce refused the record: {exc.message}",
-                               fields={f: exc.message for f in exc.fields}
-                               or {"_salesforce": exc.message}) from exc
-    event = set_attendees(services, user, data["eventId"], attendee_views(row))
-    return record_id, event
 
 
 def attendee_views(row: MirroredEvent) -> list[dict[str, Any]]:

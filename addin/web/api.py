@@ -20,15 +20,17 @@ from addin.schemas import (
     AttendeesUpdateSchema,
     ContextQuerySchema,
     NewRecordSchema,
+    RecordDraftQuerySchema,
     RecordsQuerySchema,
     check_calendar_limits,
 )
-from addin.services.attendees import create_record_for_attendee, set_attendees
+from addin.services.attendees import set_attendees
 from addin.services.cancellation import cancel_event
 from addin.services.event_creation import create_event
 from addin.services.events import get_event_view, stored_event_view
 from addin.services.occurrence_attendees import set_occurrence_attendees
 from addin.services.org_settings import load_org_settings
+from addin.services.record_drafts import draft_person, save_person
 from addin.web.auth import current_user
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -256,13 +258,17 @@ def _upstream(action: Callable[[], T]) -> T:
 
 @blueprint.post("/records")
 def post_record() -> Any:
-    """Create a Contact or Lead for an unlinked attendee and link it to the event.
+    """Save the Contact or Lead the rep edited (from GET /records/draft) for an unlinked
+    attendee, with a new Account if one is named, and link it to the event.
     ---
     post:
       requestBody:
         content:
           application/json:
             schema: NewRecordSchema
+            example: {eventId: 00U000000000001AAA, email: raj.patel@newco.example,
+                      type: Contact, firstName: Raj, lastName: Patel,
+                      newAccountName: Newco}
       responses:
         201:
           content:
@@ -274,11 +280,39 @@ def post_record() -> Any:
               schema: ErrorEnvelopeSchema
     """
     services, user = container(), current_user()
-    data = NewRecordSchema().load(request.get_json(silent=True) or {})
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError("A JSON object is required.", fields={"_schema": "JSON object"})
+    data = NewRecordSchema().load(body)
     _salesforce()  # 409 when Salesforce is not connected
-    record_id, event = _upstream(lambda: create_record_for_attendee(services, user, data))
+    record_id, event = _upstream(lambda: save_person(services, user, data))
     view = public_view(stored_event_view(services, user, data["eventId"], event))
     return jsonify({"id": record_id, "type": data["type"], "event": view}), 201
+
+
+@blueprint.get("/records/draft")
+def record_draft() -> Any:
+    """The prefilled Contact or Lead of an attendee, for the rep to edit before saving:
+    first and last name from the display name (or the address), the Account from the
+    address's domain (an existing one matched, else a new one offered; never for free
+    mail).
+    ---
+    get:
+      parameters:
+        - in: query
+          schema: RecordDraftQuerySchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: RecordDraftSchema
+    """
+    query = RecordDraftQuerySchema().load(request.args.to_dict())
+    services, user = container(), current_user()
+    salesforce = _salesforce()
+    draft = _upstream(lambda: draft_person(services, user, salesforce, query["email"],
+                                           query["name"], query["type"]))
+    return jsonify(draft)
 
 
 @blueprint.get("/records")

@@ -10,80 +10,40 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import getaddresses
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from addin import gmail_cards as cards
 from addin.connections import NotConnected
 from addin.container import Container, container
-from addin.errors import ApiError, Unauthorized, ValidationFailed
+from addin.errors import ApiError, ValidationFailed
 from addin.gmail_repeat import form_values, recurrence_of
-from addin.identity import CurrentUser, GoogleIdentity, user_for_google
-from addin.oauth import endpoints
+from addin.identity import CurrentUser
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError
-from addin.schemas import EARLIEST, LATEST, check_calendar_limits
-from addin.services.attendees import create_record_for_attendee, set_attendees
-from addin.services.cancellation import cancel_event
+from addin.schemas import check_calendar_limits
 from addin.services.event_creation import create_event
-from addin.services.events import get_event_view, stored_event_view
 from addin.store.models import Connection
-from addin.web.auth import bearer_token
+from addin.web import gmail_event_actions as event_actions
+from addin.web import gmail_lookup as lookup
 from addin.web.connect import connect_url
 from addin.web.errors import client_message, flatten_messages
-from addin.web.google_tokens import verify_google_id_token
+from addin.web.gmail_request import (
+    Caller,
+    action_url,
+    form_inputs,
+    integer,
+    moment,
+    read_caller,
+)
 
 blueprint = Blueprint("gmail", __name__, url_prefix="/gmail")
-
-
-class Caller:
-    def __init__(self, event: dict[str, Any], user: CurrentUser, email: str):
-        self.event = event
-        self.user = user
-        self.email = email
-        common = event.get("commonEventObject") or {}
-        zone = (common.get("timeZone") or {})
-        try:
-            self.zone = ZoneInfo(str(zone.get("id") or "UTC"))
-        except (ZoneInfoNotFoundError, ValueError):
-            self.zone = ZoneInfo("UTC")
-        self.zone_id = self.zone.key
-        self.offset_minutes = int(zone.get("offset") or 0) // 60000
-
-
-def _caller(services: Container) -> Caller:
-    event = request.get_json(silent=True)
-    if not isinstance(event, dict):
-        raise ApiError("A Google Workspace add-on event object is required.")
-    token = bearer_token()
-    if token is None:
-        raise Unauthorized("The add-on's system ID token is missing.")
-    audience = services.settings.public_url.rstrip("/") + request.path
-    verify_google_id_token(services, token, audience=audience,
-                           email=services.settings.google_addon_service_account)
-    user_token = (event.get("authorizationEventObject") or {}).get("userIdToken")
-    if not user_token:
-        raise Unauthorized("The user's ID token is missing from the event.")
-    claims = verify_google_id_token(services, str(user_token),
-                                    audience=endpoints(services, "google").client_id)
-    email = str(claims["email"])
-    if not claims.get("sub"):
-        raise Unauthorized("The user's ID token has no subject.", code="invalid_token")
-    user = user_for_google(services, GoogleIdentity(
-        sub=str(claims["sub"]), name=str(claims.get("name") or ""), email=email,
-        hosted_domain=str(claims["hd"]) if claims.get("hd") else None))
-    return Caller(event, user, email)
-
-
-def _url(name: str) -> str:
-    return f"{container().settings.public_url.rstrip('/')}/gmail/{name}"
+LOOKUP_URLS = ("actions/search", "actions/suggest")
 
 
 def _defaults(caller: Caller) -> dict[str, Any]:
@@ -91,6 +51,17 @@ def _defaults(caller: Caller) -> dict[str, Any]:
         timedelta(hours=1)
     return {"start": start, "end": start + timedelta(minutes=30), "showAs": "busy",
             "reminderMinutes": "15"}
+
+
+def _create_card(caller: Caller, values: dict[str, Any],
+                 options: dict[str, list[tuple[str, str]]] | None = None,
+                 errors: dict[str, str] | None = None) -> dict[str, Any]:
+    options = options or {}
+    return cards.create_card(
+        values=values, action_url=action_url("actions/create"),
+        offset_minutes=caller.offset_minutes, who_options=options.get("whoId", []),
+        what_options=options.get("whatId", []), errors=errors,
+        lookup_urls=cards.LookupUrls(*(action_url(u) for u in LOOKUP_URLS)))
 
 
 SETUP = (("salesforce", "Salesforce"), ("google", "Google Calendar"))
@@ -117,20 +88,17 @@ def _setup_prompt(services: Container, user: CurrentUser,
 @blueprint.post("/homepage")
 def homepage() -> Any:
     services = container()
-    caller = _caller(services)
+    caller = read_caller(services)
     prompt = _setup_prompt(services, caller.user)
     if prompt is not None:
         return jsonify(prompt)
-    card = cards.create_card(values=_defaults(caller), action_url=_url("actions/create"),
-                             offset_minutes=caller.offset_minutes, who_options=[],
-                             what_options=[])
-    return jsonify(cards.push(card))
+    return jsonify(cards.push(_create_card(caller, _defaults(caller))))
 
 
 @blueprint.post("/message")
 def message() -> Any:
     services = container()
-    caller = _caller(services)
+    caller = read_caller(services)
     prompt = _setup_prompt(services, caller.user)
     if prompt is not None:
         return jsonify(prompt)
@@ -144,50 +112,59 @@ def message() -> Any:
         return jsonify(_setup_prompt(services, caller.user, exc.service))
     except SalesforceError:
         people = {}
-    who = [(p.id, f"{p.name} ({p.type})") for e in emails for p in people.get(e.lower(), [])
-           if p.type in ("Contact", "Lead")]
+    found = [p for e in emails for p in people.get(e.lower(), [])]
+    who = [(p.id, f"{p.name} ({p.type})") for p in found if p.type in ("Contact", "Lead")]
     what: list[tuple[str, str]] = []
-    account = next((p.account_name for e in emails for p in people.get(e.lower(), [])
-                    if p.account_name), None)
+    account = next((p.account_name for p in found if p.account_name), None)
     if account:
         try:
-            what = [(r.id, f"{r.name} ({r.type})") for r in salesforce.search_records(
-                account, ["Account", "Opportunity"], 5)]
+            what = lookup.matches(salesforce, "whatId", account)[:5]
         except SalesforceError:
             what = []
     if who:
         values["whoId"] = who[0][0]
+        values["whoSearch"] = who[0][1].rsplit(" (", 1)[0]
     if what:
         values["whatId"] = what[0][0]
-    card = cards.create_card(values=values, action_url=_url("actions/create"),
-                             offset_minutes=caller.offset_minutes, who_options=who,
-                             what_options=what)
-    return jsonify(cards.push(card))
+        values["whatSearch"] = what[0][1].rsplit(" (", 1)[0]
+    return jsonify(cards.push(_create_card(caller, values, {"whoId": who, "whatId": what})))
+
+
+ACTIONS = {"attendees": event_actions.attendees_action, "cancel": event_actions.cancel_action,
+           "create-contact": event_actions.create_contact_action,
+           "save-contact": event_actions.save_contact_action,
+           "contact-back": event_actions.contact_back_action}
 
 
 @blueprint.post("/actions/<name>")
 def action(name: str) -> Any:
     services = container()
-    caller = _caller(services)
+    caller = read_caller(services)
     prompt = _setup_prompt(services, caller.user)
     if prompt is not None:
         return jsonify(prompt)
     if name == "new":
-        return jsonify(cards.update(cards.create_card(
-            values=_defaults(caller), action_url=_url("actions/create"),
-            offset_minutes=caller.offset_minutes, who_options=[], what_options=[])))
-    if name == "attendees":
-        return jsonify(_attendees_action(services, caller))
-    if name == "cancel":
-        return jsonify(_cancel_action(services, caller))
-    if name == "create-contact":
-        return jsonify(_create_contact_action(services, caller))
+        return jsonify(cards.update(_create_card(caller, _defaults(caller))))
+    if name in ACTIONS:
+        return jsonify(ACTIONS[name](services, caller))
+    if name == "search":
+        return jsonify(_search_action(services, caller))
+    if name == "suggest":
+        return jsonify(_suggest_action(services, caller))
     if name != "create":
         raise ApiError(f"Unknown action {name!r}.", status=404, code="not_found")
-    inputs = _form_inputs(caller)
-    body = _api_body(inputs, caller)
-    repeat = form_values(caller.event)  # Repeat (issue #12): addin/gmail_repeat.py
-    recurrence = recurrence_of(repeat, body["start"])  # Repeat (issue #12)
+    inputs = form_inputs(caller)
+    values = _values(caller, inputs)
+    try:
+        options, lookup_errors = lookup.resolve(open_salesforce(services, caller.user), values)
+    except NotConnected as exc:
+        return jsonify(_setup_prompt(services, caller.user, exc.service))
+    if lookup_errors:  # a typed but unpicked Name / Related To is never dropped
+        names = ", ".join(cards.LABELS[f] for f in lookup_errors)
+        return jsonify(cards.update(_create_card(caller, values, options, lookup_errors),
+                                    f"Please check: {names}"))
+    body = _api_body(values, caller)
+    recurrence = recurrence_of(values, body["start"])  # Repeat (issue #12)
     if recurrence:  # Repeat (issue #12)
         body["recurrence"] = recurrence
     key = "gmail:" + hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()
@@ -198,12 +175,7 @@ def action(name: str) -> Any:
     except (ValidationError, ValidationFailed) as exc:
         fields = flatten_messages(exc.messages) if isinstance(exc, ValidationError) else \
             dict(exc.fields or {})
-        values = {**inputs, **repeat, "start": _moment(inputs.get("start")),
-                  "end": _moment(inputs.get("end"))}
-        card = cards.create_card(values=values, action_url=_url("actions/create"),
-                                 offset_minutes=caller.offset_minutes,
-                                 who_options=_kept(inputs, "whoId"),
-                                 what_options=_kept(inputs, "whatId"), errors=fields)
+        card = _create_card(caller, values, options, fields)
         names = ", ".join(cards.LABELS.get(f, f) for f in fields)
         return jsonify(cards.update(card, f"Please check: {names}"))
     except ApiError as exc:
@@ -216,83 +188,52 @@ def action(name: str) -> Any:
         detail = view["sync"]["detail"]
         return jsonify(cards.update(cards.message_card("Saved, not created yet", detail),
                                     detail))
-    return jsonify(cards.update(cards.result_card(view, _url("actions/new"),
-                                                  _url("actions/attendees")),
+    return jsonify(cards.update(event_actions.result_card(services, caller, view),
                                 "Event created"))
 
 
-def _attendees_action(services: Container, caller: Caller) -> dict[str, Any]:
-    """Add the typed attendee, or remove the one whose Remove button was pressed."""
-    parameters = (caller.event.get("commonEventObject") or {}).get("parameters") or {}
-    event_id = str(parameters.get("eventId", ""))
-    view = get_event_view(services, caller.user, event_id)
-    attendees = [{"email": a["email"], "name": a.get("name"), "optional": a.get("optional")}
-                 for a in view["attendees"]]
-    if parameters.get("remove"):
-        gone = str(parameters["remove"]).lower()
-        attendees = [a for a in attendees if a["email"].lower() != gone]
-        note = f"Removed {parameters['remove']}"
-    else:
-        email = str(_form_inputs(caller).get("attendeeEmail", "")).strip()
-        attendees.append({"email": email, "name": None, "optional": False})
-        note = f"Invited {email}"
-    user = caller.user
-    return _attendee_change(services, caller, view, lambda: set_attendees(
-        services, user, event_id, attendees), note, "Not added")
+def _values(caller: Caller, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The Create card's form inputs as the card shows them again (pickers as instants,
+    the Repeat choices of addin/gmail_repeat.py)."""
+    return {**inputs, **form_values(caller.event), "start": moment(inputs.get("start")),
+            "end": moment(inputs.get("end"))}
 
 
-def _attendee_change(services: Container, caller: Caller, view: dict[str, Any],
-                     change: Callable[[], dict[str, Any]], note: str, refused: str
-                     ) -> dict[str, Any]:
-    """Run an attendee change (it returns the Salesforce Event) and show the card after
-    it, or the card before it with what was refused."""
+def _search_action(services: Container, caller: Caller) -> dict[str, Any]:
+    """A lookup's search text changed: the Create card again, everything typed kept, with
+    the records it finds to pick from (the first picked)."""
+    field = str(caller.parameters.get("field", ""))
+    if field not in lookup.SEARCH_INPUT:
+        raise ApiError("Unknown lookup.", fields={"field": "whoId or whatId"})
+    values = _values(caller, form_inputs(caller))
+    typed = str(values.get(lookup.SEARCH_INPUT[field]) or "")
+    options: dict[str, list[tuple[str, str]]] = {}
+    other = "whatId" if field == "whoId" else "whoId"
+    if values.get(other):  # the other lookup's pick stays as it was
+        options[other] = [(str(values[other]), str(values.get(lookup.SEARCH_INPUT[other])
+                                                   or values[other]))]
+    errors: dict[str, str] = {}
     try:
-        record = change()
-    except ValidationFailed as exc:
-        message = next(iter((exc.fields or {}).values()), exc.message)
-        card = cards.result_card(view, _url("actions/new"), _url("actions/attendees"),
-                                 error=str(message))
-        return cards.update(card, f"{refused}: {message}")
-    fresh = stored_event_view(services, caller.user, view["event"]["id"], record)
-    return cards.update(cards.result_card(fresh, _url("actions/new"),
-                                          _url("actions/attendees")), note)
+        options[field] = lookup.matches(open_salesforce(services, caller.user), field, typed)
+    except SalesforceError:
+        errors[field] = "Salesforce could not be searched just now; try again."
+    values[field] = options[field][0][0] if options.get(field) else ""
+    if typed.strip() and not options.get(field) and not errors:
+        errors[field] = f"No {lookup.WHAT[field]} matches \u201c{typed.strip()}\u201d."
+    return cards.update(_create_card(caller, values, options, errors))
 
 
-def _create_contact_action(services: Container, caller: Caller) -> dict[str, Any]:
-    """The one-click "Create Contact" of an unlinked attendee (named from the attendee's
-    name, or the address before the @)."""
-    parameters = (caller.event.get("commonEventObject") or {}).get("parameters") or {}
-    event_id, email = str(parameters.get("eventId", "")), str(parameters.get("email", ""))
-    view = get_event_view(services, caller.user, event_id)
-    attendee = next((a for a in view["attendees"] if a["email"].lower() == email.lower()),
-                    None)
-    words = ((attendee or {}).get("name") or email.split("@")[0]).split()
-    first, last = (" ".join(words[:-1]), words[-1]) if len(words) > 1 else ("", words[0])
-    user = caller.user
-    return _attendee_change(services, caller, view, lambda: create_record_for_attendee(
-        services, user, {"eventId": event_id, "email": email, "type": "Contact",
-                         "firstName": first, "lastName": last})[1],
-        f"Contact created for {email}", "Not created")
-
-
-def _cancel_action(services: Container, caller: Caller) -> dict[str, Any]:
-    """Cancel event: ask first, then cancel and say who was told ("Keep it" goes back)."""
-    parameters = (caller.event.get("commonEventObject") or {}).get("parameters") or {}
-    event_id = str(parameters.get("eventId", ""))
-    if not parameters.get("confirm"):
-        view = get_event_view(services, caller.user, event_id)
-        if parameters.get("keep"):
-            return cards.update(cards.result_card(view, _url("actions/new"),
-                                                  _url("actions/attendees")), "Kept")
-        return cards.update(cards.cancel_confirm_card(view, _url("actions/cancel")))
-    done = cancel_event(services, caller.user, event_id)
-    told = (f"Cancellation sent to {', '.join(done['cancellationsSentTo'])}."
-            if done["cancellationsSentTo"] else "Nobody needed telling.")
-    if done["notToldByAnyone"]:
-        told += (f" Salesforce invited {', '.join(done['notToldByAnyone'])}; let them know "
-                 "yourself.")
-    card = cards.message_card("Event cancelled", told)
-    return cards.update(card, "Event cancelled")
+def _suggest_action(services: Container, caller: Caller) -> dict[str, Any]:
+    """Type-ahead for a lookup's search input."""
+    field = str(caller.parameters.get("field", ""))
+    if field not in lookup.SEARCH_INPUT:
+        raise ApiError("Unknown lookup.", fields={"field": "whoId or whatId"})
+    typed = str(form_inputs(caller).get(lookup.SEARCH_INPUT[field]) or "")
+    try:
+        texts = lookup.suggestion_texts(open_salesforce(services, caller.user), field, typed)
+    except SalesforceError:
+        texts = []
+    return cards.suggestions(texts)
 
 
 def _message_headers(services: Container, event: dict[str, Any]) -> dict[str, str]:
@@ -320,41 +261,8 @@ def _addresses(headers: dict[str, str]) -> list[str]:
     return list(dict.fromkeys(address for _, address in found if "@" in address))
 
 
-def _form_inputs(caller: Caller) -> dict[str, Any]:
-    raw = (caller.event.get("commonEventObject") or {}).get("formInputs") or {}
-    values: dict[str, Any] = {}
-    for name, value in raw.items():
-        if not isinstance(value, dict):
-            continue
-        if "stringInputs" in value:
-            strings = (value["stringInputs"] or {}).get("value") or []
-            values[name] = strings[0] if strings else ""
-        elif "dateTimeInput" in value or "dateInput" in value:
-            picked = value.get("dateTimeInput") or value.get("dateInput") or {}
-            values[name] = _integer(picked.get("msSinceEpoch") if isinstance(picked, dict)
-                                    else None)
-    return values
-
-
-def _integer(value: Any) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
-
-
-def _moment(ms: Any) -> datetime | None:
-    """A date picker's value; None when it is no instant (the form then names the field)."""
-    if not isinstance(ms, int):
-        return None
-    try:
-        moment = datetime.fromtimestamp(ms / 1000, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return moment if EARLIEST <= moment <= LATEST else None
-
-
 def _api_body(inputs: dict[str, Any], caller: Caller) -> dict[str, Any]:
+    """The API's create body from the card's values (``_values``: pickers as instants)."""
     all_day = inputs.get("isAllDay") == "true"
     body: dict[str, Any] = {"subject": inputs.get("subject", ""), "isAllDay": all_day,
                             "timeZone": caller.zone_id,
@@ -362,21 +270,17 @@ def _api_body(inputs: dict[str, Any], caller: Caller) -> dict[str, Any]:
                             "description": inputs.get("description", ""),
                             "showAs": inputs.get("showAs") or "busy"}
     for field in ("start", "end"):
-        moment = _moment(inputs.get(field))
-        if moment is None:
+        at = inputs.get(field)
+        if not isinstance(at, datetime):
             body[field] = ""
         elif all_day:
-            body[field] = moment.astimezone(caller.zone).date().isoformat()
+            body[field] = at.astimezone(caller.zone).date().isoformat()
         else:
-            body[field] = moment.isoformat()
+            body[field] = at.isoformat()
     if inputs.get("reminderMinutes"):
-        reminder = _integer(inputs["reminderMinutes"])
+        reminder = integer(inputs["reminderMinutes"])
         body["reminderMinutes"] = inputs["reminderMinutes"] if reminder is None else reminder
     for field in ("whoId", "whatId"):
         if inputs.get(field):
             body[field] = inputs[field]
     return body
-
-
-def _kept(inputs: dict[str, Any], field: str) -> list[tuple[str, str]]:
-    return [(inputs[field], inputs[field])] if inputs.get(field) else []

@@ -15,8 +15,8 @@ from addin.web import admin, api
 
 blueprint = Blueprint("openapi", __name__)
 DOCUMENTED = (api.post_event, api.get_event, api.delete_event, api.put_attendees,
-              api.put_occurrence_attendees, api.post_record, api.records, api.context,
-              admin.get_settings, admin.patch_settings, admin.salesforce_usage)
+              api.put_occurrence_attendees, api.post_record, api.record_draft, api.records,
+              api.context, admin.get_settings, admin.patch_settings, admin.salesforce_usage)
 # Every operation can answer these (in the error envelope); an operation adds its own.
 ERRORS = {
     "400": "Invalid input: `error.fields` names each wrong field (also a JSON body nested "
@@ -58,7 +58,7 @@ def build_spec() -> dict[str, Any]:
     for name in ("EventCreateSchema", "EventViewSchema", "EventAcceptedSchema",
                  "EventCancelledSchema",
                  "AttendeesUpdateSchema", "OccurrenceAttendeesSchema", "NewRecordSchema",
-                 "RecordCreatedSchema", "RecordSchema",
+                 "RecordCreatedSchema", "RecordSchema", "RecordDraftSchema",
                  "ErrorEnvelopeSchema"):
         spec.components.schema(name.removesuffix("Schema"), schema=getattr(schemas, name))
     with current_app.test_request_context():

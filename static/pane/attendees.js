@@ -1,19 +1,62 @@
 // The attendee editor of the pane: linked and unlinked attendees with their responses;
-// add, remove, and the one-click "create Contact" for an unlinked attendee.
+// add, remove, and "Create Contact" for an unlinked attendee, which opens a form prefilled
+// by the server (names, Account from the email domain) that the rep edits before saving.
+// Every action shows its progress on its own button, keeps the attendee controls disabled
+// while its request runs (a second change made meanwhile would be sent from a stale list),
+// and shows its error where the action was: nothing typed is cleared before the server
+// has accepted it.
 import { api } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const RESPONSES = { none: "no response yet", accepted: "accepted", declined: "declined",
   tentative: "tentative" };
+const NEW_ACCOUNT = "new", NO_ACCOUNT = "";
 let current = null;
+let running = false;
+
+function element(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (name === "text") node.textContent = value;
+    else if (name in node && !name.includes("-")) node[name] = value;
+    else node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function slug(email) {
+  return email.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+}
+
+// Runs one attendee request: ``button`` shows ``progress`` and every attendee control is
+// disabled until it is answered. Returns the answer, or throws the ApiError.
+async function busy(button, progress, request) {
+  const label = button.textContent;
+  running = true;
+  button.textContent = progress;
+  button.setAttribute("aria-busy", "true");
+  setControlsDisabled(true);
+  try {
+    return await request();
+  } finally {
+    running = false;
+    button.textContent = label;
+    button.removeAttribute("aria-busy");
+    setControlsDisabled(false);
+  }
+}
+
+function setControlsDisabled(disabled) {
+  const controls = document.querySelectorAll(
+    "#attendees button, #attendees input, #attendees select, #cancel-box button");
+  for (const control of controls) control.disabled = disabled;
+}
 
 function item(attendee) {
-  const li = document.createElement("li");
-  const who = document.createElement("span");
-  who.className = "who";
-  who.textContent = attendee.name ? `${attendee.name} <${attendee.email}>` : attendee.email;
-  const meta = document.createElement("span");
-  meta.className = "meta";
+  const li = element("li", { "data-email": attendee.email });
+  const who = element("span", { className: "who",
+    text: attendee.name ? `${attendee.name} <${attendee.email}>` : attendee.email });
   const others = (attendee.record && attendee.record.alternatives) || [];
   const link = attendee.record ? `${attendee.record.type}: ${attendee.record.name}` +
     (others.length === 1 ? ` (another ${attendee.record.type} has this email)`
@@ -21,25 +64,34 @@ function item(attendee) {
     : "Not in Salesforce";
   const state = attendee.held ? "invited in Salesforce, not yet in Outlook"
     : attendee.removedInSalesforce ? "removed in Salesforce" : RESPONSES[attendee.response] || attendee.response;
-  meta.textContent = `${link} · ${state}`;
+  const meta = element("span", { className: "meta", text: `${link} · ${state}` });
+  const error = element("p", { className: "error", id: `attendee-${slug(attendee.email)}-error`,
+    role: "alert" });
   li.append(who, meta);
   if (!attendee.record) {
-    const create = document.createElement("button");
-    create.type = "button";
-    create.className = "secondary";
-    create.textContent = "Create Contact";
-    create.setAttribute("aria-label", `Create a Contact for ${attendee.email}`);
-    create.addEventListener("click", () => createContact(attendee));
+    const create = element("button", { type: "button", className: "secondary",
+      text: "Create Contact", "aria-label": `Create a Contact for ${attendee.email}`,
+      "aria-describedby": error.id });
+    create.addEventListener("click", () => openDraft(attendee, li, create, error));
     li.append(create);
   }
-  const remove = document.createElement("button");
-  remove.type = "button";
-  remove.className = "secondary";
-  remove.textContent = "Remove";
-  remove.setAttribute("aria-label", `Remove ${attendee.email}`);
-  remove.addEventListener("click", () => save(current.attendees.filter((a) => a !== attendee)));
-  li.append(remove);
+  const remove = element("button", { type: "button", className: "secondary", text: "Remove",
+    "aria-label": `Remove ${attendee.email}`, "aria-describedby": error.id });
+  remove.addEventListener("click", async () => {
+    error.textContent = "";
+    try {
+      await busy(remove, "Removing…", () => save(current.attendees.filter((a) => a !== attendee)));
+    } catch (failure) {
+      error.textContent = firstMessage(failure);
+    }
+  });
+  li.append(remove, error);
   return li;
+}
+
+function firstMessage(failure) {
+  const fields = Object.values((failure && failure.fields) || {});
+  return fields[0] || (failure && failure.message) || "Something went wrong; try again.";
 }
 
 export function showAttendees(view, onChange) {
@@ -49,50 +101,177 @@ export function showAttendees(view, onChange) {
   showAttendees.onChange = onChange;
 }
 
+function changed(view) {
+  showAttendees(view, showAttendees.onChange);
+  if (showAttendees.onChange) showAttendees.onChange(view);
+}
+
 async function save(attendees) {
-  $("attendee-error").textContent = "";
-  try {
-    const view = await api("PUT", `/api/v1/events/${current.event.id}/attendees`, {
-      body: { attendees: attendees.map((a) => ({ email: a.email, name: a.name || undefined,
-        optional: a.optional || false })) } });
-    showAttendees(view, showAttendees.onChange);
-    if (showAttendees.onChange) showAttendees.onChange(view);
-  } catch (error) {
-    const fields = Object.values(error.fields || {});
-    $("attendee-error").textContent = fields[0] || error.message;
-  }
+  const view = await api("PUT", `/api/v1/events/${current.event.id}/attendees`, {
+    body: { attendees: attendees.map((a) => ({ email: a.email, name: a.name || undefined,
+      optional: a.optional || false })) } });
+  changed(view);
+  return view;
 }
 
-async function createContact(attendee) {
-  const local = attendee.email.split("@")[0];
-  const [first, ...rest] = (attendee.name || local).split(/\s+/);
+// -- "Create Contact": the draft, edited inline, then saved ------------------------------
+async function openDraft(attendee, li, button, error) {
+  error.textContent = "";
+  let draft;
   try {
-    const created = await api("POST", "/api/v1/records", { body: {
-      eventId: current.event.id, email: attendee.email, type: "Contact",
-      firstName: rest.length ? first : "", lastName: rest.length ? rest.join(" ") : first } });
-    showAttendees(created.event, showAttendees.onChange);
-    if (showAttendees.onChange) showAttendees.onChange(created.event);
-  } catch (error) {
-    $("attendee-error").textContent = error.message;
+    const query = new URLSearchParams({ email: attendee.email, name: attendee.name || "",
+      type: "Contact" });
+    draft = await busy(button, "Loading…", () => api("GET", `/api/v1/records/draft?${query}`));
+  } catch (failure) {
+    error.textContent = firstMessage(failure);
+    return;
   }
+  button.hidden = true;
+  const form = draftForm(attendee, draft, () => {
+    form.remove();
+    button.hidden = false;
+    button.focus();
+  });
+  li.append(form);
+  form.querySelector("input").focus();
 }
 
+function field(prefix, name, label, control) {
+  const error = element("p", { className: "error", id: `${prefix}-${name}-error`, role: "alert" });
+  control.id = `${prefix}-${name}`;
+  control.name = name;
+  control.setAttribute("aria-describedby", error.id);
+  control.addEventListener("input", () => {  // a fixed field loses its stale error
+    error.textContent = "";
+    control.removeAttribute("aria-invalid");
+  });
+  const wrapper = element("div", { className: "field", "data-field": name },
+    element("label", { htmlFor: control.id, text: label }), control, error);
+  return wrapper;
+}
+
+function draftForm(attendee, draft, close) {
+  const prefix = `draft-${slug(attendee.email)}`;
+  const form = element("form", { className: "record-draft", noValidate: true,
+    "aria-label": `New Salesforce record for ${attendee.email}` });
+  form.style.flex = "1 1 100%";
+  const type = element("select", {},
+    element("option", { value: "Contact", text: "Contact" }),
+    element("option", { value: "Lead", text: "Lead" }));
+  const first = element("input", { value: draft.firstName, maxLength: 40,
+    autocomplete: "off" });
+  const last = element("input", { value: draft.lastName, maxLength: 80, required: true,
+    autocomplete: "off" });
+  const account = element("select", {});
+  for (const choice of draft.accounts) {
+    account.append(element("option", { value: choice.id, text: choice.name }));
+  }
+  if (draft.newAccountName) {
+    account.append(element("option", { value: NEW_ACCOUNT,
+      text: `New Account: ${draft.newAccountName}` }));
+  }
+  account.append(element("option", { value: NO_ACCOUNT, text: "No Account" }));
+  const newAccountName = element("input", { value: draft.newAccountName || "", maxLength: 255,
+    autocomplete: "off" });
+  const company = element("input", { value: draft.company || draft.newAccountName ||
+    (draft.account && draft.account.name) || "", maxLength: 255, autocomplete: "off" });
+  const fields = {
+    type: field(prefix, "type", "Save as", type),
+    firstName: field(prefix, "firstName", "First name", first),
+    lastName: field(prefix, "lastName", "Last name", last),
+    accountId: field(prefix, "accountId", "Account", account),
+    newAccountName: field(prefix, "newAccountName", "New Account name", newAccountName),
+    company: field(prefix, "company", "Company", company),
+  };
+  const formError = element("p", { className: "error", id: `${prefix}-error`, role: "alert" });
+  const submit = element("button", { type: "submit", text: "Save Contact" });
+  const cancel = element("button", { type: "button", className: "secondary", text: "Cancel" });
+  cancel.style.marginLeft = "8px";
+  const layout = () => {
+    const lead = type.value === "Lead";
+    fields.accountId.hidden = lead;
+    fields.newAccountName.hidden = lead || account.value !== NEW_ACCOUNT;
+    fields.company.hidden = !lead;
+    submit.textContent = lead ? "Save Lead" : "Save Contact";
+  };
+  type.addEventListener("change", layout);
+  account.addEventListener("change", layout);
+  layout();
+  cancel.addEventListener("click", close);
+  form.append(...Object.values(fields), formError, submit, cancel);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (running) return;
+    clearErrors(form, formError);
+    const lead = type.value === "Lead";
+    const body = { eventId: current.event.id, email: attendee.email, type: type.value,
+      firstName: first.value.trim(), lastName: last.value.trim() };
+    if (lead) body.company = company.value.trim();
+    else if (account.value === NEW_ACCOUNT) body.newAccountName = newAccountName.value.trim();
+    else if (account.value) body.accountId = account.value;
+    if (!body.lastName) {  // said at once, as the server would
+      showFieldErrors(form, formError, { lastName: "Enter a last name." });
+      return;
+    }
+    try {
+      const created = await busy(submit, "Saving…", () => api("POST", "/api/v1/records", { body }));
+      changed(created.event);
+    } catch (failure) {
+      showFieldErrors(form, formError, failure.fields || {}, failure.message);
+    }
+  });
+  return form;
+}
+
+function clearErrors(form, formError) {
+  formError.textContent = "";
+  for (const control of form.querySelectorAll("[aria-invalid]")) {
+    control.removeAttribute("aria-invalid");
+  }
+  for (const error of form.querySelectorAll(".field .error")) error.textContent = "";
+}
+
+// Each error at its field (all of them at once); the first wrong field gets the focus.
+function showFieldErrors(form, formError, fields, message) {
+  const unplaced = [];
+  let first = null;
+  for (const [name, text] of Object.entries(fields)) {
+    const wrapper = form.querySelector(`[data-field="${name}"]`);
+    if (!wrapper || wrapper.hidden) {
+      unplaced.push(text);
+      continue;
+    }
+    wrapper.querySelector(".error").textContent = text;
+    const control = wrapper.querySelector("input, select");
+    control.setAttribute("aria-invalid", "true");
+    first = first || control;
+  }
+  if (unplaced.length || (!first && message)) {
+    formError.textContent = unplaced.join(" ") || message;
+  }
+  if (first) first.focus();
+}
+
+// -- cancelling the event ----------------------------------------------------------------
 async function cancelEvent() {
   $("cancel-error").textContent = "";
+  let done;
   try {
-    const done = await api("DELETE", `/api/v1/events/${current.event.id}`);
-    for (const id of ["attendees", "cancel-box", "mirror-text", "sync-text"]) $(id).hidden = true;
-    $("record-link").parentElement.hidden = true;
-    $("result-title").textContent = "Event cancelled";
-    const told = done.cancellationsSentTo.length
-      ? `Cancellation sent to ${done.cancellationsSentTo.join(", ")}.` : "Nobody needed telling.";
-    const untold = done.notToldByAnyone.length
-      ? ` Salesforce invited ${done.notToldByAnyone.join(", ")}; let them know yourself.` : "";
-    $("cancelled-text").textContent = told + untold;
-    $("cancelled-text").hidden = false;
+    done = await busy($("cancel-yes"), "Cancelling…",
+      () => api("DELETE", `/api/v1/events/${current.event.id}`));
   } catch (error) {
     $("cancel-error").textContent = error.message;
+    return;
   }
+  for (const id of ["attendees", "cancel-box", "mirror-text", "sync-text"]) $(id).hidden = true;
+  $("record-link").parentElement.hidden = true;
+  $("result-title").textContent = "Event cancelled";
+  const told = done.cancellationsSentTo.length
+    ? `Cancellation sent to ${done.cancellationsSentTo.join(", ")}.` : "Nobody needed telling.";
+  const untold = done.notToldByAnyone.length
+    ? ` Salesforce invited ${done.notToldByAnyone.join(", ")}; let them know yourself.` : "";
+  $("cancelled-text").textContent = told + untold;
+  $("cancelled-text").hidden = false;
 }
 
 export function resetCancel() {
@@ -104,6 +283,12 @@ export function resetCancel() {
   $("cancel-error").textContent = "";
 }
 
+function showAddError(message) {
+  $("attendee-error").textContent = message;
+  if (message) $("attendee-email").setAttribute("aria-invalid", "true");
+  else $("attendee-email").removeAttribute("aria-invalid");
+}
+
 export function setUpAttendeeForm() {
   // Office add-ins cannot use window.confirm: the pane asks inline.
   $("cancel-button").addEventListener("click", () => {
@@ -112,11 +297,24 @@ export function setUpAttendeeForm() {
   });
   $("cancel-no").addEventListener("click", resetCancel);
   $("cancel-yes").addEventListener("click", cancelEvent);
-  $("attendee-form").addEventListener("submit", (event) => {
+  $("attendee-email").addEventListener("input", () => showAddError(""));
+  $("attendee-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const email = $("attendee-email").value.trim();
-    if (!email) return;
-    $("attendee-email").value = "";
-    save([...current.attendees, { email }]);
+    if (running) return;
+    const input = $("attendee-email");
+    const email = input.value.trim();
+    if (!email) {
+      showAddError("Enter the attendee's email address.");
+      input.focus();
+      return;
+    }
+    showAddError("");
+    try {
+      await busy($("attendee-add"), "Adding…", () => save([...current.attendees, { email }]));
+      input.value = "";  // only once the server has accepted it
+    } catch (error) {
+      showAddError(firstMessage(error));
+      input.focus();
+    }
   });
 }

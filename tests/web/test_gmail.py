@@ -10,25 +10,25 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from google.apps import card_v1
 from sqlalchemy import delete, select
 
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.google_identity import GoogleSigner, subject
 from addin.store.models import Organization, User
+from tests.web.card_check import cards_of, strict_card
 
 CLEO = "cleo.nguyen@acme-sales.example"  # a Google mailbox user
 PUBLIC = "http://127.0.0.1:5000"
+NEW_YORK = {"id": "America/New_York", "offset": -18000000}
 
 
 def strict(card: dict[str, Any]) -> None:
     """Every card must parse with google-apps-card's Card type, unknown fields refused."""
-    card_v1.Card.from_json(json.dumps(card), ignore_unknown_fields=False)
+    strict_card(card)
 
 
 def cards_in(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    action = answer.get("action") or answer["renderActions"]["action"]
-    return [n.get("pushCard") or n.get("updateCard") for n in action["navigations"]]
+    return cards_of(answer)
 
 
 @pytest.fixture
@@ -58,7 +58,10 @@ def gmail(client: Any, mint: Callable[..., str], clean_sandbox: SandboxRuntime
             "systemIdToken": "unused"}
         token = system if system is not None else mint("system", PUBLIC + path)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return client.post(path, json=event, headers=headers)
+        answer = client.post(path, json=event, headers=headers)
+        if answer.status_code == 200:  # every card the product returns, parsed strictly
+            cards_of(answer.json)
+        return answer
     return call
 
 
@@ -258,35 +261,186 @@ def test_attendee_editor_in_the_card(gmail: Callable[..., Any],
     assert [m["kind"] for m in clean_sandbox.state.mail.messages()] == ["cancellation"]
 
 
-def test_one_click_contact_from_the_card(gmail: Callable[..., Any],
-                                        clean_sandbox: SandboxRuntime) -> None:
-    start = int(datetime(2026, 12, 6, 15, 0, tzinfo=UTC).timestamp() * 1000)
-    form = {"subject": {"stringInputs": {"value": ["Card contact"]}},
-            "start": {"dateTimeInput": {"msSinceEpoch": start}},
-            "end": {"dateTimeInput": {"msSinceEpoch": start + 1800000}}}
-    (card,) = cards_in(gmail("/gmail/actions/create",
-                             {"commonEventObject": {"formInputs": form}}).json)
+def _created(gmail: Callable[..., Any], subject: str, day: int = 6,
+             **form: Any) -> tuple[dict[str, Any], str]:
+    """Create an Event from the card; its result card and the Event's id."""
+    start = int(datetime(2026, 12, day, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    inputs = {"subject": {"stringInputs": {"value": [subject]}},
+              "start": {"dateTimeInput": {"msSinceEpoch": start}},
+              "end": {"dateTimeInput": {"msSinceEpoch": start + 1800000}}, **form}
+    (card,) = cards_in(gmail("/gmail/actions/create", {"commonEventObject": {
+        "formInputs": inputs, "timeZone": NEW_YORK}}).json)
     add = card["sections"][1]["widgets"][-1]["buttonList"]["buttons"][0]
-    event_id = add["onClick"]["action"]["parameters"][0]["value"]
+    return card, add["onClick"]["action"]["parameters"][0]["value"]
+
+
+def _widgets(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A card's input widgets by name."""
+    found = {}
+    for section in card["sections"]:
+        for widget in section["widgets"]:
+            body = next(iter(widget.values()))
+            if isinstance(body, dict) and body.get("name"):
+                found[body["name"]] = body
+    return found
+
+
+def _strings(**values: str) -> dict[str, Any]:
+    return {k: {"stringInputs": {"value": [v]}} for k, v in values.items()}
+
+
+def test_create_contact_opens_an_edit_card_prefilled_then_saves_what_was_edited(
+        gmail: Callable[..., Any], clean_sandbox: SandboxRuntime, services: Any) -> None:
+    """The defect: one click made LastName "ada.walk-in", no first name, no Account."""
+    _, event_id = _created(gmail, "Card contact")
+    guest = "ada.walk-in@newco.example"
     (listed,) = cards_in(gmail("/gmail/actions/attendees", {"commonEventObject": {
-        "parameters": {"eventId": event_id}, "formInputs": {"attendeeEmail": {
-            "stringInputs": {"value": ["ada.walk-in@newco.example"]}}}}}).json)
-    strict(listed)
+        "parameters": {"eventId": event_id},
+        "formInputs": _strings(attendeeEmail=guest)}}).json)
     create = next(w["buttonList"]["buttons"][0] for w in listed["sections"][1]["widgets"]
                   if "buttonList" in w and w["buttonList"]["buttons"][0]["text"]
                   == "Create Contact")
     parameters = {p["key"]: p["value"] for p in create["onClick"]["action"]["parameters"]}
-    done = gmail("/gmail/actions/create-contact",
-                 {"commonEventObject": {"parameters": parameters}})
-    (linked,) = cards_in(done.json)
-    strict(linked)
+    (form,) = cards_in(gmail("/gmail/actions/create-contact",
+                             {"commonEventObject": {"parameters": parameters}}).json)
+    assert form["header"] == {"title": "New Contact", "subtitle": guest}
+    inputs = _widgets(form)
+    assert inputs["firstName"]["value"] == "Ada" and inputs["lastName"]["value"] == "Walk-In"
+    accounts = {i["value"]: i for i in inputs["accountChoice"]["items"]}
+    assert accounts["new"]["selected"] and inputs["newAccountName"]["value"] == "Newco"
+    assert form["fixedFooter"]["primaryButton"]["text"] == "Save"
+    save = form["fixedFooter"]["primaryButton"]["onClick"]["action"]
+    assert "Not in Salesforce" in json.dumps(listed)
+    assert _people(services, guest) == []  # nothing made by the click itself
+
+    refused = gmail(save["function"].removeprefix(PUBLIC), {"commonEventObject": {
+        "parameters": {p["key"]: p["value"] for p in save["parameters"]},
+        "formInputs": _strings(type="Contact", firstName="Ada", lastName=" ",
+                               accountChoice="new", newAccountName="Newco Labs")}})
+    assert refused.json["renderActions"]["action"]["notification"]["text"] == (
+        "Please check: Last name")
+    (again,) = cards_in(refused.json)
+    kept = _widgets(again)
+    assert kept["lastName"]["label"] == "Last name: Enter a last name."
+    assert kept["newAccountName"]["value"] == "Newco Labs"  # nothing typed is lost
+    assert _people(services, guest) == []
+
+    done = gmail(save["function"].removeprefix(PUBLIC), {"commonEventObject": {
+        "parameters": {p["key"]: p["value"] for p in save["parameters"]},
+        "formInputs": _strings(type="Contact", firstName="Ada", lastName="Walker",
+                               accountChoice="new", newAccountName="Newco Labs")}})
     assert done.json["renderActions"]["action"]["notification"]["text"] == (
-        "Contact created for ada.walk-in@newco.example")
+        f"Contact created for {guest}")
+    (linked,) = cards_in(done.json)
     text = json.dumps(linked)
-    assert "Contact: ada.walk-in" in text and "Not in Salesforce" not in text
-    assert "Create Contact" not in text
+    assert "Contact: Ada Walker" in text and "Not in Salesforce" not in text
+    (person,) = _people(services, guest)
+    assert (person["FirstName"], person["LastName"], person["Account"]["Name"]) == (
+        "Ada", "Walker", "Newco Labs")
     assert [(m["to"], m["kind"]) for m in clean_sandbox.state.mail.messages()] == [
-        ("ada.walk-in@newco.example", "invitation")]  # linking sends nothing more
+        (guest, "invitation")]  # linking sends nothing more
+
+
+def test_edit_contact_card_matches_an_existing_account_and_can_go_back(
+        gmail: Callable[..., Any], services: Any) -> None:
+    _, event_id = _created(gmail, "Card contact account", day=7)
+    guest = "raj.patel@globex.example"
+    gmail("/gmail/actions/attendees", {"commonEventObject": {
+        "parameters": {"eventId": event_id}, "formInputs": _strings(attendeeEmail=guest)}})
+    (form,) = cards_in(gmail("/gmail/actions/create-contact", {"commonEventObject": {
+        "parameters": {"eventId": event_id, "email": guest}}}).json)
+    accounts = _widgets(form)["accountChoice"]["items"]
+    assert accounts[0] == {"text": "Globex Industries", "value": "001000000000002AAA",
+                           "selected": True}
+    (back,) = cards_in(gmail("/gmail/actions/contact-back", {"commonEventObject": {
+        "parameters": {"eventId": event_id}}}).json)
+    assert back["header"]["title"] == "Event created" and "Not in Salesforce" in json.dumps(
+        back)
+    assert _people(services, guest) == []
+
+
+def _people(services: Any, email: str) -> list[dict[str, Any]]:
+    from addin.identity import load_user
+    from addin.providers.registry import open_salesforce
+
+    with services.db.session() as session:
+        user = load_user(services, session.scalar(select(User.id).where(User.email == CLEO)))
+    rows = open_salesforce(services, user)._call(lambda sf: sf.query(
+        "SELECT FirstName, LastName, Account.Name FROM Contact WHERE Email = "
+        f"'{email}'"))["records"]
+    return [dict(r) for r in rows]
+
+
+def test_result_card_says_what_was_saved_in_the_users_zone(gmail: Callable[..., Any]) -> None:
+    """The defect: the result card showed "2026-12-11T15:00:00Z"."""
+    card, _ = _created(gmail, "Zone check", day=11, **_strings(
+        location="Acme HQ", whoId="003000000000001AAA", whatId="001000000000001AAA"))
+    text = json.dumps(card, ensure_ascii=False)
+    assert "T15:00:00Z" not in text and "2026-12-11T" not in text
+    facts = {w["decoratedText"]["topLabel"]: w["decoratedText"]
+             for w in card["sections"][0]["widgets"] if "decoratedText" in w}
+    assert facts["When"]["text"] == "Fri 11 Dec 2026, 10:00 \u2013 10:30"  # New York
+    assert facts["When"]["bottomLabel"] == "New York (UTC-05:00)"
+    assert facts["When"]["startIcon"] == {"knownIcon": "CLOCK"}
+    assert facts["Location"]["text"] == "Acme HQ"
+    assert facts["Name"]["text"] == "Olivia O'Brien (Contact)"
+    assert facts["Related To"]["text"] == "Acme Corporation (Account)"
+    assert card["sections"][0]["header"] == "Zone check"
+    assert card["fixedFooter"]["primaryButton"]["text"] == "Open in Salesforce"
+    assert card["fixedFooter"]["secondaryButton"]["text"] == "Create another"
+
+
+def test_homepage_lookups_search_salesforce(gmail: Callable[..., Any]) -> None:
+    """The defect: Name and Related To were dropdowns holding only "None"."""
+    (card,) = cards_in(gmail("/gmail/homepage").json)
+    inputs = _widgets(card)
+    assert "whoId" not in inputs and "whatId" not in inputs  # no empty dropdowns
+    who = inputs["whoSearch"]
+    assert who["label"] == "Name" and who["hintText"] == "Search Contacts and Leads"
+    search, suggest = who["onChangeAction"], who["autoCompleteAction"]
+    assert search["function"] == PUBLIC + "/gmail/actions/search"
+    assert suggest["function"] == PUBLIC + "/gmail/actions/suggest"
+    assert search["parameters"] == [{"key": "field", "value": "whoId"}]
+
+    subject = _strings(subject="Kept while searching")
+    suggested = gmail("/gmail/actions/suggest", {"commonEventObject": {
+        "parameters": {"field": "whoId"}, "formInputs": _strings(whoSearch="Olivia")}})
+    assert suggested.json == {"action": {"suggestions": {"items": [
+        {"text": "Olivia O'Brien"}]}}}
+    searched = gmail("/gmail/actions/search", {"commonEventObject": {
+        "parameters": {"field": "whatId"},
+        "formInputs": {**subject, **_strings(whatSearch="Acme")}}})
+    (found,) = cards_in(searched.json)
+    inputs = _widgets(found)
+    assert inputs["subject"]["value"] == "Kept while searching"
+    assert inputs["whatSearch"]["value"] == "Acme"
+    items = inputs["whatId"]["items"]
+    assert {"text": "Acme Corporation (Account)", "value": "001000000000001AAA",
+            "selected": True} in items
+    assert {"text": "Acme - 500 Widgets (Opportunity)", "value": "006000000000001AAA",
+            "selected": False} in items
+    assert items[-1] == {"text": "None", "value": "", "selected": False}
+    nothing = gmail("/gmail/actions/search", {"commonEventObject": {
+        "parameters": {"field": "whoId"}, "formInputs": _strings(whoSearch="Zyxwvut")}})
+    assert _widgets(cards_in(nothing.json)[0])["whoSearch"]["label"].startswith(
+        "Name: No Contact or Lead matches")
+
+
+def test_a_typed_but_unpicked_name_is_resolved_or_asked_for(
+        gmail: Callable[..., Any]) -> None:
+    card, _ = _created(gmail, "Typed name", day=12, **_strings(whoSearch="Olivia O'Brien"))
+    facts = json.dumps(card)
+    assert "Olivia O'Brien (Contact)" in facts  # one match: taken
+    start = int(datetime(2026, 12, 13, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    answer = gmail("/gmail/actions/create", {"commonEventObject": {"formInputs": {
+        **_strings(subject="Ambiguous", whoSearch="Kim"),
+        "start": {"dateTimeInput": {"msSinceEpoch": start}},
+        "end": {"dateTimeInput": {"msSinceEpoch": start + 1800000}}}}})
+    assert answer.json["renderActions"]["action"]["notification"]["text"] == (
+        "Please check: Name")
+    inputs = _widgets(cards_in(answer.json)[0])
+    assert inputs["whoSearch"]["label"] == "Name: Several match: pick one."
+    assert len(inputs["whoId"]["items"]) >= 3  # both Kims and None
 
 
 def test_cancel_event_from_the_card(gmail: Callable[..., Any],
@@ -346,3 +500,25 @@ def test_bad_form_values_are_named_never_a_crash(gmail: Callable[..., Any],
     (card,) = cards_in(answer.json)
     strict(card)
     assert "salesforce" not in clean_sandbox.state.stats.snapshot()
+
+
+def test_edit_contact_card_keeps_what_was_typed_when_salesforce_is_down(
+        gmail: Callable[..., Any], clean_sandbox: SandboxRuntime, upstream: requests.Session,
+        services: Any) -> None:
+    _, event_id = _created(gmail, "Card contact outage", day=14)
+    guest = "outage.card@newco.example"
+    gmail("/gmail/actions/attendees", {"commonEventObject": {
+        "parameters": {"eventId": event_id}, "formInputs": _strings(attendeeEmail=guest)}})
+    upstream.post(clean_sandbox.services["faults"],
+                  json={"service": "salesforce", "status": 503, "times": 10})
+    answer = gmail("/gmail/actions/save-contact", {"commonEventObject": {
+        "parameters": {"eventId": event_id, "email": guest},
+        "formInputs": _strings(type="Contact", firstName="Out", lastName="Age",
+                               accountChoice="new", newAccountName="Newco")}})
+    upstream.post(clean_sandbox.services["faults"],
+                  json={"service": "salesforce", "status": 503, "times": 0})
+    assert answer.status_code == 200
+    assert "not available" in answer.json["renderActions"]["action"]["notification"]["text"]
+    inputs = _widgets(cards_in(answer.json)[0])
+    assert inputs["lastName"]["value"] == "Age" and inputs["newAccountName"]["value"] == "Newco"
+    assert _people(services, guest) == []

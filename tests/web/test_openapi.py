@@ -21,13 +21,17 @@ def test_openapi_document_describes_the_api(client: Any) -> None:
     assert set(document["paths"]["/api/v1/records"]) == {"get", "post"}
     records = document["paths"]["/api/v1/records"]["get"]["parameters"]
     assert {p["name"] for p in records} == {"q", "types", "limit"}
+    draft = document["paths"]["/api/v1/records/draft"]["get"]
+    assert {p["name"] for p in draft["parameters"]} == {"email", "name", "type"}
+    assert {"firstName", "lastName", "account", "newAccountName"} <= set(
+        document["components"]["schemas"]["RecordDraft"]["properties"])
 
 
 def test_every_status_and_format_the_api_answers_is_documented(client: Any) -> None:
     document = client.get("/api/openapi.json").json
     operations = {(method, path): operation for path, item in document["paths"].items()
                   for method, operation in item.items()}
-    assert len(operations) == 11
+    assert len(operations) == 12
     for (method, path), operation in operations.items():
         statuses = set(operation["responses"])
         assert {"400", "401", "409", "413", "503"} <= statuses, (method, path)
