@@ -19,15 +19,18 @@ import requests
 
 from addin.domain import Attendee, CalendarItem, ItemDraft
 from addin.providers.calendar import (
+    BatchResult,
     CalendarCapabilities,
     ChangePage,
     ItemNotFound,
+    ItemWrite,
     NotifyMode,
     PushSubscription,
     SilentUpdateUnsupported,
     TokenSource,
 )
 from addin.providers.calendar_http import call, raise_for
+from addin.providers.graph_batch import Step, run_batches
 from addin.providers.timezones import zone
 
 PROPERTY_ID = "String {5c1f7a3e-8d2b-4a55-9e8e-7f0a3b1d2c4e} Name SalesforceEventId"
@@ -98,16 +101,37 @@ class GraphCalendar:
 
     def replace_attendees(self, item_id: str, attendees: list[Attendee], *,
                           notify: NotifyMode, etag: str | None = None) -> CalendarItem:
-        if notify is NotifyMode.SILENT:
-            raise SilentUpdateUnsupported("Microsoft Graph always emails attendees it is "
-                                          "given; it cannot add them silently")
         headers = {"If-Match": etag} if etag else {}
-        body = {"attendees": [{"emailAddress": {"address": a.email, "name": a.name or a.email},
-                               "type": "optional" if a.optional else "required"}
-                              for a in attendees]}
-        data = self._request("PATCH", f"{self.base}/events/{quote(item_id)}", json=body,
-                             headers=headers, params=self._expand).json()
+        data = self._request("PATCH", f"{self.base}/events/{quote(item_id)}",
+                             json=_attendees_body(attendees, notify), headers=headers,
+                             params=self._expand).json()
         return self._item(data)
+
+    # -- batches ($batch: 20 steps a request) ----------------------------------------------
+    def _path(self, item_id: str) -> str:
+        """A step's URL, relative to /v1.0, with the extended property expanded."""
+        owner = self.base.removeprefix(self.root)
+        return (f"{owner}/events/{quote(item_id)}?$expand=singleValueExtendedProperties"
+                f"($filter=id eq '{PROPERTY_ID}')")
+
+    def get_items(self, item_ids: list[str]) -> BatchResult:
+        chains = [[Step(i, "GET", self._path(i))] for i in dict.fromkeys(item_ids)]
+        return run_batches(self.session, self.tokens, self.root, chains, self._item,
+                           _message)
+
+    def write_items(self, chains: list[list[ItemWrite]]) -> BatchResult:
+        """A chain's steps go in one batch, each after the previous (dependsOn)."""
+        steps: list[list[Step]] = []
+        for chain in chains:
+            steps.append([])
+            for write in chain:
+                body = self._body(write.draft) if write.draft is not None else \
+                    _attendees_body(write.attendees or [], write.notify)
+                headers = {"If-Match": write.etag} if write.etag else {}
+                steps[-1].append(Step(write.item_id, "PATCH", self._path(write.item_id),
+                                      body, headers))
+        return run_batches(self.session, self.tokens, self.root, steps, self._item,
+                           _message)
 
     def delete_item(self, item_id: str, *, notify: NotifyMode) -> None:
         """Deleting a meeting cancels it for every attendee (Graph cannot be silent)."""
@@ -218,6 +242,15 @@ class GraphCalendar:
                        for a in data.get("attendees") or []],
             organizer_email=organizer, salesforce_event_id=tag, web_link=data.get("webLink"),
             is_organizer=bool(data.get("isOrganizer", True)), raw=data)
+
+
+def _attendees_body(attendees: list[Attendee], notify: NotifyMode) -> dict[str, Any]:
+    if notify is NotifyMode.SILENT:
+        raise SilentUpdateUnsupported("Microsoft Graph always emails attendees it is "
+                                      "given; it cannot add them silently")
+    return {"attendees": [{"emailAddress": {"address": a.email, "name": a.name or a.email},
+                           "type": "optional" if a.optional else "required"}
+                          for a in attendees]}
 
 
 def _times(draft: ItemDraft) -> dict[str, dict[str, str]]:

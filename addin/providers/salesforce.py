@@ -24,6 +24,7 @@ from addin.providers.salesforce_records import (
     PersonRecord,
     RecordSummary,
     SalesforceAuthError,
+    SalesforceChanges,
     SalesforceError,
     SalesforceLimitExceeded,
     SalesforceNotFound,
@@ -33,8 +34,8 @@ from addin.providers.salesforce_records import (
 
 __all__ = [
     "EventRelationRecord", "EventSnapshot", "PersonRecord", "RecordSummary", "SalesforceAuthError",
-    "SalesforceClient", "SalesforceError", "SalesforceLimitExceeded", "SalesforceNotFound",
-    "SalesforceUnavailable", "SalesforceValidationError", "escape_sosl",
+    "SalesforceChanges", "SalesforceClient", "SalesforceError", "SalesforceLimitExceeded",
+    "SalesforceNotFound", "SalesforceUnavailable", "SalesforceValidationError", "escape_sosl",
 ]
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ REQUEST_ID_FIELD = "Addin_Request_Id__c"
 SOSL_RESERVED = set('?&|!{}[]()^~*:\\"\'+-')
 LOCK_RETRIES = 3
 EMAILS_PER_QUERY = 100
+IDS_PER_QUERY = 200  # Event ids named in one IN list
 EVENT_FIELDS = (
     "Id", "Subject", "StartDateTime", "EndDateTime", "ActivityDate", "EndDate",
     "DurationInMinutes", "IsAllDayEvent", "Location", "Description", "ShowAs", "IsPrivate",
@@ -56,6 +58,7 @@ RELATION_FIELDS = (
     "Id", "EventId", "RelationId", "Relation.Type", "Relation.Email", "Relation.Name",
     "IsInvitee", "IsParent", "IsWhat", "Status", "IsDeleted", "SystemModstamp",
 )
+_RELATIONS_SUBSELECT = f"(SELECT {', '.join(RELATION_FIELDS)} FROM EventRelations)"
 SEARCH_FIELDS = {
     "Contact": "Id, Name, Email, Account.Name",
     "Lead": "Id, Name, Email, Company",
@@ -232,6 +235,83 @@ class SalesforceClient:
             "start": start.astimezone(UTC).isoformat(timespec="seconds"),
             "end": end.astimezone(UTC).isoformat(timespec="seconds")})
         return [row["id"] for row in result.get("deletedRecords", [])]
+
+    # -- a pass's reads: one request for everything that changed ------------------------
+    def changes_since(self, since: datetime, owner_id: str) -> SalesforceChanges:
+        """Everything a sync pass needs from Salesforce: ONE API request (a composite of
+        four queries) plus one per further page. The owner's top-level Events modified
+        since ``since`` come with their EventRelations (a child sub-select); deleted ones
+        come through queryAll (IsDeleted). Events whose invitee rows changed without the
+        Event itself changing are found by a semi-join (Salesforce allows no semi-join
+        under OR, hence a second query); deleted invitee rows by queryAll."""
+        stamp = soql_datetime(since)
+        fields = f"{', '.join(EVENT_FIELDS)}, {_RELATIONS_SUBSELECT}"
+        queries = {
+            "changed": ("queryAll", format_soql(
+                f"SELECT {fields}, IsDeleted FROM Event WHERE OwnerId = {{}} "
+                "AND IsChild = false AND SystemModstamp > {:literal}", owner_id, stamp)),
+            "invited": ("query", format_soql(
+                f"SELECT {fields} FROM Event WHERE OwnerId = {{}} AND IsChild = false AND "
+                "Id IN (SELECT EventId FROM EventRelation WHERE SystemModstamp > {:literal})",
+                owner_id, stamp)),
+            "uninvited": ("queryAll", format_soql(
+                "SELECT EventId FROM EventRelation WHERE IsDeleted = true AND "
+                "SystemModstamp > {:literal} AND EventId IN (SELECT Id FROM Event WHERE "
+                "OwnerId = {})", stamp, owner_id)),
+            "owner": ("query", format_soql(
+                "SELECT UserPreferencesLightningExperiencePreferred FROM User WHERE Id = {}",
+                owner_id)),
+        }
+        bodies = self._composite([
+            {"method": "GET", "referenceId": ref,
+             "url": f"{self.base_path}/{resource}?{_urlencode(q=soql)}"}
+            for ref, (resource, soql) in queries.items()], all_or_none=False)
+        events: dict[str, EventSnapshot] = {}
+        deleted: set[str] = set()
+        for ref in ("changed", "invited"):
+            for record in self._all_pages(bodies[ref]):
+                if record.get("IsDeleted"):
+                    deleted.add(record["Id"])
+                else:
+                    events[record["Id"]] = self._snapshot(record)
+        uninvited = {row["EventId"] for row in self._all_pages(bodies["uninvited"])}
+        owner = bodies["owner"]["records"]
+        lightning = bool(owner and owner[0]["UserPreferencesLightningExperiencePreferred"])
+        return SalesforceChanges(events, deleted, uninvited - set(events) - deleted,
+                                 "lightning" if lightning else "classic")
+
+    def events_with_relations(self, event_ids: Iterable[str]) -> dict[str, EventSnapshot]:
+        """The named Events, each with its EventRelations: ONE query per 200 ids (plus
+        one per further page). An id missing from the answer is deleted or not visible."""
+        ids = sorted({_safe_id(i) for i in event_ids})
+        found: dict[str, EventSnapshot] = {}
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            soql = format_soql(f"SELECT {', '.join(EVENT_FIELDS)}, {_RELATIONS_SUBSELECT} "
+                               "FROM Event WHERE Id IN {}", ids[start: start + IDS_PER_QUERY])
+            first: dict[str, Any] = self._rest("GET", "query", params={"q": soql})
+            for record in self._all_pages(first):
+                found[record["Id"]] = self._snapshot(record)
+        return found
+
+    def _all_pages(self, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """A query answer's records, following nextRecordsUrl (one request a page)."""
+        records = list(body.get("records") or [])
+        while not body.get("done", True) and body.get("nextRecordsUrl"):
+            path = str(body["nextRecordsUrl"]).removeprefix(self.base_path + "/")
+            body = self._rest("GET", path)
+            records += body.get("records") or []
+        return records
+
+    def _snapshot(self, record: Mapping[str, Any]) -> EventSnapshot:
+        """An Event read with its EventRelations sub-select; a child result cut into
+        pages (done false) is read whole."""
+        children = record.get("EventRelations") or {"records": [], "done": True}
+        relations = [_relation(r) for r in children.get("records") or []]
+        if not children.get("done", True):
+            relations = self.event_relations(record["Id"])
+        event = {k: v for k, v in _strip(record).items()
+                 if k not in ("EventRelations", "IsDeleted")}
+        return EventSnapshot(event, relations, {})
 
     # -- attendees ----------------------------------------------------------------------
     def event_relations(self, event_id: str) -> list[EventRelationRecord]:

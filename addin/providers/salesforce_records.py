@@ -27,6 +27,18 @@ class EventSnapshot:
     people: dict[str, list[PersonRecord]]  # lower-case email -> matches
 
 
+@dataclass
+class SalesforceChanges:
+    """The Salesforce side of a pass, read in ONE request (a composite of queries; one
+    more per further page): the owner's top-level Events changed since the cursor, each
+    with its EventRelations, the Events deleted since, and the owner's experience."""
+
+    events: dict[str, EventSnapshot]  # Event id -> the live Event with its relations
+    deleted: set[str]  # Event ids deleted since the cursor
+    uninvited_elsewhere: set[str]  # Events not in ``events`` whose invitee rows were deleted
+    experience: str  # lightning | classic
+
+
 @dataclass(frozen=True)
 class EventRelationRecord:
     id: str

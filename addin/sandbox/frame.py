@@ -17,6 +17,11 @@ from werkzeug.exceptions import HTTPException
 from addin.sandbox.limits import guard
 from addin.sandbox.state import Fault, IssuedToken, SandboxState
 
+# The WSGI environ key marking a request an emulator runs as one step of a batch it
+# received (Graph ``$batch``, Google's batch endpoint): the vendors count the batch as one
+# HTTP request, so the step is not counted again (faults apply to the batch as a whole).
+BATCH_STEP = "addin.sandbox.batch_step"
+
 # An error-body builder: (status, message, code) -> JSON-able body in the vendor's shape.
 ErrorBody = Callable[[int, str, str], Any]
 
@@ -50,10 +55,13 @@ def emulator_app(
     guard(app, error_body)  # body size and JSON depth, before faults and views
 
     def exempt() -> bool:
-        return any(request.path.startswith(prefix) for prefix in exempt_paths)
+        return bool(request.environ.get(BATCH_STEP)) or any(
+            request.path.startswith(prefix) for prefix in exempt_paths)
 
     @app.before_request
     def _latency_and_faults() -> Any:
+        if request.environ.get(BATCH_STEP):
+            return None  # the batch paid latency and took faults as one request
         latency = int(state.setting("latencyMs") or 0)
         if latency:
             state.sleep(latency / 1000)

@@ -1,34 +1,48 @@
 """One sync pass for one user: find the mirrored events that changed on either side since
-the last pass (Salesforce by SystemModstamp high-water mark, the calendar by its delta link
-or sync token) and reconcile each of them."""
+the last pass and reconcile each of them, in as few upstream requests as the services allow.
+
+- The calendar's change feed (delta link / sync token) is read first: one request when
+  nothing changed. Items carrying the etag the product stored after its own write are its
+  own echoes and cost nothing more.
+- Salesforce has its own cursor (SystemModstamp high-water mark): ONE request (a composite of
+  queries) reads every changed Event with its EventRelations, the deleted ones and the
+  owner's experience. A pass started by a calendar notification skips it and reads from
+  Salesforce only the Events whose calendar items changed (one query per 200).
+- Only the mirrors concerned are loaded; the calendar items not in the feed are read in
+  batches; the calendar writes of every reconciled event go out together at the end
+  (calendar_batch.BatchingCalendar)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from addin.container import Container
 from addin.domain import CalendarItem
-from addin.identity import load_user
-from addin.providers.calendar import CalendarProvider, ItemNotFound
+from addin.identity import CurrentUser, load_user
+from addin.providers.calendar import CalendarError, CalendarProvider, ChangePage, ItemNotFound
 from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import EventSnapshot, SalesforceClient, SalesforceNotFound
+from addin.providers.salesforce import EventSnapshot, SalesforceChanges, SalesforceClient
 from addin.services.attendees import reconcile
+from addin.services.calendar_batch import BatchingCalendar
 from addin.services.cancellation import calendar_deleted, salesforce_deleted
 from addin.services.event_sync import sync_fields
 from addin.services.events import ensure_mirror
-from addin.services.org_settings import load_org_settings
+from addin.services.org_settings import OrgSettings, load_org_settings
 from addin.store.models import MirroredEvent, SyncCursor
 
 log = logging.getLogger(__name__)
 FIRST_LOOKBACK = timedelta(minutes=10)
 CLOCK_SKEW = timedelta(seconds=5)
-DELETED_WINDOW = timedelta(minutes=2)
+# A pass requested by a calendar notification ("graph:updated", "google:exists", ...)
+# starts from the calendar and leaves Salesforce's own changes to its own schedule.
+CALENDAR_PUSH_REASONS = ("graph:", "google:", "ews:")
 
 
 @dataclass
@@ -59,118 +73,218 @@ def _save_cursor(services: Container, user_id: int, source: str, value: str) -> 
             set_={"cursor": value, "updated_at": datetime.now(UTC)}))
 
 
+def is_calendar_push(reason: str) -> bool:
+    return reason.startswith(CALENDAR_PUSH_REASONS)
+
+
 def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassReport:
     report = PassReport()
     user = load_user(services, user_id)
-    if user is None:
-        return report
-    with services.db.session() as session:
-        rows = list(session.scalars(select(MirroredEvent).where(
-            MirroredEvent.user_id == user_id, MirroredEvent.state == "mirrored")))
-    if not rows:
+    if user is None or not _has_mirrors(services, user_id):
         return report
     salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
     started = datetime.now(UTC)
-    stored = _cursor(services, user_id, "salesforce_events")
-    since = (datetime.fromisoformat(stored) if stored else started - FIRST_LOOKBACK) - CLOCK_SKEW
-    touched = {e["Id"] for e in salesforce.changed_events(since, user.salesforce_user_id)}
-    ids = [r.salesforce_event_id for r in rows]
-    for chunk in range(0, len(ids), 200):
-        touched |= {r.event_id for r in salesforce.changed_event_relations(
-            since, ids[chunk: chunk + 200])}
     source = f"{calendar.name}_changes"
     page = calendar.list_changes(_cursor(services, user_id, source))
-    items = {i.item_id for i in page.changed} | set(page.removed)
-    echoes = {i.item_id: i.etag for i in page.changed if i.etag}
-    # items the change feed no longer covers (moved far ahead) are looked at directly
-    fetched = _outside_window(rows, calendar, started)
-    known_etags = {r.calendar_item_id: r.calendar_etag for r in rows}
-    items |= {item_id for item_id, item in fetched.items()
-              if item is None or item.etag != known_etags.get(item_id)}
-    # getDeleted ignores seconds and needs more than a minute: ask for a wider window
-    deleted = set(salesforce.deleted_events(min(since, started - DELETED_WINDOW),
-                                            started + DELETED_WINDOW)) & set(ids)
-    org = load_org_settings(services, user.organization_id)
-    experiences: list[str] = []  # the organizer's Classic/Lightning, read once when needed
-
-    def experience() -> str:
-        if not experiences:
-            experiences.append(salesforce.user_experience(str(user.salesforce_user_id)))
-        return experiences[0]
-
-    for row in rows:
-        report.checked += 1
-        salesforce_changed = row.salesforce_event_id in touched | deleted
-        if not (page.full_resync or salesforce_changed or row.calendar_item_id in items):
-            continue
-        if not (page.full_resync or salesforce_changed) and _own_write(row, echoes):
-            continue  # the calendar reports the product's own last write: nothing new
-        try:
-            snapshot = None if row.salesforce_event_id in deleted else _event(salesforce, row)
-            if snapshot is None:
-                report.deleted[row.salesforce_event_id] = salesforce_deleted(
-                    services, row, calendar, org, experience())
-                continue
-            # "removed" may mean moved out of the change feed's window: look before deleting
-            item = fetched[row.calendar_item_id] if row.calendar_item_id in fetched \
-                else _item(calendar, row)
-            if item is None:  # gone (404 / cancelled); a full resync lists no deletions
-                report.deleted[row.salesforce_event_id] = calendar_deleted(
-                    services, row, salesforce, org)
-                if org.sync_direction == "sf_to_calendar":
-                    ensure_mirror(services, user, row.id)
-                continue
-            record = snapshot.record
-            item = sync_fields(services, row, salesforce, calendar, record, item, org)
-            reconcile(services, user, row, salesforce, calendar, experience(), item, record,
-                      snapshot.relations)
-            report.reconciled.append(row.salesforce_event_id)
-        except Exception as exc:  # one event's failure must not stop the pass
-            log.exception("reconciling %s failed", row.salesforce_event_id)
-            report.failed[row.salesforce_event_id] = f"{exc.__class__.__name__}: {exc}"
-    _save_cursor(services, user_id, "salesforce_events", started.isoformat())
+    changes = None
+    if not is_calendar_push(reason):
+        stored = _cursor(services, user_id, "salesforce_events")
+        since = (datetime.fromisoformat(stored) if stored else started - FIRST_LOOKBACK) \
+            - CLOCK_SKEW
+        changes = salesforce.changes_since(since, str(user.salesforce_user_id))
+    rows = _rows_concerned(services, user_id, page, changes, calendar, started)
+    work = _Work(services, user, salesforce, calendar, page, changes, rows)
+    work.run(report)
+    if changes is not None:
+        _save_cursor(services, user_id, "salesforce_events", started.isoformat())
     _save_cursor(services, user_id, source, page.cursor)
     return report
 
 
-def _own_write(row: MirroredEvent, etags: dict[str, str]) -> bool:
-    """The changed item carries the etag the product stored after writing it."""
-    etag = etags.get(str(row.calendar_item_id))
-    return bool(etag) and etag == row.calendar_etag
+def _has_mirrors(services: Container, user_id: int) -> bool:
+    with services.db.session() as session:
+        return session.scalar(select(MirroredEvent.id).where(
+            MirroredEvent.user_id == user_id, MirroredEvent.state == "mirrored").limit(1)
+        ) is not None
 
 
-def _event(salesforce: SalesforceClient, row: MirroredEvent) -> EventSnapshot | None:
-    """The Event and its relations, in one request."""
-    try:
-        return salesforce.event_with_relations(row.salesforce_event_id)
-    except SalesforceNotFound:
-        return None
-
-
-def _item(calendar: CalendarProvider, row: MirroredEvent) -> CalendarItem | None:
-    """The mirror's calendar item; None when it is gone: not found, or cancelled."""
-    try:
-        item = calendar.get_item(str(row.calendar_item_id))
-    except ItemNotFound:
-        return None
-    cancelled = item.raw.get("isCancelled") is True or item.raw.get("status") == "cancelled"
-    return None if cancelled else item
-
-
-def _outside_window(rows: list[MirroredEvent], calendar: CalendarProvider, now: datetime
-                    ) -> dict[str, CalendarItem | None]:
-    """The items of mirrors agreed to lie beyond the change feed's window (within a month
-    of its far end, as the window began when the cursor did), read directly."""
+def _rows_concerned(services: Container, user_id: int, page: ChangePage,
+                    changes: SalesforceChanges | None, calendar: CalendarProvider,
+                    now: datetime) -> list[MirroredEvent]:
+    """The user's mirrors that either side reports changed, and those beyond the change
+    feed's window (read directly), and no others: a full resync concerns them all."""
+    mine = select(MirroredEvent).where(MirroredEvent.user_id == user_id,
+                                       MirroredEvent.state == "mirrored")
+    if page.full_resync:
+        with services.db.session() as session:
+            return list(session.scalars(mine.order_by(MirroredEvent.id)))
+    event_ids: set[str] = set()
+    if changes is not None:
+        event_ids = set(changes.events) | changes.deleted | changes.uninvited_elsewhere
+    item_ids = {i.item_id for i in page.changed} | set(page.removed)
+    conditions = []
+    for chunk in _chunks(sorted(event_ids)):
+        conditions.append(MirroredEvent.salesforce_event_id.in_(chunk))
+    for chunk in _chunks(sorted(item_ids)):
+        conditions.append(MirroredEvent.calendar_item_id.in_(chunk))
     window = calendar.capabilities.change_window_days
-    if window is None:
-        return {}
-    edge = now + timedelta(days=window[1] - 31)
-    found: dict[str, CalendarItem | None] = {}
-    for row in rows:
+    if window is not None:  # ends within a month of the feed window's far end, or later
+        edge = (now + timedelta(days=window[1] - 31)).date().isoformat()
+        conditions.append(MirroredEvent.base_fields["end"].as_string() >= edge)
+    if not conditions:
+        return []
+    with services.db.session() as session:
+        return list(session.scalars(mine.where(or_(*conditions)).order_by(MirroredEvent.id)))
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[i: i + size] for i in range(0, len(values), size)]
+
+
+class _Work:
+    """The reconciling part of one pass, once both sides' changes are known."""
+
+    def __init__(self, services: Container, user: CurrentUser, salesforce: SalesforceClient,
+                 calendar: CalendarProvider, page: ChangePage,
+                 changes: SalesforceChanges | None, rows: list[MirroredEvent]):
+        self.services, self.user, self.salesforce = services, user, salesforce
+        self.calendar, self.page, self.changes, self.rows = calendar, page, changes, rows
+        self.org: OrgSettings = load_org_settings(services, user.organization_id)
+        self.writes = BatchingCalendar(calendar)
+        self._experience = changes.experience if changes is not None else None
+
+    def experience(self) -> str:
+        if self._experience is None:  # read once, only when needed
+            self._experience = self.salesforce.user_experience(
+                str(self.user.salesforce_user_id))
+        return self._experience
+
+    def run(self, report: PassReport) -> None:
+        changed_in_feed = {i.item_id: i for i in self.page.changed}
+        removed = set(self.page.removed)
+        salesforce_changed: set[str] = set()
+        snapshots: dict[str, EventSnapshot] = {}
+        deleted: set[str] = set()
+        if self.changes is not None:
+            snapshots = dict(self.changes.events)
+            deleted = set(self.changes.deleted)
+            salesforce_changed = set(snapshots) | deleted | self.changes.uninvited_elsewhere
+        due = []
+        for row in self.rows:
+            report.checked += 1
+            item_id = str(row.calendar_item_id)
+            in_feed = changed_in_feed.get(item_id)
+            own_echo = in_feed is not None and bool(row.calendar_etag) and \
+                in_feed.etag == row.calendar_etag
+            reported = self.page.full_resync or row.salesforce_event_id in \
+                salesforce_changed or item_id in removed or (in_feed is not None
+                                                             and not own_echo)
+            # beyond the feed's window: its item is read below and compared
+            if reported or (in_feed is None and self._beyond_window(row)):
+                due.append(row)
+        # Salesforce: what this pass has not read yet, in one query per 200
+        wanted = [r.salesforce_event_id for r in due
+                  if r.salesforce_event_id not in snapshots | dict.fromkeys(deleted)]
+        if wanted:
+            read = self.salesforce.events_with_relations(wanted)
+            snapshots.update(read)
+            deleted |= set(wanted) - set(read)
+        # the calendar: items not in the feed (removed ones to confirm) in batches
+        items: dict[str, CalendarItem | CalendarError] = dict(changed_in_feed)
+        missing = [str(r.calendar_item_id) for r in due
+                   if str(r.calendar_item_id) not in items and r.salesforce_event_id
+                   not in deleted]
+        if missing:
+            items.update(self.calendar.get_items(missing))
+        finished: dict[str, MirroredEvent] = {}
+        saved = {r.id: (r.base_fields, r.base_attendees, r.calendar_etag) for r in due}
+        for row in due:
+            found = items.get(str(row.calendar_item_id))
+            if isinstance(found, CalendarItem) and found.etag == row.calendar_etag and \
+                    row.salesforce_event_id not in salesforce_changed | deleted and \
+                    not self.page.full_resync and str(row.calendar_item_id) not in removed:
+                continue  # read beyond the window: unchanged
+            if self._reconcile(row, snapshots.get(row.salesforce_event_id),
+                               row.salesforce_event_id in deleted, found, report):
+                finished[str(row.calendar_item_id)] = row
+        self._flush(finished, saved, report)
+
+    def _beyond_window(self, row: MirroredEvent) -> bool:
+        window = self.calendar.capabilities.change_window_days
         end = (row.base_fields or {}).get("end")
-        if row.calendar_item_id and end and _instant(str(end)) > edge:
-            found[row.calendar_item_id] = _item(calendar, row)
-    return found
+        if window is None or not end:
+            return False
+        edge = datetime.now(UTC) + timedelta(days=window[1] - 31)
+        return _instant(str(end)) > edge
+
+    def _reconcile(self, row: MirroredEvent, snapshot: EventSnapshot | None, deleted: bool,
+                   found: CalendarItem | CalendarError | None, report: PassReport) -> bool:
+        """One event; True when its calendar writes (if any) may go out."""
+        try:
+            item = None if deleted or snapshot is None else _present(found)
+            if deleted or snapshot is None:
+                report.deleted[row.salesforce_event_id] = salesforce_deleted(
+                    self.services, row, self.calendar, self.org, self.experience())
+                return False
+            if item is None:  # gone (404 / cancelled); a full resync lists no deletions
+                report.deleted[row.salesforce_event_id] = calendar_deleted(
+                    self.services, row, self.salesforce, self.org)
+                if self.org.sync_direction == "sf_to_calendar":
+                    ensure_mirror(self.services, self.user, row.id)
+                return False
+            self.writes.know(item)
+            record = snapshot.record
+            item = sync_fields(self.services, row, self.salesforce, self.writes, record, item,
+                               self.org)
+            reconcile(self.services, self.user, row, self.salesforce, self.writes,
+                      self.experience(), item, record, snapshot.relations)
+            report.reconciled.append(row.salesforce_event_id)
+            return True
+        except Exception as exc:  # one event's failure must not stop the pass
+            log.exception("reconciling %s failed", row.salesforce_event_id)
+            report.failed[row.salesforce_event_id] = f"{exc.__class__.__name__}: {exc}"
+            return False
+
+    def _flush(self, finished: dict[str, MirroredEvent],
+               saved: dict[int, tuple[dict[str, Any], list[Any], str | None]],
+               report: PassReport
+               ) -> None:
+        """Send the queued calendar writes; store each written item's etag (the echo to
+        recognise), or put back the base of an item whose write failed, so the next pass
+        merges again from where both sides last agreed."""
+        try:
+            results = self.writes.flush()
+        except CalendarError as exc:  # the batch request itself failed
+            results = {item_id: exc for item_id in finished}
+        for item_id, result in results.items():
+            row = finished.get(item_id)
+            if row is None:
+                continue
+            with self.services.db.session() as session:
+                if isinstance(result, CalendarItem):
+                    session.execute(update(MirroredEvent).where(
+                        MirroredEvent.id == row.id).values(calendar_etag=result.etag))
+                    continue
+                fields, attendees, etag = saved[row.id]
+                session.execute(update(MirroredEvent).where(MirroredEvent.id == row.id)
+                                .values(base_fields=fields, base_attendees=attendees,
+                                        calendar_etag=etag))
+            if row.salesforce_event_id in report.reconciled:
+                report.reconciled.remove(row.salesforce_event_id)
+            report.failed[row.salesforce_event_id] = f"{result.__class__.__name__}: {result}"
+
+
+def _present(found: CalendarItem | CalendarError | None) -> CalendarItem | None:
+    """The item when it is there; None when it is gone (not found, or cancelled); the
+    error when reading it failed otherwise."""
+    if isinstance(found, ItemNotFound):
+        return None
+    if found is None:
+        raise CalendarError("the calendar did not answer for this item")
+    if isinstance(found, CalendarError):
+        raise found
+    cancelled = found.raw.get("isCancelled") is True or found.raw.get("status") == "cancelled"
+    return None if cancelled else found
 
 
 def _instant(value: str) -> datetime:

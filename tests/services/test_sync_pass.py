@@ -64,8 +64,26 @@ class _ChangedAfterRead:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
+    def list_changes(self, cursor: str | None) -> Any:
+        """The pass reads the change feed first: the edit follows that read too."""
+        page = self.real.list_changes(cursor)
+        for item in page.changed:
+            self._edit(item.item_id)
+        return page
+
+    def get_items(self, item_ids: list[str]) -> Any:
+        """The pass reads items in batches: the same edit follows each batch's read."""
+        items = self.real.get_items(item_ids)
+        for item_id in item_ids:
+            self._edit(item_id)
+        return items
+
     def get_item(self, item_id: str) -> Any:
         item = self.real.get_item(item_id)
+        self._edit(item_id)
+        return item
+
+    def _edit(self, item_id: str) -> None:
         if self.s.provider == "graph":
             url = (f"{self.s.sandbox.origins['graph']}/sandbox-ui/mailboxes/{self.s.organizer}"
                    f"/events/{item_id}/edit")
@@ -75,7 +93,6 @@ class _ChangedAfterRead:
                    f"/events/{item_id}/edit")
             body = {"summary": "Renamed meanwhile"}
         assert self.s.http.post(url, json=body).status_code == 200
-        return item
 
 
 def test_a_calendar_edit_between_read_and_write_is_not_overwritten(
