@@ -47,7 +47,8 @@ REQUEST_ID_FIELD = "Addin_Request_Id__c"
 SOSL_RESERVED = set('?&|!{}[]()^~*:\\"\'+-')
 LOCK_RETRIES = 3
 EMAILS_PER_QUERY = 100
-IDS_PER_QUERY = 200  # Event ids named in one IN list
+IDS_PER_QUERY = 200
+COMPOSITE_LIMIT = 25  # subrequests in one composite request  # Event ids named in one IN list
 EVENT_FIELDS = (
     "Id", "Subject", "StartDateTime", "EndDateTime", "ActivityDate", "EndDate",
     "DurationInMinutes", "IsAllDayEvent", "Location", "Description", "ShowAs", "IsPrivate",
@@ -339,6 +340,19 @@ class SalesforceClient:
         """Invite ``add`` and uninvite ``remove`` (RelationIds), set WhoId and response
         statuses (RelationId -> New|Accepted|Declined): ONE API request when the caller
         passes the ``existing`` rows it just read (otherwise one more to read them)."""
+        subrequests = self.invitee_subrequests(event_id, add=add, remove=remove,
+                                               who_id=who_id, statuses=statuses,
+                                               existing=existing)
+        if subrequests:
+            self._composite(subrequests)
+
+    def invitee_subrequests(self, event_id: str, *, add: Sequence[str] = (),
+                            remove: Sequence[str] = (), who_id: str | None = None,
+                            statuses: Mapping[str, str] | None = None,
+                            existing: Sequence[EventRelationRecord] | None = None
+                            ) -> list[dict[str, Any]]:
+        """The composite subrequests ``change_invitees`` sends (referenceIds unique per
+        Event), so several Events' changes can share one composite request."""
         statuses = dict(statuses or {})
         if existing is None and (remove or statuses or add):
             existing = self.event_relations(event_id)
@@ -386,8 +400,51 @@ class SalesforceClient:
             subrequests.append({"method": "PATCH", "referenceId": "who",
                                 "url": f"{self.base_path}/sobjects/Event/{event_id}",
                                 "body": {"WhoId": who_id}})
-        if subrequests:
-            self._composite(subrequests)
+        for sub in subrequests:
+            sub["referenceId"] = f"{sub['referenceId']}_{event_id}"
+        return subrequests
+
+    def send_composites(self, groups: list[list[dict[str, Any]]]
+                        ) -> dict[int, SalesforceError | None]:
+        """Several groups of subrequests (one Event's each) in composites of at most 25
+        subrequests, never splitting a group: per group index, None or its first error.
+        allOrNone is false across groups; each collection is all-or-none in itself."""
+        outcome: dict[int, SalesforceError | None] = {}
+        batch: list[int] = []
+        size = 0
+
+        def send() -> None:
+            subrequests = [sub for index in batch for sub in groups[index]]
+            response = self._rest("POST", "composite", json={
+                "allOrNone": False, "compositeRequest": subrequests})
+            results = {r["referenceId"]: r for r in response["compositeResponse"]}
+            for index in batch:
+                outcome[index] = None
+                for sub in groups[index]:
+                    result = results.get(sub["referenceId"]) or {"httpStatusCode": 500}
+                    body = result.get("body")
+                    failed = int(result["httpStatusCode"]) >= 300 or (
+                        isinstance(body, list) and any(
+                            isinstance(b, Mapping) and b.get("success") is False
+                            for b in body))
+                    if failed:
+                        errors = body if isinstance(body, list) else [{}]
+                        first = errors[0] if errors and isinstance(errors[0], Mapping) else {}
+                        first = (first.get("errors") or [first])[0]
+                        outcome[index] = _error_for(int(result["httpStatusCode"]) if int(
+                            result["httpStatusCode"]) >= 300 else 400, first,
+                            sub.get("url"), body)
+                        break
+
+        for index, group in enumerate(groups):
+            if batch and size + len(group) > COMPOSITE_LIMIT:
+                send()
+                batch, size = [], 0
+            batch.append(index)
+            size += len(group)
+        if batch:
+            send()
+        return outcome
 
     # -- people and records -------------------------------------------------------------
     def find_people_by_emails(self, emails: Iterable[str]) -> dict[str, list[PersonRecord]]:

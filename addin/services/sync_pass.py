@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from addin.container import Container
-from addin.domain import CalendarItem
+from addin.domain import Attendee, CalendarItem
 from addin.identity import CurrentUser, load_user
 from addin.providers.calendar import CalendarError, CalendarProvider, ChangePage, ItemNotFound
 from addin.providers.registry import open_calendar, open_salesforce
@@ -32,10 +32,13 @@ from addin.providers.salesforce import EventSnapshot, SalesforceChanges, Salesfo
 from addin.services.attendees import reconcile
 from addin.services.calendar_batch import BatchingCalendar
 from addin.services.cancellation import calendar_deleted, salesforce_deleted
+from addin.services.event_mapping import draft_from_base
 from addin.services.event_sync import sync_fields
 from addin.services.events import ensure_mirror
 from addin.services.org_settings import OrgSettings, load_org_settings
+from addin.services.salesforce_batch import BatchingSalesforce
 from addin.store.models import MirroredEvent, SyncCursor
+from addin.sync.merge import AgreedAttendee
 
 log = logging.getLogger(__name__)
 FIRST_LOOKBACK = timedelta(minutes=10)
@@ -151,6 +154,7 @@ class _Work:
         self.calendar, self.page, self.changes, self.rows = calendar, page, changes, rows
         self.org: OrgSettings = load_org_settings(services, user.organization_id)
         self.writes = BatchingCalendar(calendar)
+        self.salesforce_writes = BatchingSalesforce(salesforce)
         self._experience = changes.experience if changes is not None else None
 
     def experience(self) -> str:
@@ -189,8 +193,16 @@ class _Work:
             read = self.salesforce.events_with_relations(wanted)
             snapshots.update(read)
             deleted |= set(wanted) - set(read)
-        # the calendar: items not in the feed (removed ones to confirm) in batches
+        # the calendar: an item the feed does not report is as the product last agreed
+        # it (its stored etag makes the write conditional); items the feed cannot vouch
+        # for (removed ones to confirm, those beyond its window) are read, in batches
         items: dict[str, CalendarItem | CalendarError] = dict(changed_in_feed)
+        for row in due:
+            item_id = str(row.calendar_item_id)
+            if item_id not in items and item_id not in removed and \
+                    not self._beyond_window(row) and row.calendar_etag and \
+                    (row.base_fields or {}).get("start"):
+                items[item_id] = _item_as_agreed(row, self.user.email)
         missing = [str(r.calendar_item_id) for r in due
                    if str(r.calendar_item_id) not in items and r.salesforce_event_id
                    not in deleted]
@@ -234,9 +246,10 @@ class _Work:
                 return False
             self.writes.know(item)
             record = snapshot.record
-            item = sync_fields(self.services, row, self.salesforce, self.writes, record, item,
-                               self.org)
-            reconcile(self.services, self.user, row, self.salesforce, self.writes,
+            queued = self.salesforce_writes  # typed as the client it stands for
+            item = sync_fields(self.services, row, queued, self.writes,  # type: ignore[arg-type]
+                               record, item, self.org)
+            reconcile(self.services, self.user, row, queued, self.writes,  # type: ignore[arg-type]
                       self.experience(), item, record, snapshot.relations)
             report.reconciled.append(row.salesforce_event_id)
             return True
@@ -253,9 +266,19 @@ class _Work:
         recognise), or put back the base of an item whose write failed, so the next pass
         merges again from where both sides last agreed."""
         try:
-            results = self.writes.flush()
+            results: dict[str, Any] = dict(self.writes.flush())
         except CalendarError as exc:  # the batch request itself failed
             results = {item_id: exc for item_id in finished}
+        by_event = {row.salesforce_event_id: item_id for item_id, row in finished.items()}
+        try:
+            salesforce_outcome: dict[str, Any] = dict(self.salesforce_writes.flush())
+        except Exception as exc:  # the composite request itself failed
+            salesforce_outcome = dict.fromkeys(by_event, exc)
+        for event_id, error in salesforce_outcome.items():
+            if error is not None and event_id in by_event:
+                results[by_event[event_id]] = error
+            elif event_id in by_event:
+                results.setdefault(by_event[event_id], None)
         for item_id, result in results.items():
             row = finished.get(item_id)
             if row is None:
@@ -265,6 +288,8 @@ class _Work:
                     session.execute(update(MirroredEvent).where(
                         MirroredEvent.id == row.id).values(calendar_etag=result.etag))
                     continue
+                if result is None:  # only Salesforce was written, and it went through
+                    continue
                 fields, attendees, etag = saved[row.id]
                 session.execute(update(MirroredEvent).where(MirroredEvent.id == row.id)
                                 .values(base_fields=fields, base_attendees=attendees,
@@ -272,6 +297,21 @@ class _Work:
             if row.salesforce_event_id in report.reconciled:
                 report.reconciled.remove(row.salesforce_event_id)
             report.failed[row.salesforce_event_id] = f"{result.__class__.__name__}: {result}"
+
+
+def _item_as_agreed(row: MirroredEvent, organizer: str) -> CalendarItem:
+    """The calendar item as the base says it is (the feed reported no change to it)."""
+    draft = draft_from_base(row.base_fields, row.salesforce_event_id)
+    attendees = [Attendee(a.email, a.name, a.optional, a.response)
+                 for a in (AgreedAttendee.from_json(b) for b in row.base_attendees or [])
+                 if not a.held]
+    return CalendarItem(
+        item_id=str(row.calendar_item_id), etag=row.calendar_etag, subject=draft.subject,
+        start=draft.start, end=draft.end, is_all_day=draft.is_all_day,
+        location=draft.location, body=draft.body, show_as=draft.show_as,
+        is_private=draft.is_private, reminder_minutes=draft.reminder_minutes,
+        attendees=attendees, organizer_email=organizer,
+        salesforce_event_id=row.salesforce_event_id)
 
 
 def _present(found: CalendarItem | CalendarError | None) -> CalendarItem | None:
