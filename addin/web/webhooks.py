@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request
 from addin.container import container
 from addin.errors import ValidationFailed
 from addin.providers.ews_push import NotANotification, notification_answer, parse_notification
-from addin.services.push import lifecycle_event, request_sync, subscriber_of
+from addin.services.push import is_own_write, lifecycle_event, request_sync, subscriber_of
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -44,6 +44,11 @@ def graph_notifications() -> Any:
             reason = lifecycle_event(services, str(notification["subscriptionId"]), str(event))
             request_sync(services, user_id, reason)
             continue
+        data = notification.get("resourceData")
+        data = data if isinstance(data, dict) else {}
+        if notification.get("changeType") != "deleted" and is_own_write(
+                services, user_id, str(data.get("id") or ""), str(data.get("@odata.etag") or "")):
+            continue  # the echo of the product's own write: nothing to sync
         request_sync(services, user_id, f"graph:{notification.get('changeType', 'changed')}")
     _wake_worker()
     return Response(status=202)

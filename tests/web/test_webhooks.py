@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from addin.identity import load_user
 from addin.providers.registry import open_calendar
 from addin.services.push import _hash, ensure_subscription, take_sync_requests
-from addin.store.models import Organization, PushSubscription, User
+from addin.store.models import MirroredEvent, Organization, PushSubscription, User
 from tests.providers.test_calendar_contract import draft
 
 
@@ -54,6 +54,24 @@ def test_graph_notification_requests_one_sync(client: Any, services: Any,
     client.post("/webhooks/graph", json={"value": [note]})
     assert take_sync_requests(services) == [(subscribed_user, "graph:updated")]
     assert take_sync_requests(services) == []
+
+
+def test_a_graph_notification_of_the_products_own_write_requests_nothing(
+        client: Any, services: Any, subscribed_user: int) -> None:
+    """The notification carries the item's etag: the one stored after the product's own
+    write is its echo (no pass, so no upstream request at all); another etag is news."""
+    with services.db.session() as session:
+        session.add(MirroredEvent(user_id=subscribed_user, salesforce_event_id="00U000000000001AAA",
+                                  provider="graph", calendar_item_id="item-1",
+                                  calendar_etag='W/"ck1"', state="mirrored"))
+    note = {"subscriptionId": "sub-1", "clientState": "s3cret", "changeType": "updated",
+            "resource": "Users/x/Events/item-1",
+            "resourceData": {"id": "item-1", "@odata.etag": 'W/"ck1"'}}
+    assert client.post("/webhooks/graph", json={"value": [note]}).status_code == 202
+    assert take_sync_requests(services) == []
+    edited = {**note, "resourceData": {"id": "item-1", "@odata.etag": 'W/"ck2"'}}
+    client.post("/webhooks/graph", json={"value": [edited]})
+    assert take_sync_requests(services) == [(subscribed_user, "graph:updated")]
 
 
 def test_graph_notification_with_wrong_secret_is_discarded(client: Any, services: Any,
