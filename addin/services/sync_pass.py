@@ -195,12 +195,13 @@ class _Work:
             deleted |= set(wanted) - set(read)
         # the calendar: an item the feed does not report is as the product last agreed
         # it (its stored etag makes the write conditional); items the feed cannot vouch
-        # for (removed ones to confirm, those beyond its window) are read, in batches
+        # for (removed ones to confirm, those beyond its window, any a full listing left
+        # out) are read, in batches
         items: dict[str, CalendarItem | CalendarError] = dict(changed_in_feed)
         for row in due:
             item_id = str(row.calendar_item_id)
             if item_id not in items and item_id not in removed and \
-                    not self._beyond_window(row) and row.calendar_etag and \
+                    not self.page.full_resync and not self._beyond_window(row) and row.calendar_etag and \
                     (row.base_fields or {}).get("start"):
                 items[item_id] = _item_as_agreed(row, self.user.email)
         missing = [str(r.calendar_item_id) for r in due

@@ -46,7 +46,8 @@ def register(app: Flask) -> None:
                 raise invalid("Each part of a batch request is application/http.",
                               "badContent")
             method, path, headers, body = _inner_request(part)
-            headers.setdefault("Authorization", request.headers.get("Authorization", ""))
+            if not any(name.lower() == "authorization" for name in headers):
+                headers["Authorization"] = request.headers.get("Authorization", "")
             result = client.open(path, method=method, headers=headers, data=body,
                                  environ_overrides={BATCH_STEP: True})
             head = [f"HTTP/1.1 {result.status_code} {_reason(result.status_code)}",
