@@ -105,12 +105,14 @@ class GoogleCalendar:
     # -- batches (Google's batch endpoint: 50 calls a request) ---------------------------
     def _batch(self, calls: list[Call]) -> BatchResult:
         origin = self.root.removesuffix("/calendar/v3")
-        results = run_batch(self.session, self.tokens, f"{origin}/batch/calendar/v3", calls,
-                            self._item, _message)
-        for key, result in results.items():
-            if isinstance(result, CalendarItem) and result.raw.get("status") == "cancelled":
-                results[key] = ItemNotFound(f"event {key} was deleted", status=410)
-        return results
+
+        def parse(data: dict[str, Any]) -> CalendarItem | ItemNotFound:
+            if data.get("status") == "cancelled":  # what Google answers for a deleted one
+                return ItemNotFound(f"event {data.get('id')} was deleted", status=410)
+            return self._item(data)
+
+        return run_batch(self.session, self.tokens, f"{origin}/batch/calendar/v3", calls,
+                         parse, _message)
 
     def get_items(self, item_ids: list[str]) -> BatchResult:
         path = urlsplit(self.events_url).path

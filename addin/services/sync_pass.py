@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from addin.container import Container
-from addin.domain import Attendee, CalendarItem
+from addin.domain import CalendarItem
 from addin.identity import CurrentUser, load_user
 from addin.providers.calendar import CalendarError, CalendarProvider, ChangePage, ItemNotFound
 from addin.providers.registry import open_calendar, open_salesforce
@@ -32,13 +32,12 @@ from addin.providers.salesforce import EventSnapshot, SalesforceChanges, Salesfo
 from addin.services.attendees import reconcile
 from addin.services.calendar_batch import BatchingCalendar
 from addin.services.cancellation import calendar_deleted, salesforce_deleted
-from addin.services.event_mapping import draft_from_base
 from addin.services.event_sync import sync_fields
 from addin.services.events import ensure_mirror
+from addin.services.mirrors import item_as_agreed
 from addin.services.org_settings import OrgSettings, load_org_settings
 from addin.services.salesforce_batch import BatchingSalesforce
 from addin.store.models import MirroredEvent, SyncCursor
-from addin.sync.merge import AgreedAttendee
 
 log = logging.getLogger(__name__)
 FIRST_LOOKBACK = timedelta(minutes=10)
@@ -200,10 +199,10 @@ class _Work:
         items: dict[str, CalendarItem | CalendarError] = dict(changed_in_feed)
         for row in due:
             item_id = str(row.calendar_item_id)
-            if item_id not in items and item_id not in removed and \
-                    not self.page.full_resync and not self._beyond_window(row) and row.calendar_etag and \
-                    (row.base_fields or {}).get("start"):
-                items[item_id] = _item_as_agreed(row, self.user.email)
+            trusted = not self.page.full_resync and not self._beyond_window(row)
+            if trusted and item_id not in items and item_id not in removed and \
+                    row.calendar_etag and (row.base_fields or {}).get("start"):
+                items[item_id] = item_as_agreed(row, self.user.email)
         missing = [str(r.calendar_item_id) for r in due
                    if str(r.calendar_item_id) not in items and r.salesforce_event_id
                    not in deleted]
@@ -298,21 +297,6 @@ class _Work:
             if row.salesforce_event_id in report.reconciled:
                 report.reconciled.remove(row.salesforce_event_id)
             report.failed[row.salesforce_event_id] = f"{result.__class__.__name__}: {result}"
-
-
-def _item_as_agreed(row: MirroredEvent, organizer: str) -> CalendarItem:
-    """The calendar item as the base says it is (the feed reported no change to it)."""
-    draft = draft_from_base(row.base_fields, row.salesforce_event_id)
-    attendees = [Attendee(a.email, a.name, a.optional, a.response)
-                 for a in (AgreedAttendee.from_json(b) for b in row.base_attendees or [])
-                 if not a.held]
-    return CalendarItem(
-        item_id=str(row.calendar_item_id), etag=row.calendar_etag, subject=draft.subject,
-        start=draft.start, end=draft.end, is_all_day=draft.is_all_day,
-        location=draft.location, body=draft.body, show_as=draft.show_as,
-        is_private=draft.is_private, reminder_minutes=draft.reminder_minutes,
-        attendees=attendees, organizer_email=organizer,
-        salesforce_event_id=row.salesforce_event_id)
 
 
 def _present(found: CalendarItem | CalendarError | None) -> CalendarItem | None:

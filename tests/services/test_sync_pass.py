@@ -118,6 +118,11 @@ def test_a_calendar_edit_between_read_and_write_is_not_overwritten(
 def test_the_sidebar_says_when_the_meeting_changed_meanwhile(
         scenario: Callable[[str, str], Scenario], monkeypatch: pytest.MonkeyPatch) -> None:
     s = scenario("google", "lightning")
+    # a change the product has not seen yet: its write against the stored etag fails,
+    # it reads the item, and the organizer edits again before the write that follows
+    edit = (f"{s.sandbox.origins['google']}/sandbox-ui/calendars/{s.organizer}/events/"
+            f"{s.item_id}/edit")
+    assert s.http.post(edit, json={"location": "Room 9"}).status_code == 200
     real = attendees.open_calendar
     monkeypatch.setattr(attendees, "open_calendar",
                         lambda services, user: _ChangedAfterRead(real(services, user), s))
