@@ -200,10 +200,12 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
               salesforce: SalesforceClient, calendar: CalendarProvider,
               experience: str | None = None, item: CalendarItem | None = None,
               record: dict[str, Any] | None = None,
-              relations: list[EventRelationRecord] | None = None
+              relations: list[EventRelationRecord] | None = None,
+              people: dict[str, list[PersonRecord]] | None = None
               ) -> dict[str, AgreedAttendee]:
     """Three-way merge of one mirrored event's attendees; applies what changed where. In the
-    one-way direction the calendar's own attendee edits are put back."""
+    one-way direction the calendar's own attendee edits are put back. ``people``: look-ups
+    of emails already made (a sync pass makes them for all its events at once)."""
     if relations is None:
         relations = salesforce.event_relations(row.salesforce_event_id)
     item = item or calendar.get_item(str(row.calendar_item_id))
@@ -246,7 +248,7 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
                                     "name": relation.name or ""}, attendee.held)
     before = {k for k, a in ((key(a.email), a) for a in base) if a.held}
     agreed = _apply(services, user, row, salesforce, calendar, result.agreed, relations,
-                    set(current), notify, item.etag, record)
+                    set(current), notify, item.etag, record, people)
     held = sorted(a.email for a in agreed.values() if a.held)
     in_calendar = [a for a in agreed.values() if not a.held]
     if {key(e) for e in held} != before and not in_calendar:

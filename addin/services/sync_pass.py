@@ -28,7 +28,12 @@ from addin.domain import CalendarItem
 from addin.identity import CurrentUser, load_user
 from addin.providers.calendar import CalendarError, CalendarProvider, ChangePage, ItemNotFound
 from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import EventSnapshot, SalesforceChanges, SalesforceClient
+from addin.providers.salesforce import (
+    EventSnapshot,
+    PersonRecord,
+    SalesforceChanges,
+    SalesforceClient,
+)
 from addin.services.attendees import reconcile
 from addin.services.calendar_batch import BatchingCalendar
 from addin.services.cancellation import calendar_deleted, salesforce_deleted
@@ -38,6 +43,7 @@ from addin.services.mirrors import item_as_agreed
 from addin.services.org_settings import OrgSettings, load_org_settings
 from addin.services.salesforce_batch import BatchingSalesforce
 from addin.store.models import MirroredEvent, SyncCursor
+from addin.sync.merge import key
 
 log = logging.getLogger(__name__)
 FIRST_LOOKBACK = timedelta(minutes=10)
@@ -208,6 +214,7 @@ class _Work:
                    not in deleted]
         if missing:
             items.update(self.calendar.get_items(missing))
+        people = self._people_to_link(due, items)
         finished: dict[str, MirroredEvent] = {}
         saved = {r.id: (r.base_fields, r.base_attendees, r.calendar_etag) for r in due}
         for row in due:
@@ -217,9 +224,27 @@ class _Work:
                     not self.page.full_resync and str(row.calendar_item_id) not in removed:
                 continue  # read beyond the window: unchanged
             if self._reconcile(row, snapshots.get(row.salesforce_event_id),
-                               row.salesforce_event_id in deleted, found, report):
+                               row.salesforce_event_id in deleted, found, people, report):
                 finished[str(row.calendar_item_id)] = row
         self._flush(finished, saved, report)
+
+    def _people_to_link(self, due: list[MirroredEvent],
+                        items: dict[str, CalendarItem | CalendarError]
+                        ) -> dict[str, list[PersonRecord]]:
+        """Every attendee the calendar shows that the base has not linked (yet), looked up
+        in Salesforce at once (100 addresses a request) instead of once per event."""
+        emails: set[str] = set()
+        for row in due:
+            item = items.get(str(row.calendar_item_id))
+            if not isinstance(item, CalendarItem):
+                continue
+            linked = {key(str(a.get("email", ""))) for a in row.base_attendees or []
+                      if a.get("record")}
+            unlinked = {key(str(a.get("email", ""))) for a in row.base_attendees or []
+                        if not a.get("record")}
+            emails |= ({a.key for a in item.attendees_besides_organizer()} | unlinked) - linked
+        emails.discard(key(self.user.email))
+        return self.salesforce.find_people_by_emails(emails) if emails else {}
 
     def _beyond_window(self, row: MirroredEvent) -> bool:
         window = self.calendar.capabilities.change_window_days
@@ -230,7 +255,8 @@ class _Work:
         return _instant(str(end)) > edge
 
     def _reconcile(self, row: MirroredEvent, snapshot: EventSnapshot | None, deleted: bool,
-                   found: CalendarItem | CalendarError | None, report: PassReport) -> bool:
+                   found: CalendarItem | CalendarError | None,
+                   people: dict[str, list[PersonRecord]], report: PassReport) -> bool:
         """One event; True when its calendar writes (if any) may go out."""
         try:
             item = None if deleted or snapshot is None else _present(found)
@@ -250,7 +276,7 @@ class _Work:
             item = sync_fields(self.services, row, queued, self.writes,  # type: ignore[arg-type]
                                record, item, self.org)
             reconcile(self.services, self.user, row, queued, self.writes,  # type: ignore[arg-type]
-                      self.experience(), item, record, snapshot.relations)
+                      self.experience(), item, record, snapshot.relations, people)
             report.reconciled.append(row.salesforce_event_id)
             return True
         except Exception as exc:  # one event's failure must not stop the pass
