@@ -148,16 +148,22 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
         # read when nobody changed it in the calendar since
         try:
             return _edit_attendees(services, user, row, salesforce, calendar, desired,
-                                   item_as_agreed(row, user.email))
-        except EtagMismatch:
+                                   item_as_agreed(row, user.email), as_agreed=True)
+        except (EtagMismatch, _StaleBase):
             row = _row(services, user, event_id)
     return _edit_attendees(services, user, row, salesforce, calendar, desired,
                            calendar.get_item(str(row.calendar_item_id)))
 
 
+class _StaleBase(Exception):
+    """Salesforce shows invitees the agreed list does not know: the calendar may too (an
+    earlier edit that stopped half way), so the item must be read, not assumed."""
+
+
 def _edit_attendees(services: Container, user: CurrentUser, row: MirroredEvent,
                     salesforce: SalesforceClient, calendar: CalendarProvider,
-                    desired: list[dict[str, Any]], item: CalendarItem) -> dict[str, Any]:
+                    desired: list[dict[str, Any]], item: CalendarItem, as_agreed: bool = False
+                    ) -> dict[str, Any]:
     """``set_attendees`` against the calendar item as given (read, or as agreed)."""
     event_id = row.salesforce_event_id
     base = {key(a["email"]): AgreedAttendee.from_json(a) for a in row.base_attendees}
@@ -186,6 +192,8 @@ def _edit_attendees(services: Container, user: CurrentUser, row: MirroredEvent,
             agreed[k] = AgreedAttendee(live.email, live.name, live.optional, live.response)
     unseen = {k: r.relation_id for k, r in _invitees(snapshot.relations).items()
               if k not in base and k not in current}
+    if unseen and as_agreed:
+        raise _StaleBase
     for k in unseen:
         agreed.pop(k, None)
     _apply(services, user, row, salesforce, calendar, agreed, snapshot.relations,
