@@ -190,6 +190,33 @@ def test_polling_changed_and_deleted_events(salesforce_client: Build) -> None:
         (kept["Id"], False)}
 
 
+def test_everything_a_pass_needs_is_one_request(salesforce_client: Build,
+                                                clean_sandbox: SandboxRuntime) -> None:
+    """changes_since: the owner's changed Events with their EventRelations, the deleted
+    ones and the experience in ONE request; events_with_relations: one query."""
+    client = salesforce_client(BEN)
+    since = datetime.now(UTC) - timedelta(seconds=2)
+    kept = _new_event(client, "Batched")
+    gone = _new_event(client, "Batched and deleted")
+    client.change_invitees(str(kept["Id"]), add=[CONTACTS[5]["Id"]], existing=[])
+    client.delete_event(str(gone["Id"]))
+    before = _requests(clean_sandbox)
+    changes = client.changes_since(since, USERS[1].id)
+    assert _requests(clean_sandbox) == before + 1
+    assert kept["Id"] in changes.events and gone["Id"] not in changes.events
+    assert changes.deleted == {gone["Id"]} and changes.experience == "classic"
+    invitees = [r.relation_id for r in changes.events[str(kept["Id"])].relations
+                if r.is_invitee]
+    assert invitees == [CONTACTS[5]["Id"]]
+    quiet = client.changes_since(datetime.now(UTC) + timedelta(seconds=5), USERS[1].id)
+    assert quiet.events == {} and quiet.deleted == set()
+    before = _requests(clean_sandbox)
+    read = client.events_with_relations([str(kept["Id"]), str(gone["Id"])])
+    assert _requests(clean_sandbox) == before + 1
+    assert list(read) == [kept["Id"]]  # a deleted Event is simply absent
+    assert read[str(kept["Id"])].record["Subject"] == "Batched"
+
+
 def test_expired_token_is_refreshed_once(salesforce_client: Build,
                                          clean_sandbox: SandboxRuntime) -> None:
     fresh = clean_sandbox.state.tokens.issue("salesforce", AVA)
