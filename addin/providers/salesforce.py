@@ -19,6 +19,7 @@ from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceError as LibraryError
 
 from addin.providers.salesforce_records import (
+    ID_PREFIXES,
     EventRelationRecord,
     EventSnapshot,
     PersonRecord,
@@ -30,6 +31,13 @@ from addin.providers.salesforce_records import (
     SalesforceNotFound,
     SalesforceUnavailable,
     SalesforceValidationError,
+    _collect_people,
+    _error_for,
+    _raise_collection_failures,
+    _relation,
+    _strip,
+    _summary,
+    _translate,
 )
 
 __all__ = [
@@ -545,10 +553,6 @@ class SalesforceClient:
             "classic"
 
 
-ID_PREFIXES = {"003": "Contact", "00Q": "Lead", "001": "Account", "006": "Opportunity",
-               "500": "Case", "005": "User"}
-
-
 def _safe_id(record_id: str) -> str:
     if not record_id.isalnum() or len(record_id) not in (15, 18):
         raise SalesforceNotFound(f"not a Salesforce id: {record_id!r}", status=404,
@@ -568,73 +572,3 @@ def _urlencode(**params: str) -> str:
     from urllib.parse import urlencode
 
     return urlencode(params)
-
-
-def _collect_people(bodies: Mapping[str, Any], found: dict[str, list[PersonRecord]]) -> None:
-    for ref, kind in (("users", "User"), ("contacts", "Contact"), ("leads", "Lead")):
-        for row in bodies[ref]["records"]:
-            email = (row.get("Email") or "").lower()
-            account = (row.get("Account") or {}).get("Name") or row.get("Company")
-            found.setdefault(email, []).append(PersonRecord(
-                type=kind, id=row["Id"], name=row.get("Name") or "",
-                email=row.get("Email") or "", last_modified=row.get("LastModifiedDate") or "",
-                account_name=account))
-
-
-def _strip(record: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "attributes"}
-
-
-def _relation(row: Mapping[str, Any]) -> EventRelationRecord:
-    relation = row.get("Relation") or {}
-    return EventRelationRecord(
-        id=row["Id"], event_id=row["EventId"], relation_id=row["RelationId"],
-        relation_type=relation.get("Type") or ID_PREFIXES.get(row["RelationId"][:3], ""),
-        is_invitee=bool(row.get("IsInvitee")), is_parent=bool(row.get("IsParent")),
-        is_what=bool(row.get("IsWhat")), status=row.get("Status") or "New",
-        email=relation.get("Email"), name=relation.get("Name"),
-        is_deleted=bool(row.get("IsDeleted")), modstamp=row.get("SystemModstamp") or "")
-
-
-def _summary(row: Mapping[str, Any]) -> RecordSummary:
-    kind = (row.get("attributes") or {}).get("type") or ID_PREFIXES.get(row["Id"][:3], "")
-    account = (row.get("Account") or {}).get("Name") or row.get("Company")
-    name = row.get("Name") or row.get("Subject") or row.get("CaseNumber") or ""
-    return RecordSummary(id=row["Id"], type=kind, name=name, email=row.get("Email"),
-                         account=account)
-
-
-def _error_for(status: int, error: Mapping[str, Any], url: str | None, body: Any
-               ) -> SalesforceError:
-    code = str(error.get("errorCode") or error.get("statusCode") or "")
-    message = str(error.get("message") or f"Salesforce answered {status}")
-    fields = list(error.get("fields") or [])
-    kind: type[SalesforceError]
-    if status == 401:
-        kind = SalesforceAuthError
-    elif status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
-        kind = SalesforceLimitExceeded
-    elif status == 404:
-        kind = SalesforceNotFound
-    elif status >= 500 or status == 429 or code in ("SERVER_UNAVAILABLE",):
-        kind = SalesforceUnavailable
-    else:
-        kind = SalesforceValidationError
-    return kind(message, status=status, error_code=code, fields=fields, url=url, body=body)
-
-
-def _translate(exc: LibraryError) -> SalesforceError:
-    content = exc.content
-    first: Mapping[str, Any] = {}
-    if isinstance(content, list) and content and isinstance(content[0], Mapping):
-        first = content[0]
-    return _error_for(int(exc.status), first, exc.url, content)
-
-
-def _raise_collection_failures(body: Any, url: str | None) -> None:
-    if not isinstance(body, list):
-        return
-    for item in body:
-        if isinstance(item, Mapping) and item.get("success") is False:
-            errors = item.get("errors") or [{}]
-            raise _error_for(400, errors[0], url, body)
