@@ -35,9 +35,12 @@ from addin.providers.salesforce_records import (
     _error_for,
     _raise_collection_failures,
     _relation,
+    _safe_id,
+    _safe_key,
     _strip,
     _summary,
     _translate,
+    _urlencode,
 )
 
 __all__ = [
@@ -55,8 +58,10 @@ REQUEST_ID_FIELD = "Addin_Request_Id__c"
 SOSL_RESERVED = set('?&|!{}[]()^~*:\\"\'+-')
 LOCK_RETRIES = 3
 EMAILS_PER_QUERY = 100
-IDS_PER_QUERY = 200
-COMPOSITE_LIMIT = 25  # subrequests in one composite request  # Event ids named in one IN list
+IDS_PER_QUERY = 200  # Event ids named in one IN list
+COMPOSITE_LIMIT = 25  # subrequests in one composite request
+COMPOSITE_HEAVY_LIMIT = 5  # of which query or sObject Collections subrequests
+COLLECTION_SIZE = 200  # records in one sObject Collections request
 EVENT_FIELDS = (
     "Id", "Subject", "StartDateTime", "EndDateTime", "ActivityDate", "EndDate",
     "DurationInMinutes", "IsAllDayEvent", "Location", "Description", "ShowAs", "IsPrivate",
@@ -414,45 +419,73 @@ class SalesforceClient:
 
     def send_composites(self, groups: list[list[dict[str, Any]]]
                         ) -> dict[int, SalesforceError | None]:
-        """Several groups of subrequests (one Event's each) in composites of at most 25
-        subrequests, never splitting a group: per group index, None or its first error.
-        allOrNone is false across groups; each collection is all-or-none in itself."""
-        outcome: dict[int, SalesforceError | None] = {}
-        batch: list[int] = []
-        size = 0
-
-        def send() -> None:
-            subrequests = [sub for index in batch for sub in groups[index]]
-            response = self._rest("POST", "composite", json={
-                "allOrNone": False, "compositeRequest": subrequests})
-            results = {r["referenceId"]: r for r in response["compositeResponse"]}
-            for index in batch:
-                outcome[index] = None
-                for sub in groups[index]:
-                    result = results.get(sub["referenceId"]) or {"httpStatusCode": 500}
-                    body = result.get("body")
-                    failed = int(result["httpStatusCode"]) >= 300 or (
-                        isinstance(body, list) and any(
-                            isinstance(b, Mapping) and b.get("success") is False
-                            for b in body))
-                    if failed:
-                        errors = body if isinstance(body, list) else [{}]
-                        first = errors[0] if errors and isinstance(errors[0], Mapping) else {}
-                        first = (first.get("errors") or [first])[0]
-                        outcome[index] = _error_for(int(result["httpStatusCode"]) if int(
-                            result["httpStatusCode"]) >= 300 else 400, first,
-                            sub.get("url"), body)
-                        break
-
+        """Several Events' writes (a group of ``invitee_subrequests`` or field PATCHes
+        each) in as few requests as Salesforce allows: every group's EventRelation
+        deletes, updates and creates merged into sObject Collections of 200 records
+        (allOrNone false, so one record's failure is its Event's alone), the rest as
+        they are, in composites of at most 25 subrequests of which at most 5 are
+        collections. Answers per group index None or its first error."""
+        collections = f"{self.base_path}/composite/sobjects"
+        merged: dict[str, list[tuple[int, Any]]] = {"DELETE": [], "PATCH": [], "POST": []}
+        singles: list[tuple[int, dict[str, Any]]] = []
         for index, group in enumerate(groups):
-            if batch and size + len(group) > COMPOSITE_LIMIT:
-                send()
-                batch, size = [], 0
-            batch.append(index)
-            size += len(group)
+            for sub in group:
+                url, method = str(sub["url"]), str(sub["method"])
+                if url.split("?")[0] != collections:
+                    singles.append((index, sub))
+                elif method == "DELETE":
+                    ids = url.split("ids=", 1)[1].split("&")[0].split(",")
+                    merged["DELETE"] += [(index, i) for i in ids if i]
+                else:
+                    merged[method] += [(index, r) for r in sub["body"]["records"]]
+        planned: list[tuple[dict[str, Any], list[int]]] = []
+        for method in ("DELETE", "PATCH", "POST"):
+            entries = merged[method]
+            for start in range(0, len(entries), COLLECTION_SIZE):
+                chunk = entries[start: start + COLLECTION_SIZE]
+                ref = f"{method.lower()}{start // COLLECTION_SIZE}"
+                sub = {"method": method, "referenceId": ref, "url": collections}
+                if method == "DELETE":
+                    sub["url"] += "?allOrNone=false&ids=" + ",".join(i for _, i in chunk)
+                else:
+                    sub["body"] = {"allOrNone": False, "records": [r for _, r in chunk]}
+                planned.append((sub, [index for index, _ in chunk]))
+        planned += [(sub, [index]) for index, sub in singles]
+        outcome: dict[int, SalesforceError | None] = dict.fromkeys(range(len(groups)))
+        batch: list[tuple[dict[str, Any], list[int]]] = []
+        heavy = 0
+        for entry in planned:
+            is_heavy = entry[0]["url"].split("?")[0] == collections
+            if batch and (len(batch) == COMPOSITE_LIMIT or
+                          (is_heavy and heavy == COMPOSITE_HEAVY_LIMIT)):
+                self._send_planned(batch, outcome)
+                batch, heavy = [], 0
+            batch.append(entry)
+            heavy += is_heavy
         if batch:
-            send()
+            self._send_planned(batch, outcome)
         return outcome
+
+    def _send_planned(self, batch: list[tuple[dict[str, Any], list[int]]],
+                      outcome: dict[int, SalesforceError | None]) -> None:
+        response = self._rest("POST", "composite", json={
+            "allOrNone": False, "compositeRequest": [sub for sub, _ in batch]})
+        results = {r["referenceId"]: r for r in response["compositeResponse"]}
+        for sub, owners in batch:
+            result = results.get(sub["referenceId"]) or {"httpStatusCode": 500, "body": []}
+            status, body = int(result["httpStatusCode"]), result.get("body")
+            if status >= 300:
+                errors = body if isinstance(body, list) and body else [{}]
+                error = _error_for(status, errors[0], sub["url"], body)
+                for index in owners:
+                    outcome[index] = outcome[index] or error
+                continue
+            for index, answer in zip(owners, body if isinstance(body, list) else [],
+                                     strict=False):
+                if isinstance(answer, Mapping) and answer.get("success") is False:
+                    first = (answer.get("errors") or [{}])[0]
+                    outcome[index] = outcome[index] or _error_for(400, first, sub["url"],
+                                                                  body)
 
     # -- people and records -------------------------------------------------------------
     def find_people_by_emails(self, emails: Iterable[str]) -> dict[str, list[PersonRecord]]:
@@ -551,24 +584,3 @@ class SalesforceClient:
             raise SalesforceNotFound(f"no user {user_id}", status=404, error_code="NOT_FOUND")
         return "lightning" if rows[0]["UserPreferencesLightningExperiencePreferred"] else \
             "classic"
-
-
-def _safe_id(record_id: str) -> str:
-    if not record_id.isalnum() or len(record_id) not in (15, 18):
-        raise SalesforceNotFound(f"not a Salesforce id: {record_id!r}", status=404,
-                                 error_code="MALFORMED_ID")
-    return record_id
-
-
-def _safe_key(value: str) -> str:
-    """An External ID value as a path segment (the product's own hex request ids)."""
-    if not value.isalnum() or len(value) > 64:
-        raise SalesforceValidationError(f"not a request id: {value!r}", status=400,
-                                        error_code="MALFORMED_ID")
-    return value
-
-
-def _urlencode(**params: str) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(params)

@@ -183,3 +183,24 @@ def _raise_collection_failures(body: Any, url: str | None) -> None:
         if isinstance(item, Mapping) and item.get("success") is False:
             errors = item.get("errors") or [{}]
             raise _error_for(400, errors[0], url, body)
+
+
+def _safe_id(record_id: str) -> str:
+    if not record_id.isalnum() or len(record_id) not in (15, 18):
+        raise SalesforceNotFound(f"not a Salesforce id: {record_id!r}", status=404,
+                                 error_code="MALFORMED_ID")
+    return record_id
+
+
+def _safe_key(value: str) -> str:
+    """An External ID value as a path segment (the product's own hex request ids)."""
+    if not value.isalnum() or len(value) > 64:
+        raise SalesforceValidationError(f"not a request id: {value!r}", status=400,
+                                        error_code="MALFORMED_ID")
+    return value
+
+
+def _urlencode(**params: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(params)
