@@ -217,6 +217,26 @@ def test_everything_a_pass_needs_is_one_request(salesforce_client: Build,
     assert read[str(kept["Id"])].record["Subject"] == "Batched"
 
 
+def test_several_events_invitee_changes_share_one_request(
+        salesforce_client: Build, clean_sandbox: SandboxRuntime) -> None:
+    """The invitees of 30 Events in one sObject Collection (one composite, one request);
+    a record Salesforce refuses fails its own Event only."""
+    client = salesforce_client(BEN)
+    events = [str(_new_event(client, f"Shared {n}")["Id"]) for n in range(30)]
+    groups = [client.invitee_subrequests(e, add=[CONTACTS[5]["Id"]], existing=[])
+              for e in events]
+    groups.append(client.invitee_subrequests(events[0], add=["003000000000999ZZZ"],
+                                             existing=[]))
+    before = _requests(clean_sandbox)
+    outcome = client.send_composites(groups)
+    assert _requests(clean_sandbox) == before + 1
+    assert [outcome[i] for i in range(30)] == [None] * 30
+    assert isinstance(outcome[30], SalesforceValidationError)
+    invited = client.events_with_relations(events)
+    assert all([r.relation_id for r in invited[e].relations if r.is_invitee]
+               == [CONTACTS[5]["Id"]] for e in events)
+
+
 def test_expired_token_is_refreshed_once(salesforce_client: Build,
                                          clean_sandbox: SandboxRuntime) -> None:
     fresh = clean_sandbox.state.tokens.issue("salesforce", AVA)
