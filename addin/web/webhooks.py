@@ -87,7 +87,11 @@ def ews_notifications() -> Any:
         log.warning("ended an EWS push subscription the product does not hold (or a "
                     "notification with a wrong clientState)")
         return Response(notification_answer(keep=False), mimetype="text/xml")
-    if not note.is_status_only:  # a status ping only says the subscription is alive
+    # a status ping only says the subscription is alive; a change whose item carries the
+    # ChangeKey the product stored after its own write is its echo
+    news = [c for c in note.items if c.kind == "DeletedEvent"
+            or not is_own_write(services, user_id, c.item_id, c.change_key)]
+    if not note.is_status_only and (news or len(note.items) < len(note.changes)):
         request_sync(services, user_id, f"ews:{note.changes[0]}")
         _wake_worker()
     return Response(notification_answer(keep=True), mimetype="text/xml")
