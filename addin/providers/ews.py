@@ -280,9 +280,14 @@ class EwsCalendar:
                 groups.setdefault((mode, write.etag is not None), []).append((item, names))
             written: list[str] = []
             for (mode, strict), items in groups.items():
-                outcome = self._bulk_update(items, mode, strict)
+                try:
+                    outcome: list[Any] = self._bulk_update(items, mode, strict)
+                except CalendarError as exc:  # exchangelib raises a lone item's error
+                    outcome = [exc] * len(items)
                 for (item, _), result in zip(items, outcome, strict=True):
-                    if isinstance(result, Exception):
+                    if isinstance(result, CalendarError):
+                        results[item.id] = result
+                    elif isinstance(result, Exception):
                         results[item.id] = _translate(result)
                     else:
                         written.append(item.id)

@@ -60,8 +60,11 @@ def emulator_app(
 
     @app.before_request
     def _latency_and_faults() -> Any:
-        if request.environ.get(BATCH_STEP):
-            return None  # the batch paid latency and took faults as one request
+        if request.environ.get(BATCH_STEP):  # the batch paid the latency
+            step_fault = state.faults.take(service, batch_step=True)
+            if step_fault is None or step_fault.status < 400:
+                return None
+            return _fault_answer(step_fault)  # not counted: the batch is the request
         latency = int(state.setting("latencyMs") or 0)
         if latency:
             state.sleep(latency / 1000)
@@ -82,6 +85,9 @@ def emulator_app(
     def _fault_response(fault: Fault) -> Response:
         g.fault = True
         state.stats.count(service, f"fault {fault.status}")
+        return _fault_answer(fault)
+
+    def _fault_answer(fault: Fault) -> Response:
         if fault_response is not None:
             response = fault_response(fault)
             if fault.retry_after is not None:
