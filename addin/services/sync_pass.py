@@ -51,6 +51,9 @@ CLOCK_SKEW = timedelta(seconds=5)
 # A pass requested by a calendar notification ("graph:updated", "google:exists", ...)
 # starts from the calendar and leaves Salesforce's own changes to its own schedule.
 CALENDAR_PUSH_REASONS = ("graph:", "google:", "ews:")
+# Salesforce refusing a write because what it asked for is already so: the invitee is
+# already there, the row already gone. The agreed state holds: nothing to put back.
+ALREADY_SO = ("DUPLICATE_VALUE", "ENTITY_IS_DELETED")
 
 
 @dataclass
@@ -301,6 +304,8 @@ class _Work:
         except Exception as exc:  # the composite request itself failed
             salesforce_outcome = dict.fromkeys(by_event, exc)
         for event_id, error in salesforce_outcome.items():
+            if getattr(error, "error_code", "") in ALREADY_SO:
+                error = None  # another pass (or person) made the same change first
             if error is not None and event_id in by_event:
                 results[by_event[event_id]] = error
             elif event_id in by_event:
