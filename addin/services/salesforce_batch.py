@@ -22,6 +22,10 @@ class BatchingSalesforce:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
+    @property
+    def queued_events(self) -> list[str]:
+        return [event_id for event_id, subs in self._groups.items() if subs]
+
     def update_event(self, event_id: str, fields: dict[str, Any]) -> None:
         self._groups.setdefault(event_id, []).append({
             "method": "PATCH", "referenceId": f"fields_{event_id}", "body": fields,

@@ -15,6 +15,7 @@ the last pass and reconcile each of them, in as few upstream requests as the ser
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -88,7 +89,22 @@ def is_calendar_push(reason: str) -> bool:
     return reason.startswith(CALENDAR_PUSH_REASONS)
 
 
+_PASS_LOCKS: dict[int, threading.Lock] = {}
+_PASS_LOCKS_GUARD = threading.Lock()
+
+
 def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassReport:
+    """One pass; passes for the same user in this process run one after the other (the
+    writes of a pass go out at its end, after its base is saved: two passes at once would
+    each take the other's half-done work for news). Across processes the job queue's
+    per-mailbox lock does the same."""
+    with _PASS_LOCKS_GUARD:
+        lock = _PASS_LOCKS.setdefault(user_id, threading.Lock())
+    with lock:
+        return _sync_user(services, user_id, reason)
+
+
+def _sync_user(services: Container, user_id: int, reason: str) -> PassReport:
     report = PassReport()
     user = load_user(services, user_id)
     if user is None or not _has_mirrors(services, user_id):
@@ -104,11 +120,14 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
             - CLOCK_SKEW
         changes = salesforce.changes_since(since, str(user.salesforce_user_id))
     rows = _rows_concerned(services, user_id, page, changes, calendar, started)
-    work = _Work(services, user, salesforce, calendar, page, changes, rows)
+    work = _Work(services, user, salesforce, calendar, page, changes, rows, started)
     work.run(report)
     if changes is not None:
         _save_cursor(services, user_id, "salesforce_events", started.isoformat())
     _save_cursor(services, user_id, source, page.cursor)
+    if report.reconciled or report.failed or report.deleted:
+        log.info("pass for user %s (%s): reconciled %s, failed %s, deleted %s", user_id,
+                 reason, report.reconciled, report.failed, report.deleted)
     return report
 
 
@@ -157,11 +176,13 @@ class _Work:
 
     def __init__(self, services: Container, user: CurrentUser, salesforce: SalesforceClient,
                  calendar: CalendarProvider, page: ChangePage,
-                 changes: SalesforceChanges | None, rows: list[MirroredEvent]):
+                 changes: SalesforceChanges | None, rows: list[MirroredEvent],
+                 started: datetime):
         self.services, self.user, self.salesforce = services, user, salesforce
         self.calendar, self.page, self.changes, self.rows = calendar, page, changes, rows
         self.org: OrgSettings = load_org_settings(services, user.organization_id)
         self.writes = BatchingCalendar(calendar)
+        self.started = started
         self.salesforce_writes = BatchingSalesforce(salesforce)
         self._experience = changes.experience if changes is not None else None
 
@@ -194,6 +215,14 @@ class _Work:
             # beyond the feed's window: its item is read below and compared
             if reported or (in_feed is None and self._beyond_window(row)):
                 due.append(row)
+        # A mirror another pass saved after this one began reading holds a base newer than
+        # what this pass read of both sides: merging the two would take the other pass's
+        # own writes for changes made meanwhile (and undo them). Both sides are read again.
+        raced = [r for r in due if r.last_synced_at is not None
+                 and _aware(r.last_synced_at) >= self.started]
+        for row in raced:
+            snapshots.pop(row.salesforce_event_id, None)
+            changed_in_feed.pop(str(row.calendar_item_id), None)
         # Salesforce: what this pass has not read yet, in one query per 200
         wanted = [r.salesforce_event_id for r in due
                   if r.salesforce_event_id not in snapshots | dict.fromkeys(deleted)]
@@ -208,7 +237,8 @@ class _Work:
         items: dict[str, CalendarItem | CalendarError] = dict(changed_in_feed)
         for row in due:
             item_id = str(row.calendar_item_id)
-            trusted = not self.page.full_resync and not self._beyond_window(row)
+            trusted = not self.page.full_resync and not self._beyond_window(row) and \
+                row not in raced
             if trusted and item_id not in items and item_id not in removed and \
                     row.calendar_etag and (row.base_fields or {}).get("start"):
                 items[item_id] = item_as_agreed(row, self.user.email)
@@ -294,6 +324,8 @@ class _Work:
         """Send the queued calendar writes; store each written item's etag (the echo to
         recognise), or put back the base of an item whose write failed, so the next pass
         merges again from where both sides last agreed."""
+        log.debug("pass flush: %s calendar writes, Salesforce %s", self.writes.queued,
+                  sorted(self.salesforce_writes.queued_events))
         try:
             results: dict[str, Any] = dict(self.writes.flush())
         except CalendarError as exc:  # the batch request itself failed
@@ -341,6 +373,10 @@ def _present(found: CalendarItem | CalendarError | None) -> CalendarItem | None:
         raise found
     cancelled = found.raw.get("isCancelled") is True or found.raw.get("status") == "cancelled"
     return None if cancelled else found
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _instant(value: str) -> datetime:
