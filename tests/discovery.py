@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -67,4 +70,24 @@ class DiscoveryChecker:
         return str(spec["id"])
 
     def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self.check(str(response.request.method), str(response.request.url))
+        method, url = str(response.request.method), str(response.request.url)
+        if method == "POST" and urlsplit(url).path.strip("/") == self.document["batchPath"]:
+            self.check_batch(response.request)  # a batch: each call it holds is checked
+            return
+        self.check(method, url)
+
+    def check_batch(self, request: requests.PreparedRequest) -> None:
+        """A batch at the document's batchPath: multipart/mixed, each part one call."""
+        kind = str(request.headers.get("Content-Type", ""))
+        assert kind.startswith("multipart/mixed; boundary="), kind
+        body = request.body if isinstance(request.body, bytes) else str(request.body).encode()
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {kind}\r\n\r\n".encode() + body)
+        parts = message.get_payload()
+        assert isinstance(parts, list) and parts
+        for part in parts:
+            assert isinstance(part, Message) and part.get_content_type() == "application/http"
+            text = part.get_payload(decode=True)
+            assert isinstance(text, bytes)
+            method, target = text.decode().split("\r\n", 1)[0].split()[:2]
+            self.check(method, "https://batch.invalid" + target)

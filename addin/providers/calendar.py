@@ -50,6 +50,24 @@ class ChangePage:
     full_resync: bool = False
 
 
+@dataclass(frozen=True)
+class ItemWrite:
+    """One write of a batch: the draft's fields (``update_fields``) or the attendee list
+    (``replace_attendees``). ``etag`` makes it conditional (the first write of an item in
+    a batch only: later ones follow it)."""
+
+    item_id: str
+    draft: ItemDraft | None = None
+    notify_attendees: bool = False  # with a draft: email the attendees the update
+    attendees: list[Attendee] | None = None
+    notify: NotifyMode = NotifyMode.CHANGED  # with attendees
+    etag: str | None = None
+
+
+# The answer of a batch, per item id: the item as written last, or what failed.
+BatchResult = dict[str, "CalendarItem | CalendarError"]
+
+
 @dataclass
 class PushSubscription:
     id: str
@@ -164,6 +182,16 @@ class CalendarProvider(Protocol):
         series: an endless one is only ever read window by window), each with its own
         ``item_id`` (what update_fields / replace_attendees / delete_item of ONE occurrence
         take), ``series_id`` and ``original_start``; cancelled ones left out."""
+        ...
+
+    def get_items(self, item_ids: list[str]) -> BatchResult:
+        """Several items in as few requests as the service allows (Graph ``$batch`` of 20,
+        Google's batch endpoint, EWS one GetItem); a missing one maps to ItemNotFound."""
+        ...
+
+    def write_items(self, chains: list[list[ItemWrite]]) -> BatchResult:
+        """Each chain's writes (one item each, in order) in as few requests as the
+        service allows; the answer is per item: its last write's result or its error."""
         ...
 
     def find_by_salesforce_event(self, salesforce_event_id: str) -> CalendarItem | None: ...

@@ -52,6 +52,7 @@ from requests.adapters import HTTPAdapter
 
 from addin.domain import Attendee, CalendarItem, ItemDraft
 from addin.providers.calendar import (
+    BatchResult,
     CalendarAuthError,
     CalendarCapabilities,
     CalendarError,
@@ -60,6 +61,7 @@ from addin.providers.calendar import (
     ChangePage,
     EtagMismatch,
     ItemNotFound,
+    ItemWrite,
     NotifyMode,
     PushSubscription,
 )
@@ -253,6 +255,70 @@ class EwsCalendar:
         self._update(item, ["required_attendees", "optional_attendees"], mode,
                      strict=etag is not None)
         return self.get_item(item_id)
+
+    # -- several items in one operation (GetItem / UpdateItem take many Items) ----------
+    def get_items(self, item_ids: list[str]) -> BatchResult:
+        """ONE GetItem for every id (exchangelib pages it only past its chunk size)."""
+        ids = list(dict.fromkeys(item_ids))
+        if not ids:
+            return {}
+        found = self._retry(lambda: _call(lambda: list(self.account.fetch(
+            ids=[(i, None) for i in ids], only_fields=self._read_fields))))
+        return {i: (_translate(raw) if isinstance(raw, Exception) else self._item(raw))
+                for i, raw in zip(ids, found, strict=True)}
+
+    def write_items(self, chains: list[list[ItemWrite]]) -> BatchResult:
+        """Round by round (an item's writes in order): each round's writes with the same
+        send mode in ONE UpdateItem, then ONE GetItem reads the written items back."""
+        results: BatchResult = {}
+        pending = [list(chain) for chain in chains if chain]
+        while pending:
+            groups: dict[tuple[str, bool], list[tuple[Any, list[str]]]] = {}
+            for chain in pending:
+                write = chain.pop(0)
+                if write.draft is not None:
+                    fields = self._fields(write.draft)
+                    names = [n for n in fields if n != "addin_salesforce_event_id"
+                             or write.draft.salesforce_event_id]
+                    mode = "SendToAllAndSaveCopy" if write.notify_attendees else "SendToNone"
+                else:
+                    people = write.attendees or []
+                    fields = {"required_attendees": [_attendee(a) for a in people
+                                                     if not a.optional] or None,
+                              "optional_attendees": [_attendee(a) for a in people
+                                                     if a.optional] or None}
+                    names = list(fields)
+                    mode = "SendToChangedAndSaveCopy" if write.notify is NotifyMode.CHANGED \
+                        else "SendToNone"
+                item = EwsItem(account=self.account, id=write.item_id, changekey=write.etag,
+                               **fields)
+                groups.setdefault((mode, write.etag is not None), []).append((item, names))
+            written: list[str] = []
+            for (mode, strict), items in groups.items():
+                try:
+                    outcome: list[Any] = self._bulk_update(items, mode, strict)
+                except CalendarError as exc:  # exchangelib raises a lone item's error
+                    outcome = [exc] * len(items)
+                for (item, _), result in zip(items, outcome, strict=True):
+                    if isinstance(result, CalendarError):
+                        results[item.id] = result
+                    elif isinstance(result, Exception):
+                        results[item.id] = _translate(result)
+                    else:
+                        written.append(item.id)
+            results.update(self.get_items(written))
+            pending = [chain for chain in pending if chain
+                       and isinstance(results.get(chain[0].item_id), CalendarItem)]
+        return results
+
+    def _bulk_update(self, items: list[tuple[Any, list[str]]], mode: str, strict: bool
+                     ) -> list[Any]:
+        """ONE UpdateItem for every item (each with the fields it sets)."""
+        def run() -> list[Any]:
+            return list(self.account.bulk_update(
+                items, conflict_resolution="NeverOverwrite" if strict else "AutoResolve",
+                send_meeting_invitations_or_cancellations=mode))
+        return self._retry(lambda: _call(run))
 
     def _update(self, item: Any, names: list[str], mode: str, *, strict: bool) -> None:
         results = self._retry(lambda: _call(lambda: self.account.bulk_update(

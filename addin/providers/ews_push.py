@@ -19,10 +19,18 @@ class NotANotification(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class ItemChange:
+    kind: str  # e.g. "ModifiedEvent"
+    item_id: str
+    change_key: str  # the item's ChangeKey after the change
+
+
 @dataclass
 class PushNotification:
     subscription_id: str
     changes: list[str] = field(default_factory=list)  # event kinds, e.g. "ModifiedEvent"
+    items: list[ItemChange] = field(default_factory=list)  # each change's item
 
     @property
     def is_status_only(self) -> bool:
@@ -41,9 +49,15 @@ def parse_notification(body: bytes) -> PushNotification:
     subscription_id = note.findtext(f"{{{T}}}SubscriptionId") or ""
     if not subscription_id:
         raise NotANotification("the notification names no subscription")
-    changes = [etree.QName(e).localname for e in note
-               if etree.QName(e).localname in CHANGES]
-    return PushNotification(subscription_id, changes)
+    events = [e for e in note if etree.QName(e).localname in CHANGES]
+    items = []
+    for event in events:
+        item = event.find(f"{{{T}}}ItemId")
+        if item is not None:
+            items.append(ItemChange(etree.QName(event).localname, item.get("Id") or "",
+                                    item.get("ChangeKey") or ""))
+    return PushNotification(subscription_id, [etree.QName(e).localname for e in events],
+                            items)
 
 
 def notification_answer(keep: bool) -> bytes:

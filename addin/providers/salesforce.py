@@ -19,6 +19,7 @@ from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceError as LibraryError
 
 from addin.providers.salesforce_records import (
+    ID_PREFIXES,
     AccountMatch,
     EventRelationRecord,
     EventSnapshot,
@@ -26,18 +27,29 @@ from addin.providers.salesforce_records import (
     PersonRecord,
     RecordSummary,
     SalesforceAuthError,
+    SalesforceChanges,
     SalesforceError,
     SalesforceLimitExceeded,
     SalesforceNotFound,
     SalesforceUnavailable,
     SalesforceValidationError,
+    _collect_people,
+    _error_for,
+    _raise_collection_failures,
+    _relation,
+    _safe_id,
+    _safe_key,
+    _strip,
+    _summary,
+    _translate,
+    _urlencode,
 )
 
 __all__ = [
     "AccountMatch", "EventRelationRecord", "EventSnapshot", "PersonCreated", "PersonRecord",
-    "RecordSummary", "SalesforceAuthError", "SalesforceClient", "SalesforceError",
-    "SalesforceLimitExceeded", "SalesforceNotFound", "SalesforceUnavailable",
-    "SalesforceValidationError", "escape_sosl",
+    "RecordSummary", "SalesforceAuthError", "SalesforceChanges", "SalesforceClient",
+    "SalesforceError", "SalesforceLimitExceeded", "SalesforceNotFound",
+    "SalesforceUnavailable", "SalesforceValidationError", "escape_sosl",
 ]
 
 log = logging.getLogger(__name__)
@@ -49,6 +61,10 @@ REQUEST_ID_FIELD = "Addin_Request_Id__c"
 SOSL_RESERVED = set('?&|!{}[]()^~*:\\"\'+-')
 LOCK_RETRIES = 3
 EMAILS_PER_QUERY = 100
+IDS_PER_QUERY = 200  # Event ids named in one IN list
+COMPOSITE_LIMIT = 25  # subrequests in one composite request
+COMPOSITE_HEAVY_LIMIT = 5  # of which query or sObject Collections subrequests
+COLLECTION_SIZE = 200  # records in one sObject Collections request
 EVENT_FIELDS = (
     "Id", "Subject", "StartDateTime", "EndDateTime", "ActivityDate", "EndDate",
     "DurationInMinutes", "IsAllDayEvent", "Location", "Description", "ShowAs", "IsPrivate",
@@ -59,6 +75,7 @@ RELATION_FIELDS = (
     "Id", "EventId", "RelationId", "Relation.Type", "Relation.Email", "Relation.Name",
     "IsInvitee", "IsParent", "IsWhat", "Status", "IsDeleted", "SystemModstamp",
 )
+_RELATIONS_SUBSELECT = f"(SELECT {', '.join(RELATION_FIELDS)} FROM EventRelations)"
 SEARCH_FIELDS = {
     "Contact": "Id, Name, Email, Account.Name",
     "Lead": "Id, Name, Email, Company",
@@ -247,6 +264,83 @@ class SalesforceClient:
             "end": end.astimezone(UTC).isoformat(timespec="seconds")})
         return [row["id"] for row in result.get("deletedRecords", [])]
 
+    # -- a pass's reads: one request for everything that changed ------------------------
+    def changes_since(self, since: datetime, owner_id: str) -> SalesforceChanges:
+        """Everything a sync pass needs from Salesforce: ONE API request (a composite of
+        four queries) plus one per further page. The owner's top-level Events modified
+        since ``since`` come with their EventRelations (a child sub-select); deleted ones
+        come through queryAll (IsDeleted). Events whose invitee rows changed without the
+        Event itself changing are found by a semi-join (Salesforce allows no semi-join
+        under OR, hence a second query); deleted invitee rows by queryAll."""
+        stamp = soql_datetime(since)
+        fields = f"{', '.join(EVENT_FIELDS)}, {_RELATIONS_SUBSELECT}"
+        queries = {
+            "changed": ("queryAll", format_soql(
+                f"SELECT {fields}, IsDeleted FROM Event WHERE OwnerId = {{}} "
+                "AND IsChild = false AND SystemModstamp > {:literal}", owner_id, stamp)),
+            "invited": ("query", format_soql(
+                f"SELECT {fields} FROM Event WHERE OwnerId = {{}} AND IsChild = false AND "
+                "Id IN (SELECT EventId FROM EventRelation WHERE SystemModstamp > {:literal})",
+                owner_id, stamp)),
+            "uninvited": ("queryAll", format_soql(
+                "SELECT EventId FROM EventRelation WHERE IsDeleted = true AND "
+                "SystemModstamp > {:literal} AND EventId IN (SELECT Id FROM Event WHERE "
+                "OwnerId = {})", stamp, owner_id)),
+            "owner": ("query", format_soql(
+                "SELECT UserPreferencesLightningExperiencePreferred FROM User WHERE Id = {}",
+                owner_id)),
+        }
+        bodies = self._composite([
+            {"method": "GET", "referenceId": ref,
+             "url": f"{self.base_path}/{resource}?{_urlencode(q=soql)}"}
+            for ref, (resource, soql) in queries.items()], all_or_none=False)
+        events: dict[str, EventSnapshot] = {}
+        deleted: set[str] = set()
+        for ref in ("changed", "invited"):
+            for record in self._all_pages(bodies[ref]):
+                if record.get("IsDeleted"):
+                    deleted.add(record["Id"])
+                else:
+                    events[record["Id"]] = self._snapshot(record)
+        uninvited = {row["EventId"] for row in self._all_pages(bodies["uninvited"])}
+        owner = bodies["owner"]["records"]
+        lightning = bool(owner and owner[0]["UserPreferencesLightningExperiencePreferred"])
+        return SalesforceChanges(events, deleted, uninvited - set(events) - deleted,
+                                 "lightning" if lightning else "classic")
+
+    def events_with_relations(self, event_ids: Iterable[str]) -> dict[str, EventSnapshot]:
+        """The named Events, each with its EventRelations: ONE query per 200 ids (plus
+        one per further page). An id missing from the answer is deleted or not visible."""
+        ids = sorted({_safe_id(i) for i in event_ids})
+        found: dict[str, EventSnapshot] = {}
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            soql = format_soql(f"SELECT {', '.join(EVENT_FIELDS)}, {_RELATIONS_SUBSELECT} "
+                               "FROM Event WHERE Id IN {}", ids[start: start + IDS_PER_QUERY])
+            first: dict[str, Any] = self._rest("GET", "query", params={"q": soql})
+            for record in self._all_pages(first):
+                found[record["Id"]] = self._snapshot(record)
+        return found
+
+    def _all_pages(self, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """A query answer's records, following nextRecordsUrl (one request a page)."""
+        records = list(body.get("records") or [])
+        while not body.get("done", True) and body.get("nextRecordsUrl"):
+            path = str(body["nextRecordsUrl"]).removeprefix(self.base_path + "/")
+            body = self._rest("GET", path)
+            records += body.get("records") or []
+        return records
+
+    def _snapshot(self, record: Mapping[str, Any]) -> EventSnapshot:
+        """An Event read with its EventRelations sub-select; a child result cut into
+        pages (done false) is read whole."""
+        children = record.get("EventRelations") or {"records": [], "done": True}
+        relations = [_relation(r) for r in children.get("records") or []]
+        if not children.get("done", True):
+            relations = self.event_relations(record["Id"])
+        event = {k: v for k, v in _strip(record).items()
+                 if k not in ("EventRelations", "IsDeleted")}
+        return EventSnapshot(event, relations, {})
+
     # -- attendees ----------------------------------------------------------------------
     def event_relations(self, event_id: str) -> list[EventRelationRecord]:
         soql = format_soql(f"SELECT {', '.join(RELATION_FIELDS)} FROM EventRelation "
@@ -273,6 +367,19 @@ class SalesforceClient:
         """Invite ``add`` and uninvite ``remove`` (RelationIds), set WhoId and response
         statuses (RelationId -> New|Accepted|Declined): ONE API request when the caller
         passes the ``existing`` rows it just read (otherwise one more to read them)."""
+        subrequests = self.invitee_subrequests(event_id, add=add, remove=remove,
+                                               who_id=who_id, statuses=statuses,
+                                               existing=existing)
+        if subrequests:
+            self._composite(subrequests)
+
+    def invitee_subrequests(self, event_id: str, *, add: Sequence[str] = (),
+                            remove: Sequence[str] = (), who_id: str | None = None,
+                            statuses: Mapping[str, str] | None = None,
+                            existing: Sequence[EventRelationRecord] | None = None
+                            ) -> list[dict[str, Any]]:
+        """The composite subrequests ``change_invitees`` sends (referenceIds unique per
+        Event), so several Events' changes can share one composite request."""
         statuses = dict(statuses or {})
         if existing is None and (remove or statuses or add):
             existing = self.event_relations(event_id)
@@ -320,8 +427,79 @@ class SalesforceClient:
             subrequests.append({"method": "PATCH", "referenceId": "who",
                                 "url": f"{self.base_path}/sobjects/Event/{event_id}",
                                 "body": {"WhoId": who_id}})
-        if subrequests:
-            self._composite(subrequests)
+        for sub in subrequests:
+            sub["referenceId"] = f"{sub['referenceId']}_{event_id}"
+        return subrequests
+
+    def send_composites(self, groups: list[list[dict[str, Any]]]
+                        ) -> dict[int, SalesforceError | None]:
+        """Several Events' writes (a group of ``invitee_subrequests`` or field PATCHes
+        each) in as few requests as Salesforce allows: every group's EventRelation
+        deletes, updates and creates merged into sObject Collections of 200 records
+        (allOrNone false, so one record's failure is its Event's alone), the rest as
+        they are, in composites of at most 25 subrequests of which at most 5 are
+        collections. Answers per group index None or its first error."""
+        collections = f"{self.base_path}/composite/sobjects"
+        merged: dict[str, list[tuple[int, Any]]] = {"DELETE": [], "PATCH": [], "POST": []}
+        singles: list[tuple[int, dict[str, Any]]] = []
+        for index, group in enumerate(groups):
+            for sub in group:
+                url, method = str(sub["url"]), str(sub["method"])
+                if url.split("?")[0] != collections:
+                    singles.append((index, sub))
+                elif method == "DELETE":
+                    ids = url.split("ids=", 1)[1].split("&")[0].split(",")
+                    merged["DELETE"] += [(index, i) for i in ids if i]
+                else:
+                    merged[method] += [(index, r) for r in sub["body"]["records"]]
+        planned: list[tuple[dict[str, Any], list[int]]] = []
+        for method in ("DELETE", "PATCH", "POST"):
+            entries = merged[method]
+            for start in range(0, len(entries), COLLECTION_SIZE):
+                chunk = entries[start: start + COLLECTION_SIZE]
+                ref = f"{method.lower()}{start // COLLECTION_SIZE}"
+                sub = {"method": method, "referenceId": ref, "url": collections}
+                if method == "DELETE":
+                    sub["url"] += "?allOrNone=false&ids=" + ",".join(i for _, i in chunk)
+                else:
+                    sub["body"] = {"allOrNone": False, "records": [r for _, r in chunk]}
+                planned.append((sub, [index for index, _ in chunk]))
+        planned += [(sub, [index]) for index, sub in singles]
+        outcome: dict[int, SalesforceError | None] = dict.fromkeys(range(len(groups)))
+        batch: list[tuple[dict[str, Any], list[int]]] = []
+        heavy = 0
+        for entry in planned:
+            is_heavy = entry[0]["url"].split("?")[0] == collections
+            if batch and (len(batch) == COMPOSITE_LIMIT or
+                          (is_heavy and heavy == COMPOSITE_HEAVY_LIMIT)):
+                self._send_planned(batch, outcome)
+                batch, heavy = [], 0
+            batch.append(entry)
+            heavy += is_heavy
+        if batch:
+            self._send_planned(batch, outcome)
+        return outcome
+
+    def _send_planned(self, batch: list[tuple[dict[str, Any], list[int]]],
+                      outcome: dict[int, SalesforceError | None]) -> None:
+        response = self._rest("POST", "composite", json={
+            "allOrNone": False, "compositeRequest": [sub for sub, _ in batch]})
+        results = {r["referenceId"]: r for r in response["compositeResponse"]}
+        for sub, owners in batch:
+            result = results.get(sub["referenceId"]) or {"httpStatusCode": 500, "body": []}
+            status, body = int(result["httpStatusCode"]), result.get("body")
+            if status >= 300:
+                errors = body if isinstance(body, list) and body else [{}]
+                error = _error_for(status, errors[0], sub["url"], body)
+                for index in owners:
+                    outcome[index] = outcome[index] or error
+                continue
+            for index, answer in zip(owners, body if isinstance(body, list) else [],
+                                     strict=False):
+                if isinstance(answer, Mapping) and answer.get("success") is False:
+                    first = (answer.get("errors") or [{}])[0]
+                    outcome[index] = outcome[index] or _error_for(400, first, sub["url"],
+                                                                  body)
 
     # -- people and records -------------------------------------------------------------
     def find_people_by_emails(self, emails: Iterable[str]) -> dict[str, list[PersonRecord]]:
@@ -466,98 +644,3 @@ class SalesforceClient:
             raise SalesforceNotFound(f"no user {user_id}", status=404, error_code="NOT_FOUND")
         return "lightning" if rows[0]["UserPreferencesLightningExperiencePreferred"] else \
             "classic"
-
-
-ID_PREFIXES = {"003": "Contact", "00Q": "Lead", "001": "Account", "006": "Opportunity",
-               "500": "Case", "005": "User"}
-
-
-def _safe_id(record_id: str) -> str:
-    if not record_id.isalnum() or len(record_id) not in (15, 18):
-        raise SalesforceNotFound(f"not a Salesforce id: {record_id!r}", status=404,
-                                 error_code="MALFORMED_ID")
-    return record_id
-
-
-def _safe_key(value: str) -> str:
-    """An External ID value as a path segment (the product's own hex request ids)."""
-    if not value.isalnum() or len(value) > 64:
-        raise SalesforceValidationError(f"not a request id: {value!r}", status=400,
-                                        error_code="MALFORMED_ID")
-    return value
-
-
-def _urlencode(**params: str) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(params)
-
-
-def _collect_people(bodies: Mapping[str, Any], found: dict[str, list[PersonRecord]]) -> None:
-    for ref, kind in (("users", "User"), ("contacts", "Contact"), ("leads", "Lead")):
-        for row in bodies[ref]["records"]:
-            email = (row.get("Email") or "").lower()
-            account = (row.get("Account") or {}).get("Name") or row.get("Company")
-            found.setdefault(email, []).append(PersonRecord(
-                type=kind, id=row["Id"], name=row.get("Name") or "",
-                email=row.get("Email") or "", last_modified=row.get("LastModifiedDate") or "",
-                account_name=account))
-
-
-def _strip(record: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "attributes"}
-
-
-def _relation(row: Mapping[str, Any]) -> EventRelationRecord:
-    relation = row.get("Relation") or {}
-    return EventRelationRecord(
-        id=row["Id"], event_id=row["EventId"], relation_id=row["RelationId"],
-        relation_type=relation.get("Type") or ID_PREFIXES.get(row["RelationId"][:3], ""),
-        is_invitee=bool(row.get("IsInvitee")), is_parent=bool(row.get("IsParent")),
-        is_what=bool(row.get("IsWhat")), status=row.get("Status") or "New",
-        email=relation.get("Email"), name=relation.get("Name"),
-        is_deleted=bool(row.get("IsDeleted")), modstamp=row.get("SystemModstamp") or "")
-
-
-def _summary(row: Mapping[str, Any]) -> RecordSummary:
-    kind = (row.get("attributes") or {}).get("type") or ID_PREFIXES.get(row["Id"][:3], "")
-    account = (row.get("Account") or {}).get("Name") or row.get("Company")
-    name = row.get("Name") or row.get("Subject") or row.get("CaseNumber") or ""
-    return RecordSummary(id=row["Id"], type=kind, name=name, email=row.get("Email"),
-                         account=account)
-
-
-def _error_for(status: int, error: Mapping[str, Any], url: str | None, body: Any
-               ) -> SalesforceError:
-    code = str(error.get("errorCode") or error.get("statusCode") or "")
-    message = str(error.get("message") or f"Salesforce answered {status}")
-    fields = list(error.get("fields") or [])
-    kind: type[SalesforceError]
-    if status == 401:
-        kind = SalesforceAuthError
-    elif status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
-        kind = SalesforceLimitExceeded
-    elif status == 404:
-        kind = SalesforceNotFound
-    elif status >= 500 or status == 429 or code in ("SERVER_UNAVAILABLE",):
-        kind = SalesforceUnavailable
-    else:
-        kind = SalesforceValidationError
-    return kind(message, status=status, error_code=code, fields=fields, url=url, body=body)
-
-
-def _translate(exc: LibraryError) -> SalesforceError:
-    content = exc.content
-    first: Mapping[str, Any] = {}
-    if isinstance(content, list) and content and isinstance(content[0], Mapping):
-        first = content[0]
-    return _error_for(int(exc.status), first, exc.url, content)
-
-
-def _raise_collection_failures(body: Any, url: str | None) -> None:
-    if not isinstance(body, list):
-        return
-    for item in body:
-        if isinstance(item, Mapping) and item.get("success") is False:
-            errors = item.get("errors") or [{}]
-            raise _error_for(400, errors[0], url, body)

@@ -89,7 +89,11 @@ def create_app(state: SandboxState, services: dict[str, str],
         applied = body.get("applied", False)
         if not isinstance(applied, bool):
             return _error(400, "applied must be true or false", "applied")
-        state.faults.add(Fault(service, status, times, retry_after, delay_ms, applied))
+        batch_step = body.get("batchStep", False)
+        if not isinstance(batch_step, bool):
+            return _error(400, "batchStep must be true or false", "batchStep")
+        state.faults.add(Fault(service, status, times, retry_after, delay_ms, applied,
+                               batch_step))
         return jsonify({"faults": state.faults.pending()}), 201
 
     @app.delete("/faults")

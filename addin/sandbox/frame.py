@@ -17,6 +17,11 @@ from werkzeug.exceptions import HTTPException
 from addin.sandbox.limits import guard
 from addin.sandbox.state import Fault, IssuedToken, SandboxState
 
+# The WSGI environ key marking a request an emulator runs as one step of a batch it
+# received (Graph ``$batch``, Google's batch endpoint): the vendors count the batch as one
+# HTTP request, so the step is not counted again (faults apply to the batch as a whole).
+BATCH_STEP = "addin.sandbox.batch_step"
+
 # An error-body builder: (status, message, code) -> JSON-able body in the vendor's shape.
 ErrorBody = Callable[[int, str, str], Any]
 
@@ -50,10 +55,16 @@ def emulator_app(
     guard(app, error_body)  # body size and JSON depth, before faults and views
 
     def exempt() -> bool:
-        return any(request.path.startswith(prefix) for prefix in exempt_paths)
+        return bool(request.environ.get(BATCH_STEP)) or any(
+            request.path.startswith(prefix) for prefix in exempt_paths)
 
     @app.before_request
     def _latency_and_faults() -> Any:
+        if request.environ.get(BATCH_STEP):  # the batch paid the latency
+            step_fault = state.faults.take(service, batch_step=True)
+            if step_fault is None or step_fault.status < 400:
+                return None
+            return _fault_answer(step_fault)  # not counted: the batch is the request
         latency = int(state.setting("latencyMs") or 0)
         if latency:
             state.sleep(latency / 1000)
@@ -74,6 +85,9 @@ def emulator_app(
     def _fault_response(fault: Fault) -> Response:
         g.fault = True
         state.stats.count(service, f"fault {fault.status}")
+        return _fault_answer(fault)
+
+    def _fault_answer(fault: Fault) -> Response:
         if fault_response is not None:
             response = fault_response(fault)
             if fault.retry_after is not None:

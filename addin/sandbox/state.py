@@ -153,6 +153,9 @@ class Fault:
     # True: the request is carried out, then its answer is replaced by the fault (an
     # answer lost on the way back: the service did the work, the client hears an error)
     applied: bool = False
+    # True: the fault hits the steps of a batch (a Graph $batch step, a Google batch
+    # part: throttling per call, as the vendors do), never a whole request
+    batch_step: bool = False
 
 
 class Faults:
@@ -166,23 +169,26 @@ class Faults:
         with self._lock:
             self._pending.append(fault)
 
-    def take(self, service: str) -> Fault | None:
-        """Consume one occurrence of the oldest fault for this service."""
+    def take(self, service: str, batch_step: bool = False) -> Fault | None:
+        """Consume one occurrence of the oldest fault for this service (for a request,
+        or for one step of a batch)."""
         with self._lock:
             for fault in self._pending:
-                if fault.service == service and fault.times > 0:
+                if fault.service == service and fault.times > 0 and \
+                        getattr(fault, "batch_step", False) == batch_step:
                     fault.times -= 1
                     if fault.times == 0:
                         self._pending.remove(fault)
                     return Fault(fault.service, fault.status, 1, fault.retry_after, fault.delay_ms,
-                                 fault.applied)
+                                 fault.applied, batch_step)
             return None
 
     def pending(self) -> list[dict[str, Any]]:
         with self._lock:
             return [
                 {"service": f.service, "status": f.status, "times": f.times,
-                 "retryAfter": f.retry_after, "delayMs": f.delay_ms, "applied": f.applied}
+                 "retryAfter": f.retry_after, "delayMs": f.delay_ms, "applied": f.applied,
+                 "batchStep": getattr(f, "batch_step", False)}
                 for f in self._pending
             ]
 

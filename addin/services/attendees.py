@@ -16,7 +16,7 @@ from addin.domain import Attendee, CalendarItem
 from addin.errors import Conflict, ValidationFailed
 from addin.failpoints import failpoint
 from addin.identity import CurrentUser
-from addin.providers.calendar import CalendarProvider, NotifyMode
+from addin.providers.calendar import CalendarProvider, EtagMismatch, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import (
     EventRelationRecord,
@@ -25,7 +25,7 @@ from addin.providers.salesforce import (
 )
 from addin.providers.salesforce_series import change_series_invitees
 from addin.services.event_mapping import draft_from_base
-from addin.services.mirrors import find_mirror
+from addin.services.mirrors import find_mirror, item_as_agreed
 from addin.services.org_settings import load_org_settings
 from addin.services.push import request_sync
 from addin.services.series import is_series, series_relations
@@ -104,8 +104,8 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
         item = calendar.replace_attendees(str(row.calendar_item_id), target, notify=notify,
                                           etag=item_etag)
         etag = item.etag
-    else:
-        etag = row.calendar_etag
+    else:  # unchanged by this write: the etag the item had as read (or as stored)
+        etag = item_etag or row.calendar_etag
     failpoint(f"{step}.after_calendar")  # the mail server has sent the invitations
     people = [Link(str(a.record["type"]), str(a.record["id"]), str(a.record.get("name", "")))
               for a in agreed.values() if a.record and a.record.get("type") in ("Contact",
@@ -142,8 +142,9 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
     """The sidebar's attendee editor: make the list exactly ``desired``. Only the added
     attendees are invited and the removed ones cancelled, by the mail server. Returns the
     Salesforce Event as it now is. Upstream requests: Salesforce 1 read (Event, relations
-    and the new emails' people together) + 1 write when invitees change; calendar 1 read +
-    1 write when attendees change."""
+    and the new emails' people together) + 1 write when invitees change; calendar 1 write
+    when attendees change, conditional on the etag stored with the agreed list (read first
+    only when that write finds the item changed meanwhile: then 1 read + 1 write)."""
     bad = {f"attendees.{i}.email": "not a valid email address" for i, a in enumerate(desired)
            if not _valid_email(a.get("email"))}
     if bad:
@@ -157,8 +158,30 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
             "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
                          "recurring event"})
     salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
+    if row.calendar_etag and (row.base_fields or {}).get("start"):
+        # the item as last agreed, written only if it is still so (its stored etag): no
+        # read when nobody changed it in the calendar since
+        try:
+            return _edit_attendees(services, user, row, salesforce, calendar, desired,
+                                   item_as_agreed(row, user.email), as_agreed=True)
+        except (EtagMismatch, _StaleBase):
+            row = _row(services, user, event_id)
+    return _edit_attendees(services, user, row, salesforce, calendar, desired,
+                           calendar.get_item(str(row.calendar_item_id)))
+
+
+class _StaleBase(Exception):
+    """Salesforce shows invitees the agreed list does not know: the calendar may too (an
+    earlier edit that stopped half way), so the item must be read, not assumed."""
+
+
+def _edit_attendees(services: Container, user: CurrentUser, row: MirroredEvent,
+                    salesforce: SalesforceClient, calendar: CalendarProvider,
+                    desired: list[dict[str, Any]], item: CalendarItem, as_agreed: bool = False
+                    ) -> dict[str, Any]:
+    """``set_attendees`` against the calendar item as given (read, or as agreed)."""
+    event_id = row.salesforce_event_id
     base = {key(a["email"]): AgreedAttendee.from_json(a) for a in row.base_attendees}
-    item = calendar.get_item(str(row.calendar_item_id))
     current = {a.key: a for a in item.attendees_besides_organizer()}
     new = ({key(a["email"]) for a in desired} | set(current)) - {
         k for k, a in base.items() if a.record}
@@ -184,6 +207,8 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
             agreed[k] = AgreedAttendee(live.email, live.name, live.optional, live.response)
     unseen = {k: r.relation_id for k, r in _invitees(snapshot.relations).items()
               if k not in base and k not in current}
+    if unseen and as_agreed:
+        raise _StaleBase
     for k in unseen:
         agreed.pop(k, None)
     _apply(services, user, row, salesforce, calendar, agreed, snapshot.relations,
@@ -200,10 +225,12 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
               experience: str | None = None, item: CalendarItem | None = None,
               record: dict[str, Any] | None = None,
               relations: list[EventRelationRecord] | None = None,
+              people: dict[str, list[PersonRecord]] | None = None,
               series: Mapping[str, Sequence[EventRelationRecord]] | None = None
               ) -> dict[str, AgreedAttendee]:
     """Three-way merge of one mirrored event's attendees; applies what changed where. In the
-    one-way direction the calendar's own attendee edits are put back."""
+    one-way direction the calendar's own attendee edits are put back. ``people``: look-ups
+    of emails already made (a sync pass makes them for all its events at once)."""
     if relations is None:
         relations = salesforce.event_relations(row.salesforce_event_id)
     item = item or calendar.get_item(str(row.calendar_item_id))
@@ -246,7 +273,7 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
                                     "name": relation.name or ""}, attendee.held)
     before = {k for k, a in ((key(a.email), a) for a in base) if a.held}
     agreed = _apply(services, user, row, salesforce, calendar, result.agreed, relations,
-                    set(current), notify, item.etag, record, series=series)
+                    set(current), notify, item.etag, record, people, series=series)
     held = sorted(a.email for a in agreed.values() if a.held)
     in_calendar = [a for a in agreed.values() if not a.held]
     if {key(e) for e in held} != before and not in_calendar:

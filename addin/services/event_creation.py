@@ -268,6 +268,8 @@ def _create_later(services: Container, user_id: int, payload: dict[str, Any]) ->
         raise outbox.PermanentFailure("an intent without its operation id")
     try:
         _advance(services, user, int(op_id))
+    except StillInFlight as wait:  # a wait, not a failed attempt
+        raise outbox.NotYet(wait.until) from None
     except Refused as refused:
         _end(services, int(op_id), refused.error)
         raise outbox.PermanentFailure(refused.error.message) from None

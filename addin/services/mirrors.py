@@ -1,12 +1,16 @@
-"""Finding a user's mirrored event: the one query every use case starts from."""
+"""Finding a user's mirrored event (the one query every use case starts from), and its
+calendar item as last agreed."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from addin.container import Container
+from addin.domain import Attendee, CalendarItem
 from addin.errors import NotFound
+from addin.services.event_mapping import draft_from_base
 from addin.store.models import MirroredEvent
+from addin.sync.merge import AgreedAttendee
 
 
 def find_mirror(services: Container, user_id: int, event_id: str) -> MirroredEvent:
@@ -17,3 +21,20 @@ def find_mirror(services: Container, user_id: int, event_id: str) -> MirroredEve
     if row is None:
         raise NotFound("No such event.")
     return row
+
+
+def item_as_agreed(row: MirroredEvent, organizer: str) -> CalendarItem:
+    """The calendar item as the product last agreed it with Salesforce (base fields and
+    attendees) with the etag stored after that: what the calendar holds unless someone
+    changed it since, which a write conditional on that etag finds out."""
+    draft = draft_from_base(row.base_fields, row.salesforce_event_id)
+    attendees = [Attendee(a.email, a.name, a.optional, a.response)
+                 for a in (AgreedAttendee.from_json(b) for b in row.base_attendees or [])
+                 if not a.held]
+    return CalendarItem(
+        item_id=str(row.calendar_item_id), etag=row.calendar_etag, subject=draft.subject,
+        start=draft.start, end=draft.end, is_all_day=draft.is_all_day,
+        location=draft.location, body=draft.body, show_as=draft.show_as,
+        is_private=draft.is_private, reminder_minutes=draft.reminder_minutes,
+        attendees=attendees, organizer_email=organizer,
+        salesforce_event_id=row.salesforce_event_id)

@@ -33,6 +33,16 @@ class PermanentFailure(Exception):
     """The upstream refused the operation for good (validation, a limit of its data)."""
 
 
+class NotYet(Exception):
+    """The operation waits for something on the real clock until ``until`` (an earlier
+    attempt that may still land): it is handed back WITHOUT counting an attempt, so a
+    worker whose rounds come faster than the wait cannot spend MAX_ATTEMPTS on waiting."""
+
+    def __init__(self, until: datetime):
+        super().__init__(f"waits until {until.isoformat()}")
+        self.until = until
+
+
 def handler(kind: str) -> Callable[[Handler], Handler]:
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
@@ -148,6 +158,19 @@ def retry_later(services: Container, op_id: int, reason: str,
         _announce(services, op_id, user_id, when)
 
 
+def postpone(services: Container, op_id: int, until: datetime) -> None:
+    """Hand the operation back to run at ``until``; the claim that ran it does not count
+    as an attempt."""
+    with services.db.session() as session:
+        op = session.get(OutboxOperation, op_id)
+        if op is None or op.state in TERMINAL:
+            return
+        op.state, op.attempts = "pending", max(0, op.attempts - 1)
+        op.next_attempt_at = until
+        user_id = op.user_id
+    _announce(services, op_id, user_id, until)
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
 
@@ -176,6 +199,10 @@ def run_operation(services: Container, op_id: int, now: datetime | None = None) 
         log.warning("outbox %s %s refused for good: %s", kind, op_id, exc)
         fail_permanently(services, op_id, str(exc))
         return "failed"
+    except NotYet as wait:
+        log.info("outbox %s %s %s", kind, op_id, wait)
+        postpone(services, op_id, wait.until)
+        return "retry"
     except Exception as exc:
         log.warning("outbox %s %s failed (attempt %s): %s", kind, op_id, attempts, exc)
         retry_later(services, op_id, f"{exc.__class__.__name__}: {exc}", now)

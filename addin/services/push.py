@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from addin.container import Container
 from addin.providers.calendar import CalendarError, CalendarProvider
 from addin.providers.calendar import PushSubscription as PushChannel
-from addin.store.models import PushSubscription, SyncRequest
+from addin.store.models import MirroredEvent, PushSubscription, SyncRequest
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,17 @@ def request_sync(services: Container, user_id: int, reason: str) -> None:
             session.flush()
         except IntegrityError:  # a concurrent request won the race: already queued
             session.rollback()
+
+
+def is_own_write(services: Container, user_id: int, item_id: str, etag: str) -> bool:
+    """A notification naming an item with the etag (Graph ``@odata.etag``, EWS ChangeKey)
+    the product stored after its own last write: its echo, worth no pass at all."""
+    if not item_id or not etag:
+        return False
+    with services.db.session() as session:
+        stored = session.scalar(select(MirroredEvent.calendar_etag).where(
+            MirroredEvent.user_id == user_id, MirroredEvent.calendar_item_id == item_id))
+    return stored is not None and stored == etag
 
 
 RESUBSCRIBE = "resubscribe"  # a sync request's reason that renews or recreates first

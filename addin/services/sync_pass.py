@@ -1,29 +1,54 @@
 """One sync pass for one user: find the mirrored events that changed on either side since
-the last pass (Salesforce by SystemModstamp high-water mark, the calendar by its delta link
-or sync token) and reconcile each of them."""
+the last pass and reconcile each of them, in as few upstream requests as the services allow.
+
+- The calendar's change feed (delta link / sync token) is read first: one request when
+  nothing changed. Items carrying the etag the product stored after its own write are its
+  own echoes and cost nothing more.
+- Salesforce has its own cursor (SystemModstamp high-water mark): ONE request (a composite of
+  queries) reads every changed Event with its EventRelations, the deleted ones and the
+  owner's experience. A pass started by a calendar notification skips it and reads from
+  Salesforce only the Events whose calendar items changed (one query per 200).
+- Only the mirrors concerned are loaded; the calendar items not in the feed are read in
+  batches; the calendar writes of every reconciled event go out together at the end
+  (calendar_batch.BatchingCalendar).
+- A series (a row whose base has ``recurrence``) is reconciled occurrence by occurrence
+  inside the sync window (services/series.py) when any of its occurrences changed on
+  either side: the Salesforce occurrence Events the base knows are looked for among the
+  changed ones, and a calendar change names the series (``series_id``; Google's instance
+  ids ``{series}_{stamp}``). Series reconcile with their own reads and writes, unbatched
+  (series.py: Salesforce 1 read, calendar 2 reads, per reconciled series)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from addin.container import Container
 from addin.domain import CalendarItem
 from addin.identity import CurrentUser, load_user
-from addin.providers.calendar import CalendarProvider, ItemNotFound
+from addin.providers.calendar import CalendarError, CalendarProvider, ChangePage, ItemNotFound
 from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import EventSnapshot, SalesforceClient, SalesforceNotFound
+from addin.providers.salesforce import (
+    EventSnapshot,
+    PersonRecord,
+    SalesforceChanges,
+    SalesforceClient,
+)
 from addin.services.attendees import reconcile
+from addin.services.calendar_batch import BatchingCalendar
 from addin.services.cancellation import calendar_deleted, salesforce_deleted
 from addin.services.event_sync import sync_fields
 from addin.services.events import ensure_mirror
+from addin.services.mirrors import item_as_agreed
 from addin.services.org_settings import OrgSettings, load_org_settings
+from addin.services.salesforce_batch import BatchingSalesforce
 from addin.services.series import (
     is_series,
     occurrence_ids,
@@ -31,11 +56,17 @@ from addin.services.series import (
     series_relations,
 )
 from addin.store.models import MirroredEvent, SyncCursor
+from addin.sync.merge import key
 
 log = logging.getLogger(__name__)
 FIRST_LOOKBACK = timedelta(minutes=10)
 CLOCK_SKEW = timedelta(seconds=5)
-DELETED_WINDOW = timedelta(minutes=2)
+# A pass requested by a calendar notification ("graph:updated", "google:exists", ...)
+# starts from the calendar and leaves Salesforce's own changes to its own schedule.
+CALENDAR_PUSH_REASONS = ("graph:", "google:", "ews:")
+# Salesforce refusing a write because what it asked for is already so: the invitee is
+# already there, the row already gone. The agreed state holds: nothing to put back.
+ALREADY_SO = ("DUPLICATE_VALUE", "ENTITY_IS_DELETED")
 
 
 @dataclass
@@ -66,163 +97,349 @@ def _save_cursor(services: Container, user_id: int, source: str, value: str) -> 
             set_={"cursor": value, "updated_at": datetime.now(UTC)}))
 
 
+def is_calendar_push(reason: str) -> bool:
+    return reason.startswith(CALENDAR_PUSH_REASONS)
+
+
+_PASS_LOCKS: dict[int, threading.Lock] = {}
+_PASS_LOCKS_GUARD = threading.Lock()
+
+
 def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassReport:
+    """One pass; passes for the same user in this process run one after the other (the
+    writes of a pass go out at its end, after its base is saved: two passes at once would
+    each take the other's half-done work for news). Across processes the job queue's
+    per-mailbox lock does the same."""
+    with _PASS_LOCKS_GUARD:
+        lock = _PASS_LOCKS.setdefault(user_id, threading.Lock())
+    with lock:
+        return _sync_user(services, user_id, reason)
+
+
+def _sync_user(services: Container, user_id: int, reason: str) -> PassReport:
     report = PassReport()
     user = load_user(services, user_id)
-    if user is None:
-        return report
-    with services.db.session() as session:
-        rows = list(session.scalars(select(MirroredEvent).where(
-            MirroredEvent.user_id == user_id, MirroredEvent.state == "mirrored")))
-    if not rows:
+    if user is None or not _has_mirrors(services, user_id):
         return report
     salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
     started = datetime.now(UTC)
-    stored = _cursor(services, user_id, "salesforce_events")
-    since = (datetime.fromisoformat(stored) if stored else started - FIRST_LOOKBACK) - CLOCK_SKEW
-    touched = {e["Id"] for e in salesforce.changed_events(since, user.salesforce_user_id)}
-    occurrence_of = {event_id: row.id for row in rows if is_series(row)
-                     for event_id in occurrence_ids(row)}
-    ids = list(dict.fromkeys([r.salesforce_event_id for r in rows] + list(occurrence_of)))
-    for chunk in range(0, len(ids), 200):
-        touched |= {r.event_id for r in salesforce.changed_event_relations(
-            since, ids[chunk: chunk + 200])}
     source = f"{calendar.name}_changes"
     page = calendar.list_changes(_cursor(services, user_id, source))
-    items = {i.item_id for i in page.changed} | set(page.removed)
-    items |= {i.series_id for i in page.changed if i.series_id}  # an exception changed
-    echoes = {i.item_id: i.etag for i in page.changed if i.etag}
-    # items the change feed no longer covers (moved far ahead) are looked at directly
-    fetched = _outside_window(rows, calendar, started)
-    known_etags = {r.calendar_item_id: r.calendar_etag for r in rows}
-    items |= {item_id for item_id, item in fetched.items()
-              if item is None or item.etag != known_etags.get(item_id)}
-    # getDeleted ignores seconds and needs more than a minute: ask for a wider window
-    deleted = set(salesforce.deleted_events(min(since, started - DELETED_WINDOW),
-                                            started + DELETED_WINDOW)) & set(ids)
-    org = load_org_settings(services, user.organization_id)
-    experiences: list[str] = []  # the organizer's Classic/Lightning, read once when needed
-
-    def experience() -> str:
-        if not experiences:
-            experiences.append(salesforce.user_experience(str(user.salesforce_user_id)))
-        return experiences[0]
-
-    for row in rows:
-        report.checked += 1
-        if is_series(row):
-            series_ids = {e for e, row_id in occurrence_of.items() if row_id == row.id}
-            if page.full_resync or series_ids & (touched | deleted) or _series_item_changed(
-                    row, items) or "occurrences" not in row.base_fields:
-                _sync_series(services, user, row, salesforce, calendar, org, experience,
-                             report)
-            continue
-        salesforce_changed = row.salesforce_event_id in touched | deleted
-        if not (page.full_resync or salesforce_changed or row.calendar_item_id in items):
-            continue
-        if not (page.full_resync or salesforce_changed) and _own_write(row, echoes):
-            continue  # the calendar reports the product's own last write: nothing new
-        try:
-            snapshot = None if row.salesforce_event_id in deleted else _event(salesforce, row)
-            if snapshot is None:
-                report.deleted[row.salesforce_event_id] = salesforce_deleted(
-                    services, row, calendar, org, experience())
-                continue
-            # "removed" may mean moved out of the change feed's window: look before deleting
-            item = fetched[row.calendar_item_id] if row.calendar_item_id in fetched \
-                else _item(calendar, row)
-            if item is None:  # gone (404 / cancelled); a full resync lists no deletions
-                report.deleted[row.salesforce_event_id] = calendar_deleted(
-                    services, row, salesforce, org)
-                if org.sync_direction == "sf_to_calendar":
-                    ensure_mirror(services, user, row.id)
-                continue
-            record = snapshot.record
-            item = sync_fields(services, row, salesforce, calendar, record, item, org)
-            reconcile(services, user, row, salesforce, calendar, experience(), item, record,
-                      snapshot.relations)
-            report.reconciled.append(row.salesforce_event_id)
-        except Exception as exc:  # one event's failure must not stop the pass
-            log.exception("reconciling %s failed", row.salesforce_event_id)
-            report.failed[row.salesforce_event_id] = f"{exc.__class__.__name__}: {exc}"
-    _save_cursor(services, user_id, "salesforce_events", started.isoformat())
+    changes = None
+    if not is_calendar_push(reason):
+        stored = _cursor(services, user_id, "salesforce_events")
+        since = (datetime.fromisoformat(stored) if stored else started - FIRST_LOOKBACK) \
+            - CLOCK_SKEW
+        changes = salesforce.changes_since(since, str(user.salesforce_user_id))
+    rows = _rows_concerned(services, user_id, page, changes, calendar, started)
+    work = _Work(services, user, salesforce, calendar, page, changes, rows, started)
+    work.run(report)
+    if changes is not None:
+        _save_cursor(services, user_id, "salesforce_events", started.isoformat())
     _save_cursor(services, user_id, source, page.cursor)
+    if report.reconciled or report.failed or report.deleted:
+        log.info("pass for user %s (%s): reconciled %s, failed %s, deleted %s", user_id,
+                 reason, report.reconciled, report.failed, report.deleted)
     return report
 
 
-def _series_item_changed(row: MirroredEvent, items: set[str]) -> bool:
-    """The series item, or one of its occurrences, is among the changed or removed ones
-    (Google names an occurrence ``{series id}_{original start}``)."""
-    master = str(row.calendar_item_id)
-    return master in items or any(i.startswith(f"{master}_") for i in items)
+def _has_mirrors(services: Container, user_id: int) -> bool:
+    with services.db.session() as session:
+        return session.scalar(select(MirroredEvent.id).where(
+            MirroredEvent.user_id == user_id, MirroredEvent.state == "mirrored").limit(1)
+        ) is not None
 
 
-def _sync_series(services: Container, user: CurrentUser, row: MirroredEvent,
-                 salesforce: SalesforceClient, calendar: CalendarProvider, org: OrgSettings,
-                 experience: Callable[[], str], report: PassReport) -> None:
-    """A series: its occurrences (exceptions both ways), then its attendees (the series'
-    invitees on every occurrence; the calendar series invites once)."""
-    try:
-        outcome = reconcile_series(services, user, row, salesforce, calendar, org)
-        if outcome.gone_from == "salesforce":
-            report.deleted[row.salesforce_event_id] = salesforce_deleted(
-                services, row, calendar, org, experience())
-            return
-        if outcome.gone_from == "pattern":
-            report.failed[row.salesforce_event_id] = outcome.detail
-            return
-        if outcome.gone_from == "calendar" or outcome.master is None:
-            report.deleted[row.salesforce_event_id] = outcome.detail
-            return
-        series = series_relations(services, row, salesforce)
-        first = next(iter(series), None)
-        if first is not None:
-            reconcile(services, user, row, salesforce, calendar, experience(),
-                      outcome.master, None, series[first], series=series)
-        report.reconciled.append(row.salesforce_event_id)
-    except Exception as exc:  # one series' failure must not stop the pass
-        log.exception("reconciling the series %s failed", row.salesforce_event_id)
-        report.failed[row.salesforce_event_id] = f"{exc.__class__.__name__}: {exc}"
-
-
-def _own_write(row: MirroredEvent, etags: dict[str, str]) -> bool:
-    """The changed item carries the etag the product stored after writing it."""
-    etag = etags.get(str(row.calendar_item_id))
-    return bool(etag) and etag == row.calendar_etag
-
-
-def _event(salesforce: SalesforceClient, row: MirroredEvent) -> EventSnapshot | None:
-    """The Event and its relations, in one request."""
-    try:
-        return salesforce.event_with_relations(row.salesforce_event_id)
-    except SalesforceNotFound:
-        return None
-
-
-def _item(calendar: CalendarProvider, row: MirroredEvent) -> CalendarItem | None:
-    """The mirror's calendar item; None when it is gone: not found, or cancelled."""
-    try:
-        item = calendar.get_item(str(row.calendar_item_id))
-    except ItemNotFound:
-        return None
-    cancelled = item.raw.get("isCancelled") is True or item.raw.get("status") == "cancelled"
-    return None if cancelled else item
-
-
-def _outside_window(rows: list[MirroredEvent], calendar: CalendarProvider, now: datetime
-                    ) -> dict[str, CalendarItem | None]:
-    """The items of mirrors agreed to lie beyond the change feed's window (within a month
-    of its far end, as the window began when the cursor did), read directly."""
+def _rows_concerned(services: Container, user_id: int, page: ChangePage,
+                    changes: SalesforceChanges | None, calendar: CalendarProvider,
+                    now: datetime) -> list[MirroredEvent]:
+    """The user's mirrors that either side reports changed, those beyond the change
+    feed's window (read directly) and the series (_Work.run picks those whose occurrences
+    changed), and no others: a full resync concerns them all."""
+    mine = select(MirroredEvent).where(MirroredEvent.user_id == user_id,
+                                       MirroredEvent.state == "mirrored")
+    if page.full_resync:
+        with services.db.session() as session:
+            return list(session.scalars(mine.order_by(MirroredEvent.id)))
+    event_ids: set[str] = set()
+    if changes is not None:
+        event_ids = set(changes.events) | changes.deleted | changes.uninvited_elsewhere
+    item_ids = {i.item_id for i in page.changed} | set(page.removed)
+    conditions = []
+    for chunk in _chunks(sorted(event_ids)):
+        conditions.append(MirroredEvent.salesforce_event_id.in_(chunk))
+    for chunk in _chunks(sorted(item_ids)):
+        conditions.append(MirroredEvent.calendar_item_id.in_(chunk))
+    # series: which of their occurrences changed is decided from their base (_Work.run)
+    conditions.append(MirroredEvent.base_fields["recurrence"].as_string().is_not(None))
     window = calendar.capabilities.change_window_days
-    if window is None:
-        return {}
-    edge = now + timedelta(days=window[1] - 31)
-    found: dict[str, CalendarItem | None] = {}
-    for row in rows:
+    if window is not None:  # ends within a month of the feed window's far end, or later
+        edge = (now + timedelta(days=window[1] - 31)).date().isoformat()
+        conditions.append(MirroredEvent.base_fields["end"].as_string() >= edge)
+    if not conditions:
+        return []
+    with services.db.session() as session:
+        return list(session.scalars(mine.where(or_(*conditions)).order_by(MirroredEvent.id)))
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[i: i + size] for i in range(0, len(values), size)]
+
+
+class _Work:
+    """The reconciling part of one pass, once both sides' changes are known."""
+
+    def __init__(self, services: Container, user: CurrentUser, salesforce: SalesforceClient,
+                 calendar: CalendarProvider, page: ChangePage,
+                 changes: SalesforceChanges | None, rows: list[MirroredEvent],
+                 started: datetime):
+        self.services, self.user, self.salesforce = services, user, salesforce
+        self.calendar, self.page, self.changes, self.rows = calendar, page, changes, rows
+        self.org: OrgSettings = load_org_settings(services, user.organization_id)
+        self.writes = BatchingCalendar(calendar)
+        self.started = started
+        self.salesforce_writes = BatchingSalesforce(salesforce)
+        self._experience = changes.experience if changes is not None else None
+
+    def experience(self) -> str:
+        if self._experience is None:  # read once, only when needed
+            self._experience = self.salesforce.user_experience(
+                str(self.user.salesforce_user_id))
+        return self._experience
+
+    def run(self, report: PassReport) -> None:
+        changed_in_feed = {i.item_id: i for i in self.page.changed}
+        removed = set(self.page.removed)
+        salesforce_changed: set[str] = set()
+        snapshots: dict[str, EventSnapshot] = {}
+        deleted: set[str] = set()
+        if self.changes is not None:
+            snapshots = dict(self.changes.events)
+            deleted = set(self.changes.deleted)
+            salesforce_changed = set(snapshots) | deleted | self.changes.uninvited_elsewhere
+        due, series_due = [], []
+        feed_items = set(changed_in_feed) | removed | {
+            i.series_id for i in self.page.changed if i.series_id}  # an exception changed
+        for row in self.rows:
+            report.checked += 1
+            if is_series(row):
+                if self._series_changed(row, salesforce_changed, feed_items):
+                    series_due.append(row)
+                continue
+            item_id = str(row.calendar_item_id)
+            in_feed = changed_in_feed.get(item_id)
+            own_echo = in_feed is not None and bool(row.calendar_etag) and \
+                in_feed.etag == row.calendar_etag
+            reported = self.page.full_resync or row.salesforce_event_id in \
+                salesforce_changed or item_id in removed or (in_feed is not None
+                                                             and not own_echo)
+            # beyond the feed's window: its item is read below and compared
+            if reported or (in_feed is None and self._beyond_window(row)):
+                due.append(row)
+        # A mirror another pass saved after this one began reading holds a base newer than
+        # what this pass read of both sides: merging the two would take the other pass's
+        # own writes for changes made meanwhile (and undo them). Both sides are read again.
+        raced = [r for r in due if r.last_synced_at is not None
+                 and _aware(r.last_synced_at) >= self.started]
+        for row in raced:
+            snapshots.pop(row.salesforce_event_id, None)
+            changed_in_feed.pop(str(row.calendar_item_id), None)
+        # Salesforce: what this pass has not read yet, in one query per 200
+        wanted = [r.salesforce_event_id for r in due
+                  if r.salesforce_event_id not in snapshots | dict.fromkeys(deleted)]
+        if wanted:
+            read = self.salesforce.events_with_relations(wanted)
+            snapshots.update(read)
+            deleted |= set(wanted) - set(read)
+        # the calendar: an item the feed does not report is as the product last agreed
+        # it (its stored etag makes the write conditional); items the feed cannot vouch
+        # for (removed ones to confirm, those beyond its window, any a full listing left
+        # out) are read, in batches
+        items: dict[str, CalendarItem | CalendarError] = dict(changed_in_feed)
+        for row in due:
+            item_id = str(row.calendar_item_id)
+            trusted = not self.page.full_resync and not self._beyond_window(row) and \
+                row not in raced
+            if trusted and item_id not in items and item_id not in removed and \
+                    row.calendar_etag and (row.base_fields or {}).get("start"):
+                items[item_id] = item_as_agreed(row, self.user.email)
+        missing = [str(r.calendar_item_id) for r in due
+                   if str(r.calendar_item_id) not in items and r.salesforce_event_id
+                   not in deleted]
+        if missing:
+            items.update(self.calendar.get_items(missing))
+        people = self._people_to_link(due, items)
+        finished: dict[str, MirroredEvent] = {}
+        saved = {r.id: (r.base_fields, r.base_attendees, r.calendar_etag) for r in due}
+        for row in due:
+            found = items.get(str(row.calendar_item_id))
+            if isinstance(found, CalendarItem) and found.etag == row.calendar_etag and \
+                    row.salesforce_event_id not in salesforce_changed | deleted and \
+                    not self.page.full_resync and str(row.calendar_item_id) not in removed:
+                continue  # read beyond the window: unchanged
+            if self._reconcile(row, snapshots.get(row.salesforce_event_id),
+                               row.salesforce_event_id in deleted, found, people, report):
+                finished[str(row.calendar_item_id)] = row
+        for row in series_due:
+            self._reconcile_series(row, report)
+        self._flush(finished, saved, report)
+
+    def _series_changed(self, row: MirroredEvent, salesforce_changed: set[str],
+                        feed_items: set[str]) -> bool:
+        """One of the series' occurrences changed on either side (or it was never
+        reconciled occurrence by occurrence yet)."""
+        if self.page.full_resync or "occurrences" not in (row.base_fields or {}):
+            return True
+        if occurrence_ids(row) & salesforce_changed:
+            return True
+        # the series item or one of its occurrences (Google: ``{series id}_{start}``)
+        master = str(row.calendar_item_id)
+        return master in feed_items or any(i.startswith(f"{master}_") for i in feed_items)
+
+    def _reconcile_series(self, row: MirroredEvent, report: PassReport) -> None:
+        """A series: its occurrences (exceptions both ways, a series deleted on either
+        side), then its attendees (the series' invitees on every occurrence, in one
+        composite; the calendar series invites once). Written at once, not batched."""
+        try:
+            outcome = reconcile_series(self.services, self.user, row, self.salesforce,
+                                       self.calendar, self.org)
+            if outcome.gone_from == "salesforce":
+                report.deleted[row.salesforce_event_id] = salesforce_deleted(
+                    self.services, row, self.calendar, self.org, self.experience())
+                return
+            if outcome.gone_from == "pattern":
+                report.failed[row.salesforce_event_id] = outcome.detail
+                return
+            if outcome.gone_from == "calendar" or outcome.master is None:
+                report.deleted[row.salesforce_event_id] = outcome.detail
+                return
+            series = series_relations(self.services, row, self.salesforce)
+            first = next(iter(series), None)
+            if first is not None:
+                reconcile(self.services, self.user, row, self.salesforce, self.calendar,
+                          self.experience(), outcome.master, None, series[first],
+                          series=series)
+            report.reconciled.append(row.salesforce_event_id)
+        except Exception as exc:  # one series' failure must not stop the pass
+            log.exception("reconciling the series %s failed", row.salesforce_event_id)
+            report.failed[row.salesforce_event_id] = f"{exc.__class__.__name__}: {exc}"
+
+    def _people_to_link(self, due: list[MirroredEvent],
+                        items: dict[str, CalendarItem | CalendarError]
+                        ) -> dict[str, list[PersonRecord]]:
+        """Every attendee the calendar shows that the base has not linked (yet), looked up
+        in Salesforce at once (100 addresses a request) instead of once per event."""
+        emails: set[str] = set()
+        for row in due:
+            item = items.get(str(row.calendar_item_id))
+            if not isinstance(item, CalendarItem):
+                continue
+            linked = {key(str(a.get("email", ""))) for a in row.base_attendees or []
+                      if a.get("record")}
+            unlinked = {key(str(a.get("email", ""))) for a in row.base_attendees or []
+                        if not a.get("record")}
+            emails |= ({a.key for a in item.attendees_besides_organizer()} | unlinked) - linked
+        emails.discard(key(self.user.email))
+        return self.salesforce.find_people_by_emails(emails) if emails else {}
+
+    def _beyond_window(self, row: MirroredEvent) -> bool:
+        window = self.calendar.capabilities.change_window_days
         end = (row.base_fields or {}).get("end")
-        if row.calendar_item_id and end and _instant(str(end)) > edge:
-            found[row.calendar_item_id] = _item(calendar, row)
-    return found
+        if window is None or not end:
+            return False
+        edge = datetime.now(UTC) + timedelta(days=window[1] - 31)
+        return _instant(str(end)) > edge
+
+    def _reconcile(self, row: MirroredEvent, snapshot: EventSnapshot | None, deleted: bool,
+                   found: CalendarItem | CalendarError | None,
+                   people: dict[str, list[PersonRecord]], report: PassReport) -> bool:
+        """One event; True when its calendar writes (if any) may go out."""
+        try:
+            item = None if deleted or snapshot is None else _present(found)
+            if deleted or snapshot is None:
+                report.deleted[row.salesforce_event_id] = salesforce_deleted(
+                    self.services, row, self.calendar, self.org, self.experience())
+                return False
+            if item is None:  # gone (404 / cancelled); a full resync lists no deletions
+                report.deleted[row.salesforce_event_id] = calendar_deleted(
+                    self.services, row, self.salesforce, self.org)
+                if self.org.sync_direction == "sf_to_calendar":
+                    ensure_mirror(self.services, self.user, row.id)
+                return False
+            self.writes.know(item)
+            record = snapshot.record
+            queued = self.salesforce_writes  # typed as the client it stands for
+            item = sync_fields(self.services, row, queued, self.writes,  # type: ignore[arg-type]
+                               record, item, self.org)
+            reconcile(self.services, self.user, row, queued, self.writes,  # type: ignore[arg-type]
+                      self.experience(), item, record, snapshot.relations, people)
+            report.reconciled.append(row.salesforce_event_id)
+            return True
+        except Exception as exc:  # one event's failure must not stop the pass
+            log.exception("reconciling %s failed", row.salesforce_event_id)
+            report.failed[row.salesforce_event_id] = f"{exc.__class__.__name__}: {exc}"
+            return False
+
+    def _flush(self, finished: dict[str, MirroredEvent],
+               saved: dict[int, tuple[dict[str, Any], list[Any], str | None]],
+               report: PassReport
+               ) -> None:
+        """Send the queued calendar writes; store each written item's etag (the echo to
+        recognise), or put back the base of an item whose write failed, so the next pass
+        merges again from where both sides last agreed."""
+        log.debug("pass flush: %s calendar writes, Salesforce %s", self.writes.queued,
+                  sorted(self.salesforce_writes.queued_events))
+        try:
+            results: dict[str, Any] = dict(self.writes.flush())
+        except CalendarError as exc:  # the batch request itself failed
+            results = {item_id: exc for item_id in finished}
+        by_event = {row.salesforce_event_id: item_id for item_id, row in finished.items()}
+        try:
+            salesforce_outcome: dict[str, Any] = dict(self.salesforce_writes.flush())
+        except Exception as exc:  # the composite request itself failed
+            salesforce_outcome = dict.fromkeys(by_event, exc)
+        for event_id, error in salesforce_outcome.items():
+            if getattr(error, "error_code", "") in ALREADY_SO:
+                error = None  # another pass (or person) made the same change first
+            if error is not None and event_id in by_event:
+                results[by_event[event_id]] = error
+            elif event_id in by_event:
+                results.setdefault(by_event[event_id], None)
+        for item_id, result in results.items():
+            row = finished.get(item_id)
+            if row is None:
+                continue
+            with self.services.db.session() as session:
+                if isinstance(result, CalendarItem):
+                    session.execute(update(MirroredEvent).where(
+                        MirroredEvent.id == row.id).values(calendar_etag=result.etag))
+                    continue
+                if result is None:  # only Salesforce was written, and it went through
+                    continue
+                fields, attendees, etag = saved[row.id]
+                session.execute(update(MirroredEvent).where(MirroredEvent.id == row.id)
+                                .values(base_fields=fields, base_attendees=attendees,
+                                        calendar_etag=etag))
+            if row.salesforce_event_id in report.reconciled:
+                report.reconciled.remove(row.salesforce_event_id)
+            report.failed[row.salesforce_event_id] = f"{result.__class__.__name__}: {result}"
+
+
+def _present(found: CalendarItem | CalendarError | None) -> CalendarItem | None:
+    """The item when it is there; None when it is gone (not found, or cancelled); the
+    error when reading it failed otherwise."""
+    if isinstance(found, ItemNotFound):
+        return None
+    if found is None:
+        raise CalendarError("the calendar did not answer for this item")
+    if isinstance(found, CalendarError):
+        raise found
+    cancelled = found.raw.get("isCancelled") is True or found.raw.get("status") == "cancelled"
+    return None if cancelled else found
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _instant(value: str) -> datetime:

@@ -15,7 +15,7 @@ from addin.container import container
 from addin.errors import ValidationFailed
 from addin.jobs import job_queue
 from addin.providers.ews_push import NotANotification, notification_answer, parse_notification
-from addin.services.push import lifecycle_event, request_sync, subscriber_of
+from addin.services.push import is_own_write, lifecycle_event, request_sync, subscriber_of
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -45,6 +45,11 @@ def graph_notifications() -> Any:
             reason = lifecycle_event(services, str(notification["subscriptionId"]), str(event))
             request_sync(services, user_id, reason)
             continue
+        data = notification.get("resourceData")
+        data = data if isinstance(data, dict) else {}
+        if notification.get("changeType") != "deleted" and is_own_write(
+                services, user_id, str(data.get("id") or ""), str(data.get("@odata.etag") or "")):
+            continue  # the echo of the product's own write: nothing to sync
         request_sync(services, user_id, f"graph:{notification.get('changeType', 'changed')}")
     _wake_worker()
     return Response(status=202)
@@ -83,7 +88,11 @@ def ews_notifications() -> Any:
         log.warning("ended an EWS push subscription the product does not hold (or a "
                     "notification with a wrong clientState)")
         return Response(notification_answer(keep=False), mimetype="text/xml")
-    if not note.is_status_only:  # a status ping only says the subscription is alive
+    # a status ping only says the subscription is alive; a change whose item carries the
+    # ChangeKey the product stored after its own write is its echo
+    news = [c for c in note.items if c.kind == "DeletedEvent"
+            or not is_own_write(services, user_id, c.item_id, c.change_key)]
+    if not note.is_status_only and (news or len(note.items) < len(note.changes)):
         request_sync(services, user_id, f"ews:{note.changes[0]}")
         _wake_worker()
     return Response(notification_answer(keep=True), mimetype="text/xml")

@@ -200,7 +200,8 @@ def test_an_attendee_edit_killed_at_each_step(crash: Crash, point: str, email: s
                    f"{len(crash.mail(subject))} invitation(s), "
                    f"{len(crash.open_operations())} pending")
     assert len(items) == 1
-    assert sorted(a["email"].lower() for a in view["attendees"]) == expected
+    assert sorted(a["email"].lower() for a in view["attendees"]) == expected, \
+        crash.serve.log()[-4000:]
     assert crash.mail(subject) == [(g, "invitation") for g in expected]
     assert [a["record"]["id"] for a in view["attendees"] if a.get("record")] == (
         [GUEST_ID] if expected else [])

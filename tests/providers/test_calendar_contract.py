@@ -21,12 +21,13 @@ from addin.domain import Attendee, ItemDraft
 from addin.providers.calendar import (
     EtagMismatch,
     ItemNotFound,
+    ItemWrite,
     NotifyMode,
     SilentUpdateUnsupported,
 )
 from addin.providers.ews_push import notification_answer, parse_notification
 from tests.conftest import free_port
-from tests.providers.conftest import CalendarUnderTest
+from tests.providers.conftest import CalendarUnderTest, calendar_under_test
 
 GUESTS = ["noah.smith@acme.example", "liam.jones@globex.example", "emma.brown@initech.example"]
 
@@ -47,6 +48,38 @@ def guests(*emails: str) -> list[Attendee]:
 
 
 class TestCalendarContract:
+    def test_reads_and_writes_in_batches(self, calendar: CalendarUnderTest) -> None:
+        """Three items read in one request and written in one round (Graph: one $batch,
+        an item's two writes chained; Google: one write per item and batch, so the
+        chained one takes a second batch; EWS: each round one UpdateItem per send mode and
+        one GetItem); a missing item fails alone."""
+        provider = calendar.provider
+        items = [provider.create_item(draft(subject=f"Batch {n}"),
+                                      idempotency_key=str(uuid.uuid4())) for n in range(3)]
+        ids = [i.item_id for i in items]
+        missing = "AAMkAGnosuchitem" if calendar.name == "ews" else "nosuchitem0"
+        calendar.sandbox.state.stats.reset()
+        read = provider.get_items([*ids, missing])
+        assert [read[i].subject for i in ids] == ["Batch 0", "Batch 1", "Batch 2"]  # type: ignore[union-attr]
+        assert isinstance(read[missing], ItemNotFound)
+        stats = calendar.sandbox.state.stats.snapshot()[calendar.name]
+        assert stats["requests"] == 1
+        calendar.sandbox.state.stats.reset()
+        chains = [[ItemWrite(i.item_id, draft=draft(subject=f"Renamed {n}"), etag=i.etag)]
+                  for n, i in enumerate(items)]
+        chains[0].append(ItemWrite(ids[0], attendees=guests(GUESTS[0]),
+                                   notify=NotifyMode.CHANGED))
+        written = provider.write_items(chains)
+        assert [written[i].subject for i in ids] == [  # type: ignore[union-attr]
+            "Renamed 0", "Renamed 1", "Renamed 2"]
+        assert [a.email for a in written[ids[0]].attendees_besides_organizer()] == [  # type: ignore[union-attr]
+            GUESTS[0]]
+        requests = calendar.sandbox.state.stats.snapshot()[calendar.name]["requests"]
+        assert requests == {"graph": 1, "google": 2, "ews": 4}[calendar.name]
+        assert calendar.mail() == [(GUESTS[0], "invitation")]
+        stale = provider.write_items([[ItemWrite(ids[1], draft=draft(), etag=items[1].etag)]])
+        assert isinstance(stale[ids[1]], EtagMismatch)
+
     def test_create_an_appointment(self, calendar: CalendarUnderTest) -> None:
         wanted = draft()
         item = calendar.provider.create_item(wanted, idempotency_key=str(uuid.uuid4()))
@@ -258,3 +291,20 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_throttled_graph_batch_step_is_sent_again(clean_sandbox: Any) -> None:
+    """Graph throttles the steps of a $batch one by one: the step answered 429 (with
+    Retry-After) is sent again in a batch of its own; the others are not repeated."""
+    calendar = calendar_under_test(clean_sandbox, "graph")
+    items = [calendar.provider.create_item(draft(subject=f"Throttled {n}"),
+                                           idempotency_key=str(uuid.uuid4())) for n in range(3)]
+    answer = calendar.http.post(clean_sandbox.services["faults"], json={
+        "service": "graph", "status": 429, "times": 1, "retryAfter": 1, "batchStep": True})
+    assert answer.status_code == 201
+    clean_sandbox.state.stats.reset()
+    read = calendar.provider.get_items([i.item_id for i in items])
+    assert sorted(r.subject for r in read.values()) == [  # type: ignore[union-attr]
+        "Throttled 0", "Throttled 1", "Throttled 2"]
+    assert clean_sandbox.state.stats.snapshot()["graph"] == {
+        "requests": 2, "byOperation": {"$batch": 2}}

@@ -190,6 +190,53 @@ def test_polling_changed_and_deleted_events(salesforce_client: Build) -> None:
         (kept["Id"], False)}
 
 
+def test_everything_a_pass_needs_is_one_request(salesforce_client: Build,
+                                                clean_sandbox: SandboxRuntime) -> None:
+    """changes_since: the owner's changed Events with their EventRelations, the deleted
+    ones and the experience in ONE request; events_with_relations: one query."""
+    client = salesforce_client(BEN)
+    since = datetime.now(UTC) - timedelta(seconds=2)
+    kept = _new_event(client, "Batched")
+    gone = _new_event(client, "Batched and deleted")
+    client.change_invitees(str(kept["Id"]), add=[CONTACTS[5]["Id"]], existing=[])
+    client.delete_event(str(gone["Id"]))
+    before = _requests(clean_sandbox)
+    changes = client.changes_since(since, USERS[1].id)
+    assert _requests(clean_sandbox) == before + 1
+    assert kept["Id"] in changes.events and gone["Id"] not in changes.events
+    assert gone["Id"] in changes.deleted and changes.experience == "classic"
+    invitees = [r.relation_id for r in changes.events[str(kept["Id"])].relations
+                if r.is_invitee]
+    assert invitees == [CONTACTS[5]["Id"]]
+    quiet = client.changes_since(datetime.now(UTC) + timedelta(seconds=5), USERS[1].id)
+    assert quiet.events == {} and quiet.deleted == set()
+    before = _requests(clean_sandbox)
+    read = client.events_with_relations([str(kept["Id"]), str(gone["Id"])])
+    assert _requests(clean_sandbox) == before + 1
+    assert list(read) == [kept["Id"]]  # a deleted Event is simply absent
+    assert read[str(kept["Id"])].record["Subject"] == "Batched"
+
+
+def test_several_events_invitee_changes_share_one_request(
+        salesforce_client: Build, clean_sandbox: SandboxRuntime) -> None:
+    """The invitees of 30 Events in one sObject Collection (one composite, one request);
+    a record Salesforce refuses fails its own Event only."""
+    client = salesforce_client(BEN)
+    events = [str(_new_event(client, f"Shared {n}")["Id"]) for n in range(30)]
+    groups = [client.invitee_subrequests(e, add=[CONTACTS[5]["Id"]], existing=[])
+              for e in events]
+    groups.append(client.invitee_subrequests(events[0], add=["003000000000999ZZZ"],
+                                             existing=[]))
+    before = _requests(clean_sandbox)
+    outcome = client.send_composites(groups)
+    assert _requests(clean_sandbox) == before + 1
+    assert [outcome[i] for i in range(30)] == [None] * 30
+    assert isinstance(outcome[30], SalesforceValidationError)
+    invited = client.events_with_relations(events)
+    assert all([r.relation_id for r in invited[e].relations if r.is_invitee]
+               == [CONTACTS[5]["Id"]] for e in events)
+
+
 def test_expired_token_is_refreshed_once(salesforce_client: Build,
                                          clean_sandbox: SandboxRuntime) -> None:
     fresh = clean_sandbox.state.tokens.issue("salesforce", AVA)

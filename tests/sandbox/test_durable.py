@@ -81,7 +81,7 @@ def test_what_was_answered_is_on_disk_before_any_stop(opened: Any) -> None:
     assert [item["summary"] for item in listed["items"]] == ["Kept too"]
     assert second.http.get(second.runtime.services["faults"]).json()["faults"] == [
         {"service": "graph", "status": 503, "times": 2, "retryAfter": None, "delayMs": 0,
-         "applied": False}]
+         "applied": False, "batchStep": False}]
 
 
 def test_a_restart_continues_the_world(opened: Any) -> None:

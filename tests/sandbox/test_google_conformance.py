@@ -14,6 +14,7 @@ from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest
 
 from addin.domain import Attendee
 from addin.providers.calendar import NotifyMode
@@ -198,3 +199,32 @@ def test_a_guests_copy_through_the_client(clean_sandbox: SandboxRuntime,
     seen = calendar_api.events().get(calendarId="primary", eventId=created["id"]).execute()
     assert {a["email"]: a["responseStatus"] for a in seen["attendees"]} == {
         CLEO: "accepted", dan: "accepted"}
+
+
+def test_the_batch_endpoint_answers_google_api_python_client(
+        calendar_api: Any, clean_sandbox: SandboxRuntime) -> None:
+    """BatchHttpRequest posts multipart/mixed with a Content-ID per call and reads each
+    part's HTTP response back by ``<response-ID>``; errors stay per call; the whole batch
+    is one request in the stats."""
+    events = calendar_api.events()
+    created = [events.insert(calendarId="primary", body=_event(summary=f"Batch {n}"),
+                             sendUpdates="none").execute() for n in range(3)]
+    clean_sandbox.state.stats.reset()
+    answers: dict[str, Any] = {}
+
+    def collect(request_id: str, response: Any, exception: Any) -> None:
+        answers[request_id] = exception if exception is not None else response
+
+    # the library takes the batch URL from the discovery document's rootUrl, not from
+    # api_endpoint: it is named here as any client of a non-default endpoint does
+    batch = BatchHttpRequest(callback=collect, batch_uri=clean_sandbox.origins["google"]
+                             + "/batch/calendar/v3")
+    for item in created:
+        batch.add(events.patch(calendarId="primary", eventId=item["id"], sendUpdates="none",
+                               body={"location": "Room 7"}), request_id=item["id"])
+    batch.add(events.get(calendarId="primary", eventId="nosuchevent"), request_id="missing")
+    batch.execute()
+    assert all(answers[i["id"]]["location"] == "Room 7" for i in created)
+    assert isinstance(answers["missing"], HttpError) and answers["missing"].resp.status == 404
+    stats = clean_sandbox.state.stats.snapshot()["google"]
+    assert stats == {"requests": 1, "byOperation": {"batch": 1}}

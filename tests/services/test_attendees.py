@@ -209,3 +209,31 @@ def test_an_edit_that_died_half_way_invites_once(
     assert event.mail() == [(event.provider, guest, "invitation")]
     assert sync_user(event.services, event.user.id, "test").failed == {}
     assert event.mail() == [(event.provider, guest, "invitation")]
+
+
+def _upstream_requests(s: Scenario) -> tuple[int, int]:
+    stats = s.sandbox.state.stats.snapshot()
+    return (int(stats.get("salesforce", {}).get("requests", 0)),
+            int(stats.get(s.provider, {}).get("requests", 0)))
+
+
+@pytest.mark.parametrize("provider", ["graph", "google"])
+def test_an_attendee_edit_costs_two_salesforce_and_one_calendar_request_in_all(
+        scenario: Callable[[str, str], Scenario], provider: str) -> None:
+    """The sidebar's edit: Salesforce 1 read + 1 write, the calendar 1 conditional write
+    (no read: the stored etag vouches for the agreed list). Its echoes then cost nothing
+    beyond what an idle poll costs anyway (1 + 1)."""
+    s = scenario(provider, "lightning")
+    assert sync_user(s.services, s.user.id, "cursors").failed == {}
+    s.sandbox.state.stats.reset()
+    answer = s.client.put(f"/api/v1/events/{s.event_id}/attendees", headers=s.headers,
+                          json={"attendees": [{"email": "o'brien@acme.example"}]})
+    assert answer.status_code == 200, answer.json
+    assert _upstream_requests(s) == (2, 1)
+    s.sandbox.state.stats.reset()
+    for request in take_sync_requests(s.services):  # the calendar's notification, if any
+        assert sync_user(s.services, request[0], request[1]).failed == {}
+    assert sync_user(s.services, s.user.id, "poll").failed == {}
+    salesforce, calendar = _upstream_requests(s)
+    assert salesforce == 1 and calendar <= 2  # the poll; Google's push reads the feed once
+    assert s.mail() == [(provider, "o'brien@acme.example", "invitation")]

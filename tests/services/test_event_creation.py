@@ -17,7 +17,7 @@ from sqlalchemy import select
 from addin import failpoints
 from addin.sandbox import SandboxRuntime
 from addin.services import idempotency
-from addin.services.outbox import process_outbox
+from addin.services.outbox import MAX_ATTEMPTS, process_outbox
 from addin.store.models import MirroredEvent, OutboxOperation
 from tests.web.conftest import AVA, CLEO
 from tests.web.test_api_events import BODY
@@ -231,6 +231,36 @@ def test_a_timed_out_attempt_is_waited_for_before_the_look_up(
     assert done.status_code == 201, done.json
     assert [e["Id"] for e in _events(clean_sandbox, subject)] == [done.json["event"]["id"]]
     assert len(_items(clean_sandbox, AVA, subject)) == 1
+
+
+
+def test_worker_rounds_while_the_attempt_may_land_spend_no_attempts(
+        client: Any, services: Any, bearer: Bearer, clean_sandbox: SandboxRuntime,
+        upstream: requests.Session) -> None:
+    """Worker rounds faster than the wait for a timed-out attempt (the fault soak's clock
+    runs hours a round) must not use up the intent's attempts on waiting: it would be left
+    dead with its Event in Salesforce and no calendar item. After the wait, one Event."""
+    services.settings.http_timeout_seconds = 0.5  # before the first upstream session
+    subject = "Waited for by the worker"
+    headers = {**bearer(AVA), "Idempotency-Key": "worker-waits-1"}
+    _warm(client, headers)
+    _fault(clean_sandbox, upstream, service="salesforce", status=0, delayMs=1500)
+    first = client.post("/api/v1/events", json={**BODY, "subject": subject}, headers=headers)
+    assert first.status_code == 202, first.json
+    [intent] = [op for op in _open_intents(services) if op.payload.get("idempotencyKeyId")
+                and op.payload["salesforceFields"].get("Subject") == subject]
+    later = _after_leases(services)
+    for round_number in range(MAX_ATTEMPTS + 5):
+        process_outbox(services, now=later + timedelta(hours=2 * round_number))
+    with services.db.session() as session:
+        waiting = session.get(OutboxOperation, intent.id)
+        assert waiting is not None
+        assert waiting.state == "pending" and waiting.attempts == intent.attempts
+    time.sleep(2 * services.settings.http_timeout_seconds + 0.2)
+    assert process_outbox(services, now=later + timedelta(days=3)) >= 1
+    assert len(_events(clean_sandbox, subject)) == 1
+    assert len(_items(clean_sandbox, AVA, subject)) == 1
+    assert intent.id not in {op.id for op in _open_intents(services)}
 
 
 @pytest.fixture

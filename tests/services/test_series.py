@@ -23,7 +23,7 @@ from addin.services.event_mapping import draft_from_base
 from addin.services.mirrors import find_mirror
 from addin.services.series import WINDOW_DAYS
 from addin.services.sync_pass import sync_user
-from addin.store.models import User
+from addin.store.models import SyncCursor, User
 from tests.services.scenario import GUEST, ORGANIZERS
 
 FIRST = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(
@@ -386,3 +386,49 @@ def test_a_pattern_changed_in_salesforce_never_deletes_the_calendar_series(
     assert len(s.instances()) == 6  # nothing cancelled in the calendar
     assert s.mail() == []
     assert sync_user(s.services, s.user.id, "test").failed == {}  # no longer mirrored
+
+
+def _requests_since_reset(s: SeriesScenario) -> tuple[int, int]:
+    """(Salesforce, calendar) HTTP requests since the stats were reset."""
+    stats = s.sandbox.state.stats.snapshot()
+    return (int(stats.get("salesforce", {}).get("requests", 0)),
+            int(stats.get(s.provider, {}).get("requests", 0)))
+
+
+@pytest.mark.parametrize("provider", ["graph", "google"])
+def test_an_idle_pass_reads_nothing_more_for_a_mirrored_series(
+        series: Callable[[str, str], SeriesScenario], provider: str) -> None:
+    """The batched pass with a series mirrored: once its own writes have come back, a poll
+    costs what it costs without one, the calendar feed and the one Salesforce composite."""
+    s = series(provider, "lightning")
+    s.sync()  # pairs the occurrences
+    s.sync()  # their echoes (and the skew window) settle
+    with s.services.db.session() as session:  # the Salesforce cursor past the skew window
+        cursor = session.scalar(select(SyncCursor).where(
+            SyncCursor.user_id == s.user.id, SyncCursor.source == "salesforce_events"))
+        assert cursor is not None
+        cursor.cursor = (datetime.now(UTC) + timedelta(seconds=10)).isoformat()
+    s.sandbox.state.stats.reset()
+    report = s.sync()
+    assert report.reconciled == [] and report.deleted == {}
+    assert _requests_since_reset(s) == (1, 1)
+
+
+@pytest.mark.parametrize("provider", ["graph", "google"])
+def test_a_calendar_notification_about_an_exception_reaches_salesforce(
+        series: Callable[[str, str], SeriesScenario], provider: str) -> None:
+    """A pass started by the calendar's notification skips the Salesforce change read, yet
+    the series whose occurrence moved is reconciled (it reads its own occurrences)."""
+    s = series(provider, "lightning")
+    s.sync()
+    second = s.instances()[1]
+    moved_to = second.start + timedelta(hours=2)  # type: ignore[operator]
+    row = find_mirror(s.services, s.user.id, s.event_id)
+    one = {**row.base_fields, "start": _z(moved_to),
+           "end": _z(moved_to + timedelta(minutes=30)), "recurrence": None}
+    s.calendar.update_fields(second.item_id, draft_from_base(one, s.event_id))
+    report = sync_user(s.services, s.user.id, f"{provider}:updated")
+    assert report.failed == {} and s.event_id in report.reconciled
+    starts = sorted(r["StartDateTime"][:19] for r in s.occurrences())
+    assert moved_to.strftime("%Y-%m-%dT%H:%M:%S") in starts
+    assert s.mail() == []

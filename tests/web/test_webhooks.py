@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from addin.identity import load_user
 from addin.providers.registry import open_calendar
 from addin.services.push import _hash, ensure_subscription, take_sync_requests
-from addin.store.models import Organization, PushSubscription, User
+from addin.store.models import MirroredEvent, Organization, PushSubscription, User
 from tests.providers.test_calendar_contract import draft
 
 
@@ -54,6 +54,24 @@ def test_graph_notification_requests_one_sync(client: Any, services: Any,
     client.post("/webhooks/graph", json={"value": [note]})
     assert take_sync_requests(services) == [(subscribed_user, "graph:updated")]
     assert take_sync_requests(services) == []
+
+
+def test_a_graph_notification_of_the_products_own_write_requests_nothing(
+        client: Any, services: Any, subscribed_user: int) -> None:
+    """The notification carries the item's etag: the one stored after the product's own
+    write is its echo (no pass, so no upstream request at all); another etag is news."""
+    with services.db.session() as session:
+        session.add(MirroredEvent(user_id=subscribed_user, salesforce_event_id="00U000000000001AAA",
+                                  provider="graph", calendar_item_id="item-1",
+                                  calendar_etag='W/"ck1"', state="mirrored"))
+    note = {"subscriptionId": "sub-1", "clientState": "s3cret", "changeType": "updated",
+            "resource": "Users/x/Events/item-1",
+            "resourceData": {"id": "item-1", "@odata.etag": 'W/"ck1"'}}
+    assert client.post("/webhooks/graph", json={"value": [note]}).status_code == 202
+    assert take_sync_requests(services) == []
+    edited = {**note, "resourceData": {"id": "item-1", "@odata.etag": 'W/"ck2"'}}
+    client.post("/webhooks/graph", json={"value": [edited]})
+    assert take_sync_requests(services) == [(subscribed_user, "graph:updated")]
 
 
 def test_graph_notification_with_wrong_secret_is_discarded(client: Any, services: Any,
@@ -137,6 +155,42 @@ def test_ews_push_subscription_end_to_end(live_server: str, services: Any,
     calendar.create_item(draft(), idempotency_key=str(uuid.uuid4()))
     assert wait_for(lambda: subscription_id not in ews.subscriptions.subscriptions)
     assert take_sync_requests(services) == []
+
+
+def _ews_notification(subscription_id: str, item_id: str, change_key: str) -> bytes:
+    soap = "http://schemas.xmlsoap.org/soap/envelope/"
+    messages = "http://schemas.microsoft.com/exchange/services/2006/messages"
+    types = "http://schemas.microsoft.com/exchange/services/2006/types"
+    return (f'<s:Envelope xmlns:s="{soap}" xmlns:m="{messages}" xmlns:t="{types}"><s:Body>'
+            "<m:SendNotification><m:ResponseMessages><m:SendNotificationResponseMessage "
+            'ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
+            f"<m:Notification><t:SubscriptionId>{subscription_id}</t:SubscriptionId>"
+            "<t:ModifiedEvent><t:Watermark>AQ==</t:Watermark>"
+            "<t:TimeStamp>2026-12-01T10:00:00Z</t:TimeStamp>"
+            f'<t:ItemId Id="{item_id}" ChangeKey="{change_key}"/></t:ModifiedEvent>'
+            "</m:Notification></m:SendNotificationResponseMessage></m:ResponseMessages>"
+            "</m:SendNotification></s:Body></s:Envelope>").encode()
+
+
+def test_an_ews_notification_of_the_products_own_write_requests_nothing(
+        client: Any, services: Any, subscribed_user: int) -> None:
+    """EWS names the changed item with its ChangeKey: the one the product stored after
+    its own write is its echo."""
+    with services.db.session() as session:
+        session.add(PushSubscription(
+            user_id=subscribed_user, provider="ews", subscription_id="ews-1",
+            resource="calendar", client_state_hash=_hash("ews-secret"),
+            expires_at=datetime.now(UTC) + timedelta(days=1), extra={}))
+        session.add(MirroredEvent(user_id=subscribed_user, provider="ews",
+                                  salesforce_event_id="00U000000000002AAA",
+                                  calendar_item_id="AAMk-1", calendar_etag="CK1",
+                                  state="mirrored"))
+    own = client.post("/webhooks/ews?clientState=ews-secret", content_type="text/xml",
+                      data=_ews_notification("ews-1", "AAMk-1", "CK1"))
+    assert own.status_code == 200 and take_sync_requests(services) == []
+    client.post("/webhooks/ews?clientState=ews-secret", content_type="text/xml",
+                data=_ews_notification("ews-1", "AAMk-1", "CK2"))
+    assert take_sync_requests(services) == [(subscribed_user, "ews:ModifiedEvent")]
 
 
 def test_ews_notifications_that_are_not_soap_are_refused(client: Any) -> None:

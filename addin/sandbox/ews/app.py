@@ -188,7 +188,8 @@ class Ews:
                 continue
             if send in SEND_ALL:
                 self.mail(owner, fields, [], shapes.attendees(fields), update_kept=False)
-            self.subscriptions.record(owner, "CreatedEvent", item_id, self.folder_id(owner))
+            self.subscriptions.record(owner, "CreatedEvent", item_id, self.folder_id(owner),
+                                      change_key)
             holder = etree.SubElement(soap.message(messages, "CreateItem"), m("Items"))
             self.write(holder, owner, item, ({"item:ItemId"}, set()))
         return answer
@@ -276,7 +277,8 @@ class Ews:
             series.mail_exceptions(self, owner, item, "update")
         elif send in SEND_CHANGED:
             self.mail(owner, item["fields"], old, new, update_kept=False)
-        self.subscriptions.record(owner, "ModifiedEvent", item["id"], self.folder_id(owner))
+        self.subscriptions.record(owner, "ModifiedEvent", item["id"], self.folder_id(owner),
+                                  item.get("changeKey"))
 
     def apply(self, before: dict[str, Any], updates: etree._Element | None
               ) -> tuple[dict[str, Any], set[str]]:

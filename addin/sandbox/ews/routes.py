@@ -52,7 +52,8 @@ def register(app: Flask, ews: Ews) -> None:
             updated = {**item, "fields": fields, "changeKey": change_key,
                        "history": [*item["history"], [change_key, list(ATTENDEE_FIELDS)]]}
             ews.store.put(owner, item_id, updated)
-        ews.subscriptions.record(owner, "ModifiedEvent", item_id, ews.folder_id(owner))
+        ews.subscriptions.record(owner, "ModifiedEvent", item_id, ews.folder_id(owner),
+                                 change_key)
         return _json(200, {"itemId": item_id, "changeKey": change_key})
 
     @app.post("/sandbox-ui/mailboxes/<email>/items/<item_id>/edit")

@@ -52,11 +52,15 @@ class Subscriptions:
         return {"Subscribe": self.subscribe, "GetEvents": self.get_events,
                 "Unsubscribe": self.unsubscribe}
 
-    def record(self, owner: str, kind: str, item_id: str, folder_id: str) -> None:
+    def record(self, owner: str, kind: str, item_id: str, folder_id: str,
+               change_key: str | None = None) -> None:
+        """Log an event; ``change_key`` is the item's ChangeKey after the change (EWS names
+        the item with its ItemId, ChangeKey included, in every notification)."""
         with self.lock:
             self.position += 1
             self.log.append({"n": self.position, "owner": owner, "type": kind,
                              "item": item_id, "folder": folder_id,
+                             "changeKey": change_key or "AAAAAA==",
                              "at": soap.format_datetime(datetime.now(UTC))})
             del self.log[:-LOG_LIMIT]
             pushed = [s for s in self.subscriptions.values()
@@ -153,7 +157,8 @@ class Subscriptions:
             node = etree.SubElement(note, t(event["type"]))
             etree.SubElement(node, t("Watermark")).text = _watermark(event["n"])
             etree.SubElement(node, t("TimeStamp")).text = event["at"]
-            etree.SubElement(node, t("ItemId"), Id=event["item"], ChangeKey="AAAAAA==")
+            etree.SubElement(node, t("ItemId"), Id=event["item"],
+                             ChangeKey=event.get("changeKey") or "AAAAAA==")
             etree.SubElement(node, t("ParentFolderId"), Id=event["folder"],
                              ChangeKey="AQAAAA==")
         if not wanted:

@@ -20,6 +20,7 @@ from addin.sandbox.calendar_core import (
     record_attendee_mail,
 )
 from addin.sandbox.frame import authenticate, emulator_app, operation
+from addin.sandbox.google.batch import register as register_batch
 from addin.sandbox.google.guests import Guests, is_copy, view
 from addin.sandbox.google.queries import (
     check_recurrence,
@@ -522,6 +523,8 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
             return json.loads(request.data)
         except ValueError:
             raise invalid("Parse Error", "parseError") from None
+
+    register_batch(app)
 
     @app.route(f"{PREFIX}/calendars/<calendar_id>/events", methods=["GET", "POST"])
     def events(calendar_id: str) -> Response:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
 
-from addin.sandbox.frame import operation
+from addin.sandbox.frame import BATCH_STEP, operation
 from addin.sandbox.graph.invitees import ACTIONS
 from addin.sandbox.graph.resources import GraphError, bad, json_response, request_window
 
@@ -117,19 +117,38 @@ def register(app: Flask, graph: Graph) -> None:
         if len(parts) > BATCH_LIMIT:
             raise bad(f"Number of batch request steps exceeds the maximum of {BATCH_LIMIT}.",
                       "BadRequest")
+        ids = [str(part.get("id", "")) if isinstance(part, dict) else "" for part in parts]
+        if "" in ids or len(set(ids)) != len(ids):
+            raise bad("Each batch request step needs a unique id.", "BadRequest")
         client = app.test_client()
         answers = []
+        status_of: dict[str, int] = {}
         for part in parts:
+            step = str(part["id"])
+            depends = part.get("dependsOn") or []
+            if not isinstance(depends, list) or any(str(d) not in status_of for d in depends):
+                raise bad("dependsOn must name steps that come earlier in the batch.",
+                          "BadRequest")
+            if any(status_of[str(d)] >= 400 for d in depends):  # Graph: 424, not run
+                status_of[step] = 424
+                answers.append({"id": step, "status": 424, "body": {"error": {
+                    "code": "FailedDependency",
+                    "message": "A request this one depends on failed."}}})
+                continue
             url = "/" + str(part.get("url", "")).lstrip("/")
             headers = {"Authorization": request.headers.get("Authorization", ""),
                        **(part.get("headers") or {})}
-            if request.headers.get("Prefer"):
-                headers.setdefault("Prefer", request.headers["Prefer"])
+            # a step is part of the one request Graph counts: not counted again
             result = client.open(f"{V1}{url}", method=str(part.get("method", "GET")),
-                                 headers=headers, json=part.get("body"))
-            answers.append({"id": part.get("id"), "status": result.status_code,
-                            "headers": {"Content-Type": result.content_type or ""},
-                            "body": result.get_json(silent=True)})
+                                 headers=headers, json=part.get("body"),
+                                 environ_overrides={BATCH_STEP: True})
+            status_of[step] = result.status_code
+            answer_headers = {"Content-Type": result.content_type or ""}
+            if result.headers.get("Retry-After"):
+                answer_headers["Retry-After"] = result.headers["Retry-After"]
+            answers.append({"id": step, "status": result.status_code,
+                            "headers": answer_headers, "body": result.get_json(silent=True)})
+        operation("$batch")  # the steps ran in this app context and labelled it
         return json_response(200, {"responses": answers})
 
     # -- sandbox-only: what people do in Outlook itself ---------------------------------
