@@ -144,19 +144,43 @@ def process_outbox(services: Container, limit: int = 50, now: datetime | None = 
     for op_id in due:
         if not claim(services, op_id, now):
             continue  # another worker (or the request itself) has it
-        op = load(services, op_id)
-        assert op is not None
-        kind, user_id, payload, attempts = op.kind, op.user_id, dict(op.payload), op.attempts
-        try:
-            HANDLERS[kind](services, user_id, {**payload, "opId": op_id})
-        except PermanentFailure as exc:
-            log.warning("outbox %s %s refused for good: %s", kind, op_id, exc)
-            fail_permanently(services, op_id, str(exc))
-            continue
-        except Exception as exc:
-            log.warning("outbox %s %s failed (attempt %s): %s", kind, op_id, attempts, exc)
-            retry_later(services, op_id, f"{exc.__class__.__name__}: {exc}", now)
-            continue
-        complete(services, op_id)
-        done += 1
+        done += _run_claimed(services, op_id, now)
     return done
+
+
+def _run_claimed(services: Container, op_id: int, now: datetime) -> int:
+    """Run an operation this process claimed; 1 when it completed."""
+    op = load(services, op_id)
+    assert op is not None
+    kind, user_id, payload, attempts = op.kind, op.user_id, dict(op.payload), op.attempts
+    try:
+        HANDLERS[kind](services, user_id, {**payload, "opId": op_id})
+    except PermanentFailure as exc:
+        log.warning("outbox %s %s refused for good: %s", kind, op_id, exc)
+        fail_permanently(services, op_id, str(exc))
+        return 0
+    except Exception as exc:
+        log.warning("outbox %s %s failed (attempt %s): %s", kind, op_id, attempts, exc)
+        retry_later(services, op_id, f"{exc.__class__.__name__}: {exc}", now)
+        return 0
+    complete(services, op_id)
+    return 1
+
+
+def retry_now(services: Container, op_id: int) -> bool:
+    """A person's Retry: an operation that ended ``failed`` or ``dead``, or one waiting for
+    its backoff, runs again at once with a fresh allowance of attempts. False when another
+    process holds it (running) or it is done."""
+    now = datetime.now(UTC)
+    with services.db.session() as session:
+        reopened = session.execute(update(OutboxOperation).where(
+            OutboxOperation.id == op_id, OutboxOperation.state.in_(("failed", "dead"))
+        ).values(state="pending", attempts=0, next_attempt_at=now))
+        if not reopened.rowcount:  # type: ignore[attr-defined]
+            op = session.get(OutboxOperation, op_id)
+            if op is None or op.state != "pending":
+                return False
+    if not claim(services, op_id, now, any_pending=True):
+        return False
+    _run_claimed(services, op_id, now)
+    return True

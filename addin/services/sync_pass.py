@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -23,7 +24,9 @@ from addin.services.cancellation import calendar_deleted, salesforce_deleted
 from addin.services.event_sync import sync_fields
 from addin.services.events import ensure_mirror
 from addin.services.org_settings import load_org_settings
+from addin.services.sync_history import modified_at, propagation, record_pass
 from addin.store.models import MirroredEvent, SyncCursor
+from addin.sync.fields import from_api
 
 log = logging.getLogger(__name__)
 FIRST_LOOKBACK = timedelta(minutes=10)
@@ -37,6 +40,7 @@ class PassReport:
     reconciled: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     deleted: dict[str, str] = field(default_factory=dict)  # event id -> what was done
+    propagations: list[dict[str, Any]] = field(default_factory=list)  # see sync_history
 
 
 def _cursor(services: Container, user_id: int, source: str) -> str | None:
@@ -60,15 +64,33 @@ def _save_cursor(services: Container, user_id: int, source: str, value: str) -> 
 
 
 def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassReport:
+    """One pass, recorded (addin/services/sync_history.py) whether it succeeds or not."""
     report = PassReport()
+    started = datetime.now(UTC)
+    try:
+        _sync_user(services, user_id, report)
+    except Exception as exc:
+        record_pass(services, user_id, reason, started, checked=report.checked,
+                    reconciled=len(report.reconciled), failures=report.failed,
+                    error=f"{exc.__class__.__name__}: {exc}",
+                    propagations=report.propagations)
+        raise
+    if load_user(services, user_id) is not None:
+        record_pass(services, user_id, reason, started, checked=report.checked,
+                    reconciled=len(report.reconciled), failures=report.failed,
+                    propagations=report.propagations)
+    return report
+
+
+def _sync_user(services: Container, user_id: int, report: PassReport) -> None:
     user = load_user(services, user_id)
     if user is None:
-        return report
+        return
     with services.db.session() as session:
         rows = list(session.scalars(select(MirroredEvent).where(
             MirroredEvent.user_id == user_id, MirroredEvent.state == "mirrored")))
     if not rows:
-        return report
+        return
     salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
     started = datetime.now(UTC)
     stored = _cursor(services, user_id, "salesforce_events")
@@ -121,16 +143,34 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
                     ensure_mirror(services, user, row.id)
                 continue
             record = snapshot.record
+            agreed = _agreed_state(services, row.id)
+            changed = modified_at(record, item.raw)
             item = sync_fields(services, row, salesforce, calendar, record, item, org)
             reconcile(services, user, row, salesforce, calendar, experience(), item, record,
                       snapshot.relations)
             report.reconciled.append(row.salesforce_event_id)
+            if _agreed_state(services, row.id) != agreed:  # something was propagated
+                measured = propagation(row.salesforce_event_id, changed, datetime.now(UTC))
+                if measured:
+                    report.propagations.append(measured)
         except Exception as exc:  # one event's failure must not stop the pass
             log.exception("reconciling %s failed", row.salesforce_event_id)
             report.failed[row.salesforce_event_id] = f"{exc.__class__.__name__}: {exc}"
     _save_cursor(services, user_id, "salesforce_events", started.isoformat())
     _save_cursor(services, user_id, source, page.cursor)
-    return report
+
+
+def _agreed_state(services: Container, row_id: int) -> tuple[Any, ...]:
+    """What both sides agree on, normalized: the event's fields and its attendees with
+    their answers and links (a change to it is a change propagated)."""
+    with services.db.session() as session:
+        stored = session.get(MirroredEvent, row_id)
+        if stored is None:
+            return ()
+        people = sorted((str(a.get("email", "")).lower(), a.get("response"),
+                         bool(a.get("optional")), str(a.get("record")))
+                        for a in stored.base_attendees or [])
+        return from_api(stored.base_fields or {}), people
 
 
 def _own_write(row: MirroredEvent, etags: dict[str, str]) -> bool:

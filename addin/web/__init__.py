@@ -19,6 +19,7 @@ from addin.web import (
     sandbox_index,
     security,
     static_files,
+    status,
     webhooks,
 )
 
@@ -38,5 +39,6 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(pane.blueprint)
     app.register_blueprint(gmail.blueprint)
+    app.register_blueprint(status.blueprint)  # sync status (issue #14)
     app.register_blueprint(manifests.blueprint)
     app.register_blueprint(static_files.blueprint)

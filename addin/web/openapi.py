@@ -12,11 +12,14 @@ from flask import Blueprint, current_app, jsonify
 
 from addin import schemas
 from addin.web import admin, api
+from addin.web import status as sync_status
 
 blueprint = Blueprint("openapi", __name__)
 DOCUMENTED = (api.post_event, api.get_event, api.delete_event, api.put_attendees,
               api.post_record, api.records, api.context, admin.get_settings,
-              admin.patch_settings)
+              admin.patch_settings, sync_status.status, sync_status.sync_now,
+              sync_status.retry_outbox, sync_status.retry_failed_mirror,
+              sync_status.admin_status)
 # Every operation can answer these (in the error envelope); an operation adds its own.
 ERRORS = {
     "400": "Invalid input: `error.fields` names each wrong field (also a JSON body nested "
@@ -39,6 +42,11 @@ OWN_ERRORS = {
     "post_record": {"404": "No such event (or not yours)."},
     "get_settings": {"403": "Administrators only."},
     "patch_settings": {"403": "Administrators only."},
+    "status": {"403": "Another user's status: administrators only.",
+               "404": "No such user in the organization."},
+    "retry_outbox": {"404": "No such operation (or not yours)."},
+    "retry_failed_mirror": {"404": "No such event (or not yours)."},
+    "admin_status": {"403": "Administrators only."},
 }
 
 
@@ -74,7 +82,8 @@ def _operation(document: dict[str, Any], view_name: str) -> dict[str, Any]:
     """The operation of one of the API's views in the document."""
     rule = next(r for r in current_app.url_map.iter_rules()
                 if r.endpoint.split(".")[-1] == view_name
-                and r.endpoint.split(".")[0] in (api.blueprint.name, admin.blueprint.name))
+                and r.endpoint.split(".")[0] in (api.blueprint.name, admin.blueprint.name,
+                                               sync_status.blueprint.name))
     path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
     method = next(iter(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))).lower()
     operation: dict[str, Any] = document["paths"][path][method]
