@@ -74,6 +74,9 @@ def serve(host: str, port: int, use_https: bool) -> None:
     server = make_server(host, port, app, threaded=True, ssl_context=ssl_context)
     base = f"{scheme}://{host}:{server.server_port}"
     lines = [f"addin is running in {settings.mode.upper()} mode at {base}"]
+    lines.append(f"  Outlook pane:      {base}/outlook/pane")
+    lines.append(f"  sync status:       {base}/status")
+    lines.append(f"  API document:      {base}/api/openapi.json")
     lines.append(f"  health:            {base}/healthz")
     if sandbox is not None:
         lines.append(f"  sandbox index:     {base}/sandbox")
@@ -142,6 +145,8 @@ def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool
         lines.append(f"    {name:<16} {url}")
     lines.append(f"  CA:                {runtime.ca_path}")
     lines.append(f"  use it:            ADDIN_SANDBOX_URL={index} addin serve")
+    lines.append("  then the pane:     http://127.0.0.1:5000/outlook/pane "
+                 "(addin serve's default address)")
     click.echo("\n".join(lines))
     sys.stdout.flush()
 

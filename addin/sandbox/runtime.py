@@ -120,6 +120,7 @@ class SandboxRuntime:
         self.state.settings["latencyMs"] = latency_ms
         self.certs: DevCertificates = ensure_dev_certificates(
             Path(instance_path) / "dev-ca", tuple(dict.fromkeys((host, *HOSTS))))
+        self.state.callback_trust = self.certs.callback_trust()
         self.wanted = services if services is not None else tuple(EMULATORS)
         self.origins: dict[str, str] = {}
         self.apps: dict[str, Any] = {}

@@ -12,6 +12,7 @@ from addin.web import (
     errors,
     gmail,
     health,
+    landing,
     limits,
     manifests,
     openapi,
@@ -30,6 +31,7 @@ def register_web(app: Flask) -> None:
     limits.register(app)
     security.register(app, settings.cors_origin_list, settings.public_url.startswith("https"))
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(landing.blueprint)  # GET /
     app.register_blueprint(sandbox_index.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(webhooks.blueprint)

@@ -267,3 +267,46 @@ def test_subscriptions_are_listed_and_get_lifecycle_notifications(
             ("reauthorizationRequired", "x"), ("missed", "x"), ("subscriptionRemoved", "x")]
         assert created["id"] not in [s["id"] for s in graph("GET", "/subscriptions").json()[
             "value"]]
+
+
+def test_push_reaches_a_product_served_over_https_with_the_dev_ca(
+        graph: Any, clean_sandbox: SandboxRuntime) -> None:
+    """`addin serve --https` in the sandbox: the product's certificate is signed by the
+    development CA, which the emulator's callbacks (the handshake, the notifications)
+    trust alongside the public CAs."""
+    import threading
+
+    from flask import Flask, Response, request
+    from werkzeug.serving import make_server
+
+    app = Flask("https-receiver")
+    received: list[dict[str, Any]] = []
+
+    @app.post("/webhooks/graph")
+    def hook() -> Response:
+        token = request.args.get("validationToken")
+        if token is not None:
+            return Response(token, mimetype="text/plain")
+        received.extend((request.get_json(silent=True) or {}).get("value", []))
+        return Response(status=202)
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True,
+                         ssl_context=clean_sandbox.certs.server_context())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"https://127.0.0.1:{server.server_port}/webhooks/graph"
+        created = graph("POST", "/subscriptions", json={
+            "changeType": "created,updated", "notificationUrl": url, "resource": "me/events",
+            "expirationDateTime": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+            "clientState": "s3cret"})
+        assert created.status_code == 201, created.text
+        assert graph("POST", "/me/events", json=EVENT).status_code == 201
+        deadline = time.time() + 5
+        while not received and time.time() < deadline:
+            time.sleep(0.02)
+        assert [(n["changeType"], n["clientState"]) for n in received] == [
+            ("created", "s3cret")]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -15,6 +15,7 @@ from flask import Flask, Response, g, request
 
 from addin.sandbox.frame import authenticate, emulator_app, operation
 from addin.sandbox.salesforce.org import Org
+from addin.sandbox.salesforce.record_page import record_pages
 from addin.sandbox.salesforce.rest import DEFAULT_BATCH, Caller, RestApi
 from addin.sandbox.salesforce.ui import InviteeChanges
 from addin.sandbox.salesforce.values import SalesforceApiError, bad_request
@@ -75,6 +76,7 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
     api.usage = lambda: {"Max": usage.limit, "Remaining": max(0, usage.limit - usage.used)}
     app.extensions["salesforce_org"] = org
     ui = InviteeChanges(org, state)
+    app.register_blueprint(record_pages(org))  # "Open in Salesforce"
     # the next N writes find their row locked (contention)
     row_locks = state.keep("salesforce.rowLocks", {"remaining": 0})
     locks_guard = threading.Lock()
