@@ -12,6 +12,7 @@ from addin.web import (
     errors,
     gmail,
     health,
+    items,
     landing,
     limits,
     manifests,
@@ -38,6 +39,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(connect_exchange.blueprint)  # before connect's <service>
     app.register_blueprint(connect.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(items.blueprint)  # the open item view (issue #14)
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(pane.blueprint)
     app.register_blueprint(gmail.blueprint)

@@ -11,7 +11,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Blueprint, current_app, jsonify
 
 from addin import schemas
-from addin.web import admin, api
+from addin.web import admin, api, items
 from addin.web import status as sync_status
 
 blueprint = Blueprint("openapi", __name__)
@@ -19,7 +19,7 @@ DOCUMENTED = (api.post_event, api.get_event, api.delete_event, api.put_attendees
               api.post_record, api.records, api.context, admin.get_settings,
               admin.patch_settings, sync_status.status, sync_status.sync_now,
               sync_status.retry_outbox, sync_status.retry_failed_mirror,
-              sync_status.admin_status)
+              sync_status.admin_status, items.find_mirror, items.save_item)
 # Every operation can answer these (in the error envelope); an operation adds its own.
 ERRORS = {
     "400": "Invalid input: `error.fields` names each wrong field (also a JSON body nested "
@@ -47,6 +47,11 @@ OWN_ERRORS = {
     "retry_outbox": {"404": "No such operation (or not yours)."},
     "retry_failed_mirror": {"404": "No such event (or not yours)."},
     "admin_status": {"403": "Administrators only."},
+    "find_mirror": {"404": "No Salesforce Event is mirrored from the item (`not_mirrored`)."},
+    "save_item": {"404": "No such item in the caller's calendar.",
+                  "409": "A connection is missing (`not_connected`), the caller is not the "
+                         "organizer (`not_organizer`), the meeting was cancelled "
+                         "(`cancelled`), or the same item is being saved (`in_progress`)."},
 }
 
 
@@ -83,7 +88,8 @@ def _operation(document: dict[str, Any], view_name: str) -> dict[str, Any]:
     rule = next(r for r in current_app.url_map.iter_rules()
                 if r.endpoint.split(".")[-1] == view_name
                 and r.endpoint.split(".")[0] in (api.blueprint.name, admin.blueprint.name,
-                                               sync_status.blueprint.name))
+                                               sync_status.blueprint.name,
+                                               items.blueprint.name))
     path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
     method = next(iter(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))).lower()
     operation: dict[str, Any] = document["paths"][path][method]
