@@ -86,7 +86,7 @@ def save_calendar_item(services: Container, user: CurrentUser, item_id: str,
     existing = find_item_mirror(services, user, item_id)
     if existing is not None:
         return 200, get_event_view(services, user, existing.salesforce_event_id)
-    salesforce = salesforce_of(services, user)
+    salesforce_of(services, user)  # 409 not_connected before anything is read
     calendar = open_calendar(services, user)
     try:
         item = calendar.get_item(item_id)
@@ -157,11 +157,11 @@ def _link(services: Container, user: CurrentUser, op_id: int) -> None:
         outbox.complete(services, op_id)
         return
     with services.db.session() as session:
-        row = session.get(MirroredEvent, row_id)
-        assert row is not None
-        session.expunge(row)
+        linked = session.get(MirroredEvent, row_id)
+        assert linked is not None
+        session.expunge(linked)
     try:  # the item's attendees into Salesforce (REST: nobody is emailed)
-        reconcile(services, user, row, salesforce, calendar, item=item, record=record)
+        reconcile(services, user, linked, salesforce, calendar, item=item, record=record)
     except (CalendarError, SalesforceError, ApiError) as exc:
         log.warning("attendees of saved item %s not synced yet: %s", record["Id"], exc)
 
