@@ -276,6 +276,8 @@ async function enter() {
   }
   showForm();
   await prefill();
+  // [status helper, issue #14] the open item view and the sync status link
+  import("./item-view.js").then((view) => view.openItemView()).catch(() => {});
 }
 
 async function connectExchange(event) {

@@ -69,16 +69,28 @@
     };
   }
 
+  // [item view] a test may give the open item (window.__standInItem: itemType, itemId,
+  // subject, from/to/cc or organizer/requiredAttendees) and the mailbox's profile
+  // (window.__standInProfile); convertToRestId maps an EWS id to its REST form as Outlook
+  // does ('/' -> '-', '+' -> '_').
+  const standInItem = window.__standInItem || { subject: "Intro call with Initech" };
+  const standInProfile = window.__standInProfile || { timeZone: "UTC" };
+  const convertToRestId = (itemId) => String(itemId).replace(/\//g, "-").replace(/\+/g, "_");
+  const MailboxEnums = { ItemType: { Message: "message", Appointment: "appointment" },
+                         RestVersion: { v1_0: "v1.0", v2_0: "v2.0", Beta: "beta" } };
+
   window.Office = {
     EventType: EVENTS,
+    MailboxEnums,
     onReady: () => Promise.resolve({ host: window.opener ? null : "Outlook",
                                      platform: "OfficeOnline" }),
     context: {
       requirements: { isSetSupported: (name) => name === "Mailbox" ||
                                                  (name === "NestedAppAuth" && !!naa) },
       mailbox: {
-        item: { subject: "Intro call with Initech" },
-        userProfile: { timeZone: "UTC" },
+        item: standInItem,
+        userProfile: standInProfile,
+        convertToRestId,
       },
       ui: {
         displayDialogAsync,
