@@ -11,6 +11,7 @@ from addin.web import (
     connect_exchange,
     errors,
     gmail,
+    gmail_status,
     health,
     items,
     landing,
@@ -43,6 +44,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(pane.blueprint)
     app.register_blueprint(gmail.blueprint)
+    app.register_blueprint(gmail_status.blueprint)  # the status card (issue #14)
     app.register_blueprint(status.blueprint)  # sync status (issue #14)
     app.register_blueprint(manifests.blueprint)
     app.register_blueprint(static_files.blueprint)

@@ -24,6 +24,7 @@ from addin import gmail_cards as cards
 from addin.connections import NotConnected
 from addin.container import Container, container
 from addin.errors import ApiError, Unauthorized, ValidationFailed
+from addin.gmail_status_card import status_button
 from addin.identity import CurrentUser, GoogleIdentity, user_for_google
 from addin.oauth import endpoints
 from addin.providers.registry import open_salesforce
@@ -123,6 +124,8 @@ def homepage() -> Any:
     card = cards.create_card(values=_defaults(caller), action_url=_url("actions/create"),
                              offset_minutes=caller.offset_minutes, who_options=[],
                              what_options=[])
+    # [status helper, issue #14] the way to the sync status card
+    card["sections"].append(status_button(_url("status")))
     return jsonify(cards.push(card))
 
 
