@@ -134,3 +134,33 @@ def test_the_status_page_shows_errors_retries_and_the_chart(
     expect(outlook.locator("#errors-empty")).to_be_visible()
     expect(outlook.locator("#status")).to_have_text("Retried.")
     outlook.screenshot(path=str(ARTIFACTS / "sync-status-retried.png"), full_page=True)
+
+
+def test_the_admin_page_lists_the_organization(
+        outlook: Any, live_server: str, client: Any, services: Any,
+        bearer: Callable[[str], dict[str, str]]) -> None:
+    from sqlalchemy import select
+
+    from addin.store.models import User
+
+    ben = "ben.carter@acme-sales.example"
+    client.post("/api/v1/events", headers=bearer(ben), json={
+        "subject": "Ben's", "start": "2026-12-09T10:00:00Z", "end": "2026-12-09T10:30:00Z"})
+    with services.db.session() as session:
+        ben_id = session.scalar(select(User.id).where(User.email == ben))
+    sync_user(services, ben_id, "poll")
+    outlook.set_viewport_size({"width": 1280, "height": 900})
+    _open(outlook, live_server, _token(bearer), {"subject": "An email"})
+    outlook.get_by_role("link", name="Sync status").click()
+    outlook.get_by_role("link", name="Organization").click()
+    outlook.wait_for_url("**/status/admin")
+    row = outlook.locator("#users tbody tr").filter(has_text=ben)
+    expect(row).to_contain_text("1 synced")
+    expect(outlook.locator("#settings")).to_contain_text("two_way")
+    ARTIFACTS.mkdir(exist_ok=True)
+    outlook.screenshot(path=str(ARTIFACTS / "sync-status-admin.png"), full_page=True)
+    row.get_by_role("link").click()
+    outlook.wait_for_url(f"**/status?user={ben_id}")
+    expect(outlook.locator("#title")).to_contain_text("Sync status of")
+    expect(outlook.locator("#passes li")).to_have_count(1)
+    expect(outlook.locator("#sync-button")).to_be_hidden()
