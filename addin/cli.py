@@ -118,6 +118,7 @@ def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool
     from addin.sandbox import SandboxRuntime
     from addin.sandbox.durable import StateFileError, read_meta
     from addin.sandbox.runtime import EMULATORS
+    from addin.sandbox.tls import HOSTS, ensure_dev_certificates
 
     settings = Settings.from_env()
     names = ["control", *EMULATORS]
@@ -129,10 +130,14 @@ def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool
     if not port and meta:
         ports = {name: int(origin.rsplit(":", 1)[1])
                  for name, origin in meta["origins"].items() if name in names}
+    # `addin serve --https` signs with the development CA of the product's instance folder
+    # (made here if missing, so both agree): the emulators' callbacks trust it too
+    product_ca = ensure_dev_certificates(Path(settings.instance_path) / "dev-ca", HOSTS)
     try:
         runtime = SandboxRuntime(state_dir or settings.instance_path, host=host, ports=ports,
                                  latency_ms=settings.sandbox_latency_ms,
-                                 state_dir=state_dir, control_tls=use_https).start()
+                                 state_dir=state_dir, control_tls=use_https,
+                                 callback_cas=(product_ca.ca_path,)).start()
     except StateFileError as exc:
         raise click.ClickException(str(exc)) from None
     index = runtime.origins["control"]
