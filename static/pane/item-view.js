@@ -155,7 +155,10 @@ export async function openItemView() {
     if (!item.itemId) {
       mirror.append(el("p", { class: "hint" }, "Save the meeting in Outlook first."));
     } else {
-      const itemId = restId(mailbox, item.itemId);
+      // Graph knows the item by its REST-formatted id; Exchange Server (EWS) by itemId itself
+      let provider = null;
+      try { provider = (await api("GET", "/api/v1/me")).user.calendarProvider; } catch { /* below */ }
+      const itemId = provider === "ews" ? item.itemId : restId(mailbox, item.itemId);
       try {
         renderMirror(mirror, await api("GET", `/api/v1/mirrors?${new URLSearchParams({ itemId })}`));
         mirrored = true;
