@@ -5,16 +5,19 @@ nobody emailed)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import requests
 from sqlalchemy import select
 
+from addin.domain import ItemDraft
 from addin.identity import load_user
-from addin.providers.registry import open_salesforce
+from addin.providers.registry import open_calendar, open_salesforce
 from addin.sandbox import SandboxRuntime
 from addin.store.models import User
-from tests.web.conftest import AVA, BEN
+from tests.web.conftest import AVA, BEN, CLEO, EVE
 
 Bearer = Callable[[str], dict[str, str]]
 CONTACT, CONTACT_ID = "o'brien@acme.example", "003000000000001AAA"
@@ -111,3 +114,25 @@ def test_only_the_organizers_item_is_saved(client: Any, bearer: Bearer,
     assert bad.status_code == 400 and "itemId" in bad.json["error"]["fields"]
     extra = client.post("/api/v1/mirrors", headers=bearer(AVA), json={"itemId": "x", "y": 1})
     assert extra.status_code == 400
+
+
+@pytest.mark.parametrize("email", [CLEO, EVE])
+def test_google_and_exchange_server_items_are_saved_too(
+        client: Any, services: Any, bearer: Bearer, email: str) -> None:
+    with services.db.session() as session:
+        user = load_user(services, session.scalar(select(User.id).where(User.email == email)))
+    calendar = open_calendar(services, user)
+    item = calendar.create_item(ItemDraft(
+        subject="Made in the calendar", start=datetime(2026, 12, 11, 9, tzinfo=UTC),
+        end=datetime(2026, 12, 11, 9, 45, tzinfo=UTC), time_zone="Europe/Paris"),
+        idempotency_key=f"test-{email}")
+    saved = client.post("/api/v1/mirrors", headers=bearer(email), json={"itemId": item.item_id})
+    assert saved.status_code == 201, saved.json
+    assert saved.json["event"]["subject"] == "Made in the calendar"
+    assert saved.json["event"]["start"] == "2026-12-11T09:00:00Z"
+    assert saved.json["mirror"]["provider"] == user.calendar_provider
+    found = client.get("/api/v1/mirrors", query_string={"itemId": item.item_id},
+                       headers=bearer(email))
+    assert found.status_code == 200 and found.json["event"]["id"] == saved.json["event"]["id"]
+    again = client.post("/api/v1/mirrors", headers=bearer(email), json={"itemId": item.item_id})
+    assert again.status_code == 200 and again.json["event"]["id"] == saved.json["event"]["id"]
