@@ -93,3 +93,14 @@ def test_an_error_is_retried_from_the_card(
     unknown = gmail("/gmail/status", {"retry": "everything"})
     assert unknown.status_code == 200
     assert unknown.json["renderActions"]["action"]["notification"]["text"] == "Unknown retry."
+
+
+def test_the_deployment_offers_the_status_card_everywhere() -> None:
+    from addin.manifests import render
+
+    deployment = json.loads(render("gmail", "https://addin.example.com",
+                                   google_service_account="addon@example.iam.gserviceaccount.com",
+                                   microsoft_client_id="x"))
+    actions = deployment["addOns"]["common"]["universalActions"]
+    assert {"label": "Sync status", "runFunction": "https://addin.example.com/gmail/status"} \
+        in actions
