@@ -10,14 +10,17 @@ the services and of this server may differ; a negative figure is kept as 0.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from addin.container import Container
 from addin.store.models import SyncPassRecord
 
+log = logging.getLogger(__name__)
 KEEP_PER_USER = 200
 
 
@@ -56,14 +59,26 @@ def record_pass(services: Container, user_id: int, reason: str, started: datetim
                 *, checked: int = 0, reconciled: int = 0, failures: dict[str, str] | None = None,
                 error: str | None = None, propagations: list[dict[str, Any]] | None = None
                 ) -> None:
-    """Store one pass; keep the newest KEEP_PER_USER passes of the user."""
+    """Store one pass; keep the newest KEEP_PER_USER passes of the user. Best effort: a
+    failure to record (the user deleted meanwhile, the database briefly away) is logged
+    and never fails the sync itself."""
+    try:
+        _record(services, user_id, reason, started, checked, reconciled, failures or {},
+                error, propagations or [])
+    except SQLAlchemyError:
+        log.warning("the sync pass of user %s was not recorded", user_id, exc_info=True)
+
+
+def _record(services: Container, user_id: int, reason: str, started: datetime,
+            checked: int, reconciled: int, failures: dict[str, str], error: str | None,
+            propagations: list[dict[str, Any]]) -> None:
     ended = datetime.now(UTC)
     with services.db.session() as session:
         session.add(SyncPassRecord(
             user_id=user_id, reason=reason[:64], started_at=started,
             duration_ms=int((ended - started).total_seconds() * 1000), checked=checked,
-            reconciled=reconciled, failed=len(failures or {}), failures=dict(failures or {}),
-            error=error[:2000] if error else None, propagations=list(propagations or [])))
+            reconciled=reconciled, failed=len(failures), failures=dict(failures),
+            error=error[:2000] if error else None, propagations=list(propagations)))
         session.flush()
         keep = select(SyncPassRecord.id).where(SyncPassRecord.user_id == user_id).order_by(
             SyncPassRecord.id.desc()).limit(KEEP_PER_USER).scalar_subquery()

@@ -75,10 +75,9 @@ def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassRe
                     error=f"{exc.__class__.__name__}: {exc}",
                     propagations=report.propagations)
         raise
-    if load_user(services, user_id) is not None:
-        record_pass(services, user_id, reason, started, checked=report.checked,
-                    reconciled=len(report.reconciled), failures=report.failed,
-                    propagations=report.propagations)
+    record_pass(services, user_id, reason, started, checked=report.checked,
+                reconciled=len(report.reconciled), failures=report.failed,
+                propagations=report.propagations)
     return report
 
 
