@@ -126,7 +126,9 @@ function renderPeople(list, context) {
 
 export async function openItemView() {
   if (document.getElementById("item-view")) return;
-  document.head.append(el("link", { rel: "stylesheet", href: "/static/pane/item-view.css" }));
+  if (!document.querySelector("link[href='/static/pane/item-view.css']")) {
+    document.head.append(el("link", { rel: "stylesheet", href: "/static/pane/item-view.css" }));
+  }
   const section = el("section", { id: "item-view", "aria-labelledby": "item-view-title" });
   const title = el("h2", { id: "item-view-title" }, "This item");
   const mirror = el("div", { id: "item-mirror", "aria-live": "polite" });
@@ -140,6 +142,12 @@ export async function openItemView() {
   const main = document.querySelector("main");
   const header = main.querySelector("header");
   if (header) header.after(section); else main.prepend(section);
+  // signed out (or back to a setup step): the item's Salesforce data goes away with it
+  const gates = ["signin", "consent", "onboarding"].map((id) => document.getElementById(id))
+    .filter(Boolean);
+  const follow = () => { if (gates.some((gate) => !gate.hidden)) section.remove(); };
+  const observer = new MutationObserver(follow);
+  for (const gate of gates) observer.observe(gate, { attributes: true, attributeFilter: ["hidden"] });
 
   const mailbox = window.Office && window.Office.context && window.Office.context.mailbox;
   const item = mailbox && mailbox.item;

@@ -92,6 +92,9 @@ def test_a_mirrored_meeting_shows_its_event_and_an_email_its_people(
     expect(row).to_contain_text("Contact: Olivia O'Brien")
     expect(row).to_contain_text("No response yet")
     outlook.screenshot(path=str(ARTIFACTS / "item-view-mirrored.png"), full_page=True)
+    outlook.get_by_role("button", name="Sign out").click()
+    expect(outlook.locator("#signin")).to_be_visible()
+    expect(outlook.locator("#item-view")).to_have_count(0)  # nothing of the item is left
 
 
 def test_the_status_page_shows_errors_retries_and_the_chart(
