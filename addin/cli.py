@@ -74,6 +74,9 @@ def serve(host: str, port: int, use_https: bool) -> None:
     server = make_server(host, port, app, threaded=True, ssl_context=ssl_context)
     base = f"{scheme}://{host}:{server.server_port}"
     lines = [f"addin is running in {settings.mode.upper()} mode at {base}"]
+    lines.append(f"  Outlook pane:      {base}/outlook/pane")
+    lines.append(f"  sync status:       {base}/status")
+    lines.append(f"  API document:      {base}/api/openapi.json")
     lines.append(f"  health:            {base}/healthz")
     if sandbox is not None:
         lines.append(f"  sandbox index:     {base}/sandbox")
@@ -115,6 +118,7 @@ def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool
     from addin.sandbox import SandboxRuntime
     from addin.sandbox.durable import StateFileError, read_meta
     from addin.sandbox.runtime import EMULATORS
+    from addin.sandbox.tls import HOSTS, ensure_dev_certificates
 
     settings = Settings.from_env()
     names = ["control", *EMULATORS]
@@ -126,10 +130,14 @@ def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool
     if not port and meta:
         ports = {name: int(origin.rsplit(":", 1)[1])
                  for name, origin in meta["origins"].items() if name in names}
+    # `addin serve --https` signs with the development CA of the product's instance folder
+    # (made here if missing, so both agree): the emulators' callbacks trust it too
+    product_ca = ensure_dev_certificates(Path(settings.instance_path) / "dev-ca", HOSTS)
     try:
         runtime = SandboxRuntime(state_dir or settings.instance_path, host=host, ports=ports,
                                  latency_ms=settings.sandbox_latency_ms,
-                                 state_dir=state_dir, control_tls=use_https).start()
+                                 state_dir=state_dir, control_tls=use_https,
+                                 callback_cas=(product_ca.ca_path,)).start()
     except StateFileError as exc:
         raise click.ClickException(str(exc)) from None
     index = runtime.origins["control"]
@@ -142,6 +150,8 @@ def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool
         lines.append(f"    {name:<16} {url}")
     lines.append(f"  CA:                {runtime.ca_path}")
     lines.append(f"  use it:            ADDIN_SANDBOX_URL={index} addin serve")
+    lines.append("  then the pane:     http://127.0.0.1:5000/outlook/pane "
+                 "(addin serve's default address)")
     click.echo("\n".join(lines))
     sys.stdout.flush()
 

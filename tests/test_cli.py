@@ -22,11 +22,14 @@ from tests.conftest import free_port
 
 
 @contextmanager
-def serve(instance: Path, *extra: str) -> Iterator[tuple[str, str | bool]]:
-    """Run `addin serve` on a free port; yield its base URL and what verifies its TLS."""
+def serve(instance: Path, *extra: str, banner: list[str] | None = None,
+          env_extra: dict[str, str] | None = None) -> Iterator[tuple[str, str | bool]]:
+    """Run `addin serve` on a free port; yield its base URL and what verifies its TLS.
+    ``banner`` receives what it printed, once it stopped."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADDIN_")}
     env["ADDIN_INSTANCE_PATH"] = str(instance)
+    env.update(env_extra or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "addin", "serve", "--port", str(port), *extra],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -50,6 +53,8 @@ def serve(instance: Path, *extra: str) -> Iterator[tuple[str, str | bool]]:
         process.terminate()
         output, _ = process.communicate(timeout=15)
     assert "SANDBOX mode" in output
+    if banner is not None:
+        banner.append(output)
 
 
 @pytest.fixture
@@ -87,6 +92,49 @@ def test_serve_https_uses_the_development_ca(tmp_path: Path) -> None:
             session = requests.Session()
             session.trust_env = False
             session.get(f"{base}/healthz", timeout=5)  # not trusted without the dev CA
+
+
+@pytest.mark.e2e
+def test_serve_https_gets_push_notifications_and_names_the_pane(tmp_path: Path) -> None:
+    """Over --https the Graph emulator calls the product back (its certificate is the dev
+    CA's): an edit in Outlook reaches Salesforce by push, long before the poll (set to an
+    hour here). The banner names the pane; GET / links it."""
+    banner: list[str] = []
+    with serve(tmp_path / "instance", "--https", banner=banner,
+               env_extra={"ADDIN_POLL_INTERVAL_SECONDS": "3600"}) as (base, verify):
+        http = requests.Session()
+        http.trust_env = False
+        http.verify = verify
+        landing = http.get(f"{base}/", timeout=5)
+        assert landing.status_code == 200
+        for link in ('href="/outlook/pane"', 'href="/sandbox"', 'href="/api/openapi.json"',
+                     'href="/manifests/outlook.xml"', 'href="/status"'):
+            assert link in landing.text
+        index = http.get(f"{base}/sandbox", timeout=5).json()
+        ava = next(u for u in index["users"] if u["email"].startswith("ava."))
+        graph = index["services"]["graph"]
+        upstream_graph = {"Authorization": f"Bearer {ava['upstreamTokens']['graph']}"}
+        headers = {"Authorization": f"Bearer {ava['token']}"}
+        created = http.post(f"{base}/api/v1/events", headers=headers, timeout=10, json={
+            "subject": "Pushed", "start": "2026-12-09T10:00:00Z",
+            "end": "2026-12-09T10:30:00Z"}).json()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not http.get(
+                f"{graph}/subscriptions", headers=upstream_graph, timeout=5).json()["value"]:
+            time.sleep(0.2)  # the worker subscribes Ava's calendar
+        origin = graph.split("/v1.0")[0]
+        edited = http.post(f"{origin}/sandbox-ui/mailboxes/{ava['email']}/events/"
+                           f"{created['mirror']['itemId']}/edit",
+                           json={"subject": "Pushed, renamed in Outlook"}, timeout=5)
+        assert edited.status_code == 200, edited.text
+        subject = ""
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and subject != "Pushed, renamed in Outlook":
+            time.sleep(0.3)
+            subject = http.get(f"{base}/api/v1/events/{created['event']['id']}",
+                               headers=headers, timeout=5).json()["event"]["subject"]
+        assert subject == "Pushed, renamed in Outlook"
+    assert f"Outlook pane:      {base}/outlook/pane" in banner[0]
 
 
 def test_worker_refuses_the_sandbox(tmp_path: Path) -> None:

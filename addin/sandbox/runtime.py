@@ -106,6 +106,7 @@ class SandboxRuntime:
         state_dir: str | Path | None = None,
         ports: dict[str, int] | None = None,
         control_tls: bool = True,
+        callback_cas: tuple[Path, ...] = (),
     ):
         self.host = host
         self.port_base = port_base
@@ -116,6 +117,7 @@ class SandboxRuntime:
         self.state.settings["latencyMs"] = latency_ms
         self.certs: DevCertificates = ensure_dev_certificates(
             Path(instance_path) / "dev-ca", tuple(dict.fromkeys((host, *HOSTS))))
+        self.state.callback_trust = self.certs.callback_trust(callback_cas)
         self.wanted = services if services is not None else tuple(EMULATORS)
         self.origins: dict[str, str] = {}
         self.apps: dict[str, Any] = {}

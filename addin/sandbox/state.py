@@ -278,6 +278,9 @@ class SandboxState:
     # how emulators wait (latency, injected delays, a call out before they change
     # anything): a durable sandbox lets other requests and its snapshots go on meanwhile
     sleep: Callable[[float], None] = time.sleep
+    # what emulators verify the product's callback URLs against (webhooks over HTTPS):
+    # a CA bundle path (runtime.py: the public CAs plus the development CA), or True
+    callback_trust: str | bool = True
     waiting: Callable[[], AbstractContextManager[None]] = nullcontext
 
     def __post_init__(self) -> None:

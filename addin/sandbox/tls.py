@@ -32,6 +32,21 @@ class DevCertificates:
         context.load_cert_chain(self.cert_path, self.key_path)
         return context
 
+    def callback_trust(self, also: tuple[Path, ...] = ()) -> str:
+        """What the emulators trust when they call a URL back (webhooks, the Graph
+        subscription handshake, EWS push): the public CAs a vendor trusts (certifi's) plus
+        this development CA, which signs ``addin serve --https`` in the sandbox, and the
+        CAs ``also`` names (a standalone sandbox: the product's own development CA).
+        Written next to the CA as ``callback-trust.pem``."""
+        import certifi
+
+        bundle = self.ca_path.with_name("callback-trust.pem")
+        text = "\n".join([Path(certifi.where()).read_text(), self.ca_path.read_text(),
+                          *(path.read_text() for path in also if path != self.ca_path)])
+        if not bundle.exists() or bundle.read_text() != text:
+            bundle.write_text(text)
+        return str(bundle)
+
 
 def _name(common_name: str) -> x509.Name:
     return x509.Name(

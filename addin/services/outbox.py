@@ -190,6 +190,11 @@ def run_operation(services: Container, op_id: int, now: datetime | None = None) 
     now = now or datetime.now(UTC)
     if not claim(services, op_id, now):
         return "not_due"  # another worker (or the request itself) has it
+    return _run_claimed(services, op_id, now)
+
+
+def _run_claimed(services: Container, op_id: int, now: datetime) -> str:
+    """Run an operation this process claimed (see ``run_operation``)."""
     op = load(services, op_id)
     assert op is not None
     kind, user_id, payload, attempts = op.kind, op.user_id, dict(op.payload), op.attempts
@@ -209,3 +214,22 @@ def run_operation(services: Container, op_id: int, now: datetime | None = None) 
         return "retry"
     complete(services, op_id)
     return "done"
+
+
+def retry_now(services: Container, op_id: int) -> bool:
+    """A person's Retry: an operation that ended ``failed`` or ``dead``, or one waiting for
+    its backoff, runs again at once with a fresh allowance of attempts. False when another
+    process holds it (running) or it is done."""
+    now = datetime.now(UTC)
+    with services.db.session() as session:
+        reopened = session.execute(update(OutboxOperation).where(
+            OutboxOperation.id == op_id, OutboxOperation.state.in_(("failed", "dead"))
+        ).values(state="pending", attempts=0, next_attempt_at=now))
+        if not reopened.rowcount:  # type: ignore[attr-defined]
+            op = session.get(OutboxOperation, op_id)
+            if op is None or op.state != "pending":
+                return False
+    if not claim(services, op_id, now, any_pending=True):
+        return False
+    _run_claimed(services, op_id, now)
+    return True

@@ -55,7 +55,9 @@ from addin.services.series import (
     reconcile_series,
     series_relations,
 )
+from addin.services.sync_history import modified_at, propagation, record_pass
 from addin.store.models import MirroredEvent, SyncCursor
+from addin.sync.fields import from_api
 from addin.sync.merge import key
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ class PassReport:
     reconciled: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     deleted: dict[str, str] = field(default_factory=dict)  # event id -> what was done
+    propagations: list[dict[str, Any]] = field(default_factory=list)  # see sync_history
 
 
 def _cursor(services: Container, user_id: int, source: str) -> str | None:
@@ -106,21 +109,38 @@ _PASS_LOCKS_GUARD = threading.Lock()
 
 
 def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassReport:
-    """One pass; passes for the same user in this process run one after the other (the
-    writes of a pass go out at its end, after its base is saved: two passes at once would
-    each take the other's half-done work for news). Across processes the job queue's
-    per-mailbox lock does the same."""
+    """One pass, recorded (addin/services/sync_history.py) whether it succeeds or not;
+    passes for the same user in this process run one after the other (the writes of a pass
+    go out at its end, after its base is saved: two passes at once would each take the
+    other's half-done work for news). Across processes the job queue's per-mailbox lock
+    does the same."""
     with _PASS_LOCKS_GUARD:
         lock = _PASS_LOCKS.setdefault(user_id, threading.Lock())
     with lock:
-        return _sync_user(services, user_id, reason)
+        return _recorded_pass(services, user_id, reason)
 
 
-def _sync_user(services: Container, user_id: int, reason: str) -> PassReport:
+def _recorded_pass(services: Container, user_id: int, reason: str) -> PassReport:
     report = PassReport()
+    started = datetime.now(UTC)
+    try:
+        _sync_user(services, user_id, reason, report)
+    except Exception as exc:
+        record_pass(services, user_id, reason, started, checked=report.checked,
+                    reconciled=len(report.reconciled), failures=report.failed,
+                    error=f"{exc.__class__.__name__}: {exc}",
+                    propagations=report.propagations)
+        raise
+    record_pass(services, user_id, reason, started, checked=report.checked,
+                reconciled=len(report.reconciled), failures=report.failed,
+                propagations=report.propagations)
+    return report
+
+
+def _sync_user(services: Container, user_id: int, reason: str, report: PassReport) -> None:
     user = load_user(services, user_id)
     if user is None or not _has_mirrors(services, user_id):
-        return report
+        return
     salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
     started = datetime.now(UTC)
     source = f"{calendar.name}_changes"
@@ -140,7 +160,18 @@ def _sync_user(services: Container, user_id: int, reason: str) -> PassReport:
     if report.reconciled or report.failed or report.deleted:
         log.info("pass for user %s (%s): reconciled %s, failed %s, deleted %s", user_id,
                  reason, report.reconciled, report.failed, report.deleted)
-    return report
+
+def _agreed_state(services: Container, row_id: int) -> tuple[Any, ...]:
+    """What both sides agree on, normalized: the event's fields and its attendees with
+    their answers and links (a change to it is a change propagated)."""
+    with services.db.session() as session:
+        stored = session.get(MirroredEvent, row_id)
+        if stored is None:
+            return ()
+        people = sorted((str(a.get("email", "")).lower(), a.get("response"),
+                         bool(a.get("optional")), str(a.get("record")))
+                        for a in stored.base_attendees or [])
+        return from_api(stored.base_fields or {}), people
 
 
 def _has_mirrors(services: Container, user_id: int) -> bool:
@@ -199,6 +230,9 @@ class _Work:
         self.writes = BatchingCalendar(calendar)
         self.started = started
         self.salesforce_writes = BatchingSalesforce(salesforce)
+        # events whose agreed state this pass changed, with when their side changed it
+        # (the propagation times of the sync status page: sync_history.py)
+        self.propagated: list[tuple[str, tuple[str, datetime] | None]] = []
         self._experience = changes.experience if changes is not None else None
 
     def experience(self) -> str:
@@ -283,6 +317,11 @@ class _Work:
         for row in series_due:
             self._reconcile_series(row, report)
         self._flush(finished, saved, report)
+        written = datetime.now(UTC)  # the writes are out: the change has propagated
+        for event_id, changed_at in self.propagated:
+            measured = propagation(event_id, changed_at, written)
+            if measured and event_id not in report.failed:
+                report.propagations.append(measured)
 
     def _series_changed(self, row: MirroredEvent, salesforce_changed: set[str],
                         feed_items: set[str]) -> bool:
@@ -368,12 +407,16 @@ class _Work:
                 return False
             self.writes.know(item)
             record = snapshot.record
+            agreed, changed_at = _agreed_state(self.services, row.id), modified_at(record,
+                                                                                   item.raw)
             queued = self.salesforce_writes  # typed as the client it stands for
             item = sync_fields(self.services, row, queued, self.writes,  # type: ignore[arg-type]
                                record, item, self.org)
             reconcile(self.services, self.user, row, queued, self.writes,  # type: ignore[arg-type]
                       self.experience(), item, record, snapshot.relations, people)
             report.reconciled.append(row.salesforce_event_id)
+            if _agreed_state(self.services, row.id) != agreed:  # something was propagated
+                self.propagated.append((row.salesforce_event_id, changed_at))
             return True
         except Exception as exc:  # one event's failure must not stop the pass
             log.exception("reconciling %s failed", row.salesforce_event_id)

@@ -237,3 +237,24 @@ class SalesforceUsage(Base):
     reported_used: Mapped[int | None] = mapped_column(Integer)
     reported_max: Mapped[int | None] = mapped_column(Integer)
     reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SyncPassRecord(Base):
+    """One sync pass of one user as it went (the sync status page reads these; the oldest
+    are pruned). ``propagations``: [{"eventId", "side", "seconds"}], per reconciled event
+    the time from the upstream change (the changed side's own modification time) to the
+    end of the product's write of it on the other side."""
+
+    __tablename__ = "sync_passes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    checked: Mapped[int] = mapped_column(Integer, default=0)
+    reconciled: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    # {event id: reason} of the events that failed in this pass
+    failures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)  # the pass itself failed
+    propagations: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -11,7 +11,10 @@ from addin.web import (
     connect_exchange,
     errors,
     gmail,
+    gmail_status,
     health,
+    items,
+    landing,
     limits,
     manifests,
     openapi,
@@ -19,6 +22,7 @@ from addin.web import (
     sandbox_index,
     security,
     static_files,
+    status,
     webhooks,
 )
 
@@ -29,14 +33,18 @@ def register_web(app: Flask) -> None:
     limits.register(app)
     security.register(app, settings.cors_origin_list, settings.public_url.startswith("https"))
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(landing.blueprint)  # GET /
     app.register_blueprint(sandbox_index.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(webhooks.blueprint)
     app.register_blueprint(connect_exchange.blueprint)  # before connect's <service>
     app.register_blueprint(connect.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(items.blueprint)  # the open item view (issue #14)
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(pane.blueprint)
     app.register_blueprint(gmail.blueprint)
+    app.register_blueprint(gmail_status.blueprint)  # the status card (issue #14)
+    app.register_blueprint(status.blueprint)  # sync status (issue #14)
     app.register_blueprint(manifests.blueprint)
     app.register_blueprint(static_files.blueprint)

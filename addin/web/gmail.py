@@ -23,6 +23,7 @@ from addin.connections import NotConnected
 from addin.container import Container, container
 from addin.errors import ApiError, ValidationFailed
 from addin.gmail_repeat import form_values, recurrence_of
+from addin.gmail_status_card import status_button
 from addin.identity import CurrentUser
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError
@@ -92,7 +93,10 @@ def homepage() -> Any:
     prompt = _setup_prompt(services, caller.user)
     if prompt is not None:
         return jsonify(prompt)
-    return jsonify(cards.push(_create_card(caller, _defaults(caller))))
+    card = _create_card(caller, _defaults(caller))
+    # [status helper, issue #14] the way to the sync status card
+    card["sections"].append(status_button(action_url("status")))
+    return jsonify(cards.push(card))
 
 
 @blueprint.post("/message")

@@ -11,12 +11,16 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Blueprint, current_app, jsonify
 
 from addin import schemas
-from addin.web import admin, api
+from addin.web import admin, api, items
+from addin.web import status as sync_status
 
 blueprint = Blueprint("openapi", __name__)
 DOCUMENTED = (api.post_event, api.get_event, api.delete_event, api.put_attendees,
               api.put_occurrence_attendees, api.post_record, api.record_draft, api.records,
-              api.context, admin.get_settings, admin.patch_settings, admin.salesforce_usage)
+              api.context, admin.get_settings, admin.patch_settings, admin.salesforce_usage,
+              sync_status.status, sync_status.sync_now, sync_status.retry_outbox,
+              sync_status.retry_failed_mirror, sync_status.admin_status, items.find_mirror,
+              items.save_item)
 # Every operation can answer these (in the error envelope); an operation adds its own.
 ERRORS = {
     "400": "Invalid input: `error.fields` names each wrong field (also a JSON body nested "
@@ -40,6 +44,16 @@ OWN_ERRORS = {
     "get_settings": {"403": "Administrators only."},
     "patch_settings": {"403": "Administrators only."},
     "salesforce_usage": {"403": "Administrators only."},
+    "status": {"403": "Another user's status: administrators only.",
+               "404": "No such user in the organization."},
+    "retry_outbox": {"404": "No such operation (or not yours)."},
+    "retry_failed_mirror": {"404": "No such event (or not yours)."},
+    "admin_status": {"403": "Administrators only."},
+    "find_mirror": {"404": "No Salesforce Event is mirrored from the item (`not_mirrored`)."},
+    "save_item": {"404": "No such item in the caller's calendar.",
+                  "409": "A connection is missing (`not_connected`), the caller is not the "
+                         "organizer (`not_organizer`), the meeting was cancelled "
+                         "(`cancelled`), or the same item is being saved (`in_progress`)."},
 }
 
 
@@ -77,7 +91,9 @@ def _operation(document: dict[str, Any], view_name: str) -> dict[str, Any]:
     """The operation of one of the API's views in the document."""
     rule = next(r for r in current_app.url_map.iter_rules()
                 if r.endpoint.split(".")[-1] == view_name
-                and r.endpoint.split(".")[0] in (api.blueprint.name, admin.blueprint.name))
+                and r.endpoint.split(".")[0] in (api.blueprint.name, admin.blueprint.name,
+                                               sync_status.blueprint.name,
+                                               items.blueprint.name))
     path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
     method = next(iter(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))).lower()
     operation: dict[str, Any] = document["paths"][path][method]

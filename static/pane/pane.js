@@ -113,6 +113,8 @@ async function enter() {
   }
   show("create-form");
   await prefill();
+  // [status helper, issue #14] the open item view and the sync status link
+  import("./item-view.js").then((view) => view.openItemView()).catch(() => {});
 }
 
 async function startSignIn(options) {

@@ -90,18 +90,31 @@
     window.Office.context.officeTheme = theme;
     themeHandlers.forEach((handler) => handler({ type: EVENTS.OfficeThemeChanged, officeTheme: theme }));
   };
+  // [item view] a test may give the open item (window.__standInItem: itemType, itemId,
+  // subject, from/to/cc or organizer/requiredAttendees) and the mailbox's profile
+  // (window.__standInProfile); convertToRestId maps an EWS id to its REST form as Outlook
+  // does ('/' -> '-', '+' -> '_').
+  // (__officeStandIn above is the other way to describe the item and the profile.)
+  const standInItem = window.__standInItem || item;
+  const standInProfile = window.__standInProfile || {
+    timeZone: config.timeZone || "UTC", emailAddress: config.email || null,
+    displayName: config.displayName || null };
+  const convertToRestId = (itemId) => String(itemId).replace(/\//g, "-").replace(/\+/g, "_");
+  const MailboxEnums = { ItemType: { Message: "message", Appointment: "appointment" },
+                         RestVersion: { v1_0: "v1.0", v2_0: "v2.0", Beta: "beta" } };
 
   window.Office = {
     EventType: EVENTS,
+    MailboxEnums,
     onReady: () => Promise.resolve({ host: window.opener ? null : "Outlook",
                                      platform: "OfficeOnline" }),
     context: {
       requirements: { isSetSupported: (name) => name === "Mailbox" ||
                                                  (name === "NestedAppAuth" && !!naa) },
       mailbox: {
-        item,
-        userProfile: { timeZone: config.timeZone || "UTC", emailAddress: config.email || null,
-                       displayName: config.displayName || null },
+        item: standInItem,
+        userProfile: standInProfile,
+        convertToRestId,
         addHandlerAsync: (type, handler, callback) => {
           if (type === EVENTS.OfficeThemeChanged) themeHandlers.push(handler);
           if (callback) callback({ status: "succeeded" });

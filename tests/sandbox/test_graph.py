@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from flask import Flask, Response, request
+from werkzeug.serving import make_server
 
 from addin.sandbox import SandboxRuntime
+from addin.sandbox.tls import DevCertificates, ensure_dev_certificates
 from tests.conftest import free_port
 from tests.providers.test_calendar_contract import receiver
 
@@ -267,3 +274,71 @@ def test_subscriptions_are_listed_and_get_lifecycle_notifications(
             ("reauthorizationRequired", "x"), ("missed", "x"), ("subscriptionRemoved", "x")]
         assert created["id"] not in [s["id"] for s in graph("GET", "/subscriptions").json()[
             "value"]]
+
+
+@contextmanager
+def https_receiver(certs: DevCertificates) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A product's Graph webhook over HTTPS, its certificate signed by ``certs``' CA."""
+    app = Flask("https-receiver")
+    received: list[dict[str, Any]] = []
+
+    @app.post("/webhooks/graph")
+    def hook() -> Response:
+        token = request.args.get("validationToken")
+        if token is not None:
+            return Response(token, mimetype="text/plain")
+        received.extend((request.get_json(silent=True) or {}).get("value", []))
+        return Response(status=202)
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True,
+                         ssl_context=certs.server_context())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_port}/webhooks/graph", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _pushed(graph: Any, url: str, received: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    created = graph("POST", "/subscriptions", json={
+        "changeType": "created,updated", "notificationUrl": url, "resource": "me/events",
+        "expirationDateTime": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+        "clientState": "s3cret"})
+    assert created.status_code == 201, created.text
+    assert graph("POST", "/me/events", json=EVENT).status_code == 201
+    deadline = time.time() + 5
+    while not received and time.time() < deadline:
+        time.sleep(0.02)
+    return [(n["changeType"], n["clientState"]) for n in received]
+
+
+def test_push_reaches_a_product_served_over_https_with_the_dev_ca(
+        graph: Any, clean_sandbox: SandboxRuntime) -> None:
+    """`addin serve --https` in the sandbox: the product's certificate is signed by the
+    development CA, which the emulator's callbacks (the handshake, the notifications)
+    trust alongside the public CAs."""
+    with https_receiver(clean_sandbox.certs) as (url, received):
+        assert _pushed(graph, url, received) == [("created", "s3cret")]
+
+
+def test_a_standalone_sandbox_trusts_the_products_own_dev_ca(tmp_path: Path) -> None:
+    """A standalone sandbox (its own CA in its state folder) is told the product's CA."""
+    product = ensure_dev_certificates(tmp_path / "instance" / "dev-ca")
+    runtime = SandboxRuntime(tmp_path / "sandbox", services=("graph",),
+                             callback_cas=(product.ca_path,)).start()
+    try:
+        assert runtime.ca_path != str(product.ca_path)
+        http = requests.Session()
+        http.trust_env, http.verify = False, runtime.ca_path
+        token = runtime.state.tokens.issue("graph", AVA)
+        http.headers["Authorization"] = f"Bearer {token}"
+
+        def call(method: str, path: str, **kwargs: Any) -> requests.Response:
+            return http.request(method, runtime.services["graph"] + path, **kwargs)
+
+        with https_receiver(product) as (url, received):
+            assert _pushed(call, url, received) == [("created", "s3cret")]
+    finally:
+        runtime.stop()

@@ -54,7 +54,7 @@ class Ews:
         self.store = CalendarStore()
         self.people = {u.email.lower(): u for u in seed.users}
         self.sync_generation: dict[str, int] = {}
-        self.subscriptions = Subscriptions()
+        self.subscriptions = Subscriptions(verify=state.callback_trust)
 
     # -- what survives a restart (durable.py): data only ------------------------------------
     def durable_state(self) -> dict[str, Any]:

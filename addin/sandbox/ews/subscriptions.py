@@ -42,7 +42,8 @@ def _position(watermark: str | None) -> int | None:
 
 
 class Subscriptions:
-    def __init__(self) -> None:
+    def __init__(self, verify: str | bool = True) -> None:
+        self.verify = verify  # the CA bundle push deliveries are verified against
         self.lock = threading.RLock()
         self.position = 0
         self.log: list[dict[str, Any]] = []  # {"n","owner","type","item","folder","at"}
@@ -201,6 +202,7 @@ class Subscriptions:
     def _deliver(self, subscription_id: str, url: str, body: bytes) -> None:
         session = requests.Session()
         session.trust_env = False
+        session.verify = self.verify
         for attempt in range(PUSH_ATTEMPTS):
             try:
                 reply = session.post(url, data=body, timeout=5, headers={

@@ -508,7 +508,8 @@ class GoogleCalendar:
 
 def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
     app = emulator_app("google", state, error_body, exempt_paths=("/sandbox-ui",))
-    api = state.keep("google", GoogleCalendar(state, base_url, WebhookSender()))
+    api = state.keep("google", GoogleCalendar(state, base_url,
+                                                  WebhookSender(verify=state.callback_trust)))
     api.guest_accounts = {u.email.lower() for u in seed.users if u.provider == "google"}
     app.extensions["google_calendar"] = api
 

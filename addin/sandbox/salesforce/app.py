@@ -16,6 +16,7 @@ from flask import Flask, Response, g, request
 from addin.sandbox.frame import authenticate, emulator_app, operation
 from addin.sandbox.salesforce.change_events import ChangeEventBus, change_origin
 from addin.sandbox.salesforce.org import Org
+from addin.sandbox.salesforce.record_page import record_pages
 from addin.sandbox.salesforce.rest import DEFAULT_BATCH, Caller, RestApi
 from addin.sandbox.salesforce.ui import InviteeChanges
 from addin.sandbox.salesforce.values import SalesforceApiError, bad_request
@@ -89,6 +90,7 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
             origin += f";client={client.group(1)}"
         change_origin.set(origin)
     ui = InviteeChanges(org, state)
+    app.register_blueprint(record_pages(org))  # "Open in Salesforce"
     # the next N writes find their row locked (contention)
     row_locks = state.keep("salesforce.rowLocks", {"remaining": 0})
     locks_guard = threading.Lock()
