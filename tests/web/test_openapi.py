@@ -31,7 +31,7 @@ def test_every_status_and_format_the_api_answers_is_documented(client: Any) -> N
     document = client.get("/api/openapi.json").json
     operations = {(method, path): operation for path, item in document["paths"].items()
                   for method, operation in item.items()}
-    assert len(operations) == 18
+    assert len(operations) == 19
     for (method, path), operation in operations.items():
         statuses = set(operation["responses"])
         assert {"400", "401", "409", "413", "503"} <= statuses, (method, path)
