@@ -226,11 +226,12 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
               record: dict[str, Any] | None = None,
               relations: list[EventRelationRecord] | None = None,
               people: dict[str, list[PersonRecord]] | None = None,
-              series: Mapping[str, Sequence[EventRelationRecord]] | None = None
-              ) -> dict[str, AgreedAttendee]:
+              series: Mapping[str, Sequence[EventRelationRecord]] | None = None,
+              step: str = "sync") -> dict[str, AgreedAttendee]:
     """Three-way merge of one mirrored event's attendees; applies what changed where. In the
     one-way direction the calendar's own attendee edits are put back. ``people``: look-ups
-    of emails already made (a sync pass makes them for all its events at once)."""
+    of emails already made (a sync pass makes them for all its events at once). ``step``
+    names the failpoints (a pass that queues its writes passes its own)."""
     if relations is None:
         relations = salesforce.event_relations(row.salesforce_event_id)
     item = item or calendar.get_item(str(row.calendar_item_id))
@@ -273,7 +274,8 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
                                     "name": relation.name or ""}, attendee.held)
     before = {k for k, a in ((key(a.email), a) for a in base) if a.held}
     agreed = _apply(services, user, row, salesforce, calendar, result.agreed, relations,
-                    set(current), notify, item.etag, record, people, series=series)
+                    set(current), notify, item.etag, record, people, series=series,
+                    step=step)
     held = sorted(a.email for a in agreed.values() if a.held)
     in_calendar = [a for a in agreed.values() if not a.held]
     if {key(e) for e in held} != before and not in_calendar:

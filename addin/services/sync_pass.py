@@ -32,6 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from addin.container import Container
 from addin.domain import CalendarItem
+from addin.failpoints import failpoint
 from addin.identity import CurrentUser, load_user
 from addin.providers.calendar import CalendarError, CalendarProvider, ChangePage, ItemNotFound
 from addin.providers.registry import open_calendar, open_salesforce
@@ -412,8 +413,10 @@ class _Work:
             queued = self.salesforce_writes  # typed as the client it stands for
             item = sync_fields(self.services, row, queued, self.writes,  # type: ignore[arg-type]
                                record, item, self.org)
+            # the writes are only queued here: the pass's own failpoints are in _flush
             reconcile(self.services, self.user, row, queued, self.writes,  # type: ignore[arg-type]
-                      self.experience(), item, record, snapshot.relations, people)
+                      self.experience(), item, record, snapshot.relations, people,
+                      step="sync.queued")
             report.reconciled.append(row.salesforce_event_id)
             if _agreed_state(self.services, row.id) != agreed:  # something was propagated
                 self.propagated.append((row.salesforce_event_id, changed_at))
@@ -432,15 +435,18 @@ class _Work:
         merges again from where both sides last agreed."""
         log.debug("pass flush: %s calendar writes, Salesforce %s", self.writes.queued,
                   sorted(self.salesforce_writes.queued_events))
+        failpoint("sync.before_calendar")
         try:
             results: dict[str, Any] = dict(self.writes.flush())
         except CalendarError as exc:  # the batch request itself failed
             results = {item_id: exc for item_id in finished}
+        failpoint("sync.after_calendar")  # the mail server has sent the invitations
         by_event = {row.salesforce_event_id: item_id for item_id, row in finished.items()}
         try:
             salesforce_outcome: dict[str, Any] = dict(self.salesforce_writes.flush())
         except Exception as exc:  # the composite request itself failed
             salesforce_outcome = dict.fromkeys(by_event, exc)
+        failpoint("sync.after_salesforce")
         for event_id, error in salesforce_outcome.items():
             if getattr(error, "error_code", "") in ALREADY_SO:
                 error = None  # another pass (or person) made the same change first
