@@ -49,6 +49,9 @@ class Settings:
     # listen to Salesforce change events (Pub/Sub API) for Event and EventRelation; the
     # org must have Change Data Capture selected for both (Setup > Change Data Capture)
     salesforce_change_events: bool = True
+    # while an organization's change events flow, a scheduled poll reads Salesforce at most
+    # this often per user (the other polls read only the calendar): the safety net
+    salesforce_poll_with_change_events_seconds: int = 3600
     salesforce_multi_day_events: bool = False  # the org allows events longer than a day
     microsoft_client_id: str = ""
     microsoft_client_secret: str = ""

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from addin.container import Container
 from addin.jobs import budget
+from addin.services.change_events import poll_reason
 from addin.services.org_settings import load_org_settings
 from addin.services.push import RESUBSCRIBE, take_sync_requests
 from addin.store.models import User
@@ -72,7 +73,7 @@ class Worker:
             last = self._last_poll.get(user_id)
             if self.sync_user is not None and user_id not in wanted and (
                     last is None or now - last >= interval):
-                wanted[user_id] = "poll"
+                wanted[user_id] = poll_reason(self.services, user_id, organization_id, now)
             if self.keep_subscribed is not None:
                 checked = self._last_subscription_check.get(user_id)
                 if checked is None or now - checked >= SUBSCRIPTION_CHECK_EVERY:

@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select, update
 from addin.container import Container
 from addin.failpoints import failpoint
 from addin.jobs import budget
+from addin.services.change_events import poll_reason
 from addin.services.org_settings import load_org_settings
 from addin.services.push import RESUBSCRIBE
 from addin.store.models import MailboxRun, OutboxOperation, User
@@ -165,7 +166,7 @@ def due_polls(services: Container, now: datetime | None = None) -> list[tuple[in
         if started is None:
             due.append((user_id, "backfill"))
         elif now - _aware(started) >= timedelta(seconds=interval):
-            due.append((user_id, "poll"))
+            due.append((user_id, poll_reason(services, user_id, organization_id, now)))
     return due
 
 

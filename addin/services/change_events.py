@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 
@@ -35,7 +35,15 @@ from addin.providers.salesforce_pubsub import (
     StreamAuthExpired,
 )
 from addin.services.push import request_sync
-from addin.store.models import ChangeEventCursor, Connection, MirroredEvent, Organization, User
+from addin.services.sync_pass import CALENDAR_POLL
+from addin.store.models import (
+    ChangeEventCursor,
+    Connection,
+    MirroredEvent,
+    Organization,
+    SyncCursor,
+    User,
+)
 
 log = logging.getLogger(__name__)
 TOPICS = ("/data/EventChangeEvent", "/data/EventRelationChangeEvent")
@@ -95,6 +103,44 @@ def handle(services: Container, organization_id: int, events: list[ChangeEvent])
     for user_id in sorted(users):
         request_sync(services, user_id, reason)
     return users
+
+
+# -- what a scheduled poll reads --------------------------------------------------------
+def salesforce_streamed(services: Container, organization_id: int,
+                        now: datetime | None = None) -> bool:
+    """Both change-event streams of the organization answered within twice Salesforce's
+    keep-alive period, in whichever process follows them (each answer stores its replay
+    id, keep-alives included)."""
+    now = now or datetime.now(UTC)
+    with services.db.session() as session:
+        heard = list(session.scalars(select(ChangeEventCursor.updated_at).where(
+            ChangeEventCursor.organization_id == organization_id,
+            ChangeEventCursor.topic.in_(TOPICS))))
+    return len(heard) == len(TOPICS) and all(
+        now - _aware(moment) < timedelta(seconds=KEEP_ALIVE_SECONDS * 2) for moment in heard)
+
+
+def poll_reason(services: Container, user_id: int, organization_id: int,
+                now: datetime | None = None) -> str:
+    """What a scheduled poll of this user reads: both sides ("poll"), or only the calendar
+    (``CALENDAR_POLL``) while the organization's change events flow and the user's
+    Salesforce side was read within ``salesforce_poll_with_change_events_seconds``."""
+    now = now or datetime.now(UTC)
+    settings = services.settings
+    if not settings.salesforce_change_events or \
+            not salesforce_streamed(services, organization_id, now):
+        return "poll"
+    with services.db.session() as session:
+        read = session.scalar(select(SyncCursor.updated_at).where(
+            SyncCursor.user_id == user_id, SyncCursor.source == "salesforce_events"))
+    if read is None or now - _aware(read) >= timedelta(
+            seconds=settings.salesforce_poll_with_change_events_seconds):
+        return "poll"
+    return CALENDAR_POLL
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # -- where a stream stopped ------------------------------------------------------------

@@ -67,6 +67,9 @@ CLOCK_SKEW = timedelta(seconds=5)
 # A pass requested by a calendar notification ("graph:updated", "google:exists", ...)
 # starts from the calendar and leaves Salesforce's own changes to its own schedule.
 CALENDAR_PUSH_REASONS = ("graph:", "google:", "ews:")
+# A scheduled poll that reads only the calendar: Salesforce's changes arrive as change
+# events meanwhile (services/change_events.py, ``poll_reason``).
+CALENDAR_POLL = "poll:calendar"
 # Salesforce refusing a write because what it asked for is already so: the invitee is
 # already there, the row already gone. The agreed state holds: nothing to put back.
 ALREADY_SO = ("DUPLICATE_VALUE", "ENTITY_IS_DELETED")
@@ -102,7 +105,8 @@ def _save_cursor(services: Container, user_id: int, source: str, value: str) -> 
 
 
 def is_calendar_push(reason: str) -> bool:
-    return reason.startswith(CALENDAR_PUSH_REASONS)
+    """A pass that starts from the calendar and leaves Salesforce to its own schedule."""
+    return reason.startswith(CALENDAR_PUSH_REASONS) or reason == CALENDAR_POLL
 
 
 _PASS_LOCKS: dict[int, threading.Lock] = {}

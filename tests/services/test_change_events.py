@@ -168,3 +168,30 @@ def test_listeners_of_every_connected_organization(services: Any,
     finally:
         listeners.stop()
     assert not listeners.healthy(organization_id)
+
+
+def test_polls_read_salesforce_hourly_while_change_events_flow(
+        scenario: Callable[[str, str], Scenario], services: Any,
+        listen: Callable[[], list[ChangeListener]], quick_keep_alive: SandboxRuntime) -> None:
+    from addin.services.change_events import poll_reason
+    from addin.services.sync_pass import CALENDAR_POLL, sync_user
+
+    world = scenario("graph", "lightning")
+    organization_id = world.user.organization_id
+    sync_user(services, world.user.id, "poll")
+    assert poll_reason(services, world.user.id, organization_id) == "poll"  # no streams
+    listen()
+    sync_user(services, world.user.id, "poll")  # reads Salesforce: its cursor is fresh
+    assert poll_reason(services, world.user.id, organization_id) == CALENDAR_POLL
+    quick_keep_alive.state.stats.reset()
+    report = sync_user(services, world.user.id, CALENDAR_POLL)
+    assert report.failed == {}
+    stats = quick_keep_alive.state.stats.snapshot()
+    assert stats.get("salesforce", {}).get("requests", 0) == 0
+    assert stats["graph"]["requests"] == 1  # the calendar's delta: nothing changed
+    services.settings.salesforce_poll_with_change_events_seconds = 1
+    time.sleep(1.1)  # the Salesforce side was read more than that long ago
+    assert poll_reason(services, world.user.id, organization_id) == "poll"
+    services.settings.salesforce_change_events = False
+    services.settings.salesforce_poll_with_change_events_seconds = 3600
+    assert poll_reason(services, world.user.id, organization_id) == "poll"
