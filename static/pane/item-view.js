@@ -124,6 +124,23 @@ function renderPeople(list, context) {
   }));
 }
 
+// Opened on a meeting, the pane is about that meeting (its Event, or saving it): the Create
+// form would make a second event, so it waits behind a button.
+function offerCreateInstead(section) {
+  const form = document.getElementById("create-form");
+  if (!form) return;
+  form.hidden = true;
+  const button = el("button", { type: "button", class: "secondary", id: "create-instead" },
+    "New event instead");
+  button.addEventListener("click", () => {
+    form.hidden = false;
+    button.remove();
+    const subject = document.getElementById("subject");
+    if (subject) subject.focus();
+  });
+  section.append(el("p", {}, button));
+}
+
 export async function openItemView() {
   if (document.getElementById("item-view")) return;
   if (!document.querySelector("link[href='/static/pane/item-view.css']")) {
@@ -157,6 +174,7 @@ export async function openItemView() {
   }
   const appointment = String(item.itemType || "").toLowerCase() === "appointment";
   title.textContent = appointment ? "This meeting" : "This email";
+  if (appointment) offerCreateInstead(section);
   const me = ((mailbox.userProfile || {}).emailAddress || "").toLowerCase();
   let mirrored = false;  // a mirrored meeting's attendees already show their records
   if (appointment) {

@@ -83,6 +83,21 @@ WIDTHS = (350, 1280)  # Outlook's task pane, and a wide pane (Outlook on the web
 AXE = Path(__file__).parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 
 
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations of a page as it is now (any page of the
+    product: the pane, the status pages)."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (bash .ci/setup installs frontend/)")
+    if not page.evaluate("() => !!window.axe"):
+        page.evaluate(AXE.read_text())  # not a <script>: the page's CSP stays on
+    found = page.evaluate("""async () => (await axe.run(document,
+        {resultTypes: ["violations"]})).violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => ({id: v.id, impact: v.impact,
+                      nodes: v.nodes.map((n) => n.target.join(" "))}))""")
+    return list(found)
+
+
 @dataclass
 class Pane:
     """The Outlook pane in one browser context, with what every screen is checked for."""
@@ -100,14 +115,7 @@ class Pane:
 
     def axe(self) -> list[dict[str, Any]]:
         """axe-core's serious and critical violations of the screen as it is now."""
-        if not self.page.evaluate("() => !!window.axe"):
-            self.page.evaluate(AXE.read_text())  # not a <script>: the pane's CSP stays on
-        found = self.page.evaluate("""async () => (await axe.run(document,
-            {resultTypes: ["violations"]})).violations
-            .filter((v) => v.impact === "serious" || v.impact === "critical")
-            .map((v) => ({id: v.id, impact: v.impact,
-                          nodes: v.nodes.map((n) => n.target.join(" "))}))""")
-        return list(found)
+        return axe_violations(self.page)
 
     def screen(self, name: str) -> None:
         """Every screen: a screenshot kept as a test artifact, and no serious axe-core

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
+from tests.browser.conftest import axe_violations
 from tests.web.conftest import AVA
 
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
@@ -55,9 +56,12 @@ def test_a_meeting_is_saved_to_salesforce_from_the_pane(
     view = outlook.locator("#item-view")
     expect(view.get_by_role("heading", name="This meeting")).to_be_visible()
     expect(view.get_by_text("Not in Salesforce yet")).to_be_visible()
+    # on a meeting the pane is about that meeting: no second event offered by default
+    expect(outlook.locator("#create-form")).to_be_hidden()
     expect(view.locator("#item-people")).to_contain_text("Contact: Olivia O'Brien")
     ARTIFACTS.mkdir(exist_ok=True)
     outlook.screenshot(path=str(ARTIFACTS / "item-view-not-saved.png"), full_page=True)
+    assert axe_violations(outlook) == [], "item-view-not-saved"
     view.get_by_role("button", name="Save to Salesforce").click()
     expect(view.get_by_text("In Salesforce", exact=True)).to_be_visible()
     attendees = view.locator("#item-attendees li")
@@ -71,6 +75,7 @@ def test_a_meeting_is_saved_to_salesforce_from_the_pane(
     width = outlook.evaluate("document.documentElement.scrollWidth")
     assert width <= 350  # nothing wider than the pane
     outlook.screenshot(path=str(ARTIFACTS / "item-view-saved.png"), full_page=True)
+    assert axe_violations(outlook) == [], "item-view-saved"
 
 
 def test_a_mirrored_meeting_shows_its_event_and_an_email_its_people(
@@ -92,6 +97,11 @@ def test_a_mirrored_meeting_shows_its_event_and_an_email_its_people(
     expect(row).to_contain_text("Contact: Olivia O'Brien")
     expect(row).to_contain_text("No response yet")
     outlook.screenshot(path=str(ARTIFACTS / "item-view-mirrored.png"), full_page=True)
+    assert axe_violations(outlook) == [], "item-view-mirrored"
+    expect(outlook.locator("#create-form")).to_be_hidden()
+    outlook.get_by_role("button", name="New event instead").click()
+    expect(outlook.locator("#create-form")).to_be_visible()
+    expect(outlook.get_by_label("Subject")).to_be_focused()
     outlook.get_by_role("button", name="Sign out").click()
     expect(outlook.locator("#signin")).to_be_visible()
     expect(outlook.locator("#item-view")).to_have_count(0)  # nothing of the item is left
@@ -133,10 +143,12 @@ def test_the_status_page_shows_errors_retries_and_the_chart(
     assert outlook.evaluate("document.documentElement.scrollWidth") <= 350
     ARTIFACTS.mkdir(exist_ok=True)
     outlook.screenshot(path=str(ARTIFACTS / "sync-status.png"), full_page=True)
+    assert axe_violations(outlook) == [], "sync-status"
     errors.get_by_role("button", name="Retry").first.click()
     expect(outlook.locator("#errors-empty")).to_be_visible()
     expect(outlook.locator("#status")).to_have_text("Retried.")
     outlook.screenshot(path=str(ARTIFACTS / "sync-status-retried.png"), full_page=True)
+    assert axe_violations(outlook) == [], "sync-status-retried"
 
 
 def test_the_admin_page_lists_the_organization(
@@ -162,6 +174,7 @@ def test_the_admin_page_lists_the_organization(
     expect(outlook.locator("#settings")).to_contain_text("two_way")
     ARTIFACTS.mkdir(exist_ok=True)
     outlook.screenshot(path=str(ARTIFACTS / "sync-status-admin.png"), full_page=True)
+    assert axe_violations(outlook) == [], "sync-status-admin"
     row.get_by_role("link").click()
     outlook.wait_for_url(f"**/status?user={ben_id}")
     expect(outlook.locator("#title")).to_contain_text("Sync status of")
