@@ -15,6 +15,7 @@ from exchangelib.errors import (
     ErrorItemNotFound,
     ErrorServerBusy,
     TransportError,
+    UnauthorizedError,
 )
 from exchangelib.extended_properties import ExtendedProperty
 from exchangelib.protocol import BaseProtocol, FailFast
@@ -154,6 +155,14 @@ def test_server_busy_carries_its_back_off_hint(ews_for: Callable[..., Account],
     finally:
         account.protocol.config.retry_policy = policy
     assert busy.value.back_off == 7
+
+
+def test_a_wrong_password_is_unauthorized_not_busy(ews_for: Callable[..., Account]) -> None:
+    """The 401 comes on a kept-alive connection, as from Exchange: exchangelib reads it as
+    bad credentials (it reads a 401 with ``Connection: close`` as a busy server)."""
+    account = ews_for(EVE, password="not-the-password")
+    with pytest.raises(UnauthorizedError):
+        list(account.calendar.all()[:1])
 
 
 def test_basic_and_bearer_authentication(ews_for: Callable[..., Account],
