@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -309,7 +310,8 @@ class _Work:
             items.update(self.calendar.get_items(missing))
         people = self._people_to_link(due, items)
         finished: dict[str, MirroredEvent] = {}
-        saved = {r.id: (r.base_fields, r.base_attendees, r.calendar_etag) for r in due}
+        saved = {r.id: (deepcopy(r.base_fields), deepcopy(r.base_attendees), r.calendar_etag)
+                 for r in due}
         for row in due:
             found = items.get(str(row.calendar_item_id))
             if isinstance(found, CalendarItem) and found.etag == row.calendar_etag and \
@@ -434,9 +436,13 @@ class _Work:
                saved: dict[int, tuple[dict[str, Any], list[Any], str | None]],
                report: PassReport
                ) -> None:
-        """Send the queued calendar writes; store each written item's etag (the echo to
-        recognise), or put back the base of an item whose write failed, so the next pass
-        merges again from where both sides last agreed."""
+        """Send the queued writes, then store each event's new agreed state (and its
+        written item's etag: the echo to recognise). Until its writes have gone out, an
+        event's stored base stays the one both sides last agreed on: a pass that dies
+        between its calendar and its Salesforce writes (a killed worker), or whose write
+        fails, leaves the next pass to merge again from there; a base saved before the
+        writes would make it read a write that never went out as a removal."""
+        agreed = self._put_back_until_written(finished, saved)
         log.debug("pass flush: %s calendar writes, Salesforce %s", self.writes.queued,
                   sorted(self.salesforce_writes.queued_events))
         failpoint("sync.before_calendar")
@@ -458,24 +464,37 @@ class _Work:
                 results[by_event[event_id]] = error
             elif event_id in by_event:
                 results.setdefault(by_event[event_id], None)
-        for item_id, result in results.items():
-            row = finished.get(item_id)
-            if row is None:
+        for item_id, row in finished.items():
+            result = results.get(item_id)
+            if row.id not in agreed:
                 continue
-            with self.services.db.session() as session:
-                if isinstance(result, CalendarItem):
-                    session.execute(update(MirroredEvent).where(
-                        MirroredEvent.id == row.id).values(calendar_etag=result.etag))
-                    continue
-                if result is None:  # only Salesforce was written, and it went through
-                    continue
-                fields, attendees, etag = saved[row.id]
-                session.execute(update(MirroredEvent).where(MirroredEvent.id == row.id)
-                                .values(base_fields=fields, base_attendees=attendees,
-                                        calendar_etag=etag))
-            if row.salesforce_event_id in report.reconciled:
+            if result is None or isinstance(result, CalendarItem):  # written, or nothing to
+                fields, attendees, etag = agreed[row.id]
+                with self.services.db.session() as session:
+                    session.execute(update(MirroredEvent).where(MirroredEvent.id == row.id)
+                                    .values(base_fields=fields, base_attendees=attendees,
+                                            calendar_etag=result.etag if isinstance(
+                                                result, CalendarItem) else etag))
+                continue
+            if row.salesforce_event_id in report.reconciled:  # its base stays put back
                 report.reconciled.remove(row.salesforce_event_id)
             report.failed[row.salesforce_event_id] = f"{result.__class__.__name__}: {result}"
+
+    def _put_back_until_written(self, finished: dict[str, MirroredEvent],
+                                saved: dict[int, tuple[dict[str, Any], list[Any], str | None]]
+                                ) -> dict[int, tuple[dict[str, Any], list[Any], str | None]]:
+        """The new agreed state of each finished event (as reconciling stored it), with
+        the last agreed one stored back in its place, in one transaction."""
+        agreed: dict[int, tuple[dict[str, Any], list[Any], str | None]] = {}
+        with self.services.db.session() as session:
+            for row in finished.values():
+                stored = session.get(MirroredEvent, row.id)
+                if stored is None:
+                    continue
+                agreed[row.id] = (stored.base_fields, stored.base_attendees,
+                                  stored.calendar_etag)
+                stored.base_fields, stored.base_attendees, stored.calendar_etag = saved[row.id]
+        return agreed
 
 
 def _present(found: CalendarItem | CalendarError | None) -> CalendarItem | None:

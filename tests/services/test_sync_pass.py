@@ -263,3 +263,26 @@ def test_a_push_about_the_products_own_write_costs_no_salesforce_request(
         s.sandbox.state.stats.reset()
         report = sync_user(s.services, s.user.id, f"{provider}:updated")
         assert report.reconciled == [] and _requests(s) == (0, 1)  # the feed read only
+
+
+@pytest.mark.parametrize("provider", ["graph", "google"])
+def test_a_pass_that_dies_between_its_calendar_and_salesforce_writes_loses_nothing(
+        scenario: Callable[[str, str], Scenario], provider: str) -> None:
+    """The batched pass sends its writes at its end. Dying after the calendar's and before
+    Salesforce's (a killed worker) must leave the last agreed state stored, so the next
+    pass still takes the calendar's new attendee to Salesforce, rather than reading the
+    missing invitee as removed in Salesforce and cancelling them."""
+    from addin import failpoints
+
+    s = scenario(provider, "lightning")
+    s.change("calendar", [GUEST], {}, then_sync=False)
+    failpoints.arm("sync.after_calendar=raise")
+    try:
+        with pytest.raises(failpoints.InjectedFault):
+            sync_user(s.services, s.user.id, "poll")
+    finally:
+        failpoints.arm("")
+    assert sync_user(s.services, s.user.id, "poll").failed == {}
+    assert s.calendar_attendees() == [GUEST]
+    assert s.invitees() == [GUEST_ID]
+    assert [m for m in s.mail() if m[2] == "cancellation"] == []
