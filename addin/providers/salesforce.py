@@ -18,8 +18,8 @@ import requests
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceError as LibraryError
 
+from addin.providers.salesforce_directory import RecordsDirectory, escape_sosl
 from addin.providers.salesforce_records import (
-    ID_PREFIXES,
     AccountMatch,
     EventRelationRecord,
     EventSnapshot,
@@ -40,7 +40,6 @@ from addin.providers.salesforce_records import (
     _safe_id,
     _safe_key,
     _strip,
-    _summary,
     _translate,
     _urlencode,
 )
@@ -58,7 +57,6 @@ T = TypeVar("T")
 # The External ID custom field on Activity (so on Event) that marks an Event with the request
 # that created it; installed by an admin (POST /api/v1/admin/salesforce-setup).
 REQUEST_ID_FIELD = "Addin_Request_Id__c"
-SOSL_RESERVED = set('?&|!{}[]()^~*:\\"\'+-')
 LOCK_RETRIES = 3
 EMAILS_PER_QUERY = 100
 IDS_PER_QUERY = 200  # Event ids named in one IN list
@@ -76,19 +74,6 @@ RELATION_FIELDS = (
     "IsInvitee", "IsParent", "IsWhat", "Status", "IsDeleted", "SystemModstamp",
 )
 _RELATIONS_SUBSELECT = f"(SELECT {', '.join(RELATION_FIELDS)} FROM EventRelations)"
-SEARCH_FIELDS = {
-    "Contact": "Id, Name, Email, Account.Name",
-    "Lead": "Id, Name, Email, Company",
-    "Account": "Id, Name",
-    "Opportunity": "Id, Name, Account.Name",
-    "Case": "Id, Subject, CaseNumber",
-    "User": "Id, Name, Email",
-}
-
-
-def escape_sosl(term: str) -> str:
-    """Escape SOSL's reserved characters so user input is searched as text."""
-    return "".join("\\" + ch if ch in SOSL_RESERVED else ch for ch in term)
 
 
 def soql_datetime(moment: datetime) -> str:
@@ -98,7 +83,7 @@ def soql_datetime(moment: datetime) -> str:
 CALL_OPTIONS_CLIENT = "addin-sync"
 
 
-class SalesforceClient:
+class SalesforceClient(RecordsDirectory):
     def __init__(self, *, instance_url: str, access_token: str, session: requests.Session,
                  api_version: str = "62.0", on_refresh: Callable[[], str] | None = None):
         self.instance_url = instance_url
@@ -552,87 +537,6 @@ class SalesforceClient:
         if rest:
             people.update(self.find_people_by_emails(rest))
         return EventSnapshot(_strip(bodies["event"]), relations, people)
-
-    def search_records(self, term: str, types: Sequence[str], limit: int = 10
-                       ) -> list[RecordSummary]:
-        """Records for the sidebar's lookups (SOSL, the term escaped)."""
-        wanted = [t for t in types if t in SEARCH_FIELDS]
-        if not wanted or len(term.strip()) < 2:
-            return []
-        returning = ", ".join(f"{t}({SEARCH_FIELDS[t]} LIMIT {limit})" for t in wanted)
-        sosl = f"FIND {{{escape_sosl(term.strip())}}} IN ALL FIELDS RETURNING {returning}"
-        result = self._call(lambda sf: sf.search(sosl))
-        return [_summary(row) for row in result.get("searchRecords", [])]
-
-    def get_records(self, ids: Sequence[str]) -> dict[str, RecordSummary]:
-        """Names of records by id (for WhoId / WhatId display): ONE API request."""
-        by_type: dict[str, list[str]] = {}
-        for record_id in dict.fromkeys(i for i in ids if i):
-            kind = ID_PREFIXES.get(record_id[:3])
-            if kind:
-                by_type.setdefault(kind, []).append(record_id)
-        if not by_type:
-            return {}
-        subrequests = [
-            {"method": "GET", "referenceId": kind,
-             "url": f"{self.base_path}/query?" + _urlencode(q=format_soql(
-                 f"SELECT {SEARCH_FIELDS[kind]} FROM {kind} WHERE Id IN {{}}", record_ids))}
-            for kind, record_ids in by_type.items()]
-        bodies = self._composite(subrequests, all_or_none=False)
-        return {row["Id"]: _summary(row) for body in bodies.values() for row in body["records"]}
-
-    def create_record(self, sobject: str, fields: dict[str, Any]) -> str:
-        if sobject not in ("Contact", "Lead"):
-            raise SalesforceValidationError(f"creating {sobject} records is not supported",
-                                            error_code="INVALID_TYPE")
-        result = self._rest("POST", f"sobjects/{sobject}/", json=fields)
-        return str(result["id"])
-
-    def accounts_for_domain(self, domain: str, limit: int = 50) -> list[AccountMatch]:
-        """Accounts whose Website mentions ``domain`` and the Accounts of Contacts with
-        addresses at it (or a subdomain): ONE API request (a composite of two queries).
-        Which of them really is the domain's is for the caller to decide."""
-        websites = format_soql("SELECT Id, Name, Website FROM Account WHERE Website LIKE "
-                               "'%{:like}%' ORDER BY Name LIMIT {}", domain, limit)
-        contacts = format_soql("SELECT AccountId, Account.Name, Account.Website FROM Contact "
-                               "WHERE AccountId != null AND (Email LIKE '%@{:like}' OR "
-                               "Email LIKE '%.{:like}') LIMIT 200", domain, domain)
-        bodies = self._composite([
-            {"method": "GET", "referenceId": ref,
-             "url": f"{self.base_path}/query?{_urlencode(q=soql)}"}
-            for ref, soql in (("websites", websites), ("contacts", contacts))],
-            all_or_none=False)
-        found: dict[str, AccountMatch] = {
-            row["Id"]: AccountMatch(row["Id"], row.get("Name") or "", row.get("Website"))
-            for row in bodies["websites"]["records"]}
-        for row in bodies["contacts"]["records"]:
-            account = row.get("Account") or {}
-            known = found.get(row["AccountId"]) or AccountMatch(
-                row["AccountId"], account.get("Name") or "", account.get("Website"))
-            found[row["AccountId"]] = AccountMatch(known.id, known.name, known.website,
-                                                   known.contacts + 1)
-        return list(found.values())
-
-    def create_person(self, sobject: str, fields: dict[str, Any],
-                      new_account: dict[str, Any] | None = None) -> PersonCreated:
-        """A Contact or Lead; with ``new_account`` (Account fields) a Contact's Account is
-        created with it, all or none: ONE API request (composite). A refusal raises the
-        failing subrequest's error, its ``url`` naming the sObject refused."""
-        if sobject not in ("Contact", "Lead") or (new_account and sobject != "Contact"):
-            raise SalesforceValidationError(f"creating {sobject} records is not supported",
-                                            error_code="INVALID_TYPE")
-        subrequests = []
-        if new_account:
-            subrequests.append({"method": "POST", "referenceId": "newAccount",
-                                "url": f"{self.base_path}/sobjects/Account",
-                                "body": new_account})
-            fields = {**fields, "AccountId": "@{newAccount.id}"}
-        subrequests.append({"method": "POST", "referenceId": "newPerson",
-                            "url": f"{self.base_path}/sobjects/{sobject}", "body": fields})
-        bodies = self._composite(subrequests, all_or_none=True)
-        account = bodies.get("newAccount")
-        return PersonCreated(str(bodies["newPerson"]["id"]),
-                             str(account["id"]) if account else fields.get("AccountId"))
 
     def user_experience(self, user_id: str) -> str:
         """'lightning' or 'classic', read from the User's
