@@ -168,7 +168,10 @@ def action(name: str) -> Any:
         return jsonify(cards.update(_create_card(caller, values, options, lookup_errors),
                                     f"Please check: {names}"))
     body = _api_body(values, caller)
-    recurrence = recurrence_of(values, body["start"])  # Repeat (issue #12)
+    start = values.get("start")  # the weekday of a weekly rule: the user's, not UTC's
+    local_start = start.astimezone(caller.zone).isoformat() if isinstance(start, datetime) \
+        else body["start"]
+    recurrence = recurrence_of(values, local_start)  # Repeat (issue #12)
     if recurrence:  # Repeat (issue #12)
         body["recurrence"] = recurrence
     key = "gmail:" + hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()

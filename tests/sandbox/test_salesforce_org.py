@@ -135,7 +135,8 @@ def test_soql_features(sf: Salesforce) -> None:
                         "ORDER BY Name DESC LIMIT 5 OFFSET 0")
     assert [r["Name"] for r in combined["records"]] == ["Patricia Kim", "Emma Brown"]
     assert combined["records"][1]["Account"]["Name"] == "Initech"
-    counted = sf.query("SELECT COUNT() FROM Lead WHERE IsConverted = false")
+    seeded = ", ".join(f"'{lead['Id']}'" for lead in LEADS)  # other tests add Leads
+    counted = sf.query(f"SELECT COUNT() FROM Lead WHERE IsConverted = false AND Id IN ({seeded})")
     assert counted["totalSize"] == 3 and counted["records"] == []
     dated = sf.query("SELECT Id FROM Opportunity WHERE CloseDate > 2027-01-01 "
                      "ORDER BY CloseDate")

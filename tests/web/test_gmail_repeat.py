@@ -75,6 +75,27 @@ def test_a_weekly_series_from_the_card_is_one_google_series(
                 if e.get("Subject") == "Weekly renewal check"]) == 4
 
 
+def test_a_weekly_rule_repeats_on_the_users_weekday(
+        gmail: Callable[..., Any], clean_sandbox: SandboxRuntime) -> None:  # noqa: F811
+    """Tuesday 19:00 in Los Angeles is Wednesday 03:00 UTC: the series repeats on
+    Tuesdays, the day the rep picked."""
+    start = int(datetime(2026, 12, 9, 3, 0, tzinfo=UTC).timestamp() * 1000)
+    form = {"subject": {"stringInputs": {"value": ["Evening check-in"]}},
+            "start": {"dateTimeInput": {"msSinceEpoch": start}},
+            "end": {"dateTimeInput": {"msSinceEpoch": start + 30 * 60000}},
+            "repeat": {"stringInputs": {"value": ["weekly"]}},
+            "repeatEnds": {"stringInputs": {"value": ["count"]}},
+            "repeatCount": {"stringInputs": {"value": ["3"]}}}
+    answer = gmail("/gmail/actions/create", {"commonEventObject": {
+        "formInputs": form, "hostApp": "GMAIL", "platform": "WEB",
+        "timeZone": {"id": "America/Los_Angeles", "offset": -28800000}}})
+    assert answer.json["renderActions"]["action"]["notification"]["text"] == "Event created"
+    calendar = clean_sandbox.apps["google"].extensions["google_calendar"]
+    (item,) = [i for i in calendar.store.live(CLEO)
+               if i.resource["summary"] == "Evening check-in"]
+    assert item.resource["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=3"]
+
+
 def test_a_bad_rule_comes_back_under_repeat(gmail: Callable[..., Any]  # noqa: F811
                                             ) -> None:
     answer = gmail("/gmail/actions/create", {"commonEventObject": {"formInputs": _form(
