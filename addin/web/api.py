@@ -178,12 +178,17 @@ def put_attendees(event_id: str) -> Any:
             application/json:
               schema: ErrorEnvelopeSchema
     """
+    attendees = _attendees_in_request()
+    return jsonify(public_view(_set_attendees(event_id, attendees)))
+
+
+def _attendees_in_request() -> list[dict[str, Any]]:
+    """The attendee list a PUT carries, validated (400 naming the wrong field)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError("A JSON object with an attendees list is required.",
                        fields={"attendees": "a list of {email, name?, optional?}"})
-    attendees = AttendeesUpdateSchema().load(body)["attendees"]
-    return jsonify(public_view(_set_attendees(event_id, attendees)))
+    return list(AttendeesUpdateSchema().load(body)["attendees"])
 
 
 @blueprint.put("/events/<event_id>/occurrences/<occurrence_id>/attendees")
@@ -222,11 +227,7 @@ def put_occurrence_attendees(event_id: str, occurrence_id: str) -> Any:
             application/json:
               schema: ErrorEnvelopeSchema
     """
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError("A JSON object with an attendees list is required.",
-                       fields={"attendees": "a list of {email, name?, optional?}"})
-    attendees = AttendeesUpdateSchema().load(body)["attendees"]
+    attendees = _attendees_in_request()
     services, user = container(), current_user()
     return jsonify(_upstream(lambda: set_occurrence_attendees(
         services, user, event_id, occurrence_id, attendees)))
