@@ -80,8 +80,11 @@ def pubsub(clean_sandbox: SandboxRuntime) -> Iterator[Callable[..., Any]]:
         return (("accesstoken", token), ("instanceurl", clean_sandbox.origins["salesforce"]),
                 ("tenantid", clean_sandbox.org_id))
 
-    def subscribe(topic: str = EVENTS, requested: int = 100, preset: str = "LATEST",
+    def subscribe(topic: str = EVENTS, requested: int = 100, preset: str = "TIP",
                   replay: bytes = b"") -> Subscriber:
+        if preset == "TIP":  # LATEST as of now, not as of when the server reads the request
+            bus = clean_sandbox.apps["salesforce"].extensions["salesforce_changes"]
+            preset, replay = "CUSTOM", bus.latest_replay().to_bytes(8, "big")
         first = messages.FetchRequest(topic_name=topic, num_requested=requested,
                                       replay_preset=messages.ReplayPreset.Value(preset),
                                       replay_id=replay)

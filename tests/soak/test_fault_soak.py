@@ -239,6 +239,10 @@ def test_nothing_twice_nothing_lost_under_faults(soak_app: Any, clean_sandbox: S
     soak.run()
     events_with = _subject_of_event(clean_sandbox)
     duplicates_sf = duplicates_items = lost = 0
+    for key, session in soak.services.caches.items():  # the faults are over: the check
+        if key.startswith("http:"):                    # reads whole calendars, once each
+            session.timeout = 30.0
+    listed: dict[str, list[Any]] = {}
     for event in soak.events:
         found = events_with(event.subject)
         duplicates_sf += max(0, len(found) - 1)
@@ -246,7 +250,9 @@ def test_nothing_twice_nothing_lost_under_faults(soak_app: Any, clean_sandbox: S
         event.event_id = event.event_id or found[0]["Id"]
         user = soak.users[event.organizer]
         calendar = open_calendar(soak.services, user)
-        items = [i for i in calendar.list_changes(None).changed if i.subject == event.subject]
+        if event.organizer not in listed:
+            listed[event.organizer] = list(calendar.list_changes(None).changed)
+        items = [i for i in listed[event.organizer] if i.subject == event.subject]
         duplicates_items += max(0, len(items) - 1)
         assert len(items) == 1, (event.subject, items)
         held = sorted(a.email.lower() for a in items[0].attendees_besides_organizer())
