@@ -69,7 +69,15 @@ def _connect(services: Container, session: Session, sandbox: SandboxView) -> Non
             session.add(org)
             session.flush()
         if "graph" in sandbox.origins and org_id == sandbox.org_id:
-            org.microsoft_tenant_id = TENANT_ID  # the sandbox's one Microsoft 365 tenant
+            # the sandbox's one Microsoft 365 tenant, unless an organization of an earlier
+            # seed in the same database holds it already (a tenant binds one organization)
+            holder = session.scalar(select(Organization.id).where(
+                Organization.microsoft_tenant_id == TENANT_ID))
+            if holder in (None, org.id):
+                org.microsoft_tenant_id = TENANT_ID
+            else:
+                log.info("Microsoft tenant %s is bound to another organization; %s keeps "
+                         "none", TENANT_ID, org_id)
         orgs[org_id] = org
         return org
 

@@ -172,7 +172,9 @@ DEFAULT_SEED = SeedData()
 
 # -- several organizations (benchmarks at scale) --------------------------------------------
 PROVIDERS = ("graph", "google", "ews")
-ORG_ID_SPAN = 100_000  # seeded record numbers of organization k start at k * ORG_ID_SPAN
+# seeded record numbers of organization k start at (k + 1) * ORG_ID_SPAN: never those of the
+# demo org, so one product database may meet both seeds
+ORG_ID_SPAN = 100_000
 RECORD_NUMBER_SPAN = 1 << 26  # new records of organization k are numbered from k * this
 
 
@@ -181,7 +183,7 @@ def org_seed(index: int, users: int) -> SeedData:
     Accounts and Contacts; every seeded id is unique across the organizations."""
     if users < 1:
         raise ValueError("an organization needs at least one user")
-    base = index * ORG_ID_SPAN
+    base = (index + 1) * ORG_ID_SPAN
     domain = f"org{index + 1}.example"
     people = tuple(
         SeedUser(salesforce_id("005", base + n + 1), f"user{n + 1}@{domain}", f"User{n + 1}",
@@ -196,7 +198,7 @@ def org_seed(index: int, users: int) -> SeedData:
          "LastName": f"Org{index + 1}", "Email": f"contact{n + 1}@customer{n % 2 + 1}.{domain}",
          "AccountId": accounts[n % 2]["Id"], "Title": "Buyer",
          "LastModifiedDate": "2026-10-01T09:00:00.000+0000"} for n in range(4))
-    return SeedData(org_id=salesforce_id("00D", index + 1),
+    return SeedData(org_id=salesforce_id("00D", base + 1),
                     org_name=f"Organization {index + 1} (sandbox)", users=people,
                     accounts=accounts, contacts=contacts, leads=(), opportunities=(), cases=(),
                     record_number_offset=index * RECORD_NUMBER_SPAN)

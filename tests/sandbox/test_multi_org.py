@@ -241,3 +241,12 @@ def test_change_events_per_org(orgs_sandbox: SandboxRuntime,
         for stream in streams.values():
             stream.close()
         channel.close()
+
+
+def test_no_id_of_the_demo_org_is_reused() -> None:
+    seed = multi_org_seed(2, 7)
+    demo = {DEFAULT_SEED.org_id, *(u.id for u in DEFAULT_SEED.users),
+            *(r["Id"] for r in (*DEFAULT_SEED.accounts, *DEFAULT_SEED.contacts))}
+    ours = {*(o.org_id for o in seed.orgs), *(u.id for u in seed.users),
+            *(r["Id"] for o in seed.orgs for r in (*o.accounts, *o.contacts))}
+    assert not demo & ours
