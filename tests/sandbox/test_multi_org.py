@@ -250,3 +250,33 @@ def test_no_id_of_the_demo_org_is_reused() -> None:
     ours = {*(o.org_id for o in seed.orgs), *(u.id for u in seed.users),
             *(r["Id"] for o in seed.orgs for r in (*o.accounts, *o.contacts))}
     assert not demo & ours
+
+
+def test_a_restart_with_a_state_folder_keeps_every_org(tmp_path: Path) -> None:
+    seed = multi_org_seed(2, 2)
+    second = seed.orgs[1]
+    runtime = SandboxRuntime(tmp_path / "instance", seed=seed,
+                             state_dir=tmp_path / "state").start()
+    try:
+        session = requests.Session()
+        session.verify, session.trust_env = runtime.ca_path, False
+        token = runtime.user(second.users[0].email).upstream_tokens["salesforce"]
+        created = session.post(
+            f"{runtime.origins['salesforce']}{API}/sobjects/Event",
+            json={"Subject": "Kept", "StartDateTime": START, "DurationInMinutes": 30},
+            headers={"Authorization": f"Bearer {token}"}).json()["id"]
+    finally:
+        runtime.stop()
+    again = SandboxRuntime(tmp_path / "instance", seed=seed,
+                           state_dir=tmp_path / "state").start()
+    try:
+        assert again.restored
+        session = requests.Session()
+        session.verify, session.trust_env = again.ca_path, False
+        token = again.user(second.users[0].email).upstream_tokens["salesforce"]
+        found = session.get(f"{again.origins['salesforce']}{API}/sobjects/Event/{created}",
+                            headers={"Authorization": f"Bearer {token}"})
+        assert found.status_code == 200
+        assert found.json()["Subject"] == "Kept"
+    finally:
+        again.stop()
