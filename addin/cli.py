@@ -112,12 +112,25 @@ def serve(host: str, port: int, use_https: bool) -> None:
                    "continues the same world. Without it each start is a new world.")
 @click.option("--https", "use_https", is_flag=True,
               help="Serve the index over TLS too (the emulators always use TLS).")
-def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool) -> None:
+@click.option("--orgs", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Seed this many separate Salesforce orgs (with --users-per-org) instead "
+                   "of the demo org (0: the demo org).")
+@click.option("--users-per-org", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Users of each seeded org, their mailboxes spread over Graph, Google "
+                   "and EWS.")
+def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool,
+                    orgs: int, users_per_org: int) -> None:
     """Run the emulators on their own, for `addin serve`, `addin worker`, `addin sync` and
     gunicorn to share (ADDIN_SANDBOX_URL)."""
     from addin.sandbox import SandboxRuntime
     from addin.sandbox.durable import StateFileError, read_meta
     from addin.sandbox.runtime import EMULATORS
+    from addin.sandbox.seed import DEFAULT_SEED, multi_org_seed
+
+    if bool(orgs) != bool(users_per_org):
+        raise click.BadParameter("--orgs and --users-per-org go together",
+                                 param_hint="--users-per-org")
+    seed = multi_org_seed(orgs, users_per_org) if orgs else DEFAULT_SEED
     from addin.sandbox.tls import HOSTS, ensure_dev_certificates
 
     settings = Settings.from_env()
@@ -136,7 +149,7 @@ def sandbox_command(host: str, port: int, state_dir: str | None, use_https: bool
     try:
         runtime = SandboxRuntime(state_dir or settings.instance_path, host=host, ports=ports,
                                  latency_ms=settings.sandbox_latency_ms,
-                                 state_dir=state_dir, control_tls=use_https,
+                                 state_dir=state_dir, control_tls=use_https, seed=seed,
                                  callback_cas=(product_ca.ca_path,)).start()
     except StateFileError as exc:
         raise click.ClickException(str(exc)) from None

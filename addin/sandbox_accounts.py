@@ -55,16 +55,36 @@ def _connect(services: Container, session: Session, sandbox: SandboxView) -> Non
     from addin.sandbox.entra import TENANT_ID, object_id
     from addin.sandbox.google_identity import subject
 
-    org = session.scalar(
-        select(Organization).where(Organization.salesforce_org_id == sandbox.org_id))
-    if org is None:
-        org = Organization(salesforce_org_id=sandbox.org_id, name=sandbox.org_name,
-                           settings={}, allowed_tenant_ids=[])
-        session.add(org)
-        session.flush()
-    if "graph" in sandbox.origins:
-        org.microsoft_tenant_id = TENANT_ID
+    orgs: dict[str, Organization] = {}
+
+    def organization(org_id: str, name: str) -> Organization:
+        """The product's row for that Salesforce org, created the first time."""
+        if org_id in orgs:
+            return orgs[org_id]
+        org = session.scalar(
+            select(Organization).where(Organization.salesforce_org_id == org_id))
+        if org is None:
+            org = Organization(salesforce_org_id=org_id, name=name, settings={},
+                               allowed_tenant_ids=[])
+            session.add(org)
+            session.flush()
+        if "graph" in sandbox.origins and org_id == sandbox.org_id:
+            # the sandbox's one Microsoft 365 tenant, unless an organization of an earlier
+            # seed in the same database holds it already (a tenant binds one organization)
+            holder = session.scalar(select(Organization.id).where(
+                Organization.microsoft_tenant_id == TENANT_ID))
+            if holder in (None, org.id):
+                org.microsoft_tenant_id = TENANT_ID
+            else:
+                log.info("Microsoft tenant %s is bound to another organization; %s keeps "
+                         "none", TENANT_ID, org_id)
+        orgs[org_id] = org
+        return org
+
+    organization(sandbox.org_id, sandbox.org_name)
     for person in sandbox.users:
+        org = organization(person.org_id or sandbox.org_id,
+                           person.org_name or sandbox.org_name)
         user = session.scalar(select(User).where(
             User.salesforce_user_id == person.salesforce_user_id))
         if user is None:

@@ -86,6 +86,7 @@ def connect_remote_sandbox(settings: Settings) -> RemoteSandbox:
             is_admin=bool(u["isAdmin"]), mailbox_available=bool(u["mailboxAvailable"]),
             upstream_tokens=dict(u["upstreamTokens"]),
             upstream_refresh_tokens=dict(u["upstreamRefreshTokens"]),
+            org_id=str(u.get("orgId") or ""), org_name=str(u.get("orgName") or ""),
         ) for u in index["users"]]
         return RemoteSandbox(
             url=settings.sandbox_url, world_id=world_id, origins=dict(index["origins"]),

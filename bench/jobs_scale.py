@@ -12,8 +12,12 @@ notifications, the sandbox as its own process. Prints:
     ADDIN_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/bench \\
         .venv/bin/python bench/jobs_scale.py [--events 50] [--workers 4] [--changes 40]
 
-The database named is emptied first. The sandbox seeds 7 people in one Salesforce org: the
-issue's 200 users across 5 orgs need a sandbox that seeds more (not there yet).
+The database named is emptied first. By default the sandbox seeds its 7 demo people in one
+Salesforce org; ``--orgs 5 --users-per-org 40`` seeds 5 separate orgs of 40 users each
+(`addin sandbox --orgs --users-per-org`), the issue's 200 users, and then also measures
+Salesforce-side changes: --changes Event subjects edited through the REST API by their
+owners, until the product has taken each in (the fields its mirrored row agreed with the
+calendar carry the new subject), p50 / p95.
 """
 
 from __future__ import annotations
@@ -53,14 +57,17 @@ class Figures:
     backfill_seconds: float = 0.0
     backfill_requests: dict[str, int] = field(default_factory=dict)
     propagation: list[float] = field(default_factory=list)
+    salesforce_propagation: list[float] = field(default_factory=list)
     changes: int = 0
+    organizations: int = 0
     jobs: Counter[str] = field(default_factory=Counter)
     overlaps: int = 0
 
     def lines(self, workers: int) -> list[str]:
         total = sum(self.backfill_requests.values())
-        out = [f"{self.mailboxes} mailboxes x {self.events // max(1, self.mailboxes)} events "
-               f"({self.events}), {workers} worker processes on PostgreSQL",
+        out = [f"{self.mailboxes} mailboxes in {self.organizations} Salesforce orgs x "
+               f"{self.events // max(1, self.mailboxes)} events ({self.events}), {workers} "
+               "worker processes on PostgreSQL",
                f"backfill: {self.backfill_seconds:.1f} s, {total} upstream requests "
                f"({total / max(1, self.events):.2f} per event: "
                + ", ".join(f"{k} {v}" for k, v in sorted(self.backfill_requests.items())) + ")"]
@@ -70,6 +77,12 @@ class Figures:
             out.append(f"propagation under load ({len(ordered)} of {self.changes} calendar "
                        f"edits): p50 {statistics.median(ordered):.2f} s, p95 {p95:.2f} s, "
                        f"max {ordered[-1]:.2f} s")
+        if self.salesforce_propagation:
+            ordered = sorted(self.salesforce_propagation)
+            p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+            out.append(f"Salesforce-side changes under load ({len(ordered)} of {self.changes}"
+                       f" Event edits): p50 {statistics.median(ordered):.2f} s, p95 "
+                       f"{p95:.2f} s, max {ordered[-1]:.2f} s")
         out.append(f"jobs: {dict(self.jobs)}; overlapping runs on one mailbox: "
                    f"{self.overlaps}")
         return out
@@ -104,10 +117,12 @@ def _edit_url(origins: dict[str, str], provider: str, email: str, item_id: str
             {"attendees": [{"email": "{guest}"}]})
 
 
-def run(database: str, events: int, workers: int, changes: int, folder: Path) -> Figures:
+def run(database: str, events: int, workers: int, changes: int, folder: Path,
+        orgs: int = 0, users_per_org: int = 0) -> Figures:
     _empty(database)
     figures = Figures()
-    with SandboxProcess(folder / "sandbox") as world:
+    seed_args = ("--orgs", str(orgs), "--users-per-org", str(users_per_org)) if orgs else ()
+    with SandboxProcess(folder / "sandbox", seed_args=seed_args) as world:
         settings = Settings.from_env({
             "ADDIN_INSTANCE_PATH": str(folder / "instance"), "ADDIN_DATABASE_URL": database,
             "ADDIN_SANDBOX_URL": world.url, "ADDIN_RUN_WORKER": "false",
@@ -130,6 +145,9 @@ def run(database: str, events: int, workers: int, changes: int, folder: Path) ->
                 assert answer.status_code == 201, body
                 items[user_id].append((body["event"]["id"], body["mirror"]["itemId"]))
         figures.mailboxes, figures.events = len(people), len(people) * events
+        with services.db.session() as session:
+            figures.organizations = session.scalar(select(func.count(func.distinct(
+                User.organization_id))).where(User.salesforce_user_id.is_not(None))) or 0
         http = requests.Session()
         http.trust_env = False
         http.delete(f"{world.url}/stats", timeout=10)
@@ -161,6 +179,9 @@ def run(database: str, events: int, workers: int, changes: int, folder: Path) ->
                                              if isinstance(body, dict) and "requests" in body}
                 figures.changes = changes
                 figures.propagation = _propagation(world, services, people, items, changes)
+                if orgs:
+                    figures.salesforce_propagation = _salesforce_propagation(
+                        world, services, people, items, changes)
             finally:
                 for worker in pool:
                     worker.stop()
@@ -204,7 +225,7 @@ def _propagation(world: SandboxProcess, services: Any, people: list[Any],
         for number in range(changes):
             user_id, email, provider = people[number % len(people)]
             event_id, item_id = items[user_id][number // len(people) % len(items[user_id])]
-            guest = GUESTS[number % len(GUESTS)]
+            guest = _guests(email)[number % len(_guests(email))]
             url, body = _edit_url(origins, provider, email, item_id)
             payload = _fill(body, guest)
             answer = upstream.post(url, json=payload, timeout=10)
@@ -226,6 +247,70 @@ def _propagation(world: SandboxProcess, services: Any, people: list[Any],
                 if guest in emails:
                     seen.append(time.monotonic() - started)
                     pending.remove(entry)
+            time.sleep(0.2)
+        return seen
+    finally:
+        stop.set()
+        loader.join(5)
+
+
+def _guests(owner: str) -> list[str]:
+    """Contacts of the owner's org: the demo org's, or those multi_org_seed gives an org
+    (contact<n>@customer<1|2>.<the org's domain>)."""
+    domain = owner.rsplit("@", 1)[1]
+    if domain == "acme-sales.example":
+        return GUESTS
+    return [f"contact{n + 1}@customer{n % 2 + 1}.{domain}" for n in range(4)]
+
+
+def _salesforce_propagation(world: SandboxProcess, services: Any, people: list[Any],
+                            items: dict[int, list[tuple[str, str]]], changes: int
+                            ) -> list[float]:
+    """Event subjects edited in Salesforce by their owners (REST), spread over the
+    mailboxes and so over the orgs, while every mailbox is asked for passes: seconds until
+    the product's mirrored row (the fields agreed with the calendar) has the new subject."""
+    from addin.jobs import job_queue
+
+    index = world.index()
+    upstream = world.upstream()
+    salesforce = index["services"]["salesforce"] + "/services/data/v62.0"
+    tokens = {u["email"]: u["upstreamTokens"]["salesforce"] for u in index["users"]}
+    queue = job_queue(services)
+    stop = threading.Event()
+
+    def load() -> None:
+        while not stop.is_set():
+            for user_id, _email, _provider in people:
+                queue.sync(user_id, "load")
+            time.sleep(0.1)
+
+    loader = threading.Thread(target=load, daemon=True)
+    loader.start()
+    pending: dict[str, tuple[float, str]] = {}  # event id -> (started, new subject)
+    try:
+        for number in range(changes):
+            user_id, email, _provider = people[number % len(people)]
+            event_id, _item = items[user_id][-1 - number // len(people) % len(items[user_id])]
+            subject = f"Edited in Salesforce {number}"
+            started = time.monotonic()
+            edited = upstream.patch(f"{salesforce}/sobjects/Event/{event_id}",
+                                    headers={"Authorization": f"Bearer {tokens[email]}"},
+                                    json={"Subject": subject}, timeout=10)
+            edited.raise_for_status()
+            pending[event_id] = (started, subject)
+            time.sleep(0.2)
+        seen: list[float] = []
+        deadline = time.monotonic() + 180
+        while pending and time.monotonic() < deadline:
+            with services.db.session() as session:
+                rows = session.execute(select(
+                    MirroredEvent.salesforce_event_id, MirroredEvent.base_fields).where(
+                    MirroredEvent.salesforce_event_id.in_(list(pending))))
+                for event_id, fields in rows:
+                    started, wanted = pending[event_id]
+                    if (fields or {}).get("subject") == wanted:
+                        seen.append(time.monotonic() - started)
+                        del pending[event_id]
             time.sleep(0.2)
         return seen
     finally:
@@ -257,13 +342,17 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--changes", type=int, default=40)
+    parser.add_argument("--orgs", type=int, default=0,
+                        help="separate Salesforce orgs to seed (0: the demo org)")
+    parser.add_argument("--users-per-org", type=int, default=0)
     parser.add_argument("--database", default=os.environ.get("ADDIN_BENCH_POSTGRES_URL"))
     args = parser.parse_args()
     if not args.database:
         parser.error("name an empty PostgreSQL database: --database or "
                      "ADDIN_BENCH_POSTGRES_URL")
     figures = run(args.database, args.events, args.workers, args.changes,
-                  Path(tempfile.mkdtemp(prefix="jobs-scale-")))
+                  Path(tempfile.mkdtemp(prefix="jobs-scale-")), args.orgs,
+                  args.users_per_org)
     print("\n".join(figures.lines(args.workers)))
 
 

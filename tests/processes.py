@@ -179,7 +179,7 @@ class SandboxProcess(Process):
     name = "addin sandbox"
 
     def __init__(self, folder: Path, state_dir: Path | None = None, *, port: int | None = None,
-                 https: bool = False, **env: str):
+                 https: bool = False, seed_args: tuple[str, ...] = (), **env: str):
         self.port = port or free_port_block(SANDBOX_PORTS)
         self.chosen_port = port is None
         self.folder = folder
@@ -193,6 +193,7 @@ class SandboxProcess(Process):
             args += ["--state-dir", str(state_dir)]
         if https:
             args.append("--https")
+        args += seed_args  # e.g. ("--orgs", "5", "--users-per-org", "40")
         super().__init__(args, clean_env(instance, **env), folder / f"sandbox-{self.port}.log",
                          f"{self.url}/healthz", str(self.ca_path) if https else True)
 

@@ -282,3 +282,10 @@ def test_serve_starts_its_own_sandbox_database_afresh(tmp_path: Path) -> None:
             assert connection.execute("SELECT count(*) FROM mirrored_events").fetchone() == (0,)
     finally:
         serve_process.stop()
+
+
+def test_sandbox_orgs_and_users_per_org_go_together(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["sandbox", "--orgs", "3"],
+                                env={"ADDIN_INSTANCE_PATH": str(tmp_path)})
+    assert result.exit_code == 2
+    assert "--orgs and --users-per-org go together" in result.output

@@ -82,3 +82,35 @@ def test_the_same_world_keeps_cursors_and_takes_current_tokens(
     assert services.cipher.decrypt(connections["graph"].access_token_encrypted) == \
         f"{clean_sandbox.world_id}-graph"
     assert connections["salesforce"].instance_url == "https://127.0.0.1:1"
+
+
+def test_users_of_several_orgs_join_their_own_organization(services: Any,
+                                                           clean_sandbox: SandboxRuntime
+                                                           ) -> None:
+    from addin.sandbox.seed import multi_org_seed
+    from addin.store.models import Organization
+
+    seed = multi_org_seed(2, 3)
+    template = clean_sandbox.users[0]
+    users = [dataclasses.replace(
+        template, email=u.email, name=u.name, provider=u.provider, salesforce_user_id=u.id,
+        is_admin=u.is_admin, org_id=seed.org_of(u.email).org_id,
+        org_name=seed.org_of(u.email).org_name,
+        upstream_tokens={"salesforce": f"sf-{u.email}", u.provider: f"mail-{u.email}"},
+        upstream_refresh_tokens={}) for u in seed.users]
+    view = RemoteSandbox(url="http://sandbox", world_id="multiorgworld",
+                         origins=dict(clean_sandbox.origins), services=clean_sandbox.services,
+                         ca_path=clean_sandbox.ca_path, users=users, org_id=seed.org_id,
+                         org_name=seed.org_name)
+    connect_sandbox_users(services, view)
+    connect_sandbox_users(services, view)  # again: nothing doubled
+    with services.db.session() as session:
+        orgs = {o.salesforce_org_id: o for o in session.scalars(select(Organization))}
+        for org_seed in seed.orgs:
+            org = orgs[org_seed.org_id]
+            assert org.name == org_seed.org_name
+            members = session.scalars(select(User).where(User.organization_id == org.id))
+            assert {u.email for u in members} == {u.email for u in org_seed.users}
+        connected = session.scalars(select(Connection).where(
+            Connection.account.in_([u.email for u in seed.users])))
+        assert len(list(connected)) == 2 * len(seed.users)

@@ -142,7 +142,7 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
         if vendor is SALESFORCE:
             user = next(u for u in people if u.email == email)
             issued_at = str(int(time.time() * 1000))
-            identity = f"{base_url}/id/{seed.org_id}/{user.id}"
+            identity = f"{base_url}/id/{seed.org_of(email).org_id}/{user.id}"
             signature = base64.b64encode(hmac.new(secret["key"], (identity + issued_at).encode(),
                                                   hashlib.sha256).digest()).decode()
             body.update({"instance_url": base_url, "id": identity, "issued_at": issued_at,
@@ -234,8 +234,9 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
             user = next((u for u in people if issued and u.email == issued.subject), None)
             if user is None:
                 return Response("Bad_OAuth_Token", status=403, mimetype="text/plain")
-            return jsonify({"sub": f"{base_url}/id/{seed.org_id}/{user.id}",
-                            "user_id": user.id, "organization_id": seed.org_id,
+            org_id = seed.org_of(user.email).org_id
+            return jsonify({"sub": f"{base_url}/id/{org_id}/{user.id}",
+                            "user_id": user.id, "organization_id": org_id,
                             "preferred_username": user.email, "email": user.email,
                             "email_verified": True, "name": user.name,
                             "given_name": user.first_name, "family_name": user.last_name,
@@ -246,7 +247,7 @@ def _blueprint(vendor: Vendor, state: SandboxState, seed: SeedData, base_url: st
             header = request.headers.get("Authorization", "")
             issued = state.tokens.lookup("salesforce", header.removeprefix("Bearer ").strip())
             user = next((u for u in people if u.id == user_id), None)
-            if issued is None or user is None or org_id != seed.org_id:
+            if issued is None or user is None or org_id != seed.org_of(user.email).org_id:
                 return Response("Bad_OAuth_Token", status=403, mimetype="text/plain")
             return jsonify({"id": f"{base_url}/id/{org_id}/{user_id}", "user_id": user.id,
                             "organization_id": org_id, "username": user.email,

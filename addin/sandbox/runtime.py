@@ -57,6 +57,9 @@ class SandboxUser:
     mailbox_available: bool = True  # False until the emulator of their mailbox exists
     upstream_tokens: dict[str, str] = field(default_factory=dict)
     upstream_refresh_tokens: dict[str, str] = field(default_factory=dict)
+    # a multi-org seed: the Salesforce org of this user (empty: the sandbox's org)
+    org_id: str = ""
+    org_name: str = ""
 
 
 class SandboxView(Protocol):
@@ -269,6 +272,7 @@ class SandboxRuntime:
                 "isAdmin": user.is_admin, "mailboxAvailable": user.mailbox_available,
                 "upstreamTokens": dict(user.upstream_tokens),
                 "upstreamRefreshTokens": dict(user.upstream_refresh_tokens),
+                **({"orgId": user.org_id, "orgName": user.org_name} if user.org_id else {}),
             } for user in self.users],
         }
 
@@ -304,6 +308,9 @@ class SandboxRuntime:
                 is_admin=seed_user.is_admin,
                 mailbox_available=seed_user.provider in available,
             )
+            if self.seed.organizations:
+                org = self.seed.org_of(seed_user.email)
+                user.org_id, user.org_name = org.org_id, org.org_name
             for service in ("salesforce", seed_user.provider):
                 if service not in available:
                     continue

@@ -148,6 +148,71 @@ class SeedData:
     opportunities: tuple[dict[str, Any], ...] = OPPORTUNITIES
     cases: tuple[dict[str, Any], ...] = CASES
     extra: dict[str, Any] = field(default_factory=dict)
+    # new records are numbered from the world's base plus this (organizations of one
+    # world never share a record id)
+    record_number_offset: int = 0
+    # a multi-org seed (multi_org_seed): each organization's own seed; empty = one org
+    organizations: tuple[SeedData, ...] = ()
+
+    @property
+    def orgs(self) -> tuple[SeedData, ...]:
+        """The organizations of this seed: itself when it is a single org."""
+        return self.organizations or (self,)
+
+    def org_of(self, email: str) -> SeedData:
+        """The organization a seeded user belongs to (the first one if unknown)."""
+        for org in self.orgs:
+            if any(user.email.lower() == email.lower() for user in org.users):
+                return org
+        return self.orgs[0]
 
 
 DEFAULT_SEED = SeedData()
+
+
+# -- several organizations (benchmarks at scale) --------------------------------------------
+PROVIDERS = ("graph", "google", "ews")
+# seeded record numbers of organization k start at (k + 1) * ORG_ID_SPAN: never those of the
+# demo org, so one product database may meet both seeds
+ORG_ID_SPAN = 100_000
+RECORD_NUMBER_SPAN = 1 << 26  # new records of organization k are numbered from k * this
+
+
+def org_seed(index: int, users: int) -> SeedData:
+    """Organization number ``index`` (0-based) of a multi-org seed: its own org id, users,
+    Accounts and Contacts; every seeded id is unique across the organizations."""
+    if users < 1:
+        raise ValueError("an organization needs at least one user")
+    base = (index + 1) * ORG_ID_SPAN
+    domain = f"org{index + 1}.example"
+    people = tuple(
+        SeedUser(salesforce_id("005", base + n + 1), f"user{n + 1}@{domain}", f"User{n + 1}",
+                 f"Org{index + 1}", PROVIDERS[n % len(PROVIDERS)], n % 2 == 0,
+                 is_admin=n == 0)
+        for n in range(users))
+    accounts = tuple(
+        {"Id": salesforce_id("001", base + n + 1), "Name": f"Customer {n + 1} of org {index + 1}",
+         "Website": f"customer{n + 1}.{domain}"} for n in range(2))
+    contacts = tuple(
+        {"Id": salesforce_id("003", base + n + 1), "FirstName": f"Contact{n + 1}",
+         "LastName": f"Org{index + 1}", "Email": f"contact{n + 1}@customer{n % 2 + 1}.{domain}",
+         "AccountId": accounts[n % 2]["Id"], "Title": "Buyer",
+         "LastModifiedDate": "2026-10-01T09:00:00.000+0000"} for n in range(4))
+    return SeedData(org_id=salesforce_id("00D", base + 1),
+                    org_name=f"Organization {index + 1} (sandbox)", users=people,
+                    accounts=accounts, contacts=contacts, leads=(), opportunities=(), cases=(),
+                    record_number_offset=index * RECORD_NUMBER_SPAN)
+
+
+def multi_org_seed(orgs: int, users_per_org: int) -> SeedData:
+    """``orgs`` separate Salesforce organizations of ``users_per_org`` users each. The
+    returned seed lists every user (the mailbox emulators serve them all) and names the
+    first organization as its own; ``organizations`` holds each organization's seed."""
+    if orgs < 1:
+        raise ValueError("orgs must be at least 1")
+    parts = tuple(org_seed(index, users_per_org) for index in range(orgs))
+    first = parts[0]
+    return SeedData(org_id=first.org_id, org_name=first.org_name,
+                    users=tuple(user for part in parts for user in part.users),
+                    accounts=first.accounts, contacts=first.contacts, leads=(),
+                    opportunities=(), cases=(), organizations=parts)

@@ -69,11 +69,27 @@ def _json(status: int, body: Any) -> Response:
 
 
 def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
+    """The Salesforce emulator. A multi-org seed gets one org app per organization behind
+    the same origin (multi_org.py); the first organization's app is the one returned."""
+    if not seed.organizations:
+        return org_app(state, seed, base_url, "salesforce")
+    from addin.sandbox.salesforce.multi_org import dispatch_by_org
+
+    apps = {org.org_id: org_app(state, org, base_url,
+                                "salesforce" if index == 0 else f"salesforce@{org.org_id}")
+            for index, org in enumerate(seed.organizations)}
+    return dispatch_by_org(state, seed, apps)
+
+
+def org_app(state: SandboxState, seed: SeedData, base_url: str, keys: str) -> Flask:
+    """One Salesforce org: its records, daily API counter, change events, row locks; what
+    it keeps for a restart is named ``<keys>.<what>``."""
     app = emulator_app("salesforce", state, error_body, exempt_paths=("/sandbox-ui",))
-    org = state.keep("salesforce.org", Org(seed, state.setting, 1000 + state.world["idBase"]))
+    org = state.keep(f"{keys}.org", Org(seed, state.setting, 1000 + state.world["idBase"]
+                                        + seed.record_number_offset))
     api = RestApi(org)
-    state.keep("salesforce.queryCursors", api.cursors)
-    usage = state.keep("salesforce.apiUsage", ApiUsage(state), counter=True)
+    state.keep(f"{keys}.queryCursors", api.cursors)
+    usage = state.keep(f"{keys}.apiUsage", ApiUsage(state), counter=True)
     api.usage = lambda: {"Max": usage.limit, "Remaining": max(0, usage.limit - usage.used)}
     app.extensions["salesforce_org"] = org
     org.changes = ChangeEventBus(org.spec, state.setting)
@@ -92,7 +108,7 @@ def create_app(state: SandboxState, seed: SeedData, base_url: str) -> Flask:
     ui = InviteeChanges(org, state)
     app.register_blueprint(record_pages(org))  # "Open in Salesforce"
     # the next N writes find their row locked (contention)
-    row_locks = state.keep("salesforce.rowLocks", {"remaining": 0})
+    row_locks = state.keep(f"{keys}.rowLocks", {"remaining": 0})
     locks_guard = threading.Lock()
 
     def locked_row() -> bool:

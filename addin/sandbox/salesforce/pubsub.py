@@ -187,10 +187,20 @@ class PubSubServer:
 def start_pubsub(state: SandboxState, salesforce_app: Any, key_path: str, cert_path: str,
                  host: str, port: int, org_id: str, instance_url: str) -> PubSubServer:
     """The Pub/Sub API of the sandbox org whose REST app is ``salesforce_app``."""
-    org = salesforce_app.extensions["salesforce_org"]
-    bus = salesforce_app.extensions["salesforce_changes"]
-    service = PubSubService(state, bus, org_id, instance_url, org.user_by_email)
+    service: Any = _org_service(state, salesforce_app, instance_url)
+    orgs = salesforce_app.extensions.get("salesforce_orgs")
+    if orgs:  # several orgs behind one origin (multi_org.py): one endpoint for all
+        from addin.sandbox.salesforce.multi_org import PubSubRouter
+
+        service = PubSubRouter(salesforce_app.extensions["salesforce_directory"], {
+            org: _org_service(state, app, instance_url) for org, app in orgs.items()})
     with open(key_path, "rb") as key, open(cert_path, "rb") as cert:
         server = PubSubServer(service, host, port, key.read(), cert.read())
     server.start()
     return server
+
+
+def _org_service(state: SandboxState, app: Any, instance_url: str) -> PubSubService:
+    org = app.extensions["salesforce_org"]
+    return PubSubService(state, app.extensions["salesforce_changes"], org.org_id,
+                         instance_url, org.user_by_email)
