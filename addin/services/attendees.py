@@ -22,6 +22,7 @@ from addin.providers.salesforce import (
     EventRelationRecord,
     PersonRecord,
     SalesforceClient,
+    SalesforceValidationError,
 )
 from addin.providers.salesforce_series import change_series_invitees
 from addin.services.event_mapping import draft_from_base
@@ -158,6 +159,26 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
             "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
                          "recurring event"})
     salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
+    try:
+        return _set_attendees(services, user, event_id, row, salesforce, calendar, desired)
+    except SalesforceValidationError as exc:
+        if exc.error_code not in ALREADY_SO:
+            raise
+        # a sync pass running at the same time made the same invitee change first: read
+        # both sides again, and what the person asked for may already be so
+        row = _row(services, user, event_id)
+        return _edit_attendees(services, user, row, salesforce, calendar, desired,
+                               calendar.get_item(str(row.calendar_item_id)))
+
+
+# Salesforce refusing an invitee change because it is already so (another writer's)
+ALREADY_SO = ("DUPLICATE_VALUE", "ENTITY_IS_DELETED")
+
+
+def _set_attendees(services: Container, user: CurrentUser, event_id: str,
+                   row: MirroredEvent, salesforce: SalesforceClient,
+                   calendar: CalendarProvider, desired: list[dict[str, Any]]
+                   ) -> dict[str, Any]:
     if row.calendar_etag and (row.base_fields or {}).get("start"):
         # the item as last agreed, written only if it is still so (its stored etag): no
         # read when nobody changed it in the calendar since

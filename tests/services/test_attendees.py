@@ -14,7 +14,7 @@ from addin.services.push import take_sync_requests
 from addin.services.sync_pass import sync_user
 from addin.sync.linking import choose
 from addin.sync.merge import AgreedAttendee, merge
-from tests.services.scenario import Scenario
+from tests.services.scenario import GUEST, GUEST_ID, Scenario
 
 CLEO = "cleo.nguyen@acme-sales.example"
 
@@ -237,3 +237,29 @@ def test_an_attendee_edit_costs_two_salesforce_and_one_calendar_request_in_all(
     salesforce, calendar = _upstream_requests(s)
     assert salesforce == 1 and calendar <= 2  # the poll; Google's push reads the feed once
     assert s.mail() == [(provider, "o'brien@acme.example", "invitation")]
+
+
+def test_a_sync_pass_inviting_the_same_person_meanwhile_is_no_failure(
+        event: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crash suite's restart: a pass (woken by change events) added the guest in
+    Salesforce between the sidebar edit's read and its write; Salesforce refuses the
+    duplicate, and the edit reads again and finds it already so, not a 503."""
+    from addin.providers.salesforce import SalesforceClient
+
+    original = SalesforceClient.change_invitees
+    raced: list[str] = []
+
+    def pass_first(self: SalesforceClient, event_id: str, **kwargs: Any) -> Any:
+        if not raced:  # the concurrent pass's write lands first
+            raced.append(event_id)
+            self._rest("POST", "sobjects/EventRelation/", json={
+                "EventId": event_id, "RelationId": GUEST_ID, "IsInvitee": True})
+        return original(self, event_id, **kwargs)
+
+    monkeypatch.setattr(SalesforceClient, "change_invitees", pass_first)
+    answer = event.client.put(f"/api/v1/events/{event.event_id}/attendees",
+                              headers=event.headers, json={"attendees": [{"email": GUEST}]})
+    assert raced and answer.status_code == 200, answer.json
+    relations = open_salesforce(event.services, event.user).event_relations(event.event_id)
+    assert [r.relation_id for r in relations if r.is_invitee] == [GUEST_ID]
+    assert [a["email"] for a in answer.json["attendees"]] == [GUEST]
