@@ -20,6 +20,8 @@ from addin.store.database import make_engine
 from addin.store.models import User
 from tests.processes import SandboxProcess, ServeProcess
 
+pytest_plugins = ["tests.leaks"]  # threads or processes left running fail the run
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 

@@ -125,6 +125,7 @@ class SandboxRuntime:
         self.origins: dict[str, str] = {}
         self.apps: dict[str, Any] = {}
         self._servers: list[EmulatorServer] = []
+        self._bound: dict[str, EmulatorServer] = {}
         self._threads: list[threading.Thread] = []
         self._users: list[SandboxUser] = []
         self.state_dir = Path(state_dir) if state_dir is not None else None
@@ -137,8 +138,19 @@ class SandboxRuntime:
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> SandboxRuntime:
+        """Bind, build and serve every emulator; if any step fails, what was already bound
+        or started is stopped again (each bound server holds a pool of threads that would
+        otherwise keep the process from exiting)."""
+        try:
+            return self._start()
+        except BaseException:
+            self._release()
+            raise
+
+    def _start(self) -> SandboxRuntime:
         names = [name for name in EMULATORS if name in self.wanted]
         servers: dict[str, EmulatorServer] = {}
+        self._bound = servers  # released by stop() / a failed start
         for offset, name in enumerate(["control", *names]):
             port = self.ports.get(name) or (self.port_base + offset if self.port_base else 0)
             tls = name != "control" or self.control_tls
@@ -195,20 +207,26 @@ class SandboxRuntime:
             server.app = self.durability.wrap(server.app)
 
     def stop(self) -> None:
+        self._release()
+        if self.durability is not None:
+            self.durability.commit(force=True)  # the counters too
+
+    def _release(self) -> None:
+        """Stop every server bound so far, serving or not, and the Pub/Sub server."""
+        servers = list(dict.fromkeys([*self._servers, *self._bound.values()]))
         # each shutdown waits for its server's next poll (0.5 s): wait for all at once
-        stopping = [threading.Thread(target=server.shutdown) for server in self._servers]
+        stopping = [threading.Thread(target=server.shutdown) for server in servers]
         for thread in stopping:
             thread.start()
         for thread in stopping:
             thread.join()
-        for server in self._servers:
+        for server in servers:
             server.server_close()
         self._servers.clear()
+        self._bound = {}
         if self.pubsub is not None:
             self.pubsub.stop()
             self.pubsub = None
-        if self.durability is not None:
-            self.durability.commit(force=True)  # the counters too
 
     def __enter__(self) -> SandboxRuntime:
         return self.start()

@@ -15,6 +15,7 @@ import requests
 
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.durable import STATE_FILE, ReadWriteLock, StateFileError, read_meta
+from tests.leaks import lingering_threads
 
 AVA = "ava.martin@acme-sales.example"
 CLEO = "cleo.nguyen@acme-sales.example"
@@ -137,8 +138,15 @@ def test_an_unreadable_state_file_is_refused(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
     (state / STATE_FILE).write_bytes(b"not a snapshot")
+    before = set(lingering_threads())
     with pytest.raises(StateFileError, match="not a sandbox snapshot"):
         SandboxRuntime(tmp_path / "instance", state_dir=state).start()
+    # what the refused start had bound and started is stopped again: its request threads
+    # would otherwise keep the process from ever exiting
+    deadline = time.monotonic() + 5  # (gRPC's stop ends its last thread just after)
+    while not set(lingering_threads()) <= before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert set(lingering_threads()) <= before
 
 
 def test_a_writer_waits_for_readers_and_holds_new_ones_back() -> None:
