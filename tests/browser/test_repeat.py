@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from addin.sandbox import SandboxRuntime
 from tests.browser.test_pane import office_stub
@@ -20,7 +21,9 @@ def test_a_weekly_series_ending_after_four_is_created_once(
     token = bearer(AVA)["Authorization"].split(" ", 1)[1]
     page.add_init_script(office_stub(token, AVA))
     page.goto(f"{live_server}/outlook/pane")
-    page.get_by_label("Subject", exact=True).fill("Weekly widget sync")
+    subject = page.get_by_label("Subject", exact=True)
+    expect(subject).to_have_value("Re: Widget pricing for 2027")  # the open item was read
+    subject.fill("Weekly widget sync")
     assert page.locator("#repeat-days").is_hidden()
 
     # a custom rule the calendars cannot hold: the API's reason under Repeat
@@ -40,7 +43,7 @@ def test_a_weekly_series_ending_after_four_is_created_once(
     link = page.locator("#record-link").get_attribute("href")
     org = clean_sandbox.apps["salesforce"].extensions["salesforce_org"]
     first = org.records["Event"][link.rsplit("/", 1)[1]]
-    assert first["IsRecurrence2"] is True
+    assert (first["Subject"], first["IsRecurrence2"]) == ("Weekly widget sync", True)
     assert first["Recurrence2PatternText"].startswith("RRULE:FREQ=WEEKLY;BYDAY=")
     assert first["Recurrence2PatternText"].endswith(";COUNT=4")
     series = [e for e in org.records["Event"].values()
