@@ -202,6 +202,9 @@ def _edit_attendees(services: Container, user: CurrentUser, row: MirroredEvent,
                     ) -> dict[str, Any]:
     """``set_attendees`` against the calendar item as given (read, or as agreed)."""
     event_id = row.salesforce_event_id
+    series = series_relations(services, row, salesforce) if is_series(row) else None
+    if series and event_id not in series:  # its first occurrence was deleted on its own
+        event_id = next(iter(series))
     base = {key(a["email"]): AgreedAttendee.from_json(a) for a in row.base_attendees}
     current = {a.key: a for a in item.attendees_besides_organizer()}
     new = ({key(a["email"]) for a in desired} | set(current)) - {
@@ -234,8 +237,7 @@ def _edit_attendees(services: Container, user: CurrentUser, row: MirroredEvent,
         agreed.pop(k, None)
     _apply(services, user, row, salesforce, calendar, agreed, snapshot.relations,
            set(current), NotifyMode.CHANGED, item.etag, snapshot.record, snapshot.people,
-           frozenset(unseen.values()), step="edit",
-           series=series_relations(services, row, salesforce) if is_series(row) else None)
+           frozenset(unseen.values()), step="edit", series=series)
     if unseen:
         request_sync(services, user.id, "invited in Salesforce meanwhile")
     return snapshot.record

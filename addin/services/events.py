@@ -36,6 +36,7 @@ from addin.services.event_mapping import (
 )
 from addin.services.mirrors import find_mirror
 from addin.services.push import request_sync
+from addin.services.series import is_series, live_occurrences
 from addin.store.models import MirroredEvent, OutboxOperation, utcnow
 from addin.sync.rrules import with_prefix
 
@@ -132,6 +133,9 @@ def _view(record: dict[str, Any], instance_url: str, mirror: MirroredEvent,
     if mirror.detail:
         sync["detail"] = mirror.detail
     event = event_view(record, instance_url)
+    # the API's id stays the mirror's: a series whose first occurrence was deleted is shown
+    # through a live occurrence (its record link) and still known by that first id
+    event["id"] = mirror.salesforce_event_id
     agreed_rule = (mirror.base_fields or {}).get("recurrence")
     if event["recurrence"] is None and agreed_rule and record.get("IsRecurrence2"):
         event["recurrence"] = with_prefix(str(agreed_rule))
@@ -161,12 +165,16 @@ def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dic
     """The event as both sides have it now (one Salesforce and one calendar request)."""
     mirror = find_mirror(services, user.id, event_id)
     salesforce = salesforce_of(services, user)
+    record: dict[str, Any] | None
     try:
-        record = salesforce.get_event(event_id)
-    except SalesforceNotFound:
-        raise NotFound("The event was deleted in Salesforce.") from None
+        try:
+            record = salesforce.get_event(event_id)
+        except SalesforceNotFound:
+            record = _series_stand_in(services, mirror, salesforce)
     except SalesforceError as exc:
         raise UpstreamUnavailable("Salesforce is not available; try again.") from exc
+    if record is None:
+        raise NotFound("The event was deleted in Salesforce.")
     attendees = attendee_views(mirror)
     kind = None
     if mirror.calendar_item_id:
@@ -182,6 +190,16 @@ def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dic
                                                    attendee["response"])
     return _view(record, salesforce.instance_url, mirror, user, attendees, kind)
 
+
+def _series_stand_in(services: Container, mirror: MirroredEvent, salesforce: SalesforceClient
+                     ) -> dict[str, Any] | None:
+    """A series is known by its first occurrence's Event id; once that occurrence is
+    deleted (cancelled on its own), the earliest live occurrence stands for the series.
+    None for a single event, or a series with no occurrence left."""
+    if not is_series(mirror):
+        return None
+    live = live_occurrences(services, mirror, salesforce)
+    return min(live, key=lambda r: str(r.get("StartDateTime") or ""), default=None)
 
 
 @outbox.handler("mirror_event")

@@ -432,3 +432,33 @@ def test_a_calendar_notification_about_an_exception_reaches_salesforce(
     starts = sorted(r["StartDateTime"][:19] for r in s.occurrences())
     assert moved_to.strftime("%Y-%m-%dT%H:%M:%S") in starts
     assert s.mail() == []
+
+
+@pytest.mark.parametrize(("provider", "experience"), [("graph", "lightning"),
+                                                      ("google", "classic")])
+def test_a_series_whose_first_occurrence_was_deleted_lives_on(
+        series: Callable[[str, str], SeriesScenario], provider: str, experience: str) -> None:
+    """The first occurrence's Event id is the series' handle in the API; deleting that
+    occurrence in Salesforce cancels that occurrence only, and the sidebar still opens and
+    edits the series."""
+    s = series(provider, experience)
+    s.sync()
+    live = s.occurrences()
+    s.salesforce.delete_event(live[0]["Id"])
+    report = s.sync()
+    assert report.deleted == {}
+    found = s.instances()
+    assert [i.start for i in found] == [FIRST + timedelta(weeks=n) for n in range(1, 6)]
+    answer = s.client.get(f"/api/v1/events/{s.event_id}", headers=s.headers)
+    assert answer.status_code == 200, answer.json
+    event = answer.json["event"]
+    assert event["recurrence"] is not None and event["subject"] == s.subject
+    assert event["start"] == _z(FIRST + timedelta(weeks=1))
+    assert event["url"].endswith(live[1]["Id"]) and event["id"] == s.event_id
+    answer = s.client.put(f"/api/v1/events/{s.event_id}/attendees", headers=s.headers,
+                          json={"attendees": [{"email": GUEST}]})
+    assert answer.status_code == 200, answer.json
+    assert answer.json["event"]["id"] == s.event_id
+    assert s.mail() == [(GUEST, "invitation")]
+    assert all([r.email for r in s.salesforce.event_relations(str(o["Id"])) if r.is_invitee]
+               == [GUEST] for o in live[1:])
