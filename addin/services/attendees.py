@@ -26,7 +26,7 @@ from addin.providers.salesforce import (
 )
 from addin.providers.salesforce_series import change_series_invitees
 from addin.services.event_mapping import draft_from_base
-from addin.services.mirrors import find_mirror, item_as_agreed
+from addin.services.mirrors import find_mirror, item_as_agreed, sidebar_write
 from addin.services.org_settings import load_org_settings
 from addin.services.push import request_sync
 from addin.services.series import is_series, series_relations
@@ -153,22 +153,23 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
     if len(desired) > MAX_INVITEES:
         raise ValidationFailed("Too many attendees.", fields={
             "attendees": f"Salesforce allows at most {MAX_INVITEES} invitees"})
-    row = _row(services, user, event_id)
-    if (row.base_fields or {}).get("recurrence") and len(desired) > MAX_SERIES_INVITEES:
-        raise ValidationFailed("Too many attendees for a recurring event.", fields={
-            "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
-                         "recurring event"})
-    salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
-    try:
-        return _set_attendees(services, user, event_id, row, salesforce, calendar, desired)
-    except SalesforceValidationError as exc:
-        if exc.error_code not in ALREADY_SO:
-            raise
-        # a sync pass running at the same time made the same invitee change first: read
-        # both sides again, and what the person asked for may already be so
+    with sidebar_write(services, user.id):
         row = _row(services, user, event_id)
-        return _edit_attendees(services, user, row, salesforce, calendar, desired,
-                               calendar.get_item(str(row.calendar_item_id)))
+        if (row.base_fields or {}).get("recurrence") and len(desired) > MAX_SERIES_INVITEES:
+            raise ValidationFailed("Too many attendees for a recurring event.", fields={
+                "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
+                             "recurring event"})
+        salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
+        try:
+            return _set_attendees(services, user, event_id, row, salesforce, calendar, desired)
+        except SalesforceValidationError as exc:
+            if exc.error_code not in ALREADY_SO:
+                raise
+            # a sync pass running at the same time made the same invitee change first: read
+            # both sides again, and what the person asked for may already be so
+            row = _row(services, user, event_id)
+            return _edit_attendees(services, user, row, salesforce, calendar, desired,
+                                   calendar.get_item(str(row.calendar_item_id)))
 
 
 # Salesforce refusing an invitee change because it is already so (another writer's)

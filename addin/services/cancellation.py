@@ -32,7 +32,7 @@ from addin.providers.calendar import CalendarError, CalendarProvider, ItemNotFou
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import SalesforceClient, SalesforceError, SalesforceNotFound
 from addin.providers.salesforce_series import delete_series
-from addin.services.mirrors import find_mirror
+from addin.services.mirrors import find_mirror, sidebar_write
 from addin.services.org_settings import OrgSettings
 from addin.services.series import is_series, live_occurrences
 from addin.store.models import MirroredEvent, utcnow
@@ -53,40 +53,41 @@ def cancel_event(services: Container, user: CurrentUser, event_id: str) -> dict[
     """The sidebar's "Cancel event": the calendar first (its server cancels the meeting for
     every attendee on the item), then the Salesforce Event (silent). A retry after a partial
     failure finishes the job; nobody is told twice."""
-    row = find_mirror(services, user.id, event_id)
-    if row.state == "deleted":
-        raise NotFound("No such event.")
-    told: list[str] = []
-    if row.calendar_item_id:
-        calendar = open_calendar(services, user)
+    with sidebar_write(services, user.id):
+        row = find_mirror(services, user.id, event_id)
+        if row.state == "deleted":
+            raise NotFound("No such event.")
+        told: list[str] = []
+        if row.calendar_item_id:
+            calendar = open_calendar(services, user)
+            try:
+                item = calendar.get_item(row.calendar_item_id)
+                told = sorted(a.email for a in item.attendees_besides_organizer())
+                calendar.delete_item(row.calendar_item_id, notify=NotifyMode.CHANGED)
+            except ItemNotFound:
+                pass  # already gone (an earlier try, or the organizer)
+            except CalendarError as exc:
+                raise UpstreamUnavailable("Your calendar is not available; nothing was "
+                                          "cancelled yet, try again.") from exc
         try:
-            item = calendar.get_item(row.calendar_item_id)
-            told = sorted(a.email for a in item.attendees_besides_organizer())
-            calendar.delete_item(row.calendar_item_id, notify=NotifyMode.CHANGED)
-        except ItemNotFound:
-            pass  # already gone (an earlier try, or the organizer)
-        except CalendarError as exc:
-            raise UpstreamUnavailable("Your calendar is not available; nothing was "
-                                      "cancelled yet, try again.") from exc
-    try:
-        with suppress(SalesforceNotFound):
-            salesforce = open_salesforce(services, user)
-            if is_series(row):  # every occurrence, in one request
-                live = live_occurrences(services, row, salesforce)
-                if live:
-                    delete_series(salesforce, str(live[0]["Id"]))
-            else:
-                salesforce.delete_event(event_id)
-    except SalesforceError as exc:
-        raise UpstreamUnavailable("Salesforce is not available; the calendar item is "
-                                  "already cancelled, try again.") from exc
-    untold = held_emails(row)
-    detail = "Cancelled from the sidebar."
-    if untold:
-        detail += " Invited by Salesforce and not told by it: " + ", ".join(untold) + "."
-    _mark_deleted(services, row, detail)
-    return {"id": event_id, "state": "deleted", "cancellationsSentTo": told,
-            "notToldByAnyone": untold, "detail": detail}
+            with suppress(SalesforceNotFound):
+                salesforce = open_salesforce(services, user)
+                if is_series(row):  # every occurrence, in one request
+                    live = live_occurrences(services, row, salesforce)
+                    if live:
+                        delete_series(salesforce, str(live[0]["Id"]))
+                else:
+                    salesforce.delete_event(event_id)
+        except SalesforceError as exc:
+            raise UpstreamUnavailable("Salesforce is not available; the calendar item is "
+                                      "already cancelled, try again.") from exc
+        untold = held_emails(row)
+        detail = "Cancelled from the sidebar."
+        if untold:
+            detail += " Invited by Salesforce and not told by it: " + ", ".join(untold) + "."
+        _mark_deleted(services, row, detail)
+        return {"id": event_id, "state": "deleted", "cancellationsSentTo": told,
+                "notToldByAnyone": untold, "detail": detail}
 
 
 def salesforce_deleted(services: Container, row: MirroredEvent, calendar: CalendarProvider,

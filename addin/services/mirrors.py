@@ -1,14 +1,18 @@
-"""Finding a user's mirrored event (the one query every use case starts from), and its
-calendar item as last agreed."""
+"""Finding a user's mirrored event (the one query every use case starts from), its
+calendar item as last agreed, and holding the user's mailbox while the sidebar writes."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select
 
 from addin.container import Container
 from addin.domain import Attendee, CalendarItem
-from addin.errors import NotFound
+from addin.errors import NotFound, UpstreamUnavailable
 from addin.services.event_mapping import draft_from_base
+from addin.store.mailbox_lock import MailboxBusy, exclusive_mailbox
 from addin.store.models import MirroredEvent
 from addin.sync.merge import AgreedAttendee
 
@@ -21,6 +25,24 @@ def find_mirror(services: Container, user_id: int, event_id: str) -> MirroredEve
     if row is None:
         raise NotFound("No such event.")
     return row
+
+
+# how long a sidebar edit waits for a sync pass of the same mailbox to finish
+SIDEBAR_WAIT_SECONDS = 20.0
+
+
+@contextmanager
+def sidebar_write(services: Container, user_id: int) -> Iterator[None]:
+    """Hold the mailbox for a sidebar write: a sync pass running now saved the agreed state
+    it read before this write and would overwrite it; the write waits for the pass (and a
+    pass waits for the write). If the pass takes longer than ``SIDEBAR_WAIT_SECONDS``,
+    503: nothing was written, the same request can be sent again."""
+    try:
+        with exclusive_mailbox(services.db.engine, user_id, SIDEBAR_WAIT_SECONDS):
+            yield
+    except MailboxBusy:
+        raise UpstreamUnavailable("Your calendar is being synced right now; nothing was "
+                                  "changed, try again in a moment.") from None
 
 
 def item_as_agreed(row: MirroredEvent, organizer: str) -> CalendarItem:

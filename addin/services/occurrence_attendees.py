@@ -20,7 +20,7 @@ from addin.identity import CurrentUser
 from addin.providers.calendar import NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.services.attendees import MAX_SERIES_INVITEES, _valid_email
-from addin.services.mirrors import find_mirror
+from addin.services.mirrors import find_mirror, sidebar_write
 from addin.services.series import (
     base_occurrences,
     is_series,
@@ -45,44 +45,45 @@ def set_occurrence_attendees(services: Container, user: CurrentUser, event_id: s
         raise ValidationFailed("Too many attendees for a recurring event.", fields={
             "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
                          "recurring event"})
-    row = find_mirror(services, user.id, event_id)
-    if not is_series(row) or not row.calendar_item_id:
-        raise NotFound("This event is not a series (or not in your calendar yet).")
-    salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
-    record = next((r for r in live_occurrences(services, row, salesforce)
-                   if str(r["Id"]) == occurrence_id), None)
-    if record is None:
-        raise NotFound("No such occurrence in this series.")
-    original = originals_by_event(base_occurrences(row)).get(occurrence_id) or \
-        record_slot(record).start
-    instance = _instance(calendar, str(row.calendar_item_id), original)
-    wanted: dict[str, dict[str, Any]] = {}
-    for entry in desired:
-        k = email_key(entry["email"])
-        if k != email_key(user.email):
-            wanted.setdefault(k, entry)
-    answers = {a.key: a.response for a in instance.attendees}
-    target = [Attendee(e["email"].strip(), e.get("name") or "", bool(e.get("optional")),
-                       answers.get(k, "none")) for k, e in wanted.items()]
-    if {a.key for a in target} != {a.key for a in instance.attendees_besides_organizer()}:
-        calendar.replace_attendees(instance.item_id, target, notify=NotifyMode.CHANGED,
-                                   etag=instance.etag)
-    relations = salesforce.event_relations(occurrence_id)
-    invitees = {email_key(r.email): r for r in relations if r.is_invitee and r.email}
-    people = salesforce.find_people_by_emails(set(wanted) - set(invitees)) \
-        if set(wanted) - set(invitees) else {}
-    links = {k: choose(people.get(k, [])) for k in set(wanted) - set(invitees)}
-    add = sorted(link.id for link in links.values() if link is not None)
-    remove = sorted(r.relation_id for k, r in invitees.items() if k not in wanted)
-    if add or remove:
-        salesforce.change_invitees(occurrence_id, add=add, remove=remove, existing=relations)
-    _remember(services, row, occurrence_id, sorted(wanted))
-    return {"id": occurrence_id, "seriesId": event_id, "originalStart": original,
-            "calendarItemId": instance.item_id,
-            "attendees": [{"email": a.email, "name": a.name, "optional": a.optional,
-                           "response": a.response,
-                           "linked": links.get(a.key) is not None or a.key in invitees}
-                          for a in target]}
+    with sidebar_write(services, user.id):
+        row = find_mirror(services, user.id, event_id)
+        if not is_series(row) or not row.calendar_item_id:
+            raise NotFound("This event is not a series (or not in your calendar yet).")
+        salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
+        record = next((r for r in live_occurrences(services, row, salesforce)
+                       if str(r["Id"]) == occurrence_id), None)
+        if record is None:
+            raise NotFound("No such occurrence in this series.")
+        original = originals_by_event(base_occurrences(row)).get(occurrence_id) or \
+            record_slot(record).start
+        instance = _instance(calendar, str(row.calendar_item_id), original)
+        wanted: dict[str, dict[str, Any]] = {}
+        for entry in desired:
+            k = email_key(entry["email"])
+            if k != email_key(user.email):
+                wanted.setdefault(k, entry)
+        answers = {a.key: a.response for a in instance.attendees}
+        target = [Attendee(e["email"].strip(), e.get("name") or "", bool(e.get("optional")),
+                           answers.get(k, "none")) for k, e in wanted.items()]
+        if {a.key for a in target} != {a.key for a in instance.attendees_besides_organizer()}:
+            calendar.replace_attendees(instance.item_id, target, notify=NotifyMode.CHANGED,
+                                       etag=instance.etag)
+        relations = salesforce.event_relations(occurrence_id)
+        invitees = {email_key(r.email): r for r in relations if r.is_invitee and r.email}
+        people = salesforce.find_people_by_emails(set(wanted) - set(invitees)) \
+            if set(wanted) - set(invitees) else {}
+        links = {k: choose(people.get(k, [])) for k in set(wanted) - set(invitees)}
+        add = sorted(link.id for link in links.values() if link is not None)
+        remove = sorted(r.relation_id for k, r in invitees.items() if k not in wanted)
+        if add or remove:
+            salesforce.change_invitees(occurrence_id, add=add, remove=remove, existing=relations)
+        _remember(services, row, occurrence_id, sorted(wanted))
+        return {"id": occurrence_id, "seriesId": event_id, "originalStart": original,
+                "calendarItemId": instance.item_id,
+                "attendees": [{"email": a.email, "name": a.name, "optional": a.optional,
+                               "response": a.response,
+                               "linked": links.get(a.key) is not None or a.key in invitees}
+                              for a in target]}
 
 
 def _instance(calendar: Any, master_id: str, original: str) -> Any:

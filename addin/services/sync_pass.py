@@ -21,7 +21,6 @@ the last pass and reconcile each of them, in as few upstream requests as the ser
 from __future__ import annotations
 
 import logging
-import threading
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -58,6 +57,7 @@ from addin.services.series import (
     series_relations,
 )
 from addin.services.sync_history import modified_at, propagation, record_pass
+from addin.store.mailbox_lock import exclusive_mailbox
 from addin.store.models import MirroredEvent, SyncCursor
 from addin.sync.fields import from_api
 from addin.sync.merge import key
@@ -110,19 +110,13 @@ def is_calendar_push(reason: str) -> bool:
     return reason.startswith(CALENDAR_PUSH_REASONS) or reason == CALENDAR_POLL
 
 
-_PASS_LOCKS: dict[int, threading.Lock] = {}
-_PASS_LOCKS_GUARD = threading.Lock()
-
-
 def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassReport:
-    """One pass, recorded (addin/services/sync_history.py) whether it succeeds or not;
-    passes for the same user in this process run one after the other (the writes of a pass
-    go out at its end, after its base is saved: two passes at once would each take the
-    other's half-done work for news). Across processes the job queue's per-mailbox lock
-    does the same."""
-    with _PASS_LOCKS_GUARD:
-        lock = _PASS_LOCKS.setdefault(user_id, threading.Lock())
-    with lock:
+    """One pass, recorded (addin/services/sync_history.py) whether it succeeds or not.
+    Passes for the same user run one after the other, whoever runs them (a worker's job,
+    `addin sync`, a Retry on the status page) and in whichever process: the writes of a
+    pass go out at its end, after its base is saved, so two passes at once would each take
+    the other's half-done work for news (addin/store/mailbox_lock.py)."""
+    with exclusive_mailbox(services.db.engine, user_id):
         return _recorded_pass(services, user_id, reason)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -263,3 +264,61 @@ def test_a_sync_pass_inviting_the_same_person_meanwhile_is_no_failure(
     relations = open_salesforce(event.services, event.user).event_relations(event.event_id)
     assert [r.relation_id for r in relations if r.is_invitee] == [GUEST_ID]
     assert [a["email"] for a in answer.json["attendees"]] == [GUEST]
+
+
+def test_a_sidebar_edit_during_a_sync_pass_waits_for_it_and_neither_is_lost(
+        event: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crash suite's restart again: a pass (woken by change events) read the agreed
+    attendees, then the sidebar added a guest, then the pass saved what it had read and its
+    calendar write failed on the changed item: the sidebar answered 200 and then showed
+    nobody. Now the edit waits for the pass, and both changes stay."""
+    import addin.services.sync_pass as sync_pass_module
+
+    salesforce = open_salesforce(event.services, event.user)
+    salesforce.update_event(event.event_id, {"Location": "Room 7"})  # the pass's own work
+    paused, go_on = threading.Event(), threading.Event()
+
+    def hold(name: str) -> None:
+        if name == "sync.before_calendar" and not paused.is_set():
+            paused.set()
+            go_on.wait(30)
+
+    monkeypatch.setattr(sync_pass_module, "failpoint", hold)
+    reports: list[Any] = []
+    passing = threading.Thread(target=lambda: reports.append(
+        sync_user(event.services, event.user.id, "test")))
+    passing.start()
+    answers: list[Any] = []
+    try:
+        assert paused.wait(30)
+        editing = threading.Thread(target=lambda: answers.append(_put(event, GUEST)))
+        editing.start()
+        editing.join(1.0)
+        assert answers == []  # waiting for the pass, not writing beside it
+    finally:
+        go_on.set()
+        passing.join(60)
+    editing.join(60)
+    assert reports[0].failed == {}
+    assert answers[0].status_code == 200, answers[0].json
+    assert [a["email"] for a in answers[0].json["attendees"]] == [GUEST]
+    assert event.calendar_attendees() == [GUEST]
+    assert event.invitees() == [GUEST_ID]
+    view = event.client.get(f"/api/v1/events/{event.event_id}", headers=event.headers).json
+    assert [a["email"] for a in view["attendees"]] == [GUEST]
+    assert view["event"]["location"] == "Room 7"
+    assert [m for m in event.mail() if m[1] == GUEST] == [("google", GUEST, "invitation")]
+
+
+def test_a_sidebar_edit_behind_a_long_pass_is_a_503_with_nothing_written(
+        event: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    from addin.services import mirrors
+    from addin.store.mailbox_lock import exclusive_mailbox
+
+    monkeypatch.setattr(mirrors, "SIDEBAR_WAIT_SECONDS", 0.2)
+    with exclusive_mailbox(event.services.db.engine, event.user.id):  # a pass holds it
+        answer = _put(event, GUEST)
+    assert answer.status_code == 503
+    assert "being synced" in answer.json["error"]["message"]
+    assert event.calendar_attendees() == [] and event.invitees() == []
+    assert _put(event, GUEST).status_code == 200  # the same request, sent again
