@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from addin import gmail_cards as cards
 from addin import gmail_record_cards as record_cards
 from addin.container import Container
-from addin.errors import ValidationFailed
+from addin.errors import UpstreamUnavailable, ValidationFailed
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import SalesforceError
 from addin.record_schemas import NewRecordSchema
@@ -72,6 +72,9 @@ def _attendee_change(services: Container, caller: Caller, view: dict[str, Any],
         message = next(iter((exc.fields or {}).values()), exc.message)
         return cards.update(result_card(services, caller, view, error=str(message)),
                             f"{refused}: {message}")
+    except UpstreamUnavailable as exc:  # nothing written: the same click can come again
+        return cards.update(result_card(services, caller, view, error=exc.message),
+                            f"{refused}: {exc.message}")
     fresh = stored_event_view(services, caller.user, view["event"]["id"], record)
     return cards.update(result_card(services, caller, fresh), note)
 

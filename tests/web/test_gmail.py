@@ -522,3 +522,29 @@ def test_edit_contact_card_keeps_what_was_typed_when_salesforce_is_down(
     inputs = _widgets(cards_in(answer.json)[0])
     assert inputs["lastName"]["value"] == "Age" and inputs["newAccountName"]["value"] == "Newco"
     assert _people(services, guest) == []
+
+
+def test_an_attendee_added_while_a_pass_holds_the_mailbox_is_refused_on_the_card(
+        gmail: Callable[..., Any], services: Any, clean_sandbox: SandboxRuntime,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync pass of the same mailbox outlasting the wait: the card says so and nothing
+    is written; the same click afterwards adds the guest."""
+    from addin.services import mirrors
+    from addin.store.mailbox_lock import exclusive_mailbox
+
+    _, event_id = _created(gmail, "Card behind a pass", day=9)
+    monkeypatch.setattr(mirrors, "SIDEBAR_WAIT_SECONDS", 0.2)
+    with services.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.email == CLEO))
+    add = {"commonEventObject": {"parameters": {"eventId": event_id}, "formInputs": {
+        "attendeeEmail": {"stringInputs": {"value": ["o'brien@acme.example"]}}}}}
+    with exclusive_mailbox(services.db.engine, user_id):
+        busy = gmail("/gmail/actions/attendees", add)
+    assert busy.status_code == 200
+    note = busy.json["renderActions"]["action"]["notification"]["text"]
+    assert note.startswith("Not added") and "being synced" in note
+    strict(cards_in(busy.json)[0])
+    assert clean_sandbox.state.mail.messages() == []
+    added = gmail("/gmail/actions/attendees", add)
+    assert "Contact: Olivia O'Brien" in json.dumps(cards_in(added.json)[0])
+    assert [m["kind"] for m in clean_sandbox.state.mail.messages()] == ["invitation"]
