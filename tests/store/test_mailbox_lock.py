@@ -7,7 +7,9 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any
 
 import pytest
 from sqlalchemy import select
@@ -30,24 +32,32 @@ with exclusive_mailbox(make_engine(sys.argv[1]), 7):
 """
 
 
-def test_another_process_waits_for_the_mailbox(database_url: str) -> None:
+@contextmanager
+def held_by_another_process(database_url: str) -> Iterator[IO[str]]:
+    """Mailbox 7 held by another process for HOLD seconds; yields its output, whose next
+    line is when it let go."""
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, database_url, str(HOLD)],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "held"
-        engine = make_engine(database_url)
-        with exclusive_mailbox(engine, 7):
-            acquired = time.time()
-        released = float(holder.stdout.readline())
-        assert acquired >= released
-        started = time.monotonic()
-        with exclusive_mailbox(engine, 7):  # free again: no wait
-            pass
-        assert time.monotonic() - started < HOLD / 2
-        engine.dispose()
+        yield holder.stdout
     finally:
         holder.wait(timeout=30)
+
+
+def test_another_process_waits_for_the_mailbox(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with held_by_another_process(database_url) as holder:
+        with exclusive_mailbox(engine, 7):
+            acquired = time.time()
+        released = float(holder.readline())
+    assert acquired >= released
+    started = time.monotonic()
+    with exclusive_mailbox(engine, 7):  # free again: no wait
+        pass
+    assert time.monotonic() - started < HOLD / 2
+    engine.dispose()
 
 
 def test_other_mailboxes_do_not_wait(database_url: str) -> None:
@@ -98,18 +108,12 @@ def test_a_pass_waits_while_someone_else_holds_the_mailbox(services: Any) -> Non
 
 
 def test_a_bounded_wait_gives_up_with_mailbox_busy(database_url: str) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, database_url, str(HOLD)],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "held"
-        engine = make_engine(database_url)
+    engine = make_engine(database_url)
+    with held_by_another_process(database_url):
         started = time.monotonic()
         with pytest.raises(MailboxBusy), exclusive_mailbox(engine, 7, wait_seconds=0.2):
             pass
         assert time.monotonic() - started < HOLD
         with exclusive_mailbox(engine, 7, wait_seconds=10):  # the holder ends within 1 s
             pass
-        engine.dispose()
-    finally:
-        holder.wait(timeout=30)
+    engine.dispose()
