@@ -79,22 +79,19 @@ def _in_process(engine: Engine, user_id: int, deadline: float | None) -> Iterato
 @contextmanager
 def _advisory(engine: Engine, user_id: int, deadline: float | None) -> Iterator[None]:
     key = {"key": advisory_key(user_id)}
-    with engine.connect() as connection:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if deadline is None:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
         else:
             while not connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
                                          key).scalar():
-                connection.commit()
                 if time.monotonic() >= deadline:
                     raise MailboxBusy(user_id)
                 time.sleep(POLL_SECONDS)
-        connection.commit()
         try:
             yield
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
-            connection.commit()
 
 
 @contextmanager
