@@ -180,3 +180,24 @@ def test_the_admin_page_lists_the_organization(
     expect(outlook.locator("#title")).to_contain_text("Sync status of")
     expect(outlook.locator("#passes li")).to_have_count(1)
     expect(outlook.locator("#sync-button")).to_be_hidden()
+
+
+def test_on_an_email_the_create_form_comes_first_and_its_people_follow(
+        outlook: Any, live_server: str, bearer: Callable[[str], dict[str, str]]) -> None:
+    _open(outlook, live_server, _token(bearer), {
+        "itemType": "message", "subject": "Widget pricing",
+        "from": {"emailAddress": CONTACT}, "to": [{"emailAddress": AVA}]})
+    view = outlook.locator("#item-view")
+    expect(view.get_by_role("heading", name="This email")).to_be_visible()
+    expect(view.locator("#item-people li")).to_contain_text("Olivia O'Brien")
+    expect(outlook.locator("#create-form")).to_be_visible()
+    # in reading order: the pane's heading, the Create form, then the email's people
+    assert outlook.evaluate("""() => {
+        const form = document.getElementById("create-form");
+        const view = document.getElementById("item-view");
+        const title = document.getElementById("title");
+        return Boolean(title.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING)
+          && Boolean(form.compareDocumentPosition(view) & Node.DOCUMENT_POSITION_FOLLOWING);
+    }""")
+    outlook.screenshot(path=str(ARTIFACTS / "item-view-email.png"), full_page=True)
+    assert axe_violations(outlook) == [], "item-view-email"
