@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-GRACE_SECONDS = 5.0
+# how long threads and children get to end on their own once the last test is done
+GRACE_SECONDS = float(os.environ.get("ADDIN_TEST_LEAK_GRACE_SECONDS", "10"))
 
 
 def lingering_threads() -> list[threading.Thread]:
