@@ -4,6 +4,8 @@
 // Office.onReady does not answer, the pane works without it ({ host: null }).
 const OFFICE_WAIT_MS = 3000;
 let ready = null;
+let arrival = null;  // Office's onReady info whenever it comes, even after the wait
+let lateInfo = null;  // set when Office arrived after the pane went on without it
 
 function withTimeout(promise, ms) {
   return Promise.race([promise, new Promise((resolve) => setTimeout(() => resolve(null), ms))]);
@@ -22,14 +24,25 @@ function scriptLoaded() {
 // Office's onReady info ({ host, platform }), or null outside Office / when it hangs.
 export function officeReady() {
   if (!ready) {
-    ready = withTimeout((async () => {
+    arrival = (async () => {
       if (!(await scriptLoaded())) return null;
       if (!window.Office || typeof Office.onReady !== "function") return null;
       const info = await Office.onReady();
       return info && info.host ? info : null;
-    })(), OFFICE_WAIT_MS).catch(() => null);
+    })().catch(() => null);
+    ready = withTimeout(arrival, OFFICE_WAIT_MS).catch(() => null);
   }
   return ready;
+}
+
+// Resolves with Office's info if it arrives after the pane gave up waiting for it (never
+// resolves when Office came in time or never comes): the pane may then read the item.
+export async function officeArrivedLate() {
+  if (await officeReady()) return new Promise(() => {});
+  const info = await arrival;
+  if (!info) return new Promise(() => {});
+  lateInfo = info;
+  return info;
 }
 
 function getAsync(property) {
@@ -45,7 +58,7 @@ function address(value) {
 }
 
 export async function readOpenItem() {
-  const info = await officeReady();
+  const info = (await officeReady()) || lateInfo;
   if (!info) return { host: null };
   const mailbox = Office.context.mailbox || {};
   const item = mailbox.item || {};

@@ -9,7 +9,7 @@ import {
 } from "./create-form.js";
 import { $, plain, setStatus } from "./dom.js";
 import { clearFieldError } from "./field-errors.js";
-import { readOpenItem } from "./office.js";
+import { officeArrivedLate, readOpenItem } from "./office.js";
 import { repeatGroup } from "./repeat.js";  // Repeat (issue #12)
 import { offerConnect, setUpOnboarding, showOnboarding } from "./onboarding.js";
 import { showResult } from "./result-view.js";
@@ -115,6 +115,29 @@ async function enter() {
   await prefill();
   // [status helper, issue #14] the open item view and the sync status link
   import("./item-view.js").then((view) => view.openItemView()).catch(() => {});
+  readLateOffice();
+}
+
+// Office.js arriving after the pane went on without it: if the person has not touched the
+// form yet, the open item fills it in after all (and the item view shows the item);
+// anything typed or chosen meanwhile stays as it is.
+let untouched = true;
+let waitingForOffice = false;
+function readLateOffice() {
+  if (waitingForOffice) return;
+  waitingForOffice = true;
+  const form = $("create-form");
+  const touched = () => { untouched = false; };
+  form.addEventListener("input", touched, { once: true });
+  form.addEventListener("change", touched, { once: true });
+  officeArrivedLate().then(async () => {
+    if (!untouched || form.hidden) return;
+    await prefill();
+    const view = await import("./item-view.js");
+    const old = document.getElementById("item-view");
+    if (old) old.remove();
+    await view.openItemView();
+  }).catch(() => {});
 }
 
 async function startSignIn(options) {

@@ -146,6 +146,25 @@ def test_onboarding_screens(open_pane: OpenPane, bearer: Bearer, services: Any,
     pane.screen(f"onboarding-{service}")
 
 
+def test_office_js_arriving_late_fills_in_an_untouched_form(
+        open_pane: OpenPane, bearer: Bearer, clean_sandbox: SandboxRuntime) -> None:
+    """Office.js answers long after the pane gave up waiting, and the person has not
+    touched the form yet: the open item fills it in after all (subject, the mailbox's
+    zone, the item view)."""
+    pane = open_pane(token=_token(bearer), office=MAILBOX, office_js="late",
+                     timezone_id="Asia/Tokyo")
+    page = pane.page
+    expect(page.locator("#zone-hint")).to_have_text("Times are in Tokyo (UTC+09:00).",
+                                                    timeout=FIRST_PAINT_MS + 2000)
+    expect(page.get_by_label("Subject", exact=True)).to_have_value("")
+    pane.answer_office_js()
+    expect(page.get_by_label("Subject", exact=True)).to_have_value("Quarterly review")
+    expect(page.locator("#zone-hint")).to_contain_text("Berlin")
+    expect(page.locator("#item-view").get_by_role("heading", name="This email")
+           ).to_be_visible()
+    pane.screen("create-form-office-js-late")
+
+
 def test_office_js_arriving_late_changes_nothing_typed(
         open_pane: OpenPane, bearer: Bearer, clean_sandbox: SandboxRuntime) -> None:
     """Office.js answers long after the pane gave up waiting: the pane has gone on in the
