@@ -165,14 +165,15 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
         except SalesforceValidationError as exc:
             if exc.error_code not in ALREADY_SO:
                 raise
-            # a sync pass running at the same time made the same invitee change first: read
+            # someone made the same invitee change in Salesforce between this edit's read
+            # and its write (passes wait for the mailbox, Salesforce users do not): read
             # both sides again, and what the person asked for may already be so
             row = _row(services, user, event_id)
             return _edit_attendees(services, user, row, salesforce, calendar, desired,
                                    calendar.get_item(str(row.calendar_item_id)))
 
 
-# Salesforce refusing an invitee change because it is already so (another writer's)
+# Salesforce refusing an invitee change because it is already so (a Salesforce user's)
 ALREADY_SO = ("DUPLICATE_VALUE", "ENTITY_IS_DELETED")
 
 

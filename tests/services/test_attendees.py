@@ -242,9 +242,10 @@ def test_an_attendee_edit_costs_two_salesforce_and_one_calendar_request_in_all(
 
 def test_a_sync_pass_inviting_the_same_person_meanwhile_is_no_failure(
         event: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The crash suite's restart: a pass (woken by change events) added the guest in
-    Salesforce between the sidebar edit's read and its write; Salesforce refuses the
-    duplicate, and the edit reads again and finds it already so, not a 503."""
+    """Someone added the guest in Salesforce between the sidebar edit's read and its write
+    (first seen as a pass woken by change events at the crash suite's restart; passes now
+    wait for the mailbox, Salesforce users do not); Salesforce refuses the duplicate, and
+    the edit reads again and finds it already so, not a 503."""
     from addin.providers.salesforce import SalesforceClient
 
     original = SalesforceClient.change_invitees
