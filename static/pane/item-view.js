@@ -175,12 +175,9 @@ export async function openItemView() {
   const appointment = String(item.itemType || "").toLowerCase() === "appointment";
   title.textContent = appointment ? "This meeting" : "This email";
   if (appointment) offerCreateInstead(section);
-  else {
-    // on an email the Create form is what the pane is for: the heading leads into it, and
-    // the email's people in Salesforce follow it
-    const form = document.getElementById("create-form");
-    if (form) form.after(section);
-  }
+  // on an email the Create form (then its result) is what the pane is for: the heading
+  // leads into it, and the email's people in Salesforce come last
+  else main.append(section);
   const me = ((mailbox.userProfile || {}).emailAddress || "").toLowerCase();
   let mirrored = false;  // a mirrored meeting's attendees already show their records
   if (appointment) {
