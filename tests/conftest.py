@@ -90,8 +90,26 @@ def services(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str | None:
-    return os.environ.get("ADDIN_TEST_POSTGRES_URL") or None
+def postgres_url(worker_id: str) -> str | None:
+    """ADDIN_TEST_POSTGRES_URL, or under pytest-xdist a database of this worker's own beside
+    it (``<name>_gw0``, ...), created empty for the run: workers never share a schema."""
+    url = os.environ.get("ADDIN_TEST_POSTGRES_URL") or None
+    if not url or worker_id == "master":
+        return url
+    return worker_database(url, worker_id)
+
+
+def worker_database(url: str, worker_id: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_postgres(url: str) -> None:

@@ -79,19 +79,32 @@ def describe(threads: list[threading.Thread], children: list[int]) -> str:
 
 
 class LeakCheck:
+    """Runs in every process that runs tests: pytest alone, or each pytest-xdist worker (which
+    hands its report to the controller, where the run fails and the report is printed)."""
+
     def __init__(self) -> None:
         self.report = ""
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """Controller side of pytest-xdist: a worker's leftovers fail the whole run."""
+        report = getattr(node, "workeroutput", {}).get("leaks")
+        if report:
+            self.report += f"on worker {node.gateway.id}:\n{report}\n"
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         threads, children = wait_for_leftovers()
-        if not threads and not children:
-            return
-        self.report = describe(threads, children)
-        for pid in children:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if threads or children:
+            self.report += describe(threads, children)
+            for pid in children:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            worker_output = getattr(session.config, "workeroutput", None)
+            if worker_output is not None:
+                worker_output["leaks"] = self.report
+        if self.report:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.report:
