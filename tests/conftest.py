@@ -176,6 +176,25 @@ def serve_process(tmp_path: Path, sandbox_process: SandboxProcess) -> Iterator[S
         yield process
 
 
+# The longest tests (seconds to minutes each) go first, so that pytest-xdist hands them out
+# while every worker is free and the run does not end waiting on one of them.
+LONGEST_FIRST = (
+    "tests/soak/", "tests/web/test_openapi_fuzz.py", "tests/services/test_sync_state_machine.py",
+    "tests/jobs/", "tests/e2e/", "tests/test_standalone_sandbox.py", "tests/test_cli.py",
+    "tests/services/test_series_state_machine.py", "tests/test_leaks.py",
+    "tests/test_processes.py", "tests/store/test_mailbox_lock.py", "tests/browser/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        return next((n for n, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)),
+                    len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: the order within each group stays
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """What the crash suite and the fault soak counted, after the test results."""
     from tests.figures import FIGURES

@@ -4,6 +4,7 @@ downloaded here). Requests to any host but the test server are answered locally.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,16 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 
 
+def _browser_environment() -> dict[str, str]:
+    """In a moved-clock run (.ci/test, libfaketime) Chromium keeps the moved wall clock but
+    needs its monotonic clock moved too: it waits on absolute monotonic deadlines that
+    libfaketime only translates that way."""
+    env = dict(os.environ)
+    if "FAKETIME" in env:
+        env["FAKETIME_DONT_FAKE_MONOTONIC"] = "0"
+    return env
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not shutil.which("chromium"):
@@ -27,7 +38,7 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=ARGS)
+                                              args=ARGS, env=_browser_environment())
         yield instance
         instance.close()
 
