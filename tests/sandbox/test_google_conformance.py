@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httplib2
 import pytest
@@ -19,17 +20,19 @@ from googleapiclient.http import BatchHttpRequest
 from addin.domain import Attendee
 from addin.providers.calendar import NotifyMode
 from addin.sandbox import SandboxRuntime
+from tests.clock import at, compact, day, iso, wall, z
 from tests.conftest import free_port
 from tests.discovery import DiscoveryChecker
 from tests.providers.conftest import calendar_under_test
 from tests.providers.test_calendar_contract import draft
 
 CLEO = "cleo.nguyen@acme-sales.example"
+PARIS = "Europe/Paris"
 
 
 def _event(**extra: Any) -> dict[str, Any]:
-    return {"summary": "Discovery", "start": {"dateTime": "2026-12-01T10:00:00+01:00"},
-            "end": {"dateTime": "2026-12-01T11:00:00+01:00"}, **extra}
+    return {"summary": "Discovery", "start": {"dateTime": iso(at(day(1), "10:00", PARIS))},
+            "end": {"dateTime": iso(at(day(1), "11:00", PARIS))}, **extra}
 
 
 def test_insert_patch_list_with_sync_tokens_and_delete(calendar_api: Any,
@@ -140,22 +143,21 @@ def test_every_request_of_the_product_provider_matches_the_discovery_document(
 def test_recurring_events_instances_and_single_events(calendar_api: Any) -> None:
     events = calendar_api.events()
     tag = f"Weekly {uuid.uuid4().hex[:8]}"
+    tuesdays = [at(day(d), "10:00", PARIS) for d in (1, 8, 15)]  # weekly, 10:00 in Paris
     series = events.insert(calendarId="primary", body={
         "summary": tag, "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
-        "start": {"dateTime": "2026-12-01T10:00:00", "timeZone": "Europe/Paris"},
-        "end": {"dateTime": "2026-12-01T11:00:00", "timeZone": "Europe/Paris"}}).execute()
-    assert series["start"]["dateTime"] == "2026-12-01T10:00:00+01:00"  # RFC 3339, offset
+        "start": {"dateTime": wall(tuesdays[0]), "timeZone": PARIS},
+        "end": {"dateTime": wall(at(day(1), "11:00", PARIS)), "timeZone": PARIS}}).execute()
+    assert series["start"]["dateTime"] == iso(tuesdays[0])  # RFC 3339, offset
     occurrences = events.instances(calendarId="primary", eventId=series["id"]).execute()
     assert [(o["id"], o["recurringEventId"], o["start"]["dateTime"])
             for o in occurrences["items"]] == [
-        (f"{series['id']}_20261201T090000Z", series["id"], "2026-12-01T10:00:00+01:00"),
-        (f"{series['id']}_20261208T090000Z", series["id"], "2026-12-08T10:00:00+01:00"),
-        (f"{series['id']}_20261215T090000Z", series["id"], "2026-12-15T10:00:00+01:00")]
+        (f"{series['id']}_{compact(t)}", series["id"], iso(t)) for t in tuesdays]
     expanded = events.list(calendarId="primary", singleEvents=True, orderBy="startTime",
-                           q=tag, timeMin="2026-12-05T00:00:00Z",
+                           q=tag, timeMin=z(at(day(5), "00:00")),
                            timeZone="America/New_York").execute()
     assert [o["start"]["dateTime"] for o in expanded["items"]] == [
-        "2026-12-08T04:00:00-05:00", "2026-12-15T04:00:00-05:00"]
+        iso(t.astimezone(ZoneInfo("America/New_York"))) for t in tuesdays[1:]]
     collapsed = events.list(calendarId="primary", q=tag).execute()
     assert [e["id"] for e in collapsed["items"]] == [series["id"]]
     with pytest.raises(HttpError) as ordering:

@@ -9,7 +9,7 @@ import asyncio
 import ssl
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -60,10 +60,25 @@ from msgraph.graph_request_adapter import options as SDK_OPTIONS
 from msgraph_core import GraphClientFactory
 
 from addin.sandbox import SandboxRuntime
+from tests.clock import at, day, wall, z
 from tests.sandbox.conftest import AVA, BEN
 
 T = TypeVar("T")
-WINDOW = ("2026-11-01T00:00:00Z", "2027-01-01T00:00:00Z")
+START = at(day(3), "10:00")  # Thursday of the test week, 10:00 UTC
+WINDOW = (z(at(day(-28), "00:00")), z(at(day(28), "00:00")))
+
+
+def first_thursdays(after: date, months: int) -> list[date]:
+    """The first Thursdays of ``months`` months in a row, from the first one on or after
+    ``after``."""
+    found: list[date] = []
+    month = after.replace(day=1)
+    while len(found) < months:
+        thursday = month + timedelta(days=(3 - month.weekday()) % 7)
+        if thursday >= after or found:
+            found.append(thursday)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return found
 
 
 class SandboxToken(AccessTokenProvider):
@@ -147,13 +162,13 @@ async def _await(awaitable: Awaitable[T]) -> T:
     return await awaitable
 
 
-def _when(moment: str) -> DateTimeTimeZone:
-    return DateTimeTimeZone(date_time=moment, time_zone="UTC")
+def _when(moment: datetime) -> DateTimeTimeZone:
+    return DateTimeTimeZone(date_time=wall(moment, "UTC"), time_zone="UTC")
 
 
-def _meeting(subject: str, *attendees: str) -> Event:
-    return Event(subject=subject, start=_when("2026-12-03T10:00:00"),
-                 end=_when("2026-12-03T10:30:00"), importance=Importance.High,
+def _meeting(subject: str, *attendees: str, start: datetime = START) -> Event:
+    return Event(subject=subject, start=_when(start),
+                 end=_when(start + timedelta(minutes=30)), importance=Importance.High,
                  location=Location(display_name="Room 1"),
                  attendees=[Attendee(email_address=EmailAddress(address=a))
                             for a in attendees])
@@ -167,7 +182,7 @@ def test_create_get_update_delete(graph_for: Client) -> None:
     assert created.location is not None and created.location.display_name == "Room 1"
     read = run(client.me.events.by_event_id(created.id).get())
     assert read is not None and read.subject == "SDK create"
-    assert read.start is not None and read.start.date_time.startswith("2026-12-03T10:00:00")
+    assert read.start is not None and read.start.date_time.startswith(wall(START))
     patched = run(client.me.events.by_event_id(created.id).patch(Event(subject="SDK renamed")))
     assert patched is not None and patched.subject == "SDK renamed"
     run(client.me.events.by_event_id(created.id).delete())
@@ -245,23 +260,23 @@ def test_instances_of_a_series(graph_for: Client) -> None:
     series.recurrence = PatternedRecurrence(
         pattern=RecurrencePattern(type=RecurrencePatternType.Weekly, interval=1,
                                   days_of_week=[DayOfWeek.Thursday]),
-        range=RecurrenceRange(type=RecurrenceRangeType.Numbered, start_date=date(2026, 12, 3),
+        range=RecurrenceRange(type=RecurrenceRangeType.Numbered, start_date=day(3),
                               number_of_occurrences=3))
     created = run(client.me.events.post(series))
     assert created is not None and created.id and created.type == EventType.SeriesMaster
     query = InstancesRequestBuilder.InstancesRequestBuilderGetQueryParameters(
-        start_date_time="2026-12-05T00:00:00Z", end_date_time="2027-01-01T00:00:00Z")
+        start_date_time=z(at(day(5), "00:00")), end_date_time=WINDOW[1])
     found = run(client.me.events.by_event_id(created.id).instances.get(
         RequestConfiguration(query_parameters=query)))
     assert found is not None
     assert [(o.type, o.series_master_id, o.start.date_time[:16] if o.start else None)
             for o in found.value or []] == [
-        (EventType.Occurrence, created.id, "2026-12-10T10:00"),
-        (EventType.Occurrence, created.id, "2026-12-17T10:00")]
+        (EventType.Occurrence, created.id, wall(START + timedelta(weeks=1), minutes=True)),
+        (EventType.Occurrence, created.id, wall(START + timedelta(weeks=2), minutes=True))]
     bad = _meeting("SDK never")
     bad.recurrence = PatternedRecurrence(
         pattern=RecurrencePattern(type=RecurrencePatternType.Weekly, interval=0),
-        range=RecurrenceRange(type=RecurrenceRangeType.NoEnd, start_date=date(2026, 12, 3)))
+        range=RecurrenceRange(type=RecurrenceRangeType.NoEnd, start_date=day(3)))
     with pytest.raises(ODataError) as refused:
         run(client.me.events.post(bad))
     assert refused.value.response_status_code == 400
@@ -269,30 +284,35 @@ def test_instances_of_a_series(graph_for: Client) -> None:
 
 def test_exception_and_cancelled_occurrence_through_the_sdk(graph_for: Client) -> None:
     client = graph_for(AVA)
-    series = _meeting("SDK exceptions")
+    thursdays = first_thursdays(day(0), 4)  # the first Thursdays of four months
+    last_day = (thursdays[-1].replace(day=28) + timedelta(days=4)).replace(day=1) \
+        - timedelta(days=1)  # the fourth month's last day
+    series = _meeting("SDK exceptions", start=at(thursdays[0], "10:00"))
     series.recurrence = PatternedRecurrence(
         pattern=RecurrencePattern(type=RecurrencePatternType.RelativeMonthly, interval=1,
                                   days_of_week=[DayOfWeek.Thursday], index=WeekIndex.First),
-        range=RecurrenceRange(type=RecurrenceRangeType.EndDate, start_date=date(2026, 12, 3),
-                              end_date=date(2027, 3, 31)))
+        range=RecurrenceRange(type=RecurrenceRangeType.EndDate, start_date=thursdays[0],
+                              end_date=last_day))
     created = run(client.me.events.post(series))
     assert created is not None and created.id
     query = InstancesRequestBuilder.InstancesRequestBuilderGetQueryParameters(
-        start_date_time="2026-12-01T00:00:00Z", end_date_time="2027-06-01T00:00:00Z")
+        start_date_time=z(at(thursdays[0] - timedelta(days=2), "00:00")),
+        end_date_time=z(at(last_day + timedelta(days=62), "00:00")))
     config = RequestConfiguration(query_parameters=query)
     found = run(client.me.events.by_event_id(created.id).instances.get(config))
     assert found is not None and found.value
     assert [o.start.date_time[:10] for o in found.value if o.start] == [
-        "2026-12-03", "2027-01-07", "2027-02-04", "2027-03-04"]
+        t.isoformat() for t in thursdays]
     second, third = found.value[1], found.value[2]
     assert second.id and third.id and second.original_start is not None
+    moved_to = at(thursdays[1] + timedelta(days=1), "10:00")  # the Friday after
     moved = run(client.me.events.by_event_id(second.id).patch(Event(
-        subject="SDK moved", start=_when("2027-01-08T10:00:00"),
-        end=_when("2027-01-08T10:30:00"))))
+        subject="SDK moved", start=_when(moved_to),
+        end=_when(moved_to + timedelta(minutes=30)))))
     assert moved is not None and moved.type == EventType.Exception
     assert moved.series_master_id == created.id
     run(client.me.events.by_event_id(third.id).cancel.post(CancelPostRequestBody(
-        comment="Skipping February")))
+        comment="Skipping the third month")))
     after = run(client.me.events.by_event_id(created.id).instances.get(config))
     assert after is not None
     assert [(o.type, o.subject) for o in after.value or []] == [

@@ -3,25 +3,36 @@ exceptions, cancelled occurrences, calendarView and its delta, and Exchange's em
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
 from addin.sandbox import SandboxRuntime
+from tests.clock import at, compact, day, dst_change, iso, wall, weekday_name, z
 from tests.sandbox.conftest import AVA, BEN
 
 OUTSIDER = "pat.outsider@example.org"
-WINDOW = {"startDateTime": "2026-11-01T00:00:00Z", "endDateTime": "2027-01-01T00:00:00Z"}
+WINDOW = {"startDateTime": z(at(day(-28), "00:00")), "endDateTime": z(at(day(28), "00:00"))}
+
+
+def thursday(n: int = 0, hhmm: str = "10:00") -> datetime:
+    """The ``n``-th occurrence of ``weekly()`` (Thursdays from the test week's), or that day
+    at ``hhmm`` UTC."""
+    return at(day(3 + 7 * n), hhmm)
+
+
+def utc_wall(when: datetime) -> dict[str, str]:
+    return {"dateTime": wall(when, "UTC"), "timeZone": "UTC"}
 
 
 def weekly(count: int = 4, **extra: Any) -> dict[str, Any]:
     return {"subject": "Weekly sync",
-            "start": {"dateTime": "2026-12-03T10:00:00", "timeZone": "UTC"},
-            "end": {"dateTime": "2026-12-03T10:30:00", "timeZone": "UTC"},
+            "start": utc_wall(thursday()), "end": utc_wall(thursday(0, "10:30")),
             "recurrence": {"pattern": {"type": "weekly", "interval": 1,
-                                       "daysOfWeek": ["thursday"]},
-                           "range": {"type": "numbered", "startDate": "2026-12-03",
+                                       "daysOfWeek": [weekday_name(day(3))]},
+                           "range": {"type": "numbered", "startDate": iso(day(3)),
                                      "numberOfOccurrences": count}}, **extra}
 
 
@@ -64,8 +75,8 @@ def test_a_series_is_one_master_with_occurrences(graph: Any) -> None:
     found = graph.instances(master["id"])
     assert [(o["type"], o["seriesMasterId"], o["start"]["dateTime"][:16], o["originalStart"])
             for o in found] == [
-        ("occurrence", master["id"], f"2026-12-{d:02d}T10:00", f"2026-12-{d:02d}T10:00:00Z")
-        for d in (3, 10, 17, 24)]
+        ("occurrence", master["id"], wall(thursday(n), minutes=True), z(thursday(n)))
+        for n in range(4)]
     assert len({o["id"] for o in found}) == 4 and len({o["iCalUId"] for o in found}) == 4
     assert graph("GET", f"/me/events/{found[1]['id']}").json()["type"] == "occurrence"
     view = graph("GET", "/me/calendarView", params={**WINDOW, "$top": "500"}).json()["value"]
@@ -73,31 +84,37 @@ def test_a_series_is_one_master_with_occurrences(graph: Any) -> None:
     assert master["id"] not in {v["id"] for v in view}  # instances, never the master
     listed = graph("GET", "/me/events", params={"$top": "500"}).json()["value"]
     assert [e["type"] for e in listed if ours(e, master)] == ["seriesMaster"]
-    window = {"startDateTime": "2026-12-09T00:00:00Z", "endDateTime": "2026-12-18T00:00:00Z",
+    window = {"startDateTime": z(at(day(9), "00:00")), "endDateTime": z(at(day(18), "00:00")),
               "$top": "500"}  # the mailbox holds the other tests' events too (pages of 10)
     assert len([v for v in graph("GET", "/me/calendarView", params=window).json()["value"]
                 if ours(v, master)]) == 2
 
 
 def test_an_end_date_series_keeps_its_wall_time_across_dst(graph: Any) -> None:
+    """Mondays at 09:00 in New York, two before the clocks spring forward (the next change,
+    from the zone database) and two after: 09:00 local each time, an hour earlier in UTC."""
+    changed = dst_change("America/New_York", forward=True)
+    first = changed - timedelta(days=changed.weekday() + 7)  # two Mondays before
+    mondays = [at(first + timedelta(weeks=n), "09:00", "America/New_York") for n in range(4)]
     body = {"subject": "Stand-up",
-            "start": {"dateTime": "2027-03-01T09:00:00", "timeZone": "Eastern Standard Time"},
-            "end": {"dateTime": "2027-03-01T09:15:00", "timeZone": "Eastern Standard Time"},
+            "start": {"dateTime": wall(mondays[0]), "timeZone": "Eastern Standard Time"},
+            "end": {"dateTime": wall(mondays[0] + timedelta(minutes=15)),
+                    "timeZone": "Eastern Standard Time"},
             "recurrence": {"pattern": {"type": "weekly", "interval": 1,
-                                       "daysOfWeek": ["monday"]},
-                           "range": {"type": "endDate", "startDate": "2027-03-01",
-                                     "endDate": "2027-03-22"}}}
+                                       "daysOfWeek": [weekday_name(first)]},
+                           "range": {"type": "endDate", "startDate": iso(first),
+                                     "endDate": iso(mondays[-1].date())}}}
     master = graph("POST", "/me/events", json=body).json()
+    window = {"startDateTime": z(at(first - timedelta(days=28), "00:00")),
+              "endDateTime": z(at(first + timedelta(days=61), "00:00"))}
     answer = graph("GET", f"/me/events/{master['id']}/instances", headers={
-        "Prefer": 'outlook.timezone="Eastern Standard Time"'},
-        params={"startDateTime": "2027-02-01T00:00:00Z", "endDateTime": "2027-05-01T00:00:00Z"})
+        "Prefer": 'outlook.timezone="Eastern Standard Time"'}, params=window)
     starts = [o["start"]["dateTime"][:16] for o in answer.json()["value"]]
-    assert starts == ["2027-03-01T09:00", "2027-03-08T09:00", "2027-03-15T09:00",
-                      "2027-03-22T09:00"]
-    utc = graph("GET", f"/me/events/{master['id']}/instances", params={
-        "startDateTime": "2027-02-01T00:00:00Z", "endDateTime": "2027-05-01T00:00:00Z"})
-    assert [o["start"]["dateTime"][11:13] for o in utc.json()["value"]] == ["14", "14", "13",
-                                                                           "13"]
+    assert starts == [wall(m, minutes=True) for m in mondays]
+    utc = graph("GET", f"/me/events/{master['id']}/instances", params=window)
+    hours = [f"{m.astimezone(UTC).hour:02d}" for m in mondays]
+    assert hours[0] == hours[1] != hours[2] == hours[3]  # the change falls in the middle
+    assert [o["start"]["dateTime"][11:13] for o in utc.json()["value"]] == hours
 
 
 def test_bad_patterns_are_refused(graph: Any) -> None:
@@ -110,7 +127,7 @@ def test_bad_patterns_are_refused(graph: Any) -> None:
     single = graph("POST", "/me/events", json={k: v for k, v in weekly().items()
                                                if k != "recurrence"}).json()
     assert [i["id"] for i in graph.instances(single["id"])] == [single["id"]]
-    assert graph("GET", f"/me/events/{single['id']}_20261203T100000Z").status_code == 404
+    assert graph("GET", f"/me/events/{single['id']}_{compact(thursday())}").status_code == 404
 
 
 def test_moving_one_occurrence_makes_an_exception(graph: Any,
@@ -120,21 +137,19 @@ def test_moving_one_occurrence_makes_an_exception(graph: Any,
     clean_sandbox.state.mail.clear()
     moved = graph("PATCH", f"/me/events/{second['id']}", json={
         "subject": "Moved sync",
-        "start": {"dateTime": "2026-12-11T15:00:00", "timeZone": "UTC"},
-        "end": {"dateTime": "2026-12-11T15:30:00", "timeZone": "UTC"}})
+        "start": utc_wall(at(day(11), "15:00")), "end": utc_wall(at(day(11), "15:30"))})
     assert moved.status_code == 200, moved.text
     assert (moved.json()["type"], moved.json()["id"]) == ("exception", second["id"])
     found = graph.instances(master["id"])
     assert [(o["type"], o["subject"], o["start"]["dateTime"][:16]) for o in found] == [
-        ("occurrence", "Weekly sync", "2026-12-03T10:00"),
-        ("exception", "Moved sync", "2026-12-11T15:00"),
-        ("occurrence", "Weekly sync", "2026-12-17T10:00"),
-        ("occurrence", "Weekly sync", "2026-12-24T10:00")]
-    assert found[1]["originalStart"] == "2026-12-10T10:00:00Z"
+        ("occurrence", "Weekly sync", wall(thursday(0), minutes=True)),
+        ("exception", "Moved sync", wall(at(day(11), "15:00"), minutes=True)),
+        ("occurrence", "Weekly sync", wall(thursday(2), minutes=True)),
+        ("occurrence", "Weekly sync", wall(thursday(3), minutes=True))]
+    assert found[1]["originalStart"] == z(thursday(1))
     assert mails(clean_sandbox) == [(OUTSIDER, "update", "occurrence")]
     crossing = graph("PATCH", f"/me/events/{second['id']}", json={
-        "start": {"dateTime": "2026-12-17T11:00:00", "timeZone": "UTC"},
-        "end": {"dateTime": "2026-12-17T11:30:00", "timeZone": "UTC"}})
+        "start": utc_wall(thursday(2, "11:00")), "end": utc_wall(thursday(2, "11:30"))})
     assert crossing.status_code == 400
     assert crossing.json()["error"]["code"] == "ErrorOccurrenceCrossingBoundary"
     own_rule = graph("PATCH", f"/me/events/{second['id']}",
@@ -153,7 +168,7 @@ def test_moving_one_occurrence_makes_an_exception(graph: Any,
     assert mails(clean_sandbox) == [(OUTSIDER, "update", None)]
 
     later = weekly()["recurrence"]
-    later["pattern"]["daysOfWeek"] = ["thursday", "friday"]
+    later["pattern"]["daysOfWeek"] = [weekday_name(day(3)), weekday_name(day(4))]
     graph("PATCH", f"/me/events/{master['id']}", json={"recurrence": later})
     assert {o["type"] for o in graph.instances(master["id"])} == {"occurrence"}
 
@@ -240,8 +255,8 @@ def test_calendar_view_delta_precise(graph: Any, clean_sandbox: SandboxRuntime) 
         (ids[0], "Only this one"), (ids[2], "Renamed series"), (ids[3], "Renamed series")]
     link = renamed["@odata.deltaLink"].split("/v1.0", 1)[1]
     moved = weekly()
-    moved["start"]["dateTime"] = "2026-12-03T11:00:00"
-    moved["end"]["dateTime"] = "2026-12-03T11:30:00"
+    moved["start"]["dateTime"] = wall(thursday(0, "11:00"))
+    moved["end"]["dateTime"] = wall(thursday(0, "11:30"))
     graph("PATCH", f"/me/events/{master['id']}", json={"start": moved["start"],
                                                         "end": moved["end"]})
     third = graph("GET", link).json()
@@ -295,7 +310,10 @@ def test_invitees_answer_the_series_or_one_occurrence(
 
 def test_malformed_instance_ids_are_not_found(graph: Any) -> None:
     master = graph("POST", "/me/events", json=weekly()).json()
-    for suffix in ("20261299T100000Z", "20261204T100000Z", "20261203T100001Z"):
+    no_such_day = compact(day(3))[:6] + "99T100000Z"  # day 99 of the month
+    off_pattern = compact(at(day(4), "10:00"))  # a Friday
+    off_time = compact(thursday() + timedelta(seconds=1))
+    for suffix in (no_such_day, off_pattern, off_time):
         answer = graph("GET", f"/me/events/{master['id']}_{suffix}")
         assert answer.status_code == 404, suffix
         assert graph("DELETE", f"/me/events/{master['id']}_{suffix}").status_code == 404
