@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from addin import create_app
 from addin.config import Settings, settings_for_tests
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.state import DEFAULT_SETTINGS
+from addin.store import upgrade_to_head
 from addin.store.database import make_engine
 from addin.store.models import User
 from tests.processes import SandboxProcess, ServeProcess
@@ -67,9 +69,25 @@ def upstream(sandbox: SandboxRuntime) -> requests.Session:
     return session
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to head once per test process, copied for each test's app
+    (create_app then finds nothing to migrate). tests/store/test_migrations.py runs the real
+    migrations, one by one, on databases of their own."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return settings_for_tests(str(tmp_path / "instance"))
+def settings(tmp_path: Path, migrated_database: Path) -> Settings:
+    settings = settings_for_tests(str(tmp_path / "instance"))
+    database = Path(settings.database_url.removeprefix("sqlite:///"))
+    database.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_database, database)
+    return settings
 
 
 @pytest.fixture
