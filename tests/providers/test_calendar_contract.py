@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from addin.providers.calendar import (
     SilentUpdateUnsupported,
 )
 from addin.providers.ews_push import notification_answer, parse_notification
+from tests.clock import at, day
 from tests.conftest import free_port
 from tests.providers.conftest import CalendarUnderTest, calendar_under_test
 
@@ -34,8 +35,8 @@ GUESTS = ["noah.smith@acme.example", "liam.jones@globex.example", "emma.brown@in
 
 def draft(**changes: Any) -> ItemDraft:
     values: dict[str, Any] = {
-        "subject": "Pricing review", "start": datetime(2026, 12, 8, 14, 0, tzinfo=UTC),
-        "end": datetime(2026, 12, 8, 15, 0, tzinfo=UTC), "time_zone": "Europe/London",
+        "subject": "Pricing review", "start": at(day(1), "14:00"),
+        "end": at(day(1), "15:00"), "time_zone": "Europe/London",
         "location": "Room 4", "body": "Agenda",
         "salesforce_event_id": f"00U{uuid.uuid4().hex[:15]}",
     }
@@ -142,10 +143,10 @@ class TestCalendarContract:
             self, calendar: CalendarUnderTest) -> None:
         item = calendar.provider.create_item(draft(), idempotency_key=str(uuid.uuid4()))
         moved = calendar.provider.update_fields(item.item_id, draft(
-            subject="Pricing review (moved)", start=datetime(2026, 12, 9, 9, 0, tzinfo=UTC),
-            end=datetime(2026, 12, 9, 10, 0, tzinfo=UTC)), etag=item.etag)
+            subject="Pricing review (moved)", start=at(day(2), "09:00"),
+            end=at(day(2), "10:00")), etag=item.etag)
         assert moved.subject == "Pricing review (moved)"
-        assert moved.start == datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
+        assert moved.start == at(day(2), "09:00")
         assert calendar.mail() == []
 
     def test_field_change_of_a_meeting_follows_the_capability(
@@ -216,15 +217,15 @@ class TestCalendarContract:
 
     def test_all_day_items_use_an_exclusive_end_date(self, calendar: CalendarUnderTest
                                                      ) -> None:
-        wanted = draft(is_all_day=True, start=date(2026, 12, 10), end=date(2026, 12, 12))
+        wanted = draft(is_all_day=True, start=day(3), end=day(5))
         item = calendar.provider.create_item(wanted, idempotency_key=str(uuid.uuid4()))
         again = calendar.provider.get_item(item.item_id)
         assert again.is_all_day
-        assert (again.start, again.end) == (date(2026, 12, 10), date(2026, 12, 12))
+        assert (again.start, again.end) == (day(3), day(5))
 
     def test_time_zones_round_trip(self, calendar: CalendarUnderTest) -> None:
         pacific = ZoneInfo("America/Los_Angeles")
-        start = datetime(2026, 12, 15, 9, 30, tzinfo=pacific)
+        start = at(day(8), "09:30", pacific)
         wanted = draft(start=start, end=start + timedelta(minutes=45),
                        time_zone="America/Los_Angeles")
         item = calendar.provider.create_item(wanted, idempotency_key=str(uuid.uuid4()))

@@ -3,30 +3,69 @@ wall time the Graph emulator can be set to: an item keeps its true instants.
 
 A wall time without an offset (Graph's dateTimeTimeZone) on the night clocks go back names
 two instants; the Graph provider used to send the wall time, and Outlook read the second
-02:30 as the first: a meeting ending at 2027-10-31T02:30:00+01:00 became zero-length."""
+02:30 as the first: a meeting ending at 02:30+01:00 that night became zero-length.
+
+The nights are the next real DST changes in Paris after the test week (tests/clock.py)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from addin.providers.graph import GraphCalendar
 from addin.sandbox import SandboxRuntime
+from tests.clock import WEEK, at, dst_change, utc, wall, z
 from tests.providers.conftest import CalendarUnderTest, calendar_under_test
 from tests.providers.test_calendar_contract import draft
 
 PARIS = "Europe/Paris"
-# (start, end): fall back in Paris repeats 02:00-03:00 on 2027-10-31; spring forward skips
-# 02:00-03:00 on 2027-03-28 (given with offsets, so each names one instant)
+FALL_BACK = dst_change(PARIS, forward=False)  # repeats 02:00-03:00
+SPRING_FORWARD = dst_change(PARIS, forward=True)  # skips 02:00-03:00
+
+
+def _offset(day: date, hhmm: str) -> timedelta:
+    offset = at(day, hhmm, PARIS).utcoffset()
+    assert offset is not None
+    return offset
+
+
+SUMMER = _offset(FALL_BACK, "00:00")  # Paris' offsets, from the zone database
+WINTER = _offset(FALL_BACK, "12:00")
+assert SUMMER > WINTER and _offset(SPRING_FORWARD, "12:00") == SUMMER
+
+
+def paris(day: date, hhmm: str, offset: timedelta) -> str:
+    """Wall time ``hhmm`` on ``day`` with an explicit offset: one instant, even in the
+    repeated or skipped hour."""
+    hours, minutes = (int(p) for p in hhmm.split(":"))
+    return datetime.combine(day, time(hours, minutes), tzinfo=timezone(offset)).isoformat()
+
+
+def _summer_day() -> date:
+    """The first day from the test week on that Paris spends wholly on summer time."""
+    day = WEEK
+    while _offset(day, "00:00") != SUMMER or _offset(day, "23:59") != SUMMER:
+        day += timedelta(days=1)
+    return day
+
+
+SUMMER_DAY = _summer_day()
+# (start, end): fall back in Paris repeats 02:00-03:00 on FALL_BACK; spring forward skips
+# 02:00-03:00 on SPRING_FORWARD (given with offsets, so each names one instant)
 CASES = {
-    "across the repeated hour": ("2027-10-31T02:30:00+02:00", "2027-10-31T02:30:00+01:00"),
-    "ending in the repeated hour": ("2027-10-31T01:30:00+02:00", "2027-10-31T02:30:00+01:00"),
-    "starting in the repeated hour": ("2027-10-31T02:15:00+02:00", "2027-10-31T04:00:00+01:00"),
-    "across the skipped hour": ("2027-03-28T01:30:00+01:00", "2027-03-28T03:30:00+02:00"),
-    "given in the skipped hour": ("2027-03-28T02:30:00+01:00", "2027-03-28T04:00:00+02:00"),
+    "across the repeated hour": (paris(FALL_BACK, "02:30", SUMMER),
+                                 paris(FALL_BACK, "02:30", WINTER)),
+    "ending in the repeated hour": (paris(FALL_BACK, "01:30", SUMMER),
+                                    paris(FALL_BACK, "02:30", WINTER)),
+    "starting in the repeated hour": (paris(FALL_BACK, "02:15", SUMMER),
+                                      paris(FALL_BACK, "04:00", WINTER)),
+    "across the skipped hour": (paris(SPRING_FORWARD, "01:30", WINTER),
+                                paris(SPRING_FORWARD, "03:30", SUMMER)),
+    "given in the skipped hour": (paris(SPRING_FORWARD, "02:30", WINTER),
+                                  paris(SPRING_FORWARD, "04:00", SUMMER)),
 }
 READINGS = [{"graph.ambiguousLocalTime": "standard"},
             {"graph.ambiguousLocalTime": "daylight"},
@@ -52,8 +91,8 @@ def test_an_item_keeps_its_true_instants(calendar: CalendarUnderTest, case: str,
 
 def test_unambiguous_times_keep_the_users_zone(clean_sandbox: SandboxRuntime) -> None:
     calendar = calendar_under_test(clean_sandbox, "graph")
-    summer = draft(start=datetime(2027, 7, 1, 8, 0, tzinfo=UTC),
-                   end=datetime(2027, 7, 1, 9, 0, tzinfo=UTC), time_zone=PARIS)
+    summer = draft(start=at(SUMMER_DAY, "08:00", UTC),
+                   end=at(SUMMER_DAY, "09:00", UTC), time_zone=PARIS)
     item = calendar.provider.create_item(summer, idempotency_key=str(uuid.uuid4()))
     assert item.raw["originalStartTimeZone"] == PARIS
     assert item.raw["originalEndTimeZone"] == PARIS
@@ -64,19 +103,30 @@ def test_unambiguous_times_keep_the_users_zone(clean_sandbox: SandboxRuntime) ->
     assert item.raw["originalStartTimeZone"] == "UTC"  # a wall time would be ambiguous
 
 
-@pytest.mark.parametrize(("wall", "setting", "instant"), [
-    ("2027-10-31T02:30:00", {"graph.ambiguousLocalTime": "standard"}, "2027-10-31T01:30:00Z"),
-    ("2027-10-31T02:30:00", {"graph.ambiguousLocalTime": "daylight"}, "2027-10-31T00:30:00Z"),
-    ("2027-03-28T02:30:00", {}, "2027-03-28T01:30:00Z"),
-    ("2027-07-01T10:00:00", {}, "2027-07-01T08:00:00Z"),
-])
-def test_the_emulator_reads_wall_times_as_set(clean_sandbox: SandboxRuntime, wall: str,
+# the repeated 02:30 read as standard (winter) time, or as daylight (summer) time; the
+# skipped 02:30 with the offset before the change; a plain summer time
+REPEATED = at(FALL_BACK, "02:30", PARIS)
+SKIPPED = at(SPRING_FORWARD, "02:30", PARIS)
+READ_AS_SET = [
+    (wall(REPEATED), {"graph.ambiguousLocalTime": "standard"},
+     z(datetime.fromisoformat(paris(FALL_BACK, "02:30", WINTER)))),
+    (wall(REPEATED), {"graph.ambiguousLocalTime": "daylight"},
+     z(datetime.fromisoformat(paris(FALL_BACK, "02:30", SUMMER)))),
+    (wall(SKIPPED), {}, z(datetime.fromisoformat(paris(SPRING_FORWARD, "02:30", WINTER)))),
+    (wall(at(SUMMER_DAY, "10:00", PARIS)), {}, z(at(SUMMER_DAY, "10:00", PARIS))),
+]
+LATER = wall(at(max(FALL_BACK, SPRING_FORWARD, SUMMER_DAY) + timedelta(days=31), "10:00",
+                PARIS))  # an end after every start above
+
+
+@pytest.mark.parametrize(("wall_time", "setting", "instant"), READ_AS_SET)
+def test_the_emulator_reads_wall_times_as_set(clean_sandbox: SandboxRuntime, wall_time: str,
                                               setting: dict[str, str], instant: str) -> None:
     """What a client that sends wall times gets: the emulator's documented readings."""
     clean_sandbox.state.update_settings(setting)
     graph = calendar_under_test(clean_sandbox, "graph")
     assert isinstance(graph.provider, GraphCalendar)
-    answer = _post(graph, wall, "2027-12-01T10:00:00")
+    answer = _post(graph, wall_time, LATER)
     assert answer.status_code == 201, answer.text
     assert answer.json()["start"]["dateTime"].startswith(instant.rstrip("Z"))
 
@@ -84,7 +134,7 @@ def test_the_emulator_reads_wall_times_as_set(clean_sandbox: SandboxRuntime, wal
 def test_the_emulator_can_refuse_a_skipped_wall_time(clean_sandbox: SandboxRuntime) -> None:
     clean_sandbox.state.update_settings({"graph.nonexistentLocalTime": "reject"})
     graph = calendar_under_test(clean_sandbox, "graph")
-    answer = _post(graph, "2027-03-28T02:30:00", "2027-03-28T04:00:00")
+    answer = _post(graph, wall(SKIPPED), wall(at(SPRING_FORWARD, "04:00", PARIS)))
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "ErrorInvalidRequest"
 
@@ -99,16 +149,18 @@ def _post(graph: CalendarUnderTest, start: str, end: str) -> Any:
         "end": {"dateTime": end, "timeZone": PARIS}})
 
 
-@pytest.mark.parametrize(("zone_name", "day"), [("America/Santiago", "2026-09-06"),
-                                                ("Asia/Beirut", "2026-03-29"),
-                                                ("Europe/Paris", "2027-10-31")])
+@pytest.mark.parametrize(("zone_name", "forward"), [("America/Santiago", True),
+                                                    ("Asia/Beirut", True),
+                                                    ("Europe/Paris", False)])
 def test_an_all_day_item_on_a_day_without_midnight(calendar: CalendarUnderTest,
-                                                   zone_name: str, day: str) -> None:
+                                                   zone_name: str, forward: bool) -> None:
     """Where clocks go forward at midnight the day starts at 01:00: an all-day item on that
-    day is still a day (the Graph emulator refused it as not starting at midnight)."""
-    from datetime import date, timedelta
-
-    first = date.fromisoformat(day)
+    day is still a day (the Graph emulator refused it as not starting at midnight). (Paris:
+    the night clocks go back, at 03:00.)"""
+    first = dst_change(zone_name, forward=forward)
+    if forward:  # the day found has no 00:30 there: its clocks go forward at midnight
+        local = at(first, "00:30", zone_name)
+        assert utc(local).astimezone(local.tzinfo).time() != local.time()
     wanted = draft(start=first, end=first + timedelta(days=1), is_all_day=True,
                    time_zone=zone_name)
     item = calendar.provider.create_item(wanted, idempotency_key=str(uuid.uuid4()))

@@ -18,9 +18,11 @@ from addin.providers.salesforce import (
 )
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.seed import CONTACTS, LEADS, USERS
+from tests.clock import at, day, z
 from tests.providers.conftest import AVA, BEN
 
-START = "2026-12-04T15:00:00Z"
+START_AT = at(day(4), "15:00")  # the Friday of the test week
+START = z(START_AT)
 Build = Callable[..., SalesforceClient]
 
 
@@ -30,7 +32,7 @@ def _requests(sandbox: SandboxRuntime) -> int:
 
 def _new_event(client: SalesforceClient, subject: str = "Adapter test") -> dict[str, object]:
     return client.create_event({"Subject": subject, "StartDateTime": START,
-                                "EndDateTime": "2026-12-04T15:30:00Z"})
+                                "EndDateTime": z(START_AT + timedelta(minutes=30))})
 
 
 def test_create_and_read_back_is_one_request(salesforce_client: Build,

@@ -4,18 +4,20 @@ is one item; its occurrences are read window by window and changed one at a time
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from addin.domain import CalendarItem, ItemDraft
 from addin.providers.calendar import NotifyMode
 from addin.sync.rrules import normalize
+from tests.clock import at, compact, day
 from tests.providers.conftest import CalendarUnderTest
 from tests.providers.test_calendar_contract import GUESTS, draft, guests
 
-FIRST = datetime(2026, 12, 8, 14, 0, tzinfo=UTC)  # a Tuesday
-WINDOW = (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 6, 1, tzinfo=UTC))
-WEEKLY_SIX = normalize("FREQ=WEEKLY;COUNT=6", FIRST, "Europe/London")
-WEEKLY_UNTIL = normalize("FREQ=WEEKLY;UNTIL=20261229", FIRST, "Europe/London")
+LONDON = "Europe/London"
+FIRST = at(day(1), "14:00", LONDON)  # a Tuesday, 14:00 in London
+WINDOW = (at(day(-7), "00:00"), at(day(175), "00:00"))
+WEEKLY_SIX = normalize("FREQ=WEEKLY;COUNT=6", FIRST, LONDON)
+WEEKLY_UNTIL = normalize(f"FREQ=WEEKLY;UNTIL={compact(day(22))}", FIRST, LONDON)  # 4 Tuesdays
 
 
 def series(calendar: CalendarUnderTest, rule: str = WEEKLY_SIX) -> CalendarItem:
@@ -30,6 +32,8 @@ def instances(calendar: CalendarUnderTest, item: CalendarItem) -> list[CalendarI
 
 
 def weeks(count: int) -> list[datetime]:
+    """The series' starts: 14:00 in London each week (wall-clock arithmetic on a London
+    time, so a DST change inside the series moves the UTC instant, as calendars do)."""
     return [FIRST + timedelta(weeks=n) for n in range(count)]
 
 

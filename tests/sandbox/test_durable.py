@@ -7,6 +7,7 @@ import ast
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,15 @@ import requests
 
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.durable import STATE_FILE, ReadWriteLock, StateFileError, read_meta
+from tests.clock import at, day, salesforce, z
 from tests.leaks import lingering_threads
 
 AVA = "ava.martin@acme-sales.example"
 CLEO = "cleo.nguyen@acme-sales.example"
-EVENT = {"Subject": "Kept", "StartDateTime": "2026-12-01T10:00:00.000+0000",
-         "EndDateTime": "2026-12-01T11:00:00.000+0000"}
+START = at(day(1), "10:00")  # the Tuesday of the test week, 10:00 UTC
+EVENT = {"Subject": "Kept", "StartDateTime": salesforce(START),
+         "EndDateTime": salesforce(START + timedelta(hours=1))}
+KEPT_TOO = at(day(2), "10:00")
 
 
 class Sandbox:
@@ -68,8 +72,8 @@ def test_what_was_answered_is_on_disk_before_any_stop(opened: Any) -> None:
     event_id = first.create_event()
     google = first.runtime.services["google"]
     made = first.http.post(f"{google}/calendars/primary/events", headers=first.token(
-        CLEO, "google"), json={"summary": "Kept too", "start": {"dateTime": "2026-12-02T10:00:00Z"},
-                               "end": {"dateTime": "2026-12-02T11:00:00Z"}})
+        CLEO, "google"), json={"summary": "Kept too", "start": {"dateTime": z(KEPT_TOO)},
+                               "end": {"dateTime": z(KEPT_TOO + timedelta(hours=1))}})
     assert made.status_code == 200, made.text
     faults = first.http.post(first.runtime.services["faults"], json={"service": "graph",
                                                                      "times": 2})

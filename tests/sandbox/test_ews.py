@@ -4,6 +4,7 @@ state surviving a restart of a durable sandbox."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,11 @@ from lxml import etree
 
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.ews.soap import SOAP, M, T
+from tests.clock import at, day, z
 from tests.sandbox.conftest import EVE, FINN
 
 NS = {"s": SOAP, "m": M, "t": T}
+START = at(day(1), "09:00")  # the Tuesday of the test week, 09:00 UTC
 
 
 def envelope(operation: str, attributes: dict[str, str] | None = None,
@@ -48,12 +51,12 @@ class Wire:
         return answer.status_code, etree.fromstring(answer.content)
 
     def create(self, subject: str = "Wire", attendees: tuple[str, ...] = (),
-               send: str = "SendToNone", start: str = "2026-12-01T09:00:00Z") -> str:
+               send: str = "SendToNone", start: datetime = START) -> str:
         def build(request: Any) -> None:
             item = sub(sub(request, "m:Items"), "t:CalendarItem")
             sub(item, "t:Subject", subject)
-            sub(item, "t:Start", start)
-            sub(item, "t:End", start.replace("T09", "T10"))
+            sub(item, "t:Start", z(start))
+            sub(item, "t:End", z(start + timedelta(hours=1)))
             if attendees:
                 holder = sub(item, "t:RequiredAttendees")
                 for email in attendees:
@@ -135,7 +138,7 @@ def test_delete_item_field_and_read_only_fields(wire: Wire,
 
 
 def test_indexed_paging_and_restrictions(wire: Wire) -> None:
-    ids = [wire.create(f"Page {n}", start=f"2026-12-0{n + 1}T09:00:00Z") for n in range(3)]
+    ids = [wire.create(f"Page {n}", start=START + timedelta(days=n)) for n in range(3)]
 
     def find(offset: int, build_restriction: Any = None) -> Any:
         def build(request: Any) -> None:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
 
 from addin.sandbox import SandboxRuntime
+from tests.clock import at, day, z
 from tests.providers.test_calendar_contract import receiver
 
 CLEO = "cleo.nguyen@acme-sales.example"
-EVENT = {"summary": "Google", "start": {"dateTime": "2026-12-01T10:00:00Z"},
-         "end": {"dateTime": "2026-12-01T11:00:00Z"}}
+START = at(day(1), "10:00")  # the Tuesday of the test week, 10:00 UTC
+EVENT = {"summary": "Google", "start": {"dateTime": z(START)},
+         "end": {"dateTime": z(START + timedelta(hours=1))}}
 
 
 @pytest.fixture
@@ -100,8 +103,7 @@ def test_a_change_made_while_paging_is_in_the_next_sync_round(
     token = clean_sandbox.state.tokens.issue("google", "cleo.nguyen@acme-sales.example")
     upstream.headers["Authorization"] = f"Bearer {token}"
     events = clean_sandbox.services["google"] + "/calendars/primary/events"
-    body = {"summary": "Paged", "start": {"dateTime": "2026-12-01T10:00:00Z"},
-            "end": {"dateTime": "2026-12-01T11:00:00Z"}}
+    body = {"summary": "Paged", "start": EVENT["start"], "end": EVENT["end"]}
     for _ in range(2):
         assert upstream.post(events, json=body).status_code == 200
     page = upstream.get(events, params={"maxResults": 1}).json()
@@ -121,8 +123,8 @@ def test_guests_hold_copies_and_only_answer_on_them(
         return {"Authorization": "Bearer " + clean_sandbox.state.tokens.issue("google", email)}
 
     created = upstream.post(events, headers=as_(cleo), json={
-        "summary": "Guests", "start": {"dateTime": "2026-12-01T10:00:00Z"},
-        "end": {"dateTime": "2026-12-01T11:00:00Z"}, "attendees": [{"email": dan}],
+        "summary": "Guests", "start": EVENT["start"],
+        "end": EVENT["end"], "attendees": [{"email": dan}],
         "extendedProperties": {"private": {"mine": "cleo"}}}).json()
     copy = upstream.get(f"{events}/{created['id']}", headers=as_(dan)).json()
     assert copy["organizer"] == {"email": cleo}

@@ -17,12 +17,16 @@ from werkzeug.serving import make_server
 
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.tls import DevCertificates, ensure_dev_certificates
+from tests.clock import at, day, wall, z
 from tests.conftest import free_port
 from tests.providers.test_calendar_contract import receiver
 
 AVA = "ava.martin@acme-sales.example"
-EVENT = {"subject": "Graph", "start": {"dateTime": "2026-12-01T10:00:00", "timeZone": "UTC"},
-         "end": {"dateTime": "2026-12-01T11:00:00", "timeZone": "UTC"}}
+START = at(day(1), "10:00")  # the Tuesday of the test week, 10:00 UTC
+EVENT = {"subject": "Graph", "start": {"dateTime": wall(START), "timeZone": "UTC"},
+         "end": {"dateTime": wall(START + timedelta(hours=1)), "timeZone": "UTC"}}
+# a calendarView window around the test week, inside Graph's sync window
+WINDOW = f"startDateTime={z(at(day(-7), '00:00'))}&endDateTime={z(at(day(30), '00:00'))}"
 
 
 @pytest.fixture
@@ -56,10 +60,10 @@ def test_transaction_id_makes_creates_retry_safe(graph: Any) -> None:
 
 def test_select_and_prefer_time_zone(graph: Any) -> None:
     created = graph("POST", "/me/events", json=EVENT).json()
-    assert created["start"] == {"dateTime": "2026-12-01T10:00:00.0000000", "timeZone": "UTC"}
+    assert created["start"] == {"dateTime": f"{wall(START)}.0000000", "timeZone": "UTC"}
     pacific = graph("GET", f"/me/events/{created['id']}?$select=subject,start",
                     headers={"Prefer": 'outlook.timezone="Pacific Standard Time"'}).json()
-    assert pacific["start"] == {"dateTime": "2026-12-01T02:00:00.0000000",
+    assert pacific["start"] == {"dateTime": f"{wall(START, 'America/Los_Angeles')}.0000000",
                                 "timeZone": "Pacific Standard Time"}
     assert set(pacific) == {"@odata.etag", "id", "subject", "start"}
 
@@ -69,8 +73,8 @@ def test_all_day_events_must_span_midnights(graph: Any) -> None:
     assert bad.status_code == 400
     good = graph("POST", "/me/events", json={
         "subject": "Offsite", "isAllDay": True,
-        "start": {"dateTime": "2026-12-10T00:00:00", "timeZone": "W. Europe Standard Time"},
-        "end": {"dateTime": "2026-12-11T00:00:00", "timeZone": "W. Europe Standard Time"}})
+        "start": {"dateTime": wall(at(day(10), "00:00")), "timeZone": "W. Europe Standard Time"},
+        "end": {"dateTime": wall(at(day(11), "00:00")), "timeZone": "W. Europe Standard Time"}})
     assert good.status_code == 201
 
 
@@ -88,8 +92,7 @@ def test_batch_takes_at_most_20_requests(graph: Any) -> None:
 def test_delta_pages_then_gives_a_delta_link(graph: Any) -> None:
     for _ in range(3):
         graph("POST", "/me/events", json=EVENT)
-    window = "startDateTime=2026-11-01T00:00:00Z&endDateTime=2027-01-01T00:00:00Z"
-    page = graph("GET", f"/me/calendarView/delta?{window}",
+    page = graph("GET", f"/me/calendarView/delta?{WINDOW}",
                  headers={"Prefer": "odata.maxpagesize=2"}).json()
     assert len(page["value"]) == 2 and "@odata.nextLink" in page
     seen = 2
@@ -154,11 +157,11 @@ def _follow(graph: Any, url: str, **kwargs: Any) -> tuple[list[dict[str, Any]], 
 
 def test_delta_reports_an_item_moved_out_of_the_window_as_removed(graph: Any) -> None:
     created = graph("POST", "/me/events", json=EVENT).json()
-    window = "startDateTime=2026-11-01T00:00:00Z&endDateTime=2027-01-01T00:00:00Z"
-    _, link = _follow(graph, f"/me/calendarView/delta?{window}")
+    _, link = _follow(graph, f"/me/calendarView/delta?{WINDOW}")
+    far = START + timedelta(weeks=104)  # two years on, far past the window's end
     graph("PATCH", f"/me/events/{created['id']}", json={
-        "start": {"dateTime": "2028-12-01T10:00:00", "timeZone": "UTC"},
-        "end": {"dateTime": "2028-12-01T11:00:00", "timeZone": "UTC"}})
+        "start": {"dateTime": wall(far), "timeZone": "UTC"},
+        "end": {"dateTime": wall(far + timedelta(hours=1)), "timeZone": "UTC"}})
     rows, _ = _follow(graph, link)
     assert {"@odata.type": "#microsoft.graph.event", "id": created["id"],
             "@removed": {"reason": "deleted"}} in rows  # as if it were deleted
@@ -169,9 +172,8 @@ def test_delta_reports_an_item_moved_out_of_the_window_as_removed(graph: Any) ->
 def test_a_change_made_while_paging_is_in_the_next_round(graph: Any) -> None:
     for _ in range(3):
         graph("POST", "/me/events", json=EVENT)
-    window = "startDateTime=2026-11-01T00:00:00Z&endDateTime=2027-01-01T00:00:00Z"
     small = {"headers": {"Prefer": "odata.maxpagesize=1"}}
-    first = graph("GET", f"/me/calendarView/delta?{window}", **small).json()
+    first = graph("GET", f"/me/calendarView/delta?{WINDOW}", **small).json()
     meanwhile = graph("POST", "/me/events", json={**EVENT, "subject": "Meanwhile"}).json()
     _, link = _follow(graph, first["@odata.nextLink"], **small)
     rows, _ = _follow(graph, link)
@@ -231,11 +233,11 @@ def test_unknown_routes_and_other_mailboxes_answer_json_errors(graph: Any) -> No
 
 def test_filter_and_orderby_on_subject_and_start(graph: Any) -> None:
     tag = f"Query {datetime.now(UTC).timestamp()}"
-    for day, name in ((3, "b"), (1, "a"), (2, "c")):
+    for offset, name in ((3, "b"), (1, "a"), (2, "c")):  # Thursday, Tuesday, Wednesday
         graph("POST", "/me/events", json={
             **EVENT, "subject": f"{tag} {name}",
-            "start": {"dateTime": f"2026-12-0{day}T10:00:00", "timeZone": "UTC"},
-            "end": {"dateTime": f"2026-12-0{day}T11:00:00", "timeZone": "UTC"}})
+            "start": {"dateTime": wall(at(day(offset), "10:00")), "timeZone": "UTC"},
+            "end": {"dateTime": wall(at(day(offset), "11:00")), "timeZone": "UTC"}})
 
     def subjects(query: str) -> list[str]:
         answer = graph("GET", f"/me/events?$top=1000&{query}")
@@ -245,8 +247,8 @@ def test_filter_and_orderby_on_subject_and_start(graph: Any) -> None:
 
     assert subjects(f"$filter=startswith(subject,'{tag}')&$orderby=subject desc") == [
         "c", "b", "a"]
-    assert subjects("$filter=start/dateTime ge '2026-12-02T00:00:00' and "
-                    "start/dateTime lt '2026-12-03T00:00:00'") == ["c"]
+    assert subjects(f"$filter=start/dateTime ge '{wall(at(day(2), '00:00'))}' and "
+                    f"start/dateTime lt '{wall(at(day(3), '00:00'))}'") == ["c"]
     assert subjects(f"$filter=subject eq '{tag} a'") == ["a"]
     assert subjects("$orderby=start/dateTime desc")[:3] == ["b", "c", "a"]
     bad = graph("GET", "/me/events?$filter=location eq 'x'")

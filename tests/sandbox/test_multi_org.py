@@ -17,11 +17,12 @@ import requests
 import eventbus
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.seed import DEFAULT_SEED, multi_org_seed
+from tests.clock import at, day, salesforce
 
 messages = eventbus.messages
 EVENTS = "/data/EventChangeEvent"
 API = "/services/data/v62.0"
-START = "2026-12-11T10:00:00.000+0000"
+START = salesforce(at(day(4), "10:00"))  # the Friday of the test week, 10:00 UTC
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,11 @@ from simple_salesforce.exceptions import (
 )
 
 from addin.sandbox import SandboxRuntime
+from tests.clock import at, day, salesforce, z
 from tests.sandbox.conftest import AVA, BEN
 
-START = "2026-12-01T10:00:00Z"
+START_AT = at(day(1), "10:00")  # the Tuesday of the test week, 10:00 UTC
+START = z(START_AT)
 
 
 def _event(sf: Salesforce, subject: str = "Conformance", **fields: object) -> str:
@@ -27,13 +29,13 @@ def _event(sf: Salesforce, subject: str = "Conformance", **fields: object) -> st
 
 def test_create_get_update_delete(sf: Salesforce) -> None:
     created = sf.Event.create({"Subject": "Intro call", "StartDateTime": START,
-                               "EndDateTime": "2026-12-01T11:30:00Z"})
+                               "EndDateTime": z(START_AT + timedelta(minutes=90))})
     assert created["success"] is True and created["errors"] == []
     record = sf.Event.get(created["id"])
     assert record["attributes"]["type"] == "Event"
     assert record["attributes"]["url"].endswith(f"/sobjects/Event/{created['id']}")
     assert record["DurationInMinutes"] == 90
-    assert record["ActivityDateTime"] == "2026-12-01T10:00:00.000+0000"
+    assert record["ActivityDateTime"] == salesforce(START_AT)
     assert record["IsGroupEvent"] is False
     assert sf.Event.update(created["id"], {"Location": "Room 4"}) == 204
     assert sf.Event.get(created["id"])["Location"] == "Room 4"

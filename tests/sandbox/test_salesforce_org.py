@@ -4,6 +4,7 @@ the UI's invitation emails."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,10 +15,12 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from addin.sandbox import SandboxRuntime
-from addin.sandbox.seed import CONTACTS, LEADS, USERS
+from addin.sandbox.seed import CONTACTS, LEADS, OPPORTUNITIES, USERS
+from tests.clock import at, day, salesforce, ymd, z
 from tests.sandbox.conftest import AVA, BEN, GRACE
 
-START = "2026-12-03T09:00:00Z"
+START_AT = at(day(3), "09:00")  # the Thursday of the test week, 09:00 UTC
+START = z(START_AT)
 OBRIEN = CONTACTS[0]["Id"]
 NOAH = CONTACTS[1]["Id"]
 SOPHIA = LEADS[0]["Id"]
@@ -37,7 +40,7 @@ def _event(sf: Salesforce, **fields: Any) -> str:
 
 
 @pytest.mark.parametrize(("fields", "code", "field"), [
-    ({"EndDateTime": "2026-12-03T08:00:00Z", "DurationInMinutes": None},
+    ({"EndDateTime": z(START_AT - timedelta(hours=1)), "DurationInMinutes": None},
      "FIELD_INTEGRITY_EXCEPTION", "EndDateTime"),
     ({"DurationInMinutes": 1441}, "FIELD_INTEGRITY_EXCEPTION", "DurationInMinutes"),
     ({"Subject": "x" * 256}, "STRING_TOO_LONG", "Subject"),
@@ -69,7 +72,7 @@ def test_multi_day_events_are_a_setting(sf: Salesforce, clean_sandbox: SandboxRu
     clean_sandbox.state.update_settings({"salesforce.multiDayEvents": True})
     try:
         event_id = _event(sf, DurationInMinutes=3 * 1440)
-        assert sf.Event.get(event_id)["EndDate"] == "2026-12-06"
+        assert sf.Event.get(event_id)["EndDate"] == ymd(START_AT + timedelta(days=3))
         error = _error(lambda: _event(sf, DurationInMinutes=15 * 1440))
         assert error["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
     finally:
@@ -78,18 +81,19 @@ def test_multi_day_events_are_a_setting(sf: Salesforce, clean_sandbox: SandboxRu
 
 def test_all_day_events(sf: Salesforce) -> None:
     event_id = str(sf.Event.create({"Subject": "Offsite", "IsAllDayEvent": True,
-                                    "ActivityDate": "2026-12-10"})["id"])
+                                    "ActivityDate": ymd(day(10))})["id"])
     record = sf.Event.get(event_id)
     assert record["DurationInMinutes"] == 1440
-    assert record["StartDateTime"] == "2026-12-10T00:00:00.000+0000"
-    assert record["EndDate"] == "2026-12-10"
+    assert record["StartDateTime"] == salesforce(at(day(10), "00:00"))
+    assert record["EndDate"] == ymd(day(10))
 
 
 def test_moving_the_start_keeps_the_duration(sf: Salesforce) -> None:
     event_id = _event(sf, DurationInMinutes=45)
-    sf.Event.update(event_id, {"StartDateTime": "2026-12-03T13:00:00Z"})
+    moved = at(day(3), "13:00")
+    sf.Event.update(event_id, {"StartDateTime": z(moved)})
     record = sf.Event.get(event_id)
-    assert record["EndDateTime"] == "2026-12-03T13:45:00.000+0000"
+    assert record["EndDateTime"] == salesforce(moved + timedelta(minutes=45))
 
 
 def test_invitees_related_people_and_child_events(sf: Salesforce,
@@ -138,7 +142,8 @@ def test_soql_features(sf: Salesforce) -> None:
     seeded = ", ".join(f"'{lead['Id']}'" for lead in LEADS)  # other tests add Leads
     counted = sf.query(f"SELECT COUNT() FROM Lead WHERE IsConverted = false AND Id IN ({seeded})")
     assert counted["totalSize"] == 3 and counted["records"] == []
-    dated = sf.query("SELECT Id FROM Opportunity WHERE CloseDate > 2027-01-01 "
+    first_close = min(o["CloseDate"] for o in OPPORTUNITIES)  # the seed's own dates
+    dated = sf.query(f"SELECT Id FROM Opportunity WHERE CloseDate > {first_close} "
                      "ORDER BY CloseDate")
     assert len(dated["records"]) == 2
     relative = sf.query("SELECT Id FROM Event WHERE CreatedDate = TODAY LIMIT 1")

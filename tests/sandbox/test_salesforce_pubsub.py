@@ -20,11 +20,12 @@ from simple_salesforce import Salesforce
 
 import eventbus
 from addin.sandbox import SandboxRuntime
+from tests.clock import at, day, salesforce
 from tests.sandbox.conftest import AVA, BEN
 
 messages = eventbus.messages
 EVENTS, RELATIONS = "/data/EventChangeEvent", "/data/EventRelationChangeEvent"
-START = "2026-12-11T10:00:00.000+0000"
+START = salesforce(at(day(4), "10:00"))  # the Friday of the test week, 10:00 UTC
 
 
 class Subscriber:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import requests
 from simple_salesforce import Salesforce
 
 from addin.sandbox import SandboxRuntime
+from tests.clock import at, day, z
 
 
 def test_an_event_opens_in_lightning_and_classic(
         sf: Salesforce, clean_sandbox: SandboxRuntime, upstream: requests.Session) -> None:
+    start = at(day(2), "10:00")
     event = sf.Event.create({"Subject": "Pricing <review>", "Location": "Room 4",
-                             "StartDateTime": "2026-12-09T10:00:00Z",
-                             "EndDateTime": "2026-12-09T10:30:00Z"})
+                             "StartDateTime": z(start),
+                             "EndDateTime": z(start + timedelta(minutes=30))})
     origin = clean_sandbox.origins["salesforce"]
     for path in (f"/lightning/r/Event/{event['id']}/view", f"/{event['id']}",
                  f"/{event['id'][:15]}"):

@@ -5,7 +5,7 @@ sub-selects and semi-joins work, and the REST writes refuse what Salesforce refu
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,10 +13,13 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceResourceNotFound
 
 from addin.sandbox.seed import CONTACTS
+from tests.clock import at, day, iso, ymd, z
 from tests.sandbox.conftest import AVA
 
 CONTACT = CONTACTS[0]["Id"]
-START = "2026-12-01T10:00:00Z"
+START_AT = at(day(1), "10:00")  # the Tuesday of the test week, 10:00 UTC
+START = z(START_AT)
+MIDNIGHT = at(day(0), "00:00")  # any instant: these literals are refused for their type
 
 
 def _event(sf: Salesforce, subject: str, start: str = START, **fields: object) -> str:
@@ -33,10 +36,10 @@ def _error(sf: Salesforce, soql: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize(("where", "code", "words"), [
     ("Subject = 30", "INVALID_QUERY_FILTER_OPERATOR", "must be of type string"),
-    ("StartDateTime > '2026-01-01T00:00:00Z'", "INVALID_QUERY_FILTER_OPERATOR",
+    (f"StartDateTime > '{z(MIDNIGHT)}'", "INVALID_QUERY_FILTER_OPERATOR",
      "must be of type dateTime and should not be enclosed in quotes"),
-    ("StartDateTime > 2026-01-01", "INVALID_QUERY_FILTER_OPERATOR", "type dateTime"),
-    ("ActivityDate = 2026-01-01T00:00:00Z", "INVALID_QUERY_FILTER_OPERATOR", "type date "),
+    (f"StartDateTime > {ymd(MIDNIGHT)}", "INVALID_QUERY_FILTER_OPERATOR", "type dateTime"),
+    (f"ActivityDate = {z(MIDNIGHT)}", "INVALID_QUERY_FILTER_OPERATOR", "type date "),
     ("DurationInMinutes = '30'", "INVALID_QUERY_FILTER_OPERATOR", "type integer"),
     ("IsAllDayEvent = 'true'", "INVALID_QUERY_FILTER_OPERATOR", "type boolean"),
     ("IsAllDayEvent > false", "INVALID_QUERY_FILTER_OPERATOR", "invalid operator"),
@@ -55,9 +58,11 @@ def test_mistyped_literals_are_400s(sf: Salesforce, where: str, code: str, words
 
 def test_typed_literals_match(sf: Salesforce) -> None:
     event_id = _event(sf, "Typed literals", IsPrivate=True)
-    soql = ("SELECT Id FROM Event WHERE Id = '{}' AND StartDateTime = 2026-12-01T10:00:00Z "
-            "AND ActivityDate = 2026-12-01 AND DurationInMinutes = 30 AND IsPrivate = true "
-            "AND Subject = 'typed LITERALS' AND EndDateTime < 2026-12-01T12:00:00+01:00")
+    # an hour after the start, written with a +01:00 offset: 11:00Z is 12:00+01:00
+    before = (START_AT + timedelta(hours=1)).astimezone(timezone(timedelta(hours=1)))
+    soql = (f"SELECT Id FROM Event WHERE Id = '{{}}' AND StartDateTime = {START} "
+            f"AND ActivityDate = {ymd(START_AT)} AND DurationInMinutes = 30 AND IsPrivate = "
+            f"true AND Subject = 'typed LITERALS' AND EndDateTime < {iso(before)}")
     assert [r["Id"] for r in sf.query(soql.format(event_id))["records"]] == [event_id]
     assert sf.query(soql.format(event_id[:15]))["totalSize"] == 1  # a 15-character id
     assert sf.query(f"SELECT Id FROM Event WHERE Id IN ('{event_id[:15]}')")["totalSize"] == 1
@@ -159,10 +164,11 @@ def test_a_deleted_record_cannot_be_changed(sf: Salesforce) -> None:
 def test_end_and_duration_must_agree(sf: Salesforce) -> None:
     with pytest.raises(SalesforceMalformedRequest) as raised:
         sf.Event.create({"Subject": "Both", "StartDateTime": START, "DurationInMinutes": 30,
-                         "EndDateTime": "2026-12-01T11:00:00Z"})
+                         "EndDateTime": z(START_AT + timedelta(hours=1))})
     assert raised.value.content[0]["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
     agreed = sf.Event.create({"Subject": "Both", "StartDateTime": START,
-                              "DurationInMinutes": 60, "EndDateTime": "2026-12-01T11:00:00Z"})
+                              "DurationInMinutes": 60,
+                              "EndDateTime": z(START_AT + timedelta(hours=1))})
     assert agreed["success"] is True
 
 

@@ -10,9 +10,10 @@ from addin.sync.occurrences import (
     originals_by_event,
     plan,
 )
+from tests.clock import at, day, z
 
-WINDOW = ("2026-11-01T00:00:00Z", "2027-12-01T00:00:00Z")
-WEEKS = ["2026-12-08T14:00:00Z", "2026-12-15T14:00:00Z", "2026-12-22T14:00:00Z"]
+WINDOW = (z(at(day(-30), "00:00")), z(at(day(300), "00:00")))
+WEEKS = [z(at(day(1 + 7 * n), "14:00")) for n in range(3)]  # three Tuesdays, 14:00 UTC
 
 
 def slot(start: str) -> Slot:
@@ -41,7 +42,7 @@ def calendar(**moved: Slot | None) -> dict[str, CalendarOccurrence]:
     return out
 
 
-MOVED = Slot("2026-12-16T09:00:00Z", "2026-12-16T09:30:00Z")
+MOVED = Slot(z(at(day(9), "09:00")), z(at(day(9), "09:30")))  # to the Wednesday after
 
 
 def test_nothing_changed_nothing_written() -> None:
@@ -74,7 +75,7 @@ def test_an_exception_made_in_salesforce_reaches_the_calendar() -> None:
 
 
 def test_both_sides_changed_salesforce_wins() -> None:
-    other = Slot("2026-12-17T10:00:00Z", "2026-12-17T10:30:00Z")
+    other = Slot(z(at(day(10), "10:00")), z(at(day(10), "10:30")))
     result = plan(base(), WINDOW, salesforce(w1=MOVED), calendar(w1=other))
     assert result.move_in_calendar == {"item_1": MOVED} and result.writes == 1
 
@@ -91,6 +92,6 @@ def test_one_way_puts_calendar_exceptions_back() -> None:
 
 
 def test_occurrences_outside_the_window_are_left_alone() -> None:
-    narrow = ("2026-12-10T00:00:00Z", "2026-12-20T00:00:00Z")
+    narrow = (z(at(day(3), "00:00")), z(at(day(13), "00:00")))  # the second week only
     result = plan(base(), narrow, salesforce(w0=None), calendar(w2=None))
     assert result.writes == 0 and result.base == base()

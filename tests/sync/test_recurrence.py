@@ -1,5 +1,9 @@
 """The recurrence mapping: Graph patternedRecurrence / EWS Recurrence <-> RFC 5545 RRULE,
-checked against dateutil's expansion and against the Graph emulator's own expansion."""
+checked against dateutil's expansion and against the Graph emulator's own expansion.
+
+Pure calendar arithmetic: nothing mapped or expanded here reads the clock (every rule gets an
+explicit start, and a window where it is bounded), so the dates are fixed, far from today
+(each such line says ``# fixed date``)."""
 
 from __future__ import annotations
 
@@ -38,8 +42,8 @@ LONGEST = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
 def weekly(days: list[str], **range_: Any) -> dict[str, Any]:
     return {"pattern": {"type": "weekly", "interval": 1, "daysOfWeek": days,
                         "firstDayOfWeek": "sunday"},
-            "range": {"type": "numbered", "startDate": "2026-12-03", "numberOfOccurrences": 10,
-                      **range_}}
+            "range": {"type": "numbered", "startDate": "2037-12-03",  # fixed date: rule math
+                      "numberOfOccurrences": 10, **range_}}
 
 
 @st.composite
@@ -68,7 +72,7 @@ def series(draw: st.DrawFn) -> tuple[dict[str, Any], datetime]:
     """A patternedRecurrence and the series' start (a wall time in its zone)."""
     pattern = draw(patterns())
     zone = draw(ZONES)
-    first = draw(st.dates(date(2025, 1, 1), date(2030, 12, 31)))
+    first = draw(st.dates(date(2025, 1, 1), date(2030, 12, 31)))  # fixed date: rule math
     wall = draw(st.sampled_from([time(0, 0), time(2, 30), time(9, 0), time(23, 30)]))
     kind = draw(st.sampled_from(["endDate", "noEnd", "numbered"]))
     span: dict[str, Any] = {"type": kind, "startDate": first.isoformat(),
@@ -146,8 +150,8 @@ def test_rrule_expansion_equals_the_graph_emulators(case: tuple[dict[str, Any], 
 
 def test_wall_clock_time_is_kept_across_a_dst_change() -> None:
     new_york = ZoneInfo("America/New_York")
-    starts = expand("RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=4", datetime(2027, 3, 4, 9),
-                    "America/New_York")
+    first = datetime(2038, 3, 4, 9)  # fixed date: rule math
+    starts = expand("RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=4", first, "America/New_York")
     assert [s.astimezone(new_york).hour for s in starts] == [9, 9, 9, 9]
     assert [s.astimezone(UTC).hour for s in starts] == [14, 14, 13, 13]  # DST from 14 March
 
@@ -158,37 +162,41 @@ def test_prefix_is_optional_and_the_rule_is_normalized() -> None:
 
 
 def test_weekly_with_count_and_until_as_graph() -> None:
-    start = datetime(2026, 12, 3, 10, tzinfo=UTC)
+    start = datetime(2037, 12, 3, 10, tzinfo=UTC)  # fixed date: rule math
     counted = rrule_to_graph("RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=3", start)
     assert counted["pattern"]["daysOfWeek"] == ["thursday"]
-    assert counted["range"] == {"type": "numbered", "startDate": "2026-12-03",
+    assert counted["range"] == {"type": "numbered",
+                                "startDate": "2037-12-03",  # fixed date: rule math
                                 "endDate": "0001-01-01", "numberOfOccurrences": 3,
                                 "recurrenceTimeZone": "UTC"}
-    until = rrule_to_graph("FREQ=WEEKLY;UNTIL=20261217T100000Z", start)
-    assert until["range"]["type"] == "endDate" and until["range"]["endDate"] == "2026-12-17"
-    before_the_hour = rrule_to_graph("FREQ=WEEKLY;UNTIL=20261217T095959Z", start)
-    assert before_the_hour["range"]["endDate"] == "2026-12-16"
-    assert rrule_to_graph("FREQ=DAILY;UNTIL=20261217", start)["range"]["endDate"] == \
-        "2026-12-17"
+    until = rrule_to_graph("FREQ=WEEKLY;UNTIL=20371217T100000Z", start)  # fixed date: rule math
+    assert until["range"]["type"] == "endDate"
+    assert until["range"]["endDate"] == "2037-12-17"  # fixed date: rule math
+    earlier = "FREQ=WEEKLY;UNTIL=20371217T095959Z"  # fixed date: rule math
+    before_the_hour = rrule_to_graph(earlier, start)
+    assert before_the_hour["range"]["endDate"] == "2037-12-16"  # fixed date: rule math
+    daily = rrule_to_graph("FREQ=DAILY;UNTIL=20371217", start)  # fixed date: rule math
+    assert daily["range"]["endDate"] == "2037-12-17"  # fixed date: rule math
 
 
 def test_end_date_is_the_end_of_that_day_in_the_recurrence_zone() -> None:
-    rule = graph_to_rrule(weekly(["monday"], type="endDate", endDate="2026-12-31",
+    last = "2037-12-31"  # fixed date: rule math
+    rule = graph_to_rrule(weekly(["monday"], type="endDate", endDate=last,
                                  recurrenceTimeZone="Pacific Standard Time"))
-    assert rule.endswith("UNTIL=20270101T075959Z")
-    assert graph_to_rrule(weekly(["monday"], type="endDate", endDate="2026-12-31"),
-                          all_day=True).endswith("UNTIL=20261231")
+    assert rule.endswith("UNTIL=20380101T075959Z")  # fixed date: rule math
+    assert graph_to_rrule(weekly(["monday"], type="endDate", endDate=last),
+                          all_day=True).endswith("UNTIL=20371231")  # fixed date: rule math
 
 
 def test_exchange_month_end_rules() -> None:
-    start = datetime(2026, 1, 31, 9, tzinfo=UTC)
+    start = datetime(2037, 1, 31, 9, tzinfo=UTC)  # fixed date: rule math
     monthly = {"type": "absoluteMonthly", "interval": 1, "dayOfMonth": 31}
-    rule = graph_to_rrule({"pattern": monthly, "range": {"type": "noEnd",
-                                                         "startDate": "2026-01-31"}})
+    rule = graph_to_rrule({"pattern": monthly, "range": {
+        "type": "noEnd", "startDate": "2037-01-31"}})  # fixed date: rule math
     assert rule == "FREQ=MONTHLY;BYMONTHDAY=-1"
     assert [d.day for d in expand(rule, start, limit=3)] == [31, 28, 31]
-    thirtieth = graph_to_rrule({"pattern": {**monthly, "dayOfMonth": 30},
-                                "range": {"type": "noEnd", "startDate": "2026-01-30"}})
+    thirtieth = graph_to_rrule({"pattern": {**monthly, "dayOfMonth": 30}, "range": {
+        "type": "noEnd", "startDate": "2037-01-30"}})  # fixed date: rule math
     assert thirtieth == "FREQ=MONTHLY;BYMONTHDAY=28,29,30;BYSETPOS=-1"
     assert rrule_to_graph(thirtieth, start)["pattern"]["dayOfMonth"] == 30
     leap = rrule_to_graph("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1", start)
@@ -196,7 +204,7 @@ def test_exchange_month_end_rules() -> None:
 
 
 def test_relative_patterns() -> None:
-    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    start = datetime(2037, 12, 1, 9, tzinfo=UTC)  # fixed date: rule math
     last_friday = rrule_to_graph("FREQ=MONTHLY;BYDAY=-1FR", start)["pattern"]
     assert (last_friday["type"], last_friday["daysOfWeek"], last_friday["index"]) == (
         "relativeMonthly", ["friday"], "last")
@@ -224,7 +232,7 @@ def test_relative_patterns() -> None:
     ("FREQ=WEEKLY;BYHOUR=9", "BYHOUR"),
     ("FREQ=YEARLY;BYWEEKNO=20", "BYWEEKNO"),
     ("FREQ=DAILY;INTERVAL=2;BYDAY=MO", "BYDAY"),
-    ("FREQ=WEEKLY;COUNT=3;UNTIL=20270101T000000Z", "UNTIL"),
+    ("FREQ=WEEKLY;COUNT=3;UNTIL=20380101T000000Z", "UNTIL"),  # fixed date: rule math
     ("FREQ=WEEKLY;INTERVAL=0", "INTERVAL"),
     ("FREQ=WEEKLY;COUNT=-1", "COUNT"),
     ("FREQ=WEEKLY;UNTIL=tomorrow", "RRULE"),
@@ -235,32 +243,38 @@ def test_relative_patterns() -> None:
 ])
 def test_rules_exchange_cannot_hold_are_refused_by_name(rule: str, part: str) -> None:
     with pytest.raises(UnsupportedRecurrence) as refused:
-        rrule_to_graph(rule, datetime(2026, 12, 1, 9, tzinfo=UTC))
+        rrule_to_graph(rule, datetime(2037, 12, 1, 9, tzinfo=UTC))  # fixed date: rule math
     assert refused.value.part == part
     assert isinstance(refused.value, ValueError)
 
 
 def test_a_monthly_rule_starting_on_the_31st_is_refused() -> None:
     with pytest.raises(UnsupportedRecurrence, match="shorter months"):
-        rrule_to_graph("FREQ=MONTHLY", datetime(2026, 1, 31, 9, tzinfo=UTC))
+        rrule_to_graph("FREQ=MONTHLY",
+                       datetime(2037, 1, 31, 9, tzinfo=UTC))  # fixed date: rule math
 
 
 @pytest.mark.parametrize(("recurrence", "field"), [
-    ({"pattern": {"type": "hourly"}, "range": {"type": "noEnd", "startDate": "2026-12-01"}},
+    ({"pattern": {"type": "hourly"},
+      "range": {"type": "noEnd", "startDate": "2037-12-01"}},  # fixed date: rule math
      "pattern.type"),
     (weekly([]), "pattern.daysOfWeek"),
     (weekly(["funday"]), "pattern.daysOfWeek"),
     (weekly(["monday"], type="numbered", numberOfOccurrences=0),
      "range.numberOfOccurrences"),
-    (weekly(["monday"], type="endDate", endDate="2026-11-01"), "range.endDate"),
+    (weekly(["monday"], type="endDate",
+            endDate="2037-11-01"), "range.endDate"),  # fixed date: rule math
     (weekly(["monday"], type="endDate", endDate="someday"), "range.endDate"),
     ({"pattern": {"type": "relativeMonthly", "interval": 1, "daysOfWeek": ["monday", "friday"],
-                  "index": "first"}, "range": {"type": "noEnd", "startDate": "2026-12-01"}},
+                  "index": "first"},
+      "range": {"type": "noEnd", "startDate": "2037-12-01"}},  # fixed date: rule math
      "pattern.daysOfWeek"),
     ({"pattern": {"type": "absoluteYearly", "interval": 1, "dayOfMonth": 30, "month": 2},
-      "range": {"type": "noEnd", "startDate": "2026-12-01"}}, "pattern.dayOfMonth"),
+      "range": {"type": "noEnd", "startDate": "2037-12-01"}},  # fixed date: rule math
+     "pattern.dayOfMonth"),
     ({"pattern": {"type": "daily", "interval": 0},
-      "range": {"type": "noEnd", "startDate": "2026-12-01"}}, "pattern.interval"),
+      "range": {"type": "noEnd", "startDate": "2037-12-01"}},  # fixed date: rule math
+     "pattern.interval"),
     ({"pattern": {"type": "daily"}}, "range"),
 ])
 def test_bad_graph_patterns_are_refused_by_field(recurrence: dict[str, Any], field: str
@@ -271,11 +285,12 @@ def test_bad_graph_patterns_are_refused_by_field(recurrence: dict[str, Any], fie
 
 
 def test_ews_recurrence_round_trips_through_rrule() -> None:
-    start = datetime(2026, 12, 3, 10, tzinfo=UTC)
+    start = datetime(2037, 12, 3, 10, tzinfo=UTC)  # fixed date: rule math
     ews = rrule_to_ews("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;WKST=SU;COUNT=6", start)
     assert ews == {"pattern": {"type": "WeeklyRecurrence", "Interval": 2,
                                "DaysOfWeek": ["Tuesday", "Thursday"], "FirstDayOfWeek": "Sunday"},
-                   "range": {"type": "NumberedRecurrence", "StartDate": "2026-12-03",
+                   "range": {"type": "NumberedRecurrence",
+                             "StartDate": "2037-12-03",  # fixed date: rule math
                              "NumberOfOccurrences": 6}}
     assert ews_to_rrule(ews) == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;WKST=SU;COUNT=6"
     assert ews_to_rrule({**ews, "pattern": {**ews["pattern"], "DaysOfWeek": "Monday Friday"}}
@@ -292,15 +307,19 @@ def test_ews_recurrence_round_trips_through_rrule() -> None:
 
 
 def test_expand_is_bounded_by_the_window() -> None:
-    start = datetime(2026, 1, 1, 9, tzinfo=UTC)
-    window = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
+    start = datetime(2037, 1, 1, 9, tzinfo=UTC)  # fixed date: rule math
+    window = (datetime(2037, 3, 1, tzinfo=UTC),  # fixed date: rule math
+              datetime(2037, 4, 1, tzinfo=UTC))  # fixed date: rule math
     found = expand("FREQ=DAILY", start, window=window)
-    assert len(found) == 31 and found[0] == datetime(2026, 3, 1, 9, tzinfo=UTC)
+    assert len(found) == 31
+    assert found[0] == datetime(2037, 3, 1, 9, tzinfo=UTC)  # fixed date: rule math
     assert len(expand("FREQ=DAILY", start, limit=52)) == 52
 
 
 def test_a_date_start_is_that_days_midnight() -> None:
-    assert rrule_to_graph("FREQ=WEEKLY;BYDAY=TH;UNTIL=20261217", date(2026, 12, 3),
-                          "Europe/Berlin", all_day=True)["range"] == {
-        "type": "endDate", "startDate": "2026-12-03", "endDate": "2026-12-17",
+    rule = "FREQ=WEEKLY;BYDAY=TH;UNTIL=20371217"  # fixed date: rule math
+    first = date(2037, 12, 3)  # fixed date: rule math
+    assert rrule_to_graph(rule, first, "Europe/Berlin", all_day=True)["range"] == {
+        "type": "endDate",
+        "startDate": "2037-12-03", "endDate": "2037-12-17",  # fixed date: rule math
         "recurrenceTimeZone": "Europe/Berlin", "numberOfOccurrences": 0}

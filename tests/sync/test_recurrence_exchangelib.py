@@ -1,4 +1,6 @@
-"""RRULE <-> exchangelib's recurrence models (through the EWS dict form)."""
+"""RRULE <-> exchangelib's recurrence models (through the EWS dict form).
+
+Pure calendar arithmetic (no clock is read), so the dates are fixed, far from today."""
 
 from __future__ import annotations
 
@@ -25,12 +27,12 @@ from addin.sync.recurrence_exchangelib import (
     rrule_to_exchangelib,
 )
 
-START = datetime(2026, 12, 3, 10, tzinfo=UTC)  # a Thursday
+START = datetime(2037, 12, 3, 10, tzinfo=UTC)  # fixed date: rule math; a Thursday
 
 
 @pytest.mark.parametrize("rule", [
     "FREQ=DAILY;INTERVAL=2;COUNT=5",
-    "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;WKST=SU;UNTIL=20270131T235959Z",
+    "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;WKST=SU;UNTIL=20380131T235959Z",  # fixed date: rule math
     "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;WKST=MO",
     "FREQ=MONTHLY;BYMONTHDAY=3;COUNT=12",
     "FREQ=MONTHLY;BYMONTHDAY=-1",
@@ -49,7 +51,7 @@ def test_the_models_are_exchangelibs_own() -> None:
     weekly = rrule_to_exchangelib("FREQ=WEEKLY;BYDAY=TH;COUNT=4", START)
     assert isinstance(weekly.pattern, WeeklyPattern) and weekly.pattern.weekdays == [4]
     assert isinstance(weekly.boundary, NumberedPattern) and weekly.boundary.number == 4
-    assert weekly.boundary.start == EWSDate(2026, 12, 3)
+    assert weekly.boundary.start == EWSDate(2037, 12, 3)  # fixed date: rule math
     last_weekday = rrule_to_exchangelib("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
                                         START)
     assert isinstance(last_weekday.pattern, RelativeMonthlyPattern)
@@ -62,16 +64,16 @@ def test_the_models_are_exchangelibs_own() -> None:
 
 def test_exchangelib_models_read_back() -> None:
     model = Recurrence(pattern=AbsoluteMonthlyPattern(interval=1, day_of_month=31),
-                       boundary=EndDatePattern(start=EWSDate(2027, 1, 31),
-                                               end=EWSDate(2027, 6, 30)))
+                       boundary=EndDatePattern(start=EWSDate(2038, 1, 31),  # fixed date: rule math
+                                               end=EWSDate(2038, 6, 30)))  # fixed date: rule math
     assert from_exchangelib(model) == {
         "pattern": {"type": "AbsoluteMonthlyRecurrence", "Interval": 1, "DayOfMonth": 31},
-        "range": {"type": "EndDateRecurrence", "StartDate": "2027-01-31",
-                  "EndDate": "2027-06-30"}}
+        "range": {"type": "EndDateRecurrence", "StartDate": "2038-01-31",  # fixed date: rule math
+                  "EndDate": "2038-06-30"}}  # fixed date: rule math
     assert exchangelib_to_rrule(model, "Europe/Berlin") == \
-        "FREQ=MONTHLY;BYMONTHDAY=-1;UNTIL=20270630T215959Z"
+        "FREQ=MONTHLY;BYMONTHDAY=-1;UNTIL=20380630T215959Z"  # fixed date: rule math
     daily = Recurrence(pattern=DailyPattern(interval=1), boundary=NoEndPattern(
-        start=EWSDate(2027, 1, 1)))
+        start=EWSDate(2038, 1, 1)))  # fixed date: rule math
     assert exchangelib_to_rrule(daily) == "FREQ=DAILY"
 
 
