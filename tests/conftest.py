@@ -194,6 +194,12 @@ def serve_process(tmp_path: Path, sandbox_process: SandboxProcess) -> Iterator[S
         yield process
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--soak", action="store_true",
+                     help="the long fault soak (300 operations, or SOAK_OPERATIONS) instead "
+                          "of the suite's short seeded one")
+
+
 # The longest tests (seconds to minutes each) go first, so that pytest-xdist hands them out
 # while every worker is free and the run does not end waiting on one of them.
 LONGEST_FIRST = (

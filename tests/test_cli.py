@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from addin.cli import main, start_own_sandbox_database
 from addin.sandbox import SandboxRuntime
 from addin.store import head_revision
+from tests.clock import at, day, z
 from tests.conftest import free_port
 
 
@@ -116,8 +117,8 @@ def test_serve_https_gets_push_notifications_and_names_the_pane(tmp_path: Path) 
         upstream_graph = {"Authorization": f"Bearer {ava['upstreamTokens']['graph']}"}
         headers = {"Authorization": f"Bearer {ava['token']}"}
         created = http.post(f"{base}/api/v1/events", headers=headers, timeout=10, json={
-            "subject": "Pushed", "start": "2026-12-09T10:00:00Z",
-            "end": "2026-12-09T10:30:00Z"}).json()
+            "subject": "Pushed", "start": z(at(day(9), "10:00")),
+            "end": z(at(day(9), "10:30"))}).json()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not http.get(
                 f"{graph}/subscriptions", headers=upstream_graph, timeout=5).json()["value"]:
@@ -167,8 +168,8 @@ def test_sandbox_sync_runs_in_the_served_process(served: str, tmp_path: Path) ->
     ava = next(u for u in index["users"] if u["email"] == "ava.martin@acme-sales.example")
     created = requests.post(f"{served}/api/v1/events", timeout=10,
                             headers={"Authorization": f"Bearer {ava['token']}"},
-                            json={"subject": "CLI sync", "start": "2026-12-16T10:00:00Z",
-                                  "end": "2026-12-16T10:30:00Z"})
+                            json={"subject": "CLI sync", "start": z(at(day(16), "10:00")),
+                                  "end": z(at(day(16), "10:30"))})
     assert created.status_code == 201, created.text
     env = {"ADDIN_INSTANCE_PATH": str(tmp_path / "cli"), "ADDIN_MODE": "sandbox",
            "ADDIN_PUBLIC_URL": served}
@@ -271,8 +272,8 @@ def test_serve_starts_its_own_sandbox_database_afresh(tmp_path: Path) -> None:
         created = requests.post(f"{serve_process.url}/api/v1/events", timeout=20,
                                 headers=serve_process.bearer("ava.martin@acme-sales.example"),
                                 json={"subject": "Gone at the next start",
-                                      "start": "2026-12-16T10:00:00Z",
-                                      "end": "2026-12-16T10:30:00Z"})
+                                      "start": z(at(day(16), "10:00")),
+                                      "end": z(at(day(16), "10:30"))})
         assert created.status_code == 201, created.text
         database = tmp_path / "instance" / "sandbox.sqlite3"
         with sqlite3.connect(database) as connection:

@@ -4,7 +4,7 @@ zone), and the card's primary action is in its fixed footer."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,11 +19,16 @@ ACTIONS = cards.ResultActions(another="https://x.example/gmail/actions/new",
                               cancel="https://x.example/gmail/actions/cancel")
 URLS = cards.LookupUrls("https://x.example/gmail/actions/search",
                         "https://x.example/gmail/actions/suggest")
+# The card builders only format the dates they are given and never ask for the time, so
+# these are fixed (far from today on purpose):
+NIGHT = "2031-03-30"  # fixed date: Berlin/Paris spring forward (formatting only)
+MONDAY = "2031-03-31"  # fixed date: the day after NIGHT (formatting only)
+FRIDAY, SATURDAY = "2031-12-12", "2031-12-13"  # fixed date: all-day formatting only
 
 
 def _view(**event: Any) -> dict[str, Any]:
     return {"event": {"id": "00U000000000001AAA", "subject": "Demo", "isAllDay": False,
-                      "start": "2026-03-29T00:30:00Z", "end": "2026-03-29T01:30:00Z",
+                      "start": f"{NIGHT}T00:30:00Z", "end": f"{NIGHT}T01:30:00Z",
                       "location": "", "whoId": None, "whatId": None,
                       "url": "https://sf.example/00U000000000001AAA", **event},
             "mirror": {"provider": "google", "kind": "meeting"},
@@ -38,15 +43,15 @@ def _view(**event: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("event", "zone", "when", "label"), [
     # the night Europe/Berlin moves to summer time: 01:30 and 02:30 wall times
-    ({}, "Europe/Berlin", "Sun 29 Mar 2026, 01:30 \N{EN DASH} 03:30", "Berlin (UTC+01:00)"),
-    ({}, "America/New_York", "Sat 28 Mar 2026, 20:30 \N{EN DASH} 21:30",
+    ({}, "Europe/Berlin", "Sun 30 Mar 2031, 01:30 \N{EN DASH} 03:30", "Berlin (UTC+01:00)"),
+    ({}, "America/New_York", "Sat 29 Mar 2031, 20:30 \N{EN DASH} 21:30",
      "New York (UTC-04:00)"),
-    ({"end": "2026-03-30T01:30:00Z"}, "UTC",
-     "Sun 29 Mar 2026, 00:30 \N{EN DASH} Mon 30 Mar 2026, 01:30", "UTC (UTC+00:00)"),
-    ({"isAllDay": True, "start": "2026-12-11", "end": "2026-12-11"}, "Asia/Tokyo",
-     "Fri 11 Dec 2026, all day", ""),
-    ({"isAllDay": True, "start": "2026-12-11", "end": "2026-12-12"}, "UTC",
-     "Fri 11 Dec 2026 \N{EN DASH} Sat 12 Dec 2026, all day", ""),
+    ({"end": f"{MONDAY}T01:30:00Z"}, "UTC",
+     "Sun 30 Mar 2031, 00:30 \N{EN DASH} Mon 31 Mar 2031, 01:30", "UTC (UTC+00:00)"),
+    ({"isAllDay": True, "start": FRIDAY, "end": FRIDAY}, "Asia/Tokyo",
+     "Fri 12 Dec 2031, all day", ""),
+    ({"isAllDay": True, "start": FRIDAY, "end": SATURDAY}, "UTC",
+     "Fri 12 Dec 2031 \N{EN DASH} Sat 13 Dec 2031, all day", ""),
 ])
 def test_when_text_is_in_the_users_zone(event: dict[str, Any], zone: str, when: str,
                                         label: str) -> None:
@@ -62,7 +67,7 @@ def test_result_card_shows_what_was_saved_and_parses_strictly() -> None:
     strict_card(card)
     facts = {w["decoratedText"]["topLabel"]: w["decoratedText"]["text"]
              for w in card["sections"][0]["widgets"] if "decoratedText" in w}
-    assert facts == {"When": "Sun 29 Mar 2026, 01:30 \N{EN DASH} 03:30",
+    assert facts == {"When": "Sun 30 Mar 2031, 01:30 \N{EN DASH} 03:30",
                      "Location": "Room 1", "Name": "Olivia (Contact)",
                      "Related To": "006000000000001AAA"}  # a name not found: its id
     attendees = card["sections"][1]
@@ -84,7 +89,8 @@ def test_result_card_without_the_attendee_editor() -> None:
 
 
 def test_create_card_lookups_and_errors_parse_strictly() -> None:
-    values = {"subject": "S", "start": datetime(2026, 12, 1, 9, tzinfo=UTC), "end": None,
+    start = datetime.fromisoformat(f"{FRIDAY}T09:00:00+00:00")
+    values = {"subject": "S", "start": start, "end": None,
               "whoSearch": "Kim", "whatSearch": "Acme", "whatId": "001000000000001AAA"}
     card = cards.create_card(
         values=values, action_url="https://x.example/gmail/actions/create",

@@ -13,6 +13,7 @@ from addin import create_app
 from addin.config import settings_for_tests
 from addin.sandbox import SandboxRuntime
 from addin.sandbox_remote import SandboxUnavailable, connect_remote_sandbox, fetch_index
+from tests.clock import at, day, z
 from tests.conftest import free_port
 
 AVA = "ava.martin@acme-sales.example"
@@ -54,8 +55,8 @@ def test_the_product_uses_the_remote_sandbox(remote_app: Flask, clean_sandbox: S
     assert index["caCertificate"] == services.settings.ca_bundle
     ava = next(u for u in index["users"] if u["email"] == AVA)
     created = client.post("/api/v1/events", headers={"Authorization": f"Bearer {ava['token']}"},
-                          json={"subject": "Remote", "start": "2026-12-16T10:00:00Z",
-                                "end": "2026-12-16T10:30:00Z"})
+                          json={"subject": "Remote", "start": z(at(day(16), "10:00")),
+                                "end": z(at(day(16), "10:30"))})
     assert created.status_code == 201, created.json
     assert created.json["sync"]["state"] == "mirrored"
     org = clean_sandbox.apps["salesforce"].extensions["salesforce_org"]

@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from addin.cli import main
 from addin.store.database import make_engine
+from tests.clock import at, day, z
 from tests.processes import GunicornProcess, SandboxProcess, ServeProcess, WorkerProcess
 
 pytestmark = pytest.mark.e2e
@@ -26,8 +27,8 @@ BEN = "ben.carter@acme-sales.example"
 
 def create_event(base: str, headers: dict[str, str], subject: str) -> dict[str, Any]:
     answer = requests.post(f"{base}/api/v1/events", headers=headers, timeout=20,
-                           json={"subject": subject, "start": "2026-12-16T10:00:00Z",
-                                 "end": "2026-12-16T10:30:00Z"})
+                           json={"subject": subject, "start": z(at(day(16), "10:00")),
+                                 "end": z(at(day(16), "10:30"))})
     assert answer.status_code == 201, answer.text
     body: dict[str, Any] = answer.json()
     return body
@@ -68,8 +69,8 @@ def crash_and_restart(serve_process: ServeProcess, sandbox_process: SandboxProce
     sandbox_process.fault("salesforce", status=0, delay_ms=1500)
     held = ThreadPoolExecutor(1)
     cut = held.submit(requests.post, f"{serve_process.url}/api/v1/events", headers=ava,
-                      timeout=20, json={"subject": "Cut off", "start": "2026-12-17T10:00:00Z",
-                                        "end": "2026-12-17T10:30:00Z"})
+                      timeout=20, json={"subject": "Cut off", "start": z(at(day(17), "10:00")),
+                                        "end": z(at(day(17), "10:30"))})
     time.sleep(0.5)
     serve_process.kill()
     with pytest.raises(requests.ConnectionError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +10,7 @@ import pytest
 from addin.services.push import request_sync
 from addin.store.models import Organization, User
 from addin.worker import Worker
+from tests.clock import NOW
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_pass_syncs_requests_and_polls_on_interval(services: Any, two_users: lis
 
     worker = Worker(services, sync_user=sync)
     request_sync(services, first, "graph:updated")
-    start = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    start = NOW  # the passes' own clock, from the suite's
     worker.run_pass(now=start)
     assert sorted(calls) == [(first, "graph:updated"), (second, "poll")]
     calls.clear()
@@ -61,7 +62,7 @@ def test_people_still_onboarding_are_not_polled(services: Any, two_users: list[i
         newcomer_id = newcomer.id
     polled: list[int] = []
     worker = Worker(services, sync_user=lambda _s, user_id, _r: polled.append(user_id))
-    worker.run_pass(now=datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    worker.run_pass(now=NOW)
     assert set(two_users) <= set(polled) and newcomer_id not in polled
 
 
@@ -114,7 +115,7 @@ def test_a_lifecycle_request_renews_the_subscription_before_syncing(
             calls.append(("subscribe", user_id))
 
     worker = Worker(services, sync_user=sync, keep_subscribed=keep_subscribed)
-    start = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    start = NOW  # the passes' own clock, from the suite's
     worker.run_pass(now=start)  # the first pass checks every subscription once
     calls.clear()
     request_sync(services, first, "resubscribe:removed")

@@ -16,14 +16,15 @@ from playwright.sync_api import expect
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
 from tests.browser.conftest import axe_violations
+from tests.clock import at, day, wall, z
 from tests.web.conftest import AVA
 
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 pytestmark = pytest.mark.browser
 CONTACT = "o'brien@acme.example"
 MEETING = {"subject": "Roadmap with Olivia", "location": {"displayName": "Room 4"},
-           "start": {"dateTime": "2026-12-10T14:00:00", "timeZone": "UTC"},
-           "end": {"dateTime": "2026-12-10T15:00:00", "timeZone": "UTC"},
+           "start": {"dateTime": wall(at(day(10), "14:00")), "timeZone": "UTC"},
+           "end": {"dateTime": wall(at(day(10), "15:00")), "timeZone": "UTC"},
            "attendees": [{"emailAddress": {"address": CONTACT}, "type": "required"},
                          {"emailAddress": {"address": "walk.in@unlinked.example"},
                           "type": "required"}]}
@@ -82,8 +83,8 @@ def test_a_mirrored_meeting_shows_its_event_and_an_email_its_people(
         outlook: Any, live_server: str, client: Any,
         bearer: Callable[[str], dict[str, str]]) -> None:
     created = client.post("/api/v1/events", headers=bearer(AVA), json={
-        "subject": "Mirrored review", "start": "2026-12-09T10:00:00Z",
-        "end": "2026-12-09T10:30:00Z"}).json
+        "subject": "Mirrored review", "start": z(at(day(9), "10:00")),
+        "end": z(at(day(9), "10:30"))}).json
     client.put(f"/api/v1/events/{created['event']['id']}/attendees", headers=bearer(AVA),
                json={"attendees": [{"email": CONTACT}]})
     _open(outlook, live_server, _token(bearer), {
@@ -115,7 +116,7 @@ def test_the_status_page_shows_errors_retries_and_the_chart(
 
     from addin.store.models import User
 
-    body = {"subject": "Weekly", "start": "2026-12-09T10:00:00Z", "end": "2026-12-09T10:30:00Z"}
+    body = {"subject": "Weekly", "start": z(at(day(9), "10:00")), "end": z(at(day(9), "10:30"))}
     created = client.post("/api/v1/events", headers=bearer(AVA), json=body).json
     with services.db.session() as session:
         ava = session.scalar(select(User.id).where(User.email == AVA))
@@ -160,7 +161,7 @@ def test_the_admin_page_lists_the_organization(
 
     ben = "ben.carter@acme-sales.example"
     client.post("/api/v1/events", headers=bearer(ben), json={
-        "subject": "Ben's", "start": "2026-12-09T10:00:00Z", "end": "2026-12-09T10:30:00Z"})
+        "subject": "Ben's", "start": z(at(day(9), "10:00")), "end": z(at(day(9), "10:30"))})
     with services.db.session() as session:
         ben_id = session.scalar(select(User.id).where(User.email == ben))
     sync_user(services, ben_id, "poll")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from addin.sandbox import SandboxRuntime
+from tests.clock import TODAY, ymd
 from tests.conftest import ARTIFACTS
 from tests.web.conftest import AVA, EVE
 
@@ -56,7 +58,7 @@ def test_pane_prefills_looks_up_creates_and_shows_errors(
     expect(page.locator("#zone-hint")).to_contain_text("Times are in Berlin (UTC+0")
 
     # A validation error comes back next to its field.
-    page.get_by_label("End", exact=True).fill("2020-01-01T08:00")
+    page.get_by_label("End", exact=True).fill(f"{ymd(TODAY - timedelta(days=7))}T08:00")
     page.get_by_role("button", name="Create").click()
     error = page.locator("#end-error")
     error.wait_for(state="visible")

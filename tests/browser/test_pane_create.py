@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from addin.providers.timezones import to_iana
 from addin.sandbox import SandboxRuntime
 from tests.browser.conftest import Pane
+from tests.clock import at, day, wall, weekday_name, ymd
 from tests.web.conftest import AVA, CLEO
 
 pytestmark = pytest.mark.browser
@@ -24,12 +25,24 @@ OpenPane = Callable[..., Pane]
 BERLIN = ZoneInfo("Europe/Berlin")
 ACME = "001000000000001AAA"  # Account "Acme Corporation"
 OLIVIA = "003000000000001AAA"  # Contact "Olivia O'Brien", at Acme Corporation
+FRIDAY, THURSDAY = day(11), day(10)  # of the week after the test week
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAILBOX = {
     "timeZone": "W. Europe Standard Time", "email": AVA, "displayName": "Ava Martin",
     "item": {"subject": "Re: Widget pricing for 2027",
              "from": {"displayName": "Olivia O'Brien", "emailAddress": "o'brien@acme.example"},
              "to": [{"displayName": "Ava Martin", "emailAddress": AVA}]},
 }
+
+
+def _typed(when: date, hhmm: str) -> str:
+    """What a person types into a datetime-local field: the date, "T", the wall time."""
+    return f"{ymd(when)}T{hhmm}"
+
+
+def _shown(when: date) -> str:
+    """The result's date as the pane shows it (en-US): "Fri, Jan 10, 2030"."""
+    return f"{weekday_name(when)[:3].title()}, {MONTHS[when.month - 1]} {when.day}, {when.year}"
 
 
 def _token(bearer: Bearer, email: str = AVA) -> str:
@@ -78,8 +91,8 @@ def test_typed_time_is_saved_as_that_wall_time_in_the_zone_shown(
     expect(page.get_by_label("Related To")).to_have_value("Acme Corporation")
     expect(page.locator("#account-name")).to_have_text("Ava Martin")
     expect(page.locator("#account-org")).to_contain_text("Acme Sales")
-    page.get_by_label("Start", exact=True).fill("2026-12-11T10:00")
-    page.get_by_label("End", exact=True).fill("2026-12-11T10:30")
+    page.get_by_label("Start", exact=True).fill(_typed(FRIDAY, "10:00"))
+    page.get_by_label("End", exact=True).fill(_typed(FRIDAY, "10:30"))
     page.get_by_label("Location").fill("Teams")
     pane.screen("create-form")
     page.get_by_role("button", name="Create").click()
@@ -87,7 +100,7 @@ def test_typed_time_is_saved_as_that_wall_time_in_the_zone_shown(
     expect(page.locator("#result-title")).to_be_focused()  # not BODY
     expect(page.locator("h1:visible")).to_have_text("Event created")
     summary = page.locator("#result-summary")
-    expect(summary.locator("[data-field=Date]")).to_have_text("Fri, Dec 11, 2026")
+    expect(summary.locator("[data-field=Date]")).to_have_text(_shown(FRIDAY))
     expect(summary.locator("[data-field=Time]")).to_have_text(
         re.compile(r"^10:00\s?AM \u2013 10:30\s?AM Berlin \(UTC\+0[12]:00\)$"))
     expect(summary.locator("[data-field=Location]")).to_have_text("Teams")
@@ -101,7 +114,7 @@ def test_typed_time_is_saved_as_that_wall_time_in_the_zone_shown(
     assert start.astimezone(BERLIN).strftime("%H:%M") == "10:00"
     assert created["WhoId"] == OLIVIA and created["WhatId"] == ACME
     mirrored = _graph_start(clean_sandbox, AVA, created["Id"])
-    assert mirrored.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M") == "2026-12-11 10:00"
+    assert mirrored.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M") == f"{ymd(FRIDAY)} 10:00"
 
 
 def test_the_zone_can_be_changed(open_pane: OpenPane, bearer: Bearer,
@@ -111,11 +124,12 @@ def test_the_zone_can_be_changed(open_pane: OpenPane, bearer: Bearer,
     _form_ready(pane)
     page.get_by_label("Time zone").select_option("Asia/Tokyo")
     expect(page.locator("#zone-hint")).to_have_text("Times are in Tokyo (UTC+09:00).")
-    page.get_by_label("Start", exact=True).fill("2026-12-11T10:00")
-    page.get_by_label("End", exact=True).fill("2026-12-11T11:00")
+    page.get_by_label("Start", exact=True).fill(_typed(FRIDAY, "10:00"))
+    page.get_by_label("End", exact=True).fill(_typed(FRIDAY, "11:00"))
     page.get_by_role("button", name="Create").click()
     expect(page.locator("#result")).to_be_visible()
-    assert _created(pane, clean_sandbox)["StartDateTime"].startswith("2026-12-11T01:00:00")
+    in_utc = wall(at(FRIDAY, "10:00", "Asia/Tokyo"), "UTC")  # 01:00 the same day
+    assert _created(pane, clean_sandbox)["StartDateTime"].startswith(in_utc)
     expect(page.locator("[data-field=Time]")).to_contain_text("Tokyo (UTC+09:00)")
 
 
@@ -196,12 +210,12 @@ def test_create_another_after_an_all_day_event_resets_the_pickers(
     page.get_by_label("All day").check()
     start = page.get_by_label("Start", exact=True)
     expect(start).to_have_attribute("type", "date")
-    start.fill("2026-12-10")
-    page.get_by_label("End", exact=True).fill("2026-12-10")
+    start.fill(ymd(THURSDAY))
+    page.get_by_label("End", exact=True).fill(ymd(THURSDAY))
     page.get_by_role("button", name="Create").click()
     expect(page.locator("#result")).to_be_visible()
     expect(page.locator("[data-field=Time]")).to_have_text("All day")
-    expect(page.locator("[data-field=Date]")).to_have_text("Thu, Dec 10, 2026")
+    expect(page.locator("[data-field=Date]")).to_have_text(_shown(THURSDAY))
     assert _created(pane, clean_sandbox)["IsAllDayEvent"] is True
 
     page.get_by_role("button", name="Create another").click()
@@ -231,8 +245,8 @@ def test_errors_are_sentences_at_their_fields_all_at_once_and_cleared_when_fixed
     subject = page.get_by_label("Subject", exact=True)
     subject.evaluate("(input) => { input.removeAttribute('maxlength'); }")
     subject.fill("x" * 256)
-    page.get_by_label("Start", exact=True).fill("2026-12-11T10:00")
-    page.get_by_label("End", exact=True).fill("2026-12-11T09:00")
+    page.get_by_label("Start", exact=True).fill(_typed(FRIDAY, "10:00"))
+    page.get_by_label("End", exact=True).fill(_typed(FRIDAY, "09:00"))
     page.get_by_role("button", name="Create").click()
     expect(page.locator("#subject-error")).to_have_text("Subject needs 1 to 255 characters.")
     expect(page.locator("#end-error")).to_have_text("The end must be after the start.")
@@ -247,7 +261,7 @@ def test_errors_are_sentences_at_their_fields_all_at_once_and_cleared_when_fixed
     expect(page.locator("#subject-error")).to_be_hidden()
     expect(subject).not_to_have_attribute("aria-invalid", "true")
     expect(page.locator("#end-error")).to_be_visible()  # not fixed yet: still said
-    page.get_by_label("End", exact=True).fill("2026-12-11T11:00")
+    page.get_by_label("End", exact=True).fill(_typed(FRIDAY, "11:00"))
     expect(page.locator("#end-error")).to_be_hidden()
     page.get_by_role("button", name="Create").click()
     expect(page.locator("#result")).to_be_visible()

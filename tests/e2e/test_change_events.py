@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.clock import at, day, z
 from tests.processes import SandboxProcess, ServeProcess
 
 pytestmark = pytest.mark.e2e
@@ -26,8 +27,8 @@ def test_a_salesforce_change_reaches_outlook_without_waiting_for_the_poll(
                       f"sqlite:///{tmp_path / 'product.sqlite3'}",
                       ADDIN_POLL_INTERVAL_SECONDS="3600") as serve:
         created = requests.post(f"{serve.url}/api/v1/events", headers=serve.bearer(AVA),
-                                json={"subject": "Pushed", "start": "2026-12-09T10:00:00Z",
-                                      "end": "2026-12-09T10:30:00Z"}, timeout=30)
+                                json={"subject": "Pushed", "start": z(at(day(9), "10:00")),
+                                      "end": z(at(day(9), "10:30"))}, timeout=30)
         assert created.status_code == 201, created.text
         event_id = created.json()["event"]["id"]
         time.sleep(2)  # the worker's first pass and the streams' start

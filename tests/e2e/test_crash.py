@@ -16,6 +16,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from tests.clock import at, day, z
 from tests.figures import record
 from tests.processes import SandboxProcess, ServeProcess
 
@@ -127,7 +128,7 @@ def crash(tmp_path: Path, world: SandboxProcess) -> Iterator[Crash]:
 
 
 def _body(subject: str) -> dict[str, Any]:
-    return {"subject": subject, "start": "2026-12-17T09:00:00Z", "end": "2026-12-17T09:30:00Z"}
+    return {"subject": subject, "start": z(at(day(17), "09:00")), "end": z(at(day(17), "09:30"))}
 
 
 CREATE_STEPS = [("create.before_salesforce", AVA), ("create.after_salesforce", AVA),

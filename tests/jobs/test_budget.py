@@ -67,7 +67,9 @@ def test_every_salesforce_answer_is_counted_and_its_figure_kept(
     body = answer.get_json()
     assert body["requestsByProduct"] == after.requests
     assert (body["apiUsage"], body["apiLimit"]) == (after.used, limit)
-    assert body["syncing"] == ("normal" if after.used < 0.8 * limit else "slow")
+    # how far the shared org has got depends on the tests before this one in the process
+    assert body["syncing"] == ("normal" if after.used < 0.8 * limit
+                               else "slow" if after.used < 0.95 * limit else "stop")
     assert body["slowAbovePercent"] == 80.0 and body["stopAbovePercent"] == 95.0
 
 

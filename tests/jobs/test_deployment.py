@@ -15,6 +15,7 @@ import requests
 from sqlalchemy import select
 
 from addin.store.models import PushSubscription
+from tests.clock import at, day, z
 from tests.jobs.conftest import SECRET_KEY, mail_to, upstream_token
 from tests.processes import GunicornProcess, SandboxProcess, WorkerProcess
 
@@ -54,8 +55,8 @@ def test_gunicorn_and_a_worker_process_on_postgresql(
 
         _wait(subscribed, 60, lambda: "the worker subscribed nobody:\n" + worker.log())
         created = http.post(f"{web.url}/api/v1/events", headers=headers, timeout=30, json={
-            "subject": "Deployed", "start": "2026-12-18T09:00:00Z",
-            "end": "2026-12-18T09:30:00Z"})
+            "subject": "Deployed", "start": z(at(day(18), "09:00")),
+            "end": z(at(day(18), "09:30"))})
         assert created.status_code == 201, created.text
         body = created.json()
         assert body["sync"]["state"] == "mirrored", body
@@ -100,8 +101,8 @@ def test_addin_serve_alone_on_postgresql_runs_the_jobs_in_a_thread(
 
         _wait(subscribed, 60, lambda: "nobody subscribed:\n" + serve.log())
         created = http.post(f"{serve.url}/api/v1/events", headers=headers, timeout=30, json={
-            "subject": "Served alone", "start": "2026-12-18T11:00:00Z",
-            "end": "2026-12-18T11:30:00Z"}).json()
+            "subject": "Served alone", "start": z(at(day(18), "11:00")),
+            "end": z(at(day(18), "11:30"))}).json()
         graph = world.index()["services"]["graph"].split("/v1.0")[0]
         world.upstream().post(
             f"{graph}/sandbox-ui/mailboxes/{AVA}/events/{created['mirror']['itemId']}/edit",

@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from addin.jobs import job_queue
 from addin.jobs.procrastinate_jobs import ProcrastinateQueue
 from addin.store.models import MailboxRun, User
+from tests.clock import at, day, z
 from tests.jobs.conftest import SECRET_KEY, add_invitee_in_salesforce, mail_to
 from tests.processes import SandboxProcess, WorkerProcess
 
@@ -41,8 +42,8 @@ def _create(product: Any, email: str, subject: str) -> dict[str, Any]:
     with services.db.session() as session:
         user_id = session.scalar(select(User.id).where(User.email == email))
     answer = product.test_client().post(
-        "/api/v1/events", json={"subject": subject, "start": "2026-12-17T09:00:00Z",
-                                "end": "2026-12-17T09:30:00Z"},
+        "/api/v1/events", json={"subject": subject, "start": z(at(day(17), "09:00")),
+                                "end": z(at(day(17), "09:30"))},
         headers={"Authorization": f"Bearer {services.api_tokens.mint(user_id)}"})
     assert answer.status_code == 201, answer.get_json()
     body: dict[str, Any] = answer.get_json()

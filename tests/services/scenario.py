@@ -5,6 +5,7 @@ happen in the sidebar, in Salesforce (the sandbox UI action) or in the calendar.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import requests
@@ -15,6 +16,7 @@ from addin.providers.registry import open_calendar, open_salesforce
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
 from addin.store.models import User
+from tests.clock import at, day, z
 
 ORGANIZERS = {("graph", "lightning"): "ava.martin@acme-sales.example",
               ("graph", "classic"): "ben.carter@acme-sales.example",
@@ -23,7 +25,8 @@ ORGANIZERS = {("graph", "lightning"): "ava.martin@acme-sales.example",
               ("ews", "lightning"): "eve.rossi@acme-sales.example",
               ("ews", "classic"): "finn.berg@acme-sales.example"}
 GUEST, GUEST_ID = "o'brien@acme.example", "003000000000001AAA"
-BODY = {"subject": "Matrix", "start": "2026-12-09T10:00:00Z", "end": "2026-12-09T10:30:00Z"}
+START = at(day(9), "10:00")  # the scenario's meeting: Wednesday after the test week, UTC
+BODY = {"subject": "Matrix", "start": z(START), "end": z(START + timedelta(minutes=30))}
 
 
 class Scenario:

@@ -8,6 +8,7 @@ cancel a second time."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +20,8 @@ from addin.sandbox.state import Fault
 from addin.services.outbox import process_outbox
 from addin.services.sync_pass import sync_user
 from addin.store.models import MirroredEvent
-from tests.services.scenario import GUEST, MATRIX, Scenario
+from tests.clock import z
+from tests.services.scenario import GUEST, MATRIX, START, Scenario
 
 WALK_IN = "walk.in@unlinked.example"  # no Salesforce record: only the calendar knows them
 
@@ -156,8 +158,8 @@ def test_cancelling_before_the_mirror_exists_stops_it(
     s = scenario("graph", "lightning")
     s.sandbox.state.faults.add(Fault("graph", 500, 1))
     pending = s.client.post("/api/v1/events", headers=s.headers, json={
-        "subject": "Never mirrored", "start": "2026-12-09T12:00:00Z",
-        "end": "2026-12-09T12:30:00Z"}).json
+        "subject": "Never mirrored", "start": z(START + timedelta(hours=2)),
+        "end": z(START + timedelta(hours=2, minutes=30))}).json
     assert pending["sync"]["state"] == "pending"
     event_id = pending["event"]["id"]
     answer = s.client.delete(f"/api/v1/events/{event_id}", headers=s.headers)

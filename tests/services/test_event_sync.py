@@ -4,6 +4,7 @@ events of invited Users never mirrored."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import SalesforceNotFound
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
+from tests.clock import at, day, ymd, z
 from tests.services.scenario import Scenario
 
 
@@ -39,14 +41,15 @@ def _edit_in_calendar(s: Scenario, changes: dict[str, Any]) -> None:
 
 def test_salesforce_edit_moves_the_appointment_silently(event: Scenario) -> None:
     salesforce = open_salesforce(event.services, event.user)
+    moved = at(day(10), "09:00")  # the day after the scenario's meeting
     salesforce.update_event(event.event_id, {"Subject": "Moved",
-                                             "StartDateTime": "2026-12-10T09:00:00Z",
-                                             "EndDateTime": "2026-12-10T10:00:00Z",
+                                             "StartDateTime": z(moved),
+                                             "EndDateTime": z(moved + timedelta(hours=1)),
                                              "Location": "HQ"})
     sync_user(event.services, event.user.id, "test")
     item = open_calendar(event.services, event.user).get_item(event.item_id)
     assert (item.subject, item.location) == ("Moved", "HQ")
-    assert item.start.isoformat() == "2026-12-10T09:00:00+00:00"
+    assert item.start.isoformat() == f"{ymd(moved)}T09:00:00+00:00"
     assert event.mail() == []  # an appointment: nobody to tell
     sync_user(event.services, event.user.id, "again")
     assert event.mail() == []
@@ -56,8 +59,8 @@ def test_a_meetings_attendees_hear_about_a_visible_change_once(event: Scenario) 
     event.change("sidebar", ["o'brien@acme.example"], {})
     event.sandbox.state.mail.clear()
     open_salesforce(event.services, event.user).update_event(
-        event.event_id, {"StartDateTime": "2026-12-11T09:00:00Z",
-                         "EndDateTime": "2026-12-11T09:30:00Z"})
+        event.event_id, {"StartDateTime": z(at(day(11), "09:00")),
+                         "EndDateTime": z(at(day(11), "09:30"))})
     sync_user(event.services, event.user.id, "test")
     assert event.mail() == [(event.provider, "o'brien@acme.example", "update")]
     sync_user(event.services, event.user.id, "again")

@@ -3,7 +3,7 @@ record that cannot be written never failing the sync."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,20 +12,24 @@ from sqlalchemy import func, select
 from addin.services.sync_history import modified_at, propagation, record_pass
 from addin.services.sync_pass import sync_user
 from addin.store.models import SyncPassRecord
+from tests.clock import TODAY, at, salesforce, z
 
 
 def test_the_newer_upstream_change_is_the_one_measured() -> None:
-    record = {"SystemModstamp": "2026-12-01T10:00:05.000+0000"}
-    graph = {"lastModifiedDateTime": "2026-12-01T10:00:01Z"}
-    assert modified_at(record, graph) == (
-        "salesforce", datetime(2026, 12, 1, 10, 0, 5, tzinfo=UTC))
-    google = {"updated": "2026-12-01T10:00:09.500Z"}
-    assert modified_at(record, google) == (
-        "calendar", datetime(2026, 12, 1, 10, 0, 9, 500000, tzinfo=UTC))
-    ews = SimpleNamespace(last_modified_time=datetime(2026, 12, 1, 10, 0, 7, tzinfo=UTC))
-    assert modified_at({}, ews) == ("calendar", datetime(2026, 12, 1, 10, 0, 7, tzinfo=UTC))
+    base = at(TODAY, "10:00")  # seconds after it: when each side says it changed
+
+    def after(seconds: float) -> datetime:
+        return base + timedelta(seconds=seconds)
+
+    record = {"SystemModstamp": salesforce(after(5))}
+    graph = {"lastModifiedDateTime": z(after(1))}
+    assert modified_at(record, graph) == ("salesforce", after(5))
+    google = {"updated": z(after(9)).removesuffix("Z") + ".500Z"}
+    assert modified_at(record, google) == ("calendar", after(9.5))
+    ews = SimpleNamespace(last_modified_time=after(7))
+    assert modified_at({}, ews) == ("calendar", after(7))
     assert modified_at({}, {}) is None
-    written = datetime(2026, 12, 1, 10, 0, 8, tzinfo=UTC)
+    written = after(8)
     assert propagation("00U1", modified_at(record, graph), written)["seconds"] == 3.0
     # a clock ahead of ours: never a negative figure
     assert propagation("00U1", modified_at(record, google), written)["seconds"] == 0.0

@@ -14,6 +14,7 @@ from addin.providers.registry import open_calendar, open_salesforce
 from addin.services import attendees, sync_pass
 from addin.services.sync_pass import sync_user
 from addin.store.models import SyncCursor
+from tests.clock import at, day, z
 from tests.services.scenario import GUEST, GUEST_ID, Scenario
 
 
@@ -216,10 +217,11 @@ def _requests(s: Scenario) -> tuple[int, int]:
 
 def _mirror_more(s: Scenario, count: int) -> list[str]:
     ids = []
+    start = at(day(14), "10:00")  # Monday after the test week
     for number in range(count):
         view = s.client.post("/api/v1/events", headers=s.headers, json={
-            "subject": f"Economy {number}", "start": "2026-12-14T10:00:00Z",
-            "end": "2026-12-14T10:30:00Z"}).json
+            "subject": f"Economy {number}", "start": z(start),
+            "end": z(start + timedelta(minutes=30))}).json
         ids.append(view["event"]["id"])
     return ids
 

@@ -9,7 +9,7 @@ time they were removed, from the sender the rulebook names, nothing else."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +23,8 @@ from addin.providers.registry import open_salesforce
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
 from addin.store.models import User
-from tests.services.scenario import Scenario
+from tests.clock import wall
+from tests.services.scenario import START, Scenario
 
 LINKABLE = ["o'brien@acme.example", "noah.smith@acme.example", "liam.jones@globex.example"]
 POOL = [*LINKABLE, "machine.guest@unlinked.example"]  # no other test links this one
@@ -36,8 +37,8 @@ COLLEAGUES = [("ben.carter@acme-sales.example", "005000000000002AAA", "graph"),
               # Exchange Server: the emulator keeps no invitee copies; a User attendee still
               ("eve.rossi@acme-sales.example", "005000000000005AAA", "ews"),
               ("finn.berg@acme-sales.example", "005000000000006AAA", "ews")]
-NEAR = "2026-12-09T10:00:00"  # the scenario's start
-FAR = (datetime.now(UTC) + timedelta(days=730)).strftime("%Y-%m-%dT10:00:00")
+NEAR = wall(START, "UTC")  # the scenario's start
+FAR = wall(START + timedelta(days=730), "UTC")  # two years on: out of Graph's delta window
 
 
 def _assert_converged(s: Scenario, attendees: set[str],

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from addin.sandbox.graph import recurrence as emulator
@@ -125,6 +125,27 @@ def test_graph_to_rrule_and_back_is_the_same_series(case: tuple[dict[str, Any], 
         assert essence(via_ews) == essence(recurrence)
 
 
+@pytest.mark.xfail(strict=True, reason="the Graph emulator keeps only the UTC instant of a "
+                   "series' start, so a start typed in a skipped hour repeats an hour later "
+                   "(found by the property below; left for the emulator work of issue #24)")
+def test_a_series_started_in_a_skipped_hour_keeps_its_wall_time_in_the_emulator() -> None:
+    """Daily from 02:30 on a spring-forward day in Pacific time: RFC 5545 (and the product's
+    expansion) read the first start with the offset before the gap and keep 02:30 after it."""
+    recurrence = {"pattern": {"type": "daily", "interval": 1},
+                  "range": {"type": "numbered", "numberOfOccurrences": 3,
+                            "startDate": "2037-03-08",  # fixed date: rule math (DST day)
+                            "recurrenceTimeZone": "Pacific Standard Time"}}
+    local = datetime(2037, 3, 8, 2, 30,  # fixed date: rule math (in the skipped hour)
+                     tzinfo=emulator.zone("Pacific Standard Time"))
+    ours = [m.astimezone(UTC) for m in to_dateutil(graph_to_rrule(recurrence), local,
+                                                   "Pacific Standard Time")]
+    theirs = [m.astimezone(UTC) for m in emulator.rule(recurrence, local.astimezone(UTC),
+                                                       "Pacific Standard Time")]
+    assert [m.astimezone(ZoneInfo("America/Los_Angeles")).strftime("%H:%M")
+            for m in ours[1:]] == ["02:30", "02:30"]
+    assert ours == theirs
+
+
 @settings(max_examples=300, deadline=None)
 @given(series())
 def test_rrule_expansion_equals_the_graph_emulators(case: tuple[dict[str, Any], datetime]
@@ -135,6 +156,8 @@ def test_rrule_expansion_equals_the_graph_emulators(case: tuple[dict[str, Any], 
     recurrence, start = case
     zone_name = recurrence["range"]["recurrenceTimeZone"]
     local = start.replace(tzinfo=emulator.zone(zone_name))
+    # a start typed in a skipped hour: the emulator's known gap, pinned by the next test
+    assume(local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == start)
     ours = [m.astimezone(UTC) for m in islice(
         to_dateutil(graph_to_rrule(recurrence), local, zone_name), 25)]
     theirs = [m.astimezone(UTC) for m in islice(

@@ -4,6 +4,7 @@ no email, one Salesforce request; validation; ownership; pending mirror and the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,11 +13,15 @@ from addin.providers.registry import open_calendar, open_salesforce
 from addin.sandbox import SandboxRuntime
 from addin.services.outbox import process_outbox
 from addin.web.auth import load_user
+from tests.clock import at, day, dst_change, iso, utc, wall, ymd, z
 from tests.web.conftest import AVA, BEN, CLEO, EVE
 
 Bearer = Callable[[str], dict[str, str]]
-BODY = {"subject": "Discovery call with Acme", "start": "2026-12-02T15:00:00+01:00",
-        "end": "2026-12-02T15:45:00+01:00", "location": "Teams",
+START = at(day(2), "15:00", "Europe/Paris")  # Wednesday of the test week, in Paris
+END = START + timedelta(minutes=45)
+SKIPPED = dst_change("Europe/Paris", forward=True)  # 02:00-03:00 does not exist that night
+BODY = {"subject": "Discovery call with Acme", "start": iso(START),
+        "end": iso(END), "location": "Teams",
         "description": "Agenda: pricing", "whoId": "003000000000001AAA",
         "whatId": "006000000000001AAA", "showAs": "busy", "reminderMinutes": 15,
         "isPrivate": False, "timeZone": "Europe/Paris"}
@@ -39,7 +44,7 @@ def test_create_mirrors_an_appointment_at_once(client: Any, services: Any, beare
     view = response.json
     event = view["event"]
     assert event["subject"] == BODY["subject"]
-    assert event["start"] == "2026-12-02T14:00:00Z" and event["end"] == "2026-12-02T14:45:00Z"
+    assert event["start"] == z(START) and event["end"] == z(END)
     assert event["whoId"] == BODY["whoId"] and event["reminderMinutes"] == 15
     assert event["url"].endswith(event["id"])
     provider = {AVA: "graph", CLEO: "google", EVE: "ews"}[email]
@@ -65,16 +70,16 @@ def test_create_mirrors_an_appointment_at_once(client: Any, services: Any, beare
 
 
 @pytest.mark.parametrize(("change", "field"), [
-    ({"end": "2026-12-02T14:00:00+01:00"}, "end"),
-    ({"end": "2026-12-04T15:00:00+01:00"}, "end"),
+    ({"end": iso(START - timedelta(hours=1))}, "end"),
+    ({"end": iso(at(day(4), "15:00", "Europe/Paris"))}, "end"),
     ({"subject": "x" * 256}, "subject"),
     ({"subject": "   "}, "subject"),
     ({"whoId": "001000000000001AAA"}, "whoId"),
     ({"whatId": "003000000000001AAA"}, "whatId"),
     ({"timeZone": "Mars/Base"}, "timeZone"),
     ({"start": "tomorrow"}, "start"),
-    ({"start": "2026-03-29T02:30:00", "end": "2026-03-29T03:30:00"}, "start"),  # skipped
-    ({"start": "2026-12-02T15:00:00", "timeZone": "Mars/Base"}, "timeZone"),
+    ({"start": f"{ymd(SKIPPED)}T02:30:00", "end": f"{ymd(SKIPPED)}T03:30:00"}, "start"),
+    ({"start": wall(START), "timeZone": "Mars/Base"}, "timeZone"),
     ({"showAs": "maybe"}, "showAs"),
     ({"colour": "red"}, "colour"),
 ])
@@ -89,19 +94,21 @@ def test_validation_errors_name_the_field(client: Any, bearer: Bearer,
 
 def test_every_field_error_comes_back_at_once(client: Any, bearer: Bearer) -> None:
     response = client.post("/api/v1/events", headers=bearer(AVA), json={
-        **BODY, "subject": "   ", "end": "2026-12-02T14:00:00+01:00"})
+        **BODY, "subject": "   ", "end": iso(START - timedelta(hours=1))})
     assert response.status_code == 400
     assert set(response.json["error"]["fields"]) == {"subject", "end"}
 
 
 def test_a_wall_time_is_read_in_the_given_zone(client: Any, bearer: Bearer) -> None:
     """What a person typed in the pane, in the mailbox's zone (a Windows name)."""
+    typed = at(day(2), "10:00", "Europe/Berlin")
     response = client.post("/api/v1/events", headers=bearer(AVA), json={
-        **BODY, "start": "2026-12-02T10:00", "end": "2026-12-02T10:30",
+        **BODY, "start": wall(typed, minutes=True),
+        "end": wall(typed + timedelta(minutes=30), minutes=True),
         "timeZone": "W. Europe Standard Time"})
     assert response.status_code == 201, response.json
     event = response.json["event"]
-    assert event["start"] == "2026-12-02T09:00:00Z" and event["end"] == "2026-12-02T09:30:00Z"
+    assert event["start"] == z(typed) and event["end"] == z(typed + timedelta(minutes=30))
 
 
 def test_salesforce_side_validation_is_translated(client: Any, bearer: Bearer) -> None:
@@ -113,13 +120,13 @@ def test_salesforce_side_validation_is_translated(client: Any, bearer: Bearer) -
 
 def test_all_day_event(client: Any, bearer: Bearer) -> None:
     response = client.post("/api/v1/events", headers=bearer(CLEO), json={
-        "subject": "Offsite", "isAllDay": True, "start": "2026-12-10", "end": "2026-12-10"})
+        "subject": "Offsite", "isAllDay": True, "start": iso(day(10)), "end": iso(day(10))})
     assert response.status_code == 201, response.json
     assert response.json["event"]["isAllDay"] is True
     assert (response.json["event"]["start"], response.json["event"]["end"]) == (
-        "2026-12-10", "2026-12-10")
+        iso(day(10)), iso(day(10)))
     two_days = client.post("/api/v1/events", headers=bearer(CLEO), json={
-        "subject": "Offsite", "isAllDay": True, "start": "2026-12-10", "end": "2026-12-11"})
+        "subject": "Offsite", "isAllDay": True, "start": iso(day(10)), "end": iso(day(11))})
     assert two_days.status_code == 400 and "end" in two_days.json["error"]["fields"]
 
 
@@ -194,17 +201,21 @@ def test_records_and_context(client: Any, bearer: Bearer) -> None:
 @pytest.mark.parametrize("email", [AVA, CLEO])
 def test_a_meeting_ending_in_the_repeated_hour_keeps_its_length(
         client: Any, services: Any, bearer: Bearer, email: str) -> None:
-    """Clocks go back in Paris at 03:00 on 2027-10-31: 02:30+01:00 is the second 02:30.
-    Outlook used to get the bare wall time and made the meeting zero-length."""
+    """Clocks go back in Paris at 03:00 on the night of the next fall-back change (found in
+    the zone database): 02:30+01:00 is the second 02:30. Outlook used to get the bare wall
+    time and made the meeting zero-length."""
     from datetime import datetime
 
-    body = {**BODY, "start": "2027-10-31T02:30:00+02:00", "end": "2027-10-31T02:30:00+01:00",
-            "reminderMinutes": None}
+    repeated = dst_change("Europe/Paris", forward=False)
+    first = at(repeated, "02:30", "Europe/Paris")  # summer time, +02:00
+    second = at(repeated, "02:30", "Europe/Paris", fold=1)  # winter time, +01:00
+    assert utc(second) - utc(first) == timedelta(hours=1)  # one hour, same wall time
+    body = {**BODY, "start": iso(first), "end": iso(second), "reminderMinutes": None}
     response = client.post("/api/v1/events", json=body, headers=bearer(email))
     assert response.status_code == 201, response.json
     assert response.json["sync"]["state"] == "mirrored"
-    assert response.json["event"]["start"] == "2027-10-31T00:30:00Z"
-    assert response.json["event"]["end"] == "2027-10-31T01:30:00Z"
+    assert response.json["event"]["start"] == z(first)
+    assert response.json["event"]["end"] == z(second)
     item = open_calendar(services, _user(services, email)).get_item(
         response.json["mirror"]["itemId"])
     assert item.start == datetime.fromisoformat(body["start"])

@@ -5,20 +5,32 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from addin.providers.registry import open_calendar
 from addin.sandbox import SandboxRuntime
+from tests.clock import at, compact, day, utc, z
 from tests.web.conftest import AVA, CLEO, EVE
 from tests.web.test_api_events import _user
 
 Bearer = Callable[[str], dict[str, str]]
-SERIES = {"subject": "Weekly pipeline review", "start": "2026-12-08T14:00:00Z",
-          "end": "2026-12-08T14:30:00Z", "timeZone": "Europe/London",
+START = at(day(8), "14:00")  # a Tuesday, 14:00 UTC
+LONDON = ZoneInfo("Europe/London")
+SERIES = {"subject": "Weekly pipeline review", "start": z(START),
+          "end": z(START + timedelta(minutes=30)), "timeZone": "Europe/London",
           "recurrence": "FREQ=WEEKLY;COUNT=6"}
+
+
+def _weekly(first: datetime, count: int, zone: ZoneInfo) -> list[datetime]:
+    """``count`` weekly occurrences from ``first``, at its wall time in ``zone`` (a series
+    in London keeps its local time across a DST change), as UTC instants."""
+    local = first.astimezone(zone)
+    return [utc(datetime.combine(local.date() + timedelta(weeks=n), local.time(),
+                                 tzinfo=zone)) for n in range(count)]
 
 
 def _salesforce_events(sandbox: SandboxRuntime, subject: str) -> list[dict[str, Any]]:
@@ -29,7 +41,7 @@ def _salesforce_events(sandbox: SandboxRuntime, subject: str) -> list[dict[str, 
 @pytest.mark.parametrize(("rule", "reason"), [
     ("FREQ=HOURLY", "at most daily"),
     ("FREQ=WEEKLY;BYDAY=MO", "one of the repeats"),  # the start is a Tuesday
-    ("FREQ=WEEKLY;COUNT=2;UNTIL=20270101", "COUNT or UNTIL"),
+    (f"FREQ=WEEKLY;COUNT=2;UNTIL={compact(day(30))}", "COUNT or UNTIL"),
     ("FREQ=DAILY;BYHOUR=9", "BYHOUR"),
     ("RRULE:", "one RRULE"),
 ])
@@ -70,11 +82,9 @@ def test_a_series_is_one_salesforce_series_and_one_calendar_series(
     series = calendar.get_item(view["mirror"]["itemId"])
     assert str(series.recurrence).startswith("FREQ=WEEKLY;BYDAY=TU")
     assert "COUNT=6" in str(series.recurrence)
-    instances = calendar.list_instances(series.item_id, datetime(2026, 12, 1, tzinfo=UTC),
-                                        datetime(2027, 3, 1, tzinfo=UTC))
-    assert [i.start for i in instances] == [
-        datetime(2026, 12, d, 14, 0, tzinfo=UTC) for d in (8, 15, 22, 29)] + [
-        datetime(2027, 1, d, 14, 0, tzinfo=UTC) for d in (5, 12)]
+    instances = calendar.list_instances(series.item_id, at(day(-7), "00:00"),
+                                        at(day(83), "00:00"))
+    assert [i.start for i in instances] == _weekly(START, 6, LONDON)
     assert all(i.series_id == series.item_id for i in instances)
     assert clean_sandbox.state.mail.messages() == []
     again = client.get(f"/api/v1/events/{view['event']['id']}", headers=bearer(email))

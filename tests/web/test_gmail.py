@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -15,11 +16,18 @@ from sqlalchemy import delete, select
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.google_identity import GoogleSigner, subject
 from addin.store.models import Organization, User
+from tests.clock import at, day, weekday_name, ymd, z
 from tests.web.card_check import cards_of, strict_card
 
 CLEO = "cleo.nguyen@acme-sales.example"  # a Google mailbox user
 PUBLIC = "http://127.0.0.1:5000"
 NEW_YORK = {"id": "America/New_York", "offset": -18000000}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def ms(when: date, hhmm: str = "15:00", tz: str = "UTC") -> int:
+    """A date picker's value: milliseconds since the epoch of ``hhmm`` on ``when``."""
+    return int(at(when, hhmm, tz).timestamp() * 1000)
 
 
 def strict(card: dict[str, Any]) -> None:
@@ -96,7 +104,7 @@ def test_open_message_prefills_and_create_mirrors(gmail: Callable[..., Any],
     what = widgets["whatId"]["selectionInput"]["items"]
     assert any(i["text"] == "Acme Corporation (Account)" for i in what)
 
-    start = int(datetime(2026, 12, 3, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    start = ms(day(3))
     form = {"subject": {"stringInputs": {"value": ["Renewal terms"]}},
             "start": {"dateTimeInput": {"msSinceEpoch": start, "hasDate": True,
                                         "hasTime": True}},
@@ -121,7 +129,7 @@ def test_open_message_prefills_and_create_mirrors(gmail: Callable[..., Any],
 
 def test_validation_errors_come_back_as_notification_and_hints(gmail: Callable[..., Any]
                                                                ) -> None:
-    start = int(datetime(2026, 12, 3, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    start = ms(day(3))
     form = {"subject": {"stringInputs": {"value": ["Backwards"]}},
             "start": {"dateTimeInput": {"msSinceEpoch": str(start)}},
             "end": {"dateTimeInput": {"msSinceEpoch": start - 60000}}}
@@ -200,7 +208,7 @@ def test_first_run_from_an_unconnected_person_to_a_created_event(
         assert user is not None and user.salesforce_user_id == clean_sandbox.seed.users[2].id
         org = session.get(Organization, user.organization_id)
         assert org is not None and org.salesforce_org_id == clean_sandbox.seed.org_id
-    start = int(datetime(2026, 12, 8, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    start = ms(day(8))
     created = gmail("/gmail/actions/create", {"commonEventObject": {"formInputs": {
         "subject": {"stringInputs": {"value": ["First run"]}},
         "start": {"dateTimeInput": {"msSinceEpoch": start}},
@@ -225,7 +233,7 @@ def test_the_person_is_the_sub_not_the_email(gmail: Callable[..., Any],
 
 def test_attendee_editor_in_the_card(gmail: Callable[..., Any],
                                      clean_sandbox: SandboxRuntime) -> None:
-    start = int(datetime(2026, 12, 4, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    start = ms(day(4))
     form = {"subject": {"stringInputs": {"value": ["Card attendees"]}},
             "start": {"dateTimeInput": {"msSinceEpoch": start}},
             "end": {"dateTimeInput": {"msSinceEpoch": start + 1800000}}}
@@ -261,10 +269,11 @@ def test_attendee_editor_in_the_card(gmail: Callable[..., Any],
     assert [m["kind"] for m in clean_sandbox.state.mail.messages()] == ["cancellation"]
 
 
-def _created(gmail: Callable[..., Any], subject: str, day: int = 6,
-             **form: Any) -> tuple[dict[str, Any], str]:
-    """Create an Event from the card; its result card and the Event's id."""
-    start = int(datetime(2026, 12, day, 15, 0, tzinfo=UTC).timestamp() * 1000)
+def _created(gmail: Callable[..., Any], subject: str, offset: int = 6, hhmm: str = "15:00",
+             tz: str = "UTC", **form: Any) -> tuple[dict[str, Any], str]:
+    """Create an Event from the card, starting at ``hhmm`` in ``tz`` on ``day(offset)`` of
+    the test week; its result card and the Event's id."""
+    start = ms(day(offset), hhmm, tz)
     inputs = {"subject": {"stringInputs": {"value": [subject]}},
               "start": {"dateTimeInput": {"msSinceEpoch": start}},
               "end": {"dateTimeInput": {"msSinceEpoch": start + 1800000}}, **form}
@@ -343,7 +352,7 @@ def test_create_contact_opens_an_edit_card_prefilled_then_saves_what_was_edited(
 
 def test_edit_contact_card_matches_an_existing_account_and_can_go_back(
         gmail: Callable[..., Any], services: Any) -> None:
-    _, event_id = _created(gmail, "Card contact account", day=7)
+    _, event_id = _created(gmail, "Card contact account", offset=7)
     guest = "raj.patel@globex.example"
     gmail("/gmail/actions/attendees", {"commonEventObject": {
         "parameters": {"eventId": event_id}, "formInputs": _strings(attendeeEmail=guest)}})
@@ -372,15 +381,20 @@ def _people(services: Any, email: str) -> list[dict[str, Any]]:
 
 
 def test_result_card_says_what_was_saved_in_the_users_zone(gmail: Callable[..., Any]) -> None:
-    """The defect: the result card showed "2026-12-11T15:00:00Z"."""
-    card, _ = _created(gmail, "Zone check", day=11, **_strings(
-        location="Acme HQ", whoId="003000000000001AAA", whatId="001000000000001AAA"))
+    """The defect: the result card showed the instant in UTC ("...T15:00:00Z")."""
+    friday = day(11)
+    start = at(friday, "10:00", "America/New_York")  # what the rep picked, in New York
+    card, _ = _created(gmail, "Zone check", offset=11, hhmm="10:00", tz="America/New_York",
+                       **_strings(location="Acme HQ", whoId="003000000000001AAA",
+                                  whatId="001000000000001AAA"))
     text = json.dumps(card, ensure_ascii=False)
-    assert "T15:00:00Z" not in text and "2026-12-11T" not in text
+    assert z(start)[10:] not in text and f"{ymd(friday)}T" not in text
     facts = {w["decoratedText"]["topLabel"]: w["decoratedText"]
              for w in card["sections"][0]["widgets"] if "decoratedText" in w}
-    assert facts["When"]["text"] == "Fri 11 Dec 2026, 10:00 \u2013 10:30"  # New York
-    assert facts["When"]["bottomLabel"] == "New York (UTC-05:00)"
+    assert facts["When"]["text"] == (  # New York
+        f"{weekday_name(friday)[:3].title()} {friday.day} {MONTHS[friday.month - 1]} "
+        f"{friday.year}, 10:00 \u2013 10:30")
+    assert facts["When"]["bottomLabel"] == f"New York (UTC{_offset(start)})"
     assert facts["When"]["startIcon"] == {"knownIcon": "CLOCK"}
     assert facts["Location"]["text"] == "Acme HQ"
     assert facts["Name"]["text"] == "Olivia O'Brien (Contact)"
@@ -388,6 +402,15 @@ def test_result_card_says_what_was_saved_in_the_users_zone(gmail: Callable[..., 
     assert card["sections"][0]["header"] == "Zone check"
     assert card["fixedFooter"]["primaryButton"]["text"] == "Open in Salesforce"
     assert card["fixedFooter"]["secondaryButton"]["text"] == "Create another"
+
+
+def _offset(when: datetime) -> str:
+    """The UTC offset of New York at ``when``, as "-05:00" (winter) or "-04:00"."""
+    offset = when.astimezone(ZoneInfo("America/New_York")).utcoffset()
+    assert offset is not None
+    minutes = int(offset / timedelta(minutes=1))
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def test_homepage_lookups_search_salesforce(gmail: Callable[..., Any]) -> None:
@@ -428,10 +451,10 @@ def test_homepage_lookups_search_salesforce(gmail: Callable[..., Any]) -> None:
 
 def test_a_typed_but_unpicked_name_is_resolved_or_asked_for(
         gmail: Callable[..., Any]) -> None:
-    card, _ = _created(gmail, "Typed name", day=12, **_strings(whoSearch="Olivia O'Brien"))
+    card, _ = _created(gmail, "Typed name", offset=12, **_strings(whoSearch="Olivia O'Brien"))
     facts = json.dumps(card)
     assert "Olivia O'Brien (Contact)" in facts  # one match: taken
-    start = int(datetime(2026, 12, 13, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    start = ms(day(13))
     answer = gmail("/gmail/actions/create", {"commonEventObject": {"formInputs": {
         **_strings(subject="Ambiguous", whoSearch="Kim"),
         "start": {"dateTimeInput": {"msSinceEpoch": start}},
@@ -445,7 +468,7 @@ def test_a_typed_but_unpicked_name_is_resolved_or_asked_for(
 
 def test_cancel_event_from_the_card(gmail: Callable[..., Any],
                                     clean_sandbox: SandboxRuntime) -> None:
-    start = int(datetime(2026, 12, 5, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    start = ms(day(5))
     form = {"subject": {"stringInputs": {"value": ["Card cancel"]}},
             "start": {"dateTimeInput": {"msSinceEpoch": start}},
             "end": {"dateTimeInput": {"msSinceEpoch": start + 1800000}}}
@@ -489,7 +512,7 @@ def test_bad_form_values_are_named_never_a_crash(gmail: Callable[..., Any],
     """Date pickers far outside any calendar (years 1 and 9999 overflowed), unparsable
     numbers, and a description longer than Google Calendar accepts (8,192 characters: the
     event stayed pending forever) come back as the form with the field named."""
-    start = int(datetime(2026, 12, 3, 15, 0, tzinfo=UTC).timestamp() * 1000)
+    start = ms(day(3))
     form = {"subject": {"stringInputs": {"value": ["Edge"]}},
             "start": {"dateTimeInput": {"msSinceEpoch": str(start)}},
             "end": {"dateTimeInput": {"msSinceEpoch": str(start + 30 * 60000)}}, **inputs}
@@ -505,7 +528,7 @@ def test_bad_form_values_are_named_never_a_crash(gmail: Callable[..., Any],
 def test_edit_contact_card_keeps_what_was_typed_when_salesforce_is_down(
         gmail: Callable[..., Any], clean_sandbox: SandboxRuntime, upstream: requests.Session,
         services: Any) -> None:
-    _, event_id = _created(gmail, "Card contact outage", day=14)
+    _, event_id = _created(gmail, "Card contact outage", offset=14)
     guest = "outage.card@newco.example"
     gmail("/gmail/actions/attendees", {"commonEventObject": {
         "parameters": {"eventId": event_id}, "formInputs": _strings(attendeeEmail=guest)}})
@@ -532,7 +555,7 @@ def test_an_attendee_added_while_a_pass_holds_the_mailbox_is_refused_on_the_card
     from addin.services import mirrors
     from addin.store.mailbox_lock import exclusive_mailbox
 
-    _, event_id = _created(gmail, "Card behind a pass", day=9)
+    _, event_id = _created(gmail, "Card behind a pass", offset=9)
     monkeypatch.setattr(mirrors, "SIDEBAR_WAIT_SECONDS", 0.2)
     with services.db.session() as session:
         user_id = session.scalar(select(User.id).where(User.email == CLEO))

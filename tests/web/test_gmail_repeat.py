@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import pytest
 
 from addin.gmail_repeat import recurrence_of, repeat_widgets
 from addin.sandbox import SandboxRuntime
+from tests.clock import at, compact, day
 from tests.web.test_gmail import CLEO, cards_in, gmail, mint, strict  # noqa: F401
 
-START = datetime(2026, 12, 8, 15, 0, tzinfo=UTC)  # a Tuesday
+START = at(day(8), "15:00")  # a Tuesday
+UNTIL = day(62)  # a Sunday, eight weeks on
 
 
 @pytest.mark.parametrize(("values", "rule"), [
@@ -24,8 +26,8 @@ START = datetime(2026, 12, 8, 15, 0, tzinfo=UTC)  # a Tuesday
      "RRULE:FREQ=DAILY;COUNT=5"),
     ({"repeat": "weekly"}, "RRULE:FREQ=WEEKLY;BYDAY=TU"),
     ({"repeat": "weekly", "repeatDays": ["TH", "TU"], "repeatEnds": "until",
-      "repeatUntil": int(datetime(2027, 1, 31, tzinfo=UTC).timestamp() * 1000)},
-     "RRULE:FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20270131"),
+      "repeatUntil": int(at(UNTIL, "00:00").timestamp() * 1000)},
+     f"RRULE:FREQ=WEEKLY;BYDAY=TU,TH;UNTIL={compact(UNTIL)}"),
     ({"repeat": "monthly"}, "RRULE:FREQ=MONTHLY"),
     ({"repeat": "custom", "recurrenceCustom": " FREQ=YEARLY;COUNT=2 "},
      "FREQ=YEARLY;COUNT=2"),
@@ -77,9 +79,13 @@ def test_a_weekly_series_from_the_card_is_one_google_series(
 
 def test_a_weekly_rule_repeats_on_the_users_weekday(
         gmail: Callable[..., Any], clean_sandbox: SandboxRuntime) -> None:  # noqa: F811
-    """Tuesday 19:00 in Los Angeles is Wednesday 03:00 UTC: the series repeats on
-    Tuesdays, the day the rep picked."""
-    start = int(datetime(2026, 12, 9, 3, 0, tzinfo=UTC).timestamp() * 1000)
+    """Tuesday 19:00 in Los Angeles is Wednesday 03:00 UTC (02:00 in summer): the series
+    repeats on Tuesdays, the day the rep picked."""
+    evening = at(day(8), "19:00", "America/Los_Angeles")
+    assert evening.astimezone(UTC).weekday() == 2  # Wednesday in UTC
+    offset = evening.utcoffset()
+    assert offset is not None
+    start = int(evening.timestamp() * 1000)
     form = {"subject": {"stringInputs": {"value": ["Evening check-in"]}},
             "start": {"dateTimeInput": {"msSinceEpoch": start}},
             "end": {"dateTimeInput": {"msSinceEpoch": start + 30 * 60000}},
@@ -88,7 +94,8 @@ def test_a_weekly_rule_repeats_on_the_users_weekday(
             "repeatCount": {"stringInputs": {"value": ["3"]}}}
     answer = gmail("/gmail/actions/create", {"commonEventObject": {
         "formInputs": form, "hostApp": "GMAIL", "platform": "WEB",
-        "timeZone": {"id": "America/Los_Angeles", "offset": -28800000}}})
+        "timeZone": {"id": "America/Los_Angeles",
+                     "offset": int(offset.total_seconds() * 1000)}}})
     assert answer.json["renderActions"]["action"]["notification"]["text"] == "Event created"
     calendar = clean_sandbox.apps["google"].extensions["google_calendar"]
     (item,) = [i for i in calendar.store.live(CLEO)

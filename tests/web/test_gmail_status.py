@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,11 +13,13 @@ import requests
 from google.apps import card_v1
 
 from addin.sandbox import SandboxRuntime
+from tests.clock import at, day, z
 
 CLEO = "cleo.nguyen@acme-sales.example"  # a Google mailbox user
 PUBLIC = "http://127.0.0.1:5000"
-BODY = {"subject": "Card check", "start": "2026-12-09T10:00:00Z",
-        "end": "2026-12-09T10:30:00Z"}
+START = at(day(9), "10:00")  # Wednesday of the week after the test week
+BODY = {"subject": "Card check", "start": z(START),
+        "end": z(START + timedelta(minutes=30))}
 
 
 def strict(card: dict[str, Any]) -> None:

@@ -8,10 +8,12 @@ def test_readyz_reports_migrations(client) -> None:  # type: ignore[no-untyped-d
     assert body["migrations"]["current"] == body["migrations"]["head"]
 
 
-def test_readyz_unavailable_before_migrations(settings) -> None:  # type: ignore[no-untyped-def]
+def test_readyz_unavailable_before_migrations(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from addin import create_app
+    from addin.config import settings_for_tests
 
-    app = create_app(settings, migrate=False)
+    # an empty database, not the suite's migrated copy (the settings fixture)
+    app = create_app(settings_for_tests(str(tmp_path / "instance")), migrate=False)
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["status"] == "unavailable"

@@ -5,7 +5,7 @@ nobody emailed)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,13 +17,16 @@ from addin.identity import load_user
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.sandbox import SandboxRuntime
 from addin.store.models import User
+from tests.clock import at, day, wall, z
 from tests.web.conftest import AVA, BEN, CLEO, EVE
 
 Bearer = Callable[[str], dict[str, str]]
 CONTACT, CONTACT_ID = "o'brien@acme.example", "003000000000001AAA"
+MEETING_START = at(day(10), "14:00", "Europe/Berlin")  # Thursday of the week after
+MEETING_END = MEETING_START + timedelta(hours=1)
 MEETING = {"subject": "Roadmap with Olivia", "location": {"displayName": "Room 4"},
-           "start": {"dateTime": "2026-12-10T14:00:00", "timeZone": "Europe/Berlin"},
-           "end": {"dateTime": "2026-12-10T15:00:00", "timeZone": "Europe/Berlin"},
+           "start": {"dateTime": wall(MEETING_START), "timeZone": "Europe/Berlin"},
+           "end": {"dateTime": wall(MEETING_END), "timeZone": "Europe/Berlin"},
            "attendees": [{"emailAddress": {"address": CONTACT}, "type": "required"},
                          {"emailAddress": {"address": "walk.in@unlinked.example"},
                           "type": "optional"}]}
@@ -37,9 +40,10 @@ def _graph(sandbox: SandboxRuntime, http: requests.Session, email: str,
 
 
 def test_the_mirror_of_a_calendar_item_is_found(client: Any, bearer: Bearer) -> None:
+    start = at(day(9), "10:00")
     created = client.post("/api/v1/events", headers=bearer(AVA), json={
-        "subject": "Mirrored", "start": "2026-12-09T10:00:00Z",
-        "end": "2026-12-09T10:30:00Z"}).json
+        "subject": "Mirrored", "start": z(start),
+        "end": z(start + timedelta(minutes=30))}).json
     found = client.get("/api/v1/mirrors", query_string={"itemId": created["mirror"]["itemId"]},
                        headers=bearer(AVA))
     assert found.status_code == 200
@@ -66,7 +70,7 @@ def test_a_calendar_item_is_saved_to_salesforce_once_and_linked(
     assert saved.status_code == 201, saved.json
     event = saved.json["event"]
     assert (event["subject"], event["location"]) == ("Roadmap with Olivia", "Room 4")
-    assert (event["start"], event["end"]) == ("2026-12-10T13:00:00Z", "2026-12-10T14:00:00Z")
+    assert (event["start"], event["end"]) == (z(MEETING_START), z(MEETING_END))
     assert event["whatId"] == "001000000000001AAA"
     assert saved.json["mirror"]["itemId"] == item["id"] and saved.json["sync"]["state"] == \
         "mirrored"
@@ -123,14 +127,15 @@ def test_google_and_exchange_server_items_are_saved_too(
     with services.db.session() as session:
         user = load_user(services, session.scalar(select(User.id).where(User.email == email)))
     calendar = open_calendar(services, user)
+    start = at(day(11), "09:00")
     item = calendar.create_item(ItemDraft(
-        subject="Made in the calendar", start=datetime(2026, 12, 11, 9, tzinfo=UTC),
-        end=datetime(2026, 12, 11, 9, 45, tzinfo=UTC), time_zone="Europe/Paris"),
+        subject="Made in the calendar", start=start,
+        end=start + timedelta(minutes=45), time_zone="Europe/Paris"),
         idempotency_key=f"test-{email}")
     saved = client.post("/api/v1/mirrors", headers=bearer(email), json={"itemId": item.item_id})
     assert saved.status_code == 201, saved.json
     assert saved.json["event"]["subject"] == "Made in the calendar"
-    assert saved.json["event"]["start"] == "2026-12-11T09:00:00Z"
+    assert saved.json["event"]["start"] == z(start)
     assert saved.json["mirror"]["provider"] == user.calendar_provider
     found = client.get("/api/v1/mirrors", query_string={"itemId": item.item_id},
                        headers=bearer(email))

@@ -10,6 +10,7 @@ import pytest
 
 from addin.sandbox import SandboxRuntime
 from addin.web.limits import MAX_JSON_DEPTH, MAX_REQUEST_BYTES, json_depth
+from tests.clock import day, iso
 from tests.web.conftest import AVA, CLEO
 from tests.web.test_api_events import BODY
 
@@ -81,7 +82,7 @@ def test_a_chunked_body_over_the_limit_is_a_413(live_server: str, bearer: Bearer
     ({"start": "9999-12-31T23:00:00+00:00", "end": "9999-12-31T23:30:00+00:00"}, "start"),
     ({"start": "1699-12-31T23:00:00Z"}, "start"),
     ({"isAllDay": True, "start": "0001-01-01", "end": "0001-01-01"}, "start"),
-    ({"isAllDay": True, "start": "2026-12-01", "end": "9999-12-31"}, "end"),
+    ({"isAllDay": True, "start": iso(day(0)), "end": "9999-12-31"}, "end"),
     ({"start": "0001-01-01T00:30:00+00:00", "reminderMinutes": 20160}, "start"),
 ])
 def test_dates_out_of_range_are_a_400_naming_the_field(client: Any, bearer: Bearer,

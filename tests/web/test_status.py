@@ -4,6 +4,7 @@ propagation times; the admin's view of the organization; the status pages."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,11 +14,13 @@ from addin.providers.salesforce import SalesforceError
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
 from addin.store.models import OutboxOperation, SyncPassRecord, User
+from tests.clock import at, day, z
 from tests.web.conftest import AVA, BEN, CLEO
 
 Bearer = Callable[[str], dict[str, str]]
-BODY = {"subject": "Status check", "start": "2026-12-09T10:00:00Z",
-        "end": "2026-12-09T10:30:00Z"}
+START = at(day(9), "10:00")  # Wednesday of the week after the test week
+BODY = {"subject": "Status check", "start": z(START),
+        "end": z(START + timedelta(minutes=30))}
 
 
 def _user_id(services: Any, email: str) -> int:

@@ -14,6 +14,7 @@ from addin.identity import load_user
 from addin.providers.registry import open_calendar
 from addin.services.push import _hash, ensure_subscription, take_sync_requests
 from addin.store.models import MirroredEvent, Organization, PushSubscription, User
+from tests.clock import NOW, z
 from tests.providers.test_calendar_contract import draft
 
 
@@ -105,7 +106,7 @@ def test_graph_lifecycle_notifications_are_acted_on(client: Any, services: Any,
                                                    subscribed_user: int) -> None:
     def lifecycle(event: str) -> None:
         note = {"subscriptionId": "sub-1", "clientState": "s3cret", "lifecycleEvent": event,
-                "subscriptionExpirationDateTime": "2026-12-01T00:00:00Z"}
+                "subscriptionExpirationDateTime": z(NOW + timedelta(days=1))}
         assert client.post("/webhooks/graph", json={"value": [note]}).status_code == 202
 
     lifecycle("missed")
@@ -166,7 +167,7 @@ def _ews_notification(subscription_id: str, item_id: str, change_key: str) -> by
             'ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
             f"<m:Notification><t:SubscriptionId>{subscription_id}</t:SubscriptionId>"
             "<t:ModifiedEvent><t:Watermark>AQ==</t:Watermark>"
-            "<t:TimeStamp>2026-12-01T10:00:00Z</t:TimeStamp>"
+            f"<t:TimeStamp>{z(NOW)}</t:TimeStamp>"
             f'<t:ItemId Id="{item_id}" ChangeKey="{change_key}"/></t:ModifiedEvent>'
             "</m:Notification></m:SendNotificationResponseMessage></m:ResponseMessages>"
             "</m:SendNotification></s:Body></s:Envelope>").encode()
