@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import select, text
 
 from addin import create_app
@@ -23,6 +24,12 @@ from addin.store.models import User
 from tests.processes import SandboxProcess, ServeProcess
 
 pytest_plugins = ["tests.leaks"]  # threads or processes left running fail the run
+
+# In CI (CI=true) every property test draws the same examples on every run: a red run is
+# a defect to read, not a draw of luck. Locally Hypothesis explores anew each time.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    hypothesis_settings.load_profile("ci")
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
