@@ -42,7 +42,9 @@ def test_a_running_child_is_found_and_a_finished_one_is_not() -> None:
 
 def _run(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_it.py").write_text(textwrap.dedent(body))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ADDIN_TEST_LEAK_GRACE_SECONDS": "1"}
+    # ROOT first; anything already on the path stays (a moved-clock run's sitecustomize)
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, "ADDIN_TEST_LEAK_GRACE_SECONDS": "1"}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "tests.leaks", "-p", "no:cacheprovider",
          "-c", os.devnull, "--rootdir", str(tmp_path), str(tmp_path / "test_it.py")],
