@@ -40,7 +40,8 @@ def _warm(client: Any, headers: dict[str, str], base: str = "") -> None:
 
 def _events(sandbox: SandboxRuntime, subject: str) -> list[dict[str, Any]]:
     org = sandbox.apps["salesforce"].extensions["salesforce_org"]
-    return [e for e in org.records["Event"].values() if e.get("Subject") == subject]
+    # list() copies in one step: the sandbox's threads may be adding an Event meanwhile
+    return [e for e in list(org.records["Event"].values()) if e.get("Subject") == subject]
 
 
 def _items(sandbox: SandboxRuntime, email: str, subject: str) -> list[Any]:
