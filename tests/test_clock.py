@@ -13,8 +13,8 @@ from tests import clock
 
 TESTS = Path(__file__).parent
 
-# A calendar date typed into a test: 2026-12-09, 2026-12-{d}, datetime(2026, 12, 9),
-# date(2026, 12, 9), 20261209 or 20261209T090000Z (iCalendar).
+# A calendar date typed into a test: 2041-12-09, 2041-12-{d}, datetime(2041, 12, 9),
+# date(2041, 12, 9), 20411209 or 20411209T090000Z (iCalendar).
 LITERAL_DATE = re.compile(
     r"\b(19|20)\d\d-[01]\d-"
     r"|\b(?:date|datetime)\(\s*(19|20)\d\d\s*,"
@@ -28,7 +28,7 @@ def literal_dates(text: str) -> list[tuple[int, str]]:
 
 
 def test_no_test_types_a_calendar_date() -> None:
-    """A date typed into a test goes stale the day it passes (main went red on 2026-12-07 for
+    """A date typed into a test goes stale the day it passes (main went red in December 2026 for
     series pinned to early December). Dates come from tests/clock.py; a line whose date
     cannot matter (pure calendar arithmetic that never asks for the time) says so with
     ``# fixed date: <why>``."""
@@ -42,12 +42,12 @@ def test_no_test_types_a_calendar_date() -> None:
 
 
 @pytest.mark.parametrize("line", [
-    'BODY = {"start": "2026-12-09T10:00:00Z"}',
-    'f"2026-12-{d:02d}T10:00"',
-    "datetime(2027, 3, 28, 1, 30, tzinfo=UTC)",
-    "date(2026, 12, 3)",
-    '"RRULE:FREQ=WEEKLY;UNTIL=20261217T100000Z"',
-    '"DTSTART:20261203"',
+    'BODY = {"start": "2041-12-09T10:00:00Z"}',
+    'f"2041-12-{d:02d}T10:00"',
+    "datetime(2041, 3, 31, 1, 30, tzinfo=UTC)",
+    "date(2041, 12, 3)",
+    '"RRULE:FREQ=WEEKLY;UNTIL=20411217T100000Z"',
+    '"DTSTART:20411203"',
 ])
 def test_the_guard_sees_each_form_of_a_typed_date(line: str) -> None:
     assert literal_dates(line)
