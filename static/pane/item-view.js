@@ -51,17 +51,19 @@ function renderMirror(box, view) {
     element("p", { class: "meta" }, when(event)),
     event.location ? element("p", { class: "meta" }, event.location) : null,
     element("p", {}, element("a", { href: event.url, target: "_blank", rel: "noopener",
-                          id: "item-record-link" }, "Open in Salesforce")),
+                                    id: "item-record-link" }, "Open in Salesforce")),
     element("h3", { id: "item-attendees-title" }, "Attendees"),
     attendees.length
       ? element("ul", { class: "attendees", id: "item-attendees",
-                   "aria-labelledby": "item-attendees-title" }, ...attendees.map(attendeeRow))
+                        "aria-labelledby": "item-attendees-title" },
+                ...attendees.map(attendeeRow))
       : element("p", { class: "hint" }, "No attendees: an appointment."));
 }
 
 function offerSave(box, itemId, timeZone) {
   const error = element("p", { class: "error", role: "alert", id: "item-save-error" });
-  const button = element("button", { type: "button", id: "item-save-button" }, "Save to Salesforce");
+  const button = element("button", { type: "button", id: "item-save-button" },
+    "Save to Salesforce");
   button.addEventListener("click", async () => {
     button.disabled = true;
     button.textContent = "Saving…";
@@ -80,8 +82,8 @@ function offerSave(box, itemId, timeZone) {
   });
   box.replaceChildren(
     element("p", { class: "item-state" }, "Not in Salesforce yet"),
-    element("p", { class: "hint" }, "Save this meeting as a Salesforce Event; its attendees are " +
-      "linked to their records and kept in sync. Nobody is emailed."),
+    element("p", { class: "hint" }, "Save this meeting as a Salesforce Event; its attendees " +
+      "are linked to their records and kept in sync. Nobody is emailed."),
     button, error);
 }
 
@@ -92,7 +94,8 @@ function renderPeople(list, context) {
           .join("; ")
       : "No Salesforce record";
     return element("li", {}, element("span", { class: "who" }, person.email),
-      element("span", { class: person.records.length ? "meta linked" : "meta unlinked" }, records));
+      element("span", { class: person.records.length ? "meta linked" : "meta unlinked" },
+              records));
   }));
 }
 
@@ -116,13 +119,14 @@ function offerCreateInstead(section) {
 export async function openItemView() {
   if (document.getElementById("item-view")) return;
   if (!document.querySelector("link[href='/static/pane/item-view.css']")) {
-    document.head.append(element("link", { rel: "stylesheet", href: "/static/pane/item-view.css" }));
+    document.head.append(element("link", { rel: "stylesheet",
+                                            href: "/static/pane/item-view.css" }));
   }
   const section = element("section", { id: "item-view", "aria-labelledby": "item-view-title" });
   const title = element("h2", { id: "item-view-title" }, "This item");
   const mirror = element("div", { id: "item-mirror", "aria-live": "polite" });
   const people = element("ul", { class: "attendees", id: "item-people",
-                            "aria-labelledby": "item-people-title" });
+                                 "aria-labelledby": "item-people-title" });
   const peopleBox = element("div", { hidden: "" }, element("h3", { id: "item-people-title" },
     "People in Salesforce"), people);
   const footer = element("p", { class: "hint" },

@@ -17,7 +17,9 @@ export function themeName(theme) {
   if (theme && typeof theme.isDarkTheme === "boolean") return theme.isDarkTheme ? "dark" : "light";
   const light = luminance(theme && theme.bodyBackgroundColor);
   if (light !== null) return light < 0.5 ? "dark" : "light";
-  return typeof window.matchMedia === "function" && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  const dark = typeof window.matchMedia === "function"
+    && matchMedia("(prefers-color-scheme: dark)").matches;
+  return dark ? "dark" : "light";
 }
 
 async function fluent() {

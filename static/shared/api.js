@@ -1,5 +1,5 @@
-// The API client of the pane and the status pages: JSON calls with the bearer token auth.js provides (MSAL's
-// silently renewed token, or the sandbox shortcut's product token).
+// The API client of the pane and the status pages: JSON calls with the bearer token
+// auth.js provides (MSAL's silently renewed token, or the sandbox shortcut's product token).
 import { accessToken } from "./auth.js";
 
 /** @returns {Promise<{ token: string, name: string, provider: string, experience: string }[]>} */

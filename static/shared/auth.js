@@ -144,7 +144,9 @@ export async function signIn({ consent = false } = {}) {
     app.setActiveAccount(result.account);
     return remember("msal", result.accessToken);
   } catch (error) {
-    if (error && error.errorCode === "user_cancelled") throw new Error("Sign-in cancelled.", { cause: error });
+    if (error && error.errorCode === "user_cancelled") {
+      throw new Error("Sign-in cancelled.", { cause: error });
+    }
     if (error && !["popup_window_error", "empty_window_error", "block_nested_popups",
       "timed_out"].includes(error.errorCode)) throw error;
   }
