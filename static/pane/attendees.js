@@ -5,25 +5,16 @@
 // while its request runs (a second change made meanwhile would be sent from a stale list),
 // and shows its error where the action was: nothing typed is cleared before the server
 // has accepted it.
-import { api } from "./api.js";
+import { api } from "../shared/api.js";
+import { $, element } from "../shared/dom.js";
 
-const $ = (id) => document.getElementById(id);
 const RESPONSES = { none: "no response yet", accepted: "accepted", declined: "declined",
   tentative: "tentative" };
 const NEW_ACCOUNT = "new", NO_ACCOUNT = "";
 let current = null;
 let running = false;
-
-function element(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (name === "text") node.textContent = value;
-    else if (name in node && !name.includes("-")) node[name] = value;
-    else node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
+/** @type {((view: any) => void) | null} what the result view does with a changed event */
+let onChanged = null;
 
 function slug(email) {
   return email.toLowerCase().replace(/[^a-z0-9]+/g, "-");
@@ -47,7 +38,9 @@ async function busy(button, progress, request) {
   }
 }
 
+/** @param {boolean} disabled */
 function setControlsDisabled(disabled) {
+  /** @type {NodeListOf<HTMLButtonElement | HTMLInputElement | HTMLSelectElement>} */
   const controls = document.querySelectorAll(
     "#attendees button, #attendees input, #attendees select, #cancel-box button");
   for (const control of controls) control.disabled = disabled;
@@ -55,7 +48,7 @@ function setControlsDisabled(disabled) {
 
 function item(attendee) {
   const li = element("li", { "data-email": attendee.email });
-  const who = element("span", { className: "who",
+  const who = element("span", { class: "who",
     text: attendee.name ? `${attendee.name} <${attendee.email}>` : attendee.email });
   const others = (attendee.record && attendee.record.alternatives) || [];
   const link = attendee.record ? `${attendee.record.type}: ${attendee.record.name}` +
@@ -64,18 +57,18 @@ function item(attendee) {
     : "Not in Salesforce";
   const state = attendee.held ? "invited in Salesforce, not yet in Outlook"
     : attendee.removedInSalesforce ? "removed in Salesforce" : RESPONSES[attendee.response] || attendee.response;
-  const meta = element("span", { className: "meta", text: `${link} · ${state}` });
-  const error = element("p", { className: "error", id: `attendee-${slug(attendee.email)}-error`,
+  const meta = element("span", { class: "meta", text: `${link} · ${state}` });
+  const error = element("p", { class: "error", id: `attendee-${slug(attendee.email)}-error`,
     role: "alert" });
   li.append(who, meta);
   if (!attendee.record) {
-    const create = element("button", { type: "button", className: "secondary",
+    const create = element("button", { type: "button", class: "secondary",
       text: "Create Contact", "aria-label": `Create a Contact for ${attendee.email}`,
       "aria-describedby": error.id });
     create.addEventListener("click", () => openDraft(attendee, li, create, error));
     li.append(create);
   }
-  const remove = element("button", { type: "button", className: "secondary", text: "Remove",
+  const remove = element("button", { type: "button", class: "secondary", text: "Remove",
     "aria-label": `Remove ${attendee.email}`, "aria-describedby": error.id });
   remove.addEventListener("click", async () => {
     error.textContent = "";
@@ -94,16 +87,20 @@ function firstMessage(failure) {
   return fields[0] || (failure && failure.message) || "Something went wrong; try again.";
 }
 
+/**
+ * @param {any} view the event's API view (event, attendees...)
+ * @param {((view: any) => void) | null} onChange
+ */
 export function showAttendees(view, onChange) {
   current = view;
   $("attendee-list").replaceChildren(...view.attendees.map(item));
   $("attendees-empty").hidden = view.attendees.length > 0;
-  showAttendees.onChange = onChange;
+  onChanged = onChange;
 }
 
 function changed(view) {
-  showAttendees(view, showAttendees.onChange);
-  if (showAttendees.onChange) showAttendees.onChange(view);
+  showAttendees(view, onChanged);
+  if (onChanged) onChanged(view);
 }
 
 async function save(attendees) {
@@ -133,11 +130,11 @@ async function openDraft(attendee, li, button, error) {
     button.focus();
   });
   li.append(form);
-  form.querySelector("input").focus();
+  form.querySelector("input")?.focus();
 }
 
 function field(prefix, name, label, control) {
-  const error = element("p", { className: "error", id: `${prefix}-${name}-error`, role: "alert" });
+  const error = element("p", { class: "error", id: `${prefix}-${name}-error`, role: "alert" });
   control.id = `${prefix}-${name}`;
   control.name = name;
   control.setAttribute("aria-describedby", error.id);
@@ -145,22 +142,22 @@ function field(prefix, name, label, control) {
     error.textContent = "";
     control.removeAttribute("aria-invalid");
   });
-  const wrapper = element("div", { className: "field", "data-field": name },
-    element("label", { htmlFor: control.id, text: label }), control, error);
+  const wrapper = element("div", { class: "field", "data-field": name },
+    element("label", { for: control.id, text: label }), control, error);
   return wrapper;
 }
 
 function draftForm(attendee, draft, close) {
   const prefix = `draft-${slug(attendee.email)}`;
-  const form = element("form", { className: "record-draft", noValidate: true,
+  const form = element("form", { class: "record-draft", novalidate: true,
     "aria-label": `New Salesforce record for ${attendee.email}` });
   form.style.flex = "1 1 100%";
   const type = element("select", {},
     element("option", { value: "Contact", text: "Contact" }),
     element("option", { value: "Lead", text: "Lead" }));
-  const first = element("input", { value: draft.firstName, maxLength: 40,
+  const first = element("input", { value: draft.firstName, maxlength: 40,
     autocomplete: "off" });
-  const last = element("input", { value: draft.lastName, maxLength: 80, required: true,
+  const last = element("input", { value: draft.lastName, maxlength: 80, required: true,
     autocomplete: "off" });
   const account = element("select", {});
   for (const choice of draft.accounts) {
@@ -171,10 +168,10 @@ function draftForm(attendee, draft, close) {
       text: `New Account: ${draft.newAccountName}` }));
   }
   account.append(element("option", { value: NO_ACCOUNT, text: "No Account" }));
-  const newAccountName = element("input", { value: draft.newAccountName || "", maxLength: 255,
+  const newAccountName = element("input", { value: draft.newAccountName || "", maxlength: 255,
     autocomplete: "off" });
   const company = element("input", { value: draft.company || draft.newAccountName ||
-    (draft.account && draft.account.name) || "", maxLength: 255, autocomplete: "off" });
+    (draft.account && draft.account.name) || "", maxlength: 255, autocomplete: "off" });
   const fields = {
     type: field(prefix, "type", "Save as", type),
     firstName: field(prefix, "firstName", "First name", first),
@@ -183,9 +180,9 @@ function draftForm(attendee, draft, close) {
     newAccountName: field(prefix, "newAccountName", "New Account name", newAccountName),
     company: field(prefix, "company", "Company", company),
   };
-  const formError = element("p", { className: "error", id: `${prefix}-error`, role: "alert" });
+  const formError = element("p", { class: "error", id: `${prefix}-error`, role: "alert" });
   const submit = element("button", { type: "submit", text: "Save Contact" });
-  const cancel = element("button", { type: "button", className: "secondary", text: "Cancel" });
+  const cancel = element("button", { type: "button", class: "secondary", text: "Cancel" });
   cancel.style.marginLeft = "8px";
   const layout = () => {
     const lead = type.value === "Lead";

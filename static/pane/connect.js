@@ -1,6 +1,6 @@
 // Connecting an account from the pane: the OAuth flow opens in an Office dialog (or a
 // browser window outside Outlook); the dialog's last page tells the pane how it ended.
-import { api } from "./api.js";
+import { api } from "../shared/api.js";
 
 export async function connect(service) {
   const { url } = await api("POST", `/api/v1/connections/${service}/ticket`);

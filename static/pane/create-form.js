@@ -5,15 +5,23 @@
 // Other modules add a group of fields (e.g. Repeat) with registerFieldGroup(): the group's
 // element goes into #create-form-extras, its payload() is merged into the request body and
 // its reset() runs with the form's.
-import { api, ApiError } from "./api.js";
-import { $, plain, setStatus } from "./dom.js";
+import { api, ApiError } from "../shared/api.js";
+import { $, plain, setStatus } from "../shared/dom.js";
 import { clearErrors, clearOnEdit, showErrors } from "./field-errors.js";
 import { Lookup } from "./lookup.js";
+import { nextHourSlot } from "./wall-time.js";
 import { currentZone, resetZone } from "./zone-picker.js";
 
 const groups = [];
 const lookups = {};
 let idempotencyKey = crypto.randomUUID();
+/**
+ * What the pane does when Create ends: shows the created event (with what was chosen),
+ * the intent kept for Salesforce, the sign-in, or the Connect button.
+ * @typedef {{ created: (view: any, chosen: object) => void, pending: (view: any) => void,
+ *             signin: () => void, notConnected: (service: string) => void }} Handlers
+ */
+/** @type {Handlers} */
 let handlers = { created: () => {}, pending: () => {}, signin: () => {}, notConnected: () => {} };
 
 // group: { element, payload(body) -> extra fields, reset(), errorFields? }
@@ -22,28 +30,11 @@ export function registerFieldGroup(group) {
   if (group.element) $("create-form-extras").append(group.element);
 }
 
-function pad(n) { return String(n).padStart(2, "0"); }
-
-// The wall clock now in ``zone`` as {year, month, day, hour, minute}.
-function wallNow(zone) {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
-    timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
-    hour: "numeric", minute: "numeric" }).formatToParts(new Date())
-    .map((p) => [p.type, Number(p.value)]));
-  return parts;
-}
-
-function wallInput(date) {  // a Date used as a calendar (UTC fields), no zone meaning
-  return `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}` +
-    `T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}`;
-}
-
 // Start at the next full hour in the pane's zone, 30 minutes long.
 export function defaultTimes() {
-  const now = wallNow(currentZone());
-  const start = new Date(Date.UTC(now.year, now.month - 1, now.day, now.hour + 1, 0));
-  $("start").value = wallInput(start);
-  $("end").value = wallInput(new Date(start.getTime() + 30 * 60000));
+  const slot = nextHourSlot(currentZone());
+  $("start").value = slot.start;
+  $("end").value = slot.end;
 }
 
 function setAllDay(allDay) {
@@ -141,6 +132,7 @@ export function resetForm() {
 export function setLookup(target, record) { lookups[target].set(record); }
 export function lookupPicked(target) { return lookups[target].picked; }
 
+/** @param {Partial<Handlers>} on */
 export function setUpCreateForm(on) {
   handlers = { ...handlers, ...on };
   const form = $("create-form");

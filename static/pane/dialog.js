@@ -1,7 +1,7 @@
 // Sign-in inside an Office dialog (Outlook hosts without Nested App Authentication):
 // MSAL's redirect flow with this page as its redirect URI, then the access token goes to
 // the pane through Office.context.ui.messageParent.
-import { settings } from "./auth.js";
+import { authSettings } from "../shared/auth.js";
 
 function tell(message) {
   Office.context.ui.messageParent(JSON.stringify(message));
@@ -9,6 +9,7 @@ function tell(message) {
 
 async function run() {
   await Office.onReady();
+  const settings = authSettings();
   const app = new msal.PublicClientApplication({
     auth: {
       clientId: settings.clientId,

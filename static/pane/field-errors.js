@@ -1,7 +1,7 @@
 // Errors at the fields they are about, in words a person reads: the server's field
 // messages (marshmallow's, written for developers) become sentences; every field's error
 // shows at once; a field's error goes away as soon as the person changes that field.
-import { $, plain } from "./dom.js";
+import { $, plain } from "../shared/dom.js";
 
 const LABELS = { subject: "Subject", start: "Start", end: "End", location: "Location",
   description: "Description", whoId: "Name", whatId: "Related To", timeZone: "Time zone",
@@ -63,6 +63,7 @@ export function showErrors(error, fallback) {
     if (showFieldError(field, humanMessage(field, message))) placed = true;
   }
   if (!placed && fallback) $(fallback).textContent = plain(error && error.message);
+  /** @type {HTMLElement | null} */
   const first = document.querySelector("[aria-invalid=true]");
   if (first) first.focus();
   return placed;

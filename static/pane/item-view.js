@@ -2,44 +2,16 @@
 // mirrored from it (or offers to save the item to Salesforce), its attendees with their
 // link and response; on an email or an item, the participants' Salesforce records. Also
 // the link to the person's sync status page. Switched on by one call in pane.js.
-import { api, ApiError } from "./api.js";
+import { api, ApiError } from "../shared/api.js";
+import { element } from "../shared/dom.js";
+import { itemPeople } from "./office.js";
 
 const RESPONSES = { accepted: "Accepted", declined: "Declined", tentative: "Tentative",
                     none: "No response yet" };
 
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (key === "class") node.className = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
-}
-
-function value(property) {
-  return new Promise((resolve) => {
-    if (property && typeof property.getAsync === "function") {
-      property.getAsync((result) => resolve(result.status === "succeeded" ? result.value : null));
-    } else resolve(property ?? null);
-  });
-}
-
-function email(person) {
-  return person ? person.emailAddress || person.address || null : null;
-}
-
 async function participants(item) {
-  const found = [];
-  for (const key of ["from", "organizer"]) {
-    const person = email(await value(item[key]));
-    if (person) found.push(person);
-  }
-  for (const key of ["to", "cc", "requiredAttendees", "optionalAttendees"]) {
-    for (const person of (await value(item[key])) || []) {
-      if (email(person)) found.push(email(person));
-    }
-  }
+  const { senders, recipients } = await itemPeople(item);
+  const found = [...senders, ...recipients];
   return [...new Map(found.map((address) => [address.toLowerCase(), address])).values()];
 }
 
@@ -62,34 +34,36 @@ function attendeeRow(attendee) {
   const record = attendee.record
     ? `${attendee.record.type}: ${attendee.record.name || attendee.record.id}`
     : "Not in Salesforce";
-  return el("li", {},
-    el("span", { class: "who" }, attendee.name || attendee.email),
+  return element("li", {},
+    element("span", { class: "who" }, attendee.name || attendee.email),
     attendee.name && attendee.name !== attendee.email
-      ? el("span", { class: "meta" }, attendee.email) : null,
-    el("span", { class: attendee.record ? "meta linked" : "meta unlinked" }, record),
-    el("span", { class: "meta" }, RESPONSES[attendee.response] || attendee.response));
+      ? element("span", { class: "meta" }, attendee.email) : null,
+    element("span", { class: attendee.record ? "meta linked" : "meta unlinked" }, record),
+    element("span", { class: "meta" }, RESPONSES[attendee.response] || attendee.response));
 }
 
 function renderMirror(box, view) {
   const event = view.event;
   const attendees = view.attendees || [];
   box.replaceChildren(
-    el("p", { class: "item-state" }, "In Salesforce"),
-    el("p", { class: "item-subject" }, event.subject),
-    el("p", { class: "meta" }, when(event)),
-    event.location ? el("p", { class: "meta" }, event.location) : null,
-    el("p", {}, el("a", { href: event.url, target: "_blank", rel: "noopener",
-                          id: "item-record-link" }, "Open in Salesforce")),
-    el("h3", { id: "item-attendees-title" }, "Attendees"),
+    element("p", { class: "item-state" }, "In Salesforce"),
+    element("p", { class: "item-subject" }, event.subject),
+    element("p", { class: "meta" }, when(event)),
+    event.location ? element("p", { class: "meta" }, event.location) : null,
+    element("p", {}, element("a", { href: event.url, target: "_blank", rel: "noopener",
+                                    id: "item-record-link" }, "Open in Salesforce")),
+    element("h3", { id: "item-attendees-title" }, "Attendees"),
     attendees.length
-      ? el("ul", { class: "attendees", id: "item-attendees",
-                   "aria-labelledby": "item-attendees-title" }, ...attendees.map(attendeeRow))
-      : el("p", { class: "hint" }, "No attendees: an appointment."));
+      ? element("ul", { class: "attendees", id: "item-attendees",
+                        "aria-labelledby": "item-attendees-title" },
+                ...attendees.map(attendeeRow))
+      : element("p", { class: "hint" }, "No attendees: an appointment."));
 }
 
 function offerSave(box, itemId, timeZone) {
-  const error = el("p", { class: "error", role: "alert", id: "item-save-error" });
-  const button = el("button", { type: "button", id: "item-save-button" }, "Save to Salesforce");
+  const error = element("p", { class: "error", role: "alert", id: "item-save-error" });
+  const button = element("button", { type: "button", id: "item-save-button" },
+    "Save to Salesforce");
   button.addEventListener("click", async () => {
     button.disabled = true;
     button.textContent = "Saving…";
@@ -107,9 +81,9 @@ function offerSave(box, itemId, timeZone) {
     }
   });
   box.replaceChildren(
-    el("p", { class: "item-state" }, "Not in Salesforce yet"),
-    el("p", { class: "hint" }, "Save this meeting as a Salesforce Event; its attendees are " +
-      "linked to their records and kept in sync. Nobody is emailed."),
+    element("p", { class: "item-state" }, "Not in Salesforce yet"),
+    element("p", { class: "hint" }, "Save this meeting as a Salesforce Event; its attendees " +
+      "are linked to their records and kept in sync. Nobody is emailed."),
     button, error);
 }
 
@@ -119,8 +93,9 @@ function renderPeople(list, context) {
       ? person.records.map((r) => `${r.type}: ${r.name}${r.account ? " · " + r.account : ""}`)
           .join("; ")
       : "No Salesforce record";
-    return el("li", {}, el("span", { class: "who" }, person.email),
-      el("span", { class: person.records.length ? "meta linked" : "meta unlinked" }, records));
+    return element("li", {}, element("span", { class: "who" }, person.email),
+      element("span", { class: person.records.length ? "meta linked" : "meta unlinked" },
+              records));
   }));
 }
 
@@ -130,7 +105,7 @@ function offerCreateInstead(section) {
   const form = document.getElementById("create-form");
   if (!form) return;
   form.hidden = true;
-  const button = el("button", { type: "button", class: "secondary", id: "create-instead" },
+  const button = element("button", { type: "button", class: "secondary", id: "create-instead" },
     "New event instead");
   button.addEventListener("click", () => {
     form.hidden = false;
@@ -138,30 +113,32 @@ function offerCreateInstead(section) {
     const subject = document.getElementById("subject");
     if (subject) subject.focus();
   });
-  section.append(el("p", {}, button));
+  section.append(element("p", {}, button));
 }
 
 export async function openItemView() {
   if (document.getElementById("item-view")) return;
   if (!document.querySelector("link[href='/static/pane/item-view.css']")) {
-    document.head.append(el("link", { rel: "stylesheet", href: "/static/pane/item-view.css" }));
+    document.head.append(element("link", { rel: "stylesheet",
+                                            href: "/static/pane/item-view.css" }));
   }
-  const section = el("section", { id: "item-view", "aria-labelledby": "item-view-title" });
-  const title = el("h2", { id: "item-view-title" }, "This item");
-  const mirror = el("div", { id: "item-mirror", "aria-live": "polite" });
-  const people = el("ul", { class: "attendees", id: "item-people",
-                            "aria-labelledby": "item-people-title" });
-  const peopleBox = el("div", { hidden: "" }, el("h3", { id: "item-people-title" },
+  const section = element("section", { id: "item-view", "aria-labelledby": "item-view-title" });
+  const title = element("h2", { id: "item-view-title" }, "This item");
+  const mirror = element("div", { id: "item-mirror", "aria-live": "polite" });
+  const people = element("ul", { class: "attendees", id: "item-people",
+                                 "aria-labelledby": "item-people-title" });
+  const peopleBox = element("div", { hidden: "" }, element("h3", { id: "item-people-title" },
     "People in Salesforce"), people);
-  const footer = el("p", { class: "hint" },
-    el("a", { href: "/status", id: "status-link" }, "Sync status"));
+  const footer = element("p", { class: "hint" },
+    element("a", { href: "/status", id: "status-link" }, "Sync status"));
   section.append(title, mirror, peopleBox, footer);
   const main = document.querySelector("main");
+  if (!main) return;
   const header = main.querySelector("header");
   if (header) header.after(section); else main.prepend(section);
   // signed out (or back to a setup step): the item's Salesforce data goes away with it
   const gates = ["signin", "consent", "onboarding"].map((id) => document.getElementById(id))
-    .filter(Boolean);
+    .filter((gate) => gate !== null);
   const follow = () => { if (gates.some((gate) => !gate.hidden)) section.remove(); };
   const observer = new MutationObserver(follow);
   for (const gate of gates) observer.observe(gate, { attributes: true, attributeFilter: ["hidden"] });
@@ -182,7 +159,7 @@ export async function openItemView() {
   let mirrored = false;  // a mirrored meeting's attendees already show their records
   if (appointment) {
     if (!item.itemId) {
-      mirror.append(el("p", { class: "hint" }, "Save the meeting in Outlook first."));
+      mirror.append(element("p", { class: "hint" }, "Save the meeting in Outlook first."));
     } else {
       // Graph knows the item by its REST-formatted id; Exchange Server (EWS) by itemId itself
       let provider = null;
@@ -195,7 +172,7 @@ export async function openItemView() {
         if (failure instanceof ApiError && failure.code === "not_mirrored") {
           offerSave(mirror, itemId, (mailbox.userProfile || {}).timeZone);
         } else {
-          mirror.append(el("p", { class: "error", role: "alert" }, failure.message));
+          mirror.append(element("p", { class: "error", role: "alert" }, failure.message));
         }
       }
     }
@@ -207,6 +184,6 @@ export async function openItemView() {
     peopleBox.hidden = people.children.length === 0;
   } catch (failure) {
     peopleBox.hidden = false;
-    people.replaceChildren(el("li", { class: "error" }, failure.message));
+    people.replaceChildren(element("li", { class: "error" }, failure.message));
   }
 }

@@ -4,7 +4,7 @@
 // Escape clears), leaving the field closes the list. Text typed but not picked is never
 // dropped silently: resolve() picks the one record named exactly so, else the field says
 // what to do and Create waits.
-import { api } from "./api.js";
+import { api } from "../shared/api.js";
 import { clearFieldError, showFieldError } from "./field-errors.js";
 
 const SEARCH_DELAY_MS = 250;
@@ -15,18 +15,22 @@ async function search(q, types) {
 }
 
 export class Lookup {
+  /** @param {HTMLElement} field the lookup's .lookup wrapper in the Create form */
   constructor(field) {
     this.field = field;
-    this.input = field.querySelector("input[role=combobox]");
-    this.hidden = document.getElementById(field.dataset.target);
-    this.list = field.querySelector("[role=listbox]");
-    this.types = field.dataset.types;
-    this.target = field.dataset.target;
-    this.label = field.querySelector("label").textContent;
+    this.input = /** @type {HTMLInputElement} */ (field.querySelector("input[role=combobox]"));
+    /** the field's name in the request (whoId, whatId) and its hidden input's id */
+    this.target = field.dataset.target || "";
+    /** the picked record's id, sent with the form */
+    this.hidden = /** @type {HTMLInputElement} */ (document.getElementById(this.target));
+    this.list = /** @type {HTMLElement} */ (field.querySelector("[role=listbox]"));
+    this.types = field.dataset.types || "";
+    this.label = field.querySelector("label")?.textContent || "";
     this.records = [];
     this.active = -1;
     this.picked = null;  // {id, name, type} as picked or resolved
-    this.timer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.timer = undefined;
     this.input.addEventListener("input", () => this.typed());
     this.input.addEventListener("keydown", (event) => this.key(event));
     this.input.addEventListener("blur", () => this.close());

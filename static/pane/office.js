@@ -45,16 +45,73 @@ export async function officeArrivedLate() {
   return info;
 }
 
+/**
+ * A property's value: read mode gives it as it is, compose mode through getAsync.
+ * @param {unknown} property
+ * @returns {Promise<any>} the value (its shape is the property's), null when unreadable
+ */
 function getAsync(property) {
   return new Promise((resolve) => {
-    if (!property || typeof property.getAsync !== "function") return resolve(property);
-    property.getAsync((result) => resolve(result.status === "succeeded" ? result.value : null));
+    const async = /** @type {Office.AsyncProperty<unknown> | null | undefined} */ (property);
+    if (!async || typeof async.getAsync !== "function") return resolve(property ?? null);
+    async.getAsync((result) => resolve(result.status === "succeeded" ? result.value : null));
   });
 }
 
-function address(value) {
+/** @type {WeakMap<object, Map<string, Promise<any>>>} */
+const reads = new WeakMap();
+
+/**
+ * One property of an Outlook item, read from Outlook once (in compose mode each getAsync
+ * is a round trip to the host): the Create form's prefill and the item view share it.
+ * @param {object | null | undefined} item
+ * @param {string} key
+ * @returns {Promise<any>}
+ */
+export function itemProperty(item, key) {
+  if (!item) return Promise.resolve(null);
+  let known = reads.get(item);
+  if (!known) reads.set(item, known = new Map());
+  let value = known.get(key);
+  if (!value) {
+    value = getAsync(/** @type {Record<string, unknown>} */ (item)[key]);
+    known.set(key, value);
+  }
+  return value;
+}
+
+/**
+ * A person's email address as Office.js gives it (EmailAddressDetails), or null.
+ * @param {{ emailAddress?: string, address?: string } | null | undefined} value
+ * @returns {string | null}
+ */
+export function address(value) {
   if (!value) return null;
   return value.emailAddress || value.address || null;
+}
+
+const SENDERS = ["from", "organizer"];
+const RECIPIENTS = ["to", "cc", "requiredAttendees", "optionalAttendees"];
+
+/**
+ * The item's sender (or organizer) and its recipients (or attendees), each read once.
+ * @param {object | null | undefined} item
+ * @returns {Promise<{ senders: string[], recipients: string[] }>}
+ */
+export async function itemPeople(item) {
+  const senders = [];
+  for (const key of SENDERS) {
+    const email = address(await itemProperty(item, key));
+    if (email) senders.push(email);
+  }
+  const recipients = [];
+  for (const key of RECIPIENTS) {
+    for (const person of (await itemProperty(item, key)) || []) {
+      const email = address(person);
+      if (email) recipients.push(email);
+    }
+  }
+  return { senders, recipients };
 }
 
 export async function readOpenItem() {
@@ -62,21 +119,13 @@ export async function readOpenItem() {
   if (!info) return { host: null };
   const mailbox = Office.context.mailbox || {};
   const item = mailbox.item || {};
-  const subject = await getAsync(item.subject);
-  const sender = address(await getAsync(item.from)) || address(await getAsync(item.organizer));
-  const recipients = [];
-  for (const list of [item.to, item.cc, item.requiredAttendees, item.optionalAttendees]) {
-    const people = await getAsync(list);
-    for (const person of people || []) {
-      const email = address(person);
-      if (email) recipients.push(email);
-    }
-  }
+  const subject = await itemProperty(item, "subject");
+  const { senders, recipients } = await itemPeople(item);
   const profile = mailbox.userProfile || {};
   return {
     host: info.host,
     subject: typeof subject === "string" ? subject : "",
-    sender,
+    sender: senders[0] || null,
     recipients,
     me: profile.emailAddress || null,
     timeZone: profile.timeZone || null,

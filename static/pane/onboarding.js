@@ -1,8 +1,8 @@
 // First run: connect Salesforce or the calendar (OAuth in an Office dialog or a popup), or
 // an Exchange Server mailbox with its server, user name and password.
-import { api, ApiError } from "./api.js";
+import { api, ApiError } from "../shared/api.js";
 import { connect } from "./connect.js";
-import { $, plain, setStatus } from "./dom.js";
+import { $, plain, setStatus } from "../shared/dom.js";
 
 export const SERVICE_NAMES = { salesforce: "Salesforce", graph: "Microsoft 365", google: "Google",
   ews: "Exchange Server" };

@@ -1,13 +1,13 @@
 // The Outlook pane: who is signed in, first-run onboarding, the Create form and its
 // result. The pieces live in their own modules (create-form, lookup, zone-picker,
 // result-view, onboarding, theme); this one moves between the screens.
-import { api, ApiError, sandboxUsers } from "./api.js";
+import { api, ApiError, sandboxUsers } from "../shared/api.js";
 import { resetCancel, setUpAttendeeForm } from "./attendees.js";
-import { restoreSession, signIn, signOut, useProductToken } from "./auth.js";
+import { restoreSession, signIn, signOut, useProductToken } from "../shared/auth.js";
 import {
   defaultTimes, registerFieldGroup, resetForm, setLookup, setUpCreateForm,
 } from "./create-form.js";
-import { $, plain, setStatus } from "./dom.js";
+import { $, plain, setStatus } from "../shared/dom.js";
 import { clearFieldError } from "./field-errors.js";
 import { officeArrivedLate, readOpenItem } from "./office.js";
 import { repeatGroup } from "./repeat.js";  // Repeat (issue #12)
@@ -114,7 +114,7 @@ async function enter() {
   show("create-form");
   await prefill();
   // [status helper, issue #14] the open item view and the sync status link
-  import("./item-view.js").then((view) => view.openItemView()).catch(() => {});
+  import("./item-view.js").then((view) => view.openItemView()).catch(itemViewFailed);
   readLateOffice();
 }
 
@@ -137,7 +137,16 @@ function readLateOffice() {
     const old = document.getElementById("item-view");
     if (old) old.remove();
     await view.openItemView();
-  }).catch(() => {});
+  }).catch(itemViewFailed);
+}
+
+// The item view (or the late item's prefill) failing: said in the status line, as the
+// pane's other failures are, and in the console with its stack; the Create form stays.
+/** @param {unknown} error */
+function itemViewFailed(error) {
+  console.error("The open item could not be shown:", error);
+  const message = error instanceof Error ? error.message : String(error);
+  setStatus(`Could not show this item: ${plain(message)}`);
 }
 
 async function startSignIn(options) {

@@ -1,25 +1,14 @@
 // Repeat in the Create dialog: daily, weekly on chosen days, monthly, or a custom RRULE;
 // ends never, on a date or after N. The API gets an RFC 5545 RRULE in `recurrence` and
 // answers 400 naming `recurrence` (shown in #recurrence-error) for a rule it cannot keep.
+import { $, element } from "../shared/dom.js";
 
 const DAYS = [["MO", "Mon"], ["TU", "Tue"], ["WE", "Wed"], ["TH", "Thu"], ["FR", "Fri"],
   ["SA", "Sat"], ["SU", "Sun"]];
 const CODES = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"];  // Date.getDay() order
 
-const $ = (id) => document.getElementById(id);
-
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
-
 function labelled(id, text, input) {
-  return element("span", { class: "inline" }, [input, element("label", { for: id, text })]);
+  return element("span", { class: "inline" }, input, element("label", { for: id, text }));
 }
 
 // The rule for what the person chose; null when the event does not repeat.
@@ -47,7 +36,8 @@ function chosen() {
     frequency: $("repeat").value,
     days: DAYS.map(([code]) => code).filter((code) => $(`repeat-day-${code}`).checked),
     custom: $("recurrence-custom").value,
-    ends: document.querySelector("input[name=repeat-ends]:checked")?.value || "never",
+    ends: /** @type {HTMLInputElement | null} */ (
+      document.querySelector("input[name=repeat-ends]:checked"))?.value || "never",
     until: $("repeat-until").value,
     count: $("repeat-count").value,
   };
@@ -71,9 +61,9 @@ function refresh() {
 // The Repeat widgets as a field group of the Create form (create-form.js
 // registerFieldGroup): its element, the request's `recurrence`, its reset.
 export function repeatGroup() {
-  const element = buildRepeatField();
+  const field = buildRepeatField();
   return {
-    element,
+    element: field,
     payload: () => {
       const rule = repeatRule($("start").value);
       return rule ? { recurrence: rule } : {};
@@ -90,33 +80,33 @@ function buildRepeatField() {
     ["weekly", "Weekly on…"], ["monthly", "Monthly"], ["custom", "Custom (RRULE)"]]) {
     select.append(element("option", { value, text }));
   }
-  const days = element("fieldset", { id: "repeat-days", hidden: "" },
-    [element("legend", { text: "On" })]);
+  const days = element("fieldset", { id: "repeat-days", hidden: true },
+    element("legend", { text: "On" }));
   for (const [code, text] of DAYS) {
     days.append(labelled(`repeat-day-${code}`, text, element("input", {
       type: "checkbox", id: `repeat-day-${code}`, value: code })));
   }
-  const custom = element("div", { id: "repeat-custom", class: "field", hidden: "" }, [
+  const custom = element("div", { id: "repeat-custom", class: "field", hidden: true },
     element("label", { for: "recurrence-custom", text: "Rule" }),
     element("input", { id: "recurrence-custom", placeholder: "FREQ=WEEKLY;BYDAY=TU;COUNT=10",
-      autocomplete: "off", "aria-describedby": "recurrence-error" })]);
-  const ends = element("fieldset", { id: "repeat-ends", hidden: "" },
-    [element("legend", { text: "Ends" })]);
+      autocomplete: "off", "aria-describedby": "recurrence-error" }));
+  const ends = element("fieldset", { id: "repeat-ends", hidden: true },
+    element("legend", { text: "Ends" }));
   for (const [value, text] of [["never", "Never"], ["until", "On"], ["count", "After"]]) {
     ends.append(labelled(`repeat-ends-${value}`, text, element("input", {
       type: "radio", name: "repeat-ends", id: `repeat-ends-${value}`, value,
-      ...(value === "never" ? { checked: "" } : {}) })));
+      checked: value === "never" })));
     if (value === "until") {
       ends.append(element("input", { type: "date", id: "repeat-until",
-        "aria-label": "Last day", disabled: "" }));
+        "aria-label": "Last day", disabled: true }));
     } else if (value === "count") {
       ends.append(element("input", { type: "number", id: "repeat-count", min: "1",
-        max: "999", value: "10", "aria-label": "Occurrences", disabled: "" }));
+        max: "999", value: "10", "aria-label": "Occurrences", disabled: true }));
     }
   }
-  const field = element("div", { class: "field", id: "repeat-field" }, [
+  const field = element("div", { class: "field", id: "repeat-field" },
     element("label", { for: "repeat", text: "Repeat" }), select, days, custom, ends,
-    element("p", { class: "error", id: "recurrence-error", role: "alert" })]);
+    element("p", { class: "error", id: "recurrence-error", role: "alert" }));
   field.addEventListener("change", refresh);
   return field;
 }

@@ -1,7 +1,7 @@
 // The result of Create: what was saved (date, time in the person's zone, location, Name,
 // Related To), where it is (Salesforce link, calendar), then the attendee editor.
 import { showAttendees } from "./attendees.js";
-import { $, plain } from "./dom.js";
+import { $, plain } from "../shared/dom.js";
 import { zoneLabel } from "./zone-picker.js";
 
 let chosen = {};

@@ -17,7 +17,9 @@ export function themeName(theme) {
   if (theme && typeof theme.isDarkTheme === "boolean") return theme.isDarkTheme ? "dark" : "light";
   const light = luminance(theme && theme.bodyBackgroundColor);
   if (light !== null) return light < 0.5 ? "dark" : "light";
-  return window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  const dark = typeof window.matchMedia === "function"
+    && matchMedia("(prefers-color-scheme: dark)").matches;
+  return dark ? "dark" : "light";
 }
 
 async function fluent() {
@@ -28,7 +30,7 @@ async function fluent() {
     const setTheme = components.setTheme || (globalThis.Fluent && globalThis.Fluent.setTheme);
     return setTheme ? { setTheme, themes } : null;
   } catch {
-    return null;  // the pane keeps its own styles (pane.css) without Fluent's
+    return null;  // the pane keeps its own styles (shared/styles.css) without Fluent's
   }
 }
 

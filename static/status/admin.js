@@ -1,9 +1,9 @@
 // The organization's page (administrators): every person's last sync, pending and failed
 // work (each links to their own status page), and the organization's sync settings.
-import { api } from "../pane/api.js";
-import { restoreSession } from "../pane/auth.js";
+import { api } from "../shared/api.js";
+import { restoreSession } from "../shared/auth.js";
+import { $ } from "../shared/dom.js";
 
-const $ = (id) => document.getElementById(id);
 const SETTINGS = { syncDirection: "Sync direction", graphClassicPolicy: "Outlook + Classic",
   deletePropagation: "Deletions", ignoredDomains: "Ignored domains",
   pollIntervalSeconds: "Poll interval (s)", requestIdField: "Retry-safe creates" };

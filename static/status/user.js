@@ -1,10 +1,10 @@
 // The sync status page of the signed-in person (or, for an admin, of ?user=ID): errors
 // with a Retry button, the propagation chart, pending operations, the last passes.
-import { api } from "../pane/api.js";
-import { restoreSession } from "../pane/auth.js";
+import { api } from "../shared/api.js";
+import { restoreSession } from "../shared/auth.js";
+import { $ } from "../shared/dom.js";
 import { propagationChart, seconds } from "./chart.js";
 
-const $ = (id) => document.getElementById(id);
 const wanted = new URLSearchParams(location.search).get("user");
 const query = wanted ? `?${new URLSearchParams({ user: wanted })}` : "";
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");

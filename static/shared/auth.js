@@ -8,13 +8,24 @@
 // the person's calendar on their behalf. MSAL keeps its cache in localStorage and renews
 // tokens silently (refresh token); a reload signs in without a prompt.
 
-export const settings = JSON.parse(document.getElementById("auth-config").textContent);
+/** @type {AuthSettings | null} */
+let loaded = null;
+
+/**
+ * The page's sign-in settings (its #auth-config), read when first needed.
+ * @returns {AuthSettings}
+ */
+export function authSettings() {
+  if (!loaded) loaded = JSON.parse(document.getElementById("auth-config")?.textContent || "{}");
+  return /** @type {AuthSettings} */ (loaded);
+}
 const METHOD_KEY = "addin.signin";
 const TOKEN_KEY = "addin.token";
 const SIGNED_OUT = "signed-out";  // no single sign-on until the person signs in again
 let application = null;
 
 function msalApplication() {
+  const settings = authSettings();
   if (!application) {
     application = window.msal.createNestablePublicClientApplication({
       auth: {
@@ -31,7 +42,7 @@ function msalApplication() {
 }
 
 function request(extra = {}) {
-  return { scopes: [settings.apiScope], ...extra };
+  return { scopes: [authSettings().apiScope], ...extra };
 }
 
 function method() {
@@ -125,7 +136,7 @@ export async function accessToken() {
 // Sign in with a prompt (a click of the person): consent asks again for the permissions
 // the backend needs on their behalf.
 export async function signIn({ consent = false } = {}) {
-  const extra = { extraScopesToConsent: settings.graphScopes };
+  const extra = { extraScopesToConsent: authSettings().graphScopes };
   if (consent) extra.prompt = "consent";
   try {
     const app = await msalApplication();
@@ -133,7 +144,9 @@ export async function signIn({ consent = false } = {}) {
     app.setActiveAccount(result.account);
     return remember("msal", result.accessToken);
   } catch (error) {
-    if (error && error.errorCode === "user_cancelled") throw new Error("Sign-in cancelled.");
+    if (error && error.errorCode === "user_cancelled") {
+      throw new Error("Sign-in cancelled.", { cause: error });
+    }
     if (error && !["popup_window_error", "empty_window_error", "block_nested_popups",
       "timed_out"].includes(error.errorCode)) throw error;
   }
