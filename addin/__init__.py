@@ -26,15 +26,15 @@ def create_app(
     In sandbox mode with ADDIN_SANDBOX_URL (`addin serve`, `addin worker`, `addin sync`,
     gunicorn) the emulators are those of that standalone sandbox; `addin serve` without it
     passes the sandbox it started in its own process."""
-    from addin.connections import set_refresher
-    from addin.oauth import refresh_access_token
-    from addin.sandbox_accounts import connect_sandbox_users
+    from addin.accounts.connections import set_refresher
+    from addin.accounts.oauth import refresh_access_token
+    from addin.devmode.accounts import connect_sandbox_users
     from addin.store import upgrade_to_head
     from addin.web import register_web
 
     settings = (settings or Settings.from_env()).resolve()
     if sandbox is None and settings.mode == "sandbox" and settings.sandbox_url:
-        from addin.sandbox_remote import connect_remote_sandbox
+        from addin.devmode.remote import connect_remote_sandbox
 
         sandbox = connect_remote_sandbox(settings)
     if sandbox is not None:

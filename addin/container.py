@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
+from addin.accounts.crypto import TokenCipher
+from addin.accounts.identity import ApiTokens
 from addin.config import Settings
-from addin.crypto import TokenCipher
-from addin.http import HttpSettings, UpstreamSession, build_session
-from addin.identity import ApiTokens
+from addin.providers.http import HttpSettings, UpstreamSession, build_session
 from addin.store import Database
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class Container:
         if session is None:
             session = self.caches[key] = build_session(service, self.http_settings)
             if service == "salesforce":  # every answer tells the org's API use
-                from addin.jobs.budget import record_answer
+                from addin.providers.salesforce.budget import record_answer
 
                 session.hooks["response"].append(
                     lambda response, *_args, **_kwargs: record_answer(self.db, response))

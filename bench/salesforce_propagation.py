@@ -20,10 +20,10 @@ import requests
 from sqlalchemy import select
 
 from addin import create_app
-from addin.cli import start_worker
+from addin.accounts.clients import open_calendar
+from addin.accounts.identity import load_user
+from addin.cli.commands import start_worker
 from addin.config import settings_for_tests
-from addin.identity import load_user
-from addin.providers.registry import open_calendar
 from addin.sandbox import SandboxRuntime
 from addin.services.org_settings import update_org_settings
 from addin.store.models import User

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from addin.identity import (
+from addin.accounts.identity import (
     GoogleIdentity,
     IdentityConflict,
     MicrosoftIdentity,

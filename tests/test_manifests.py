@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from google.cloud import gsuiteaddons_v1
 from lxml import etree
 
-from addin.cli import main
-from addin.manifests import render
+from addin.cli.commands import main
+from addin.web.manifest_render import render
 
 NODE = Path(__file__).parent / "node"
 SCHEMAS = NODE / "node_modules" / "@microsoft" / "app-manifest" / "build" / "json-schemas" / \

@@ -5,10 +5,13 @@
   jobs of one mailbox across every worker process, ``queueing_lock`` keeps one queued pass
   per mailbox, failed passes are retried with backoff, periodic tasks poll, renew and
   recover the jobs of workers that died.
-- On SQLite (the zero-setup default), the in-process runner (addin/worker.py), a thread of
+- On SQLite (the zero-setup default), the in-process runner (addin/jobs/worker.py), a thread of
   `addin serve` or `addin worker`, runs the same job functions (addin/jobs/tasks.py).
 
 The web tier only tells the engine that something is to be done (:class:`JobQueue`).
+
+May import: addin.services, addin.accounts, addin.providers, addin.sync, addin.store and
+the root modules. The services never import this package.
 """
 
 from __future__ import annotations

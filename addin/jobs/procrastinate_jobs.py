@@ -113,7 +113,7 @@ def outbox_operation(op_id: int) -> str:
     services = _services()
     outcome = tasks.run_outbox_operation(services, op_id)
     if outcome == "not_due":
-        from addin.services.outbox import load
+        from addin.services.outbox.queue import load
 
         op = load(services, op_id)
         if op is not None and op.state in ("pending", "running"):

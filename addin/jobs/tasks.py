@@ -1,6 +1,6 @@
 """The background work, as plain functions of the services: the same functions run under
 Procrastinate on PostgreSQL (addin/jobs/procrastinate_jobs.py) and in the in-process
-runner on SQLite (addin/worker.py).
+runner on SQLite (addin/jobs/worker.py).
 
 Every job on a mailbox (a sync pass, a subscription renewal, an outbox operation) is
 written down in ``mailbox_runs`` when it starts and when it ends. The engine guarantees that
@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from addin.container import Container
-from addin.failpoints import failpoint
-from addin.jobs import budget
+from addin.providers.salesforce import budget
 from addin.services.change_events import poll_reason
+from addin.services.failpoints import failpoint
 from addin.services.org_settings import load_org_settings
 from addin.services.push import RESUBSCRIBE
 from addin.store.models import MailboxRun, OutboxOperation, User
@@ -103,9 +103,9 @@ def renew_subscription(services: Container, user_id: int) -> str:
 
 def keep_subscribed(services: Container, user_id: int) -> str:
     """Subscribe the user's calendar to push notifications, or renew it when it ends soon."""
-    from addin.connections import NotConnected
-    from addin.identity import load_user
-    from addin.providers.registry import open_calendar
+    from addin.accounts.clients import open_calendar
+    from addin.accounts.connections import NotConnected
+    from addin.accounts.identity import load_user
     from addin.services.push import ensure_subscription
 
     user = load_user(services, user_id)
@@ -121,7 +121,7 @@ def keep_subscribed(services: Container, user_id: int) -> str:
 
 def run_outbox_operation(services: Container, op_id: int) -> str:
     """One outbox operation, if it is due (or its holder's lease ended)."""
-    from addin.services.outbox import run_operation
+    from addin.services.outbox.queue import run_operation
 
     with services.db.session() as session:
         user_id = session.scalar(select(OutboxOperation.user_id).where(
@@ -185,7 +185,7 @@ def due_renewals(services: Container, now: datetime | None = None) -> list[int]:
 def due_outbox_operations(services: Container, now: datetime | None = None,
                           limit: int = 500) -> list[tuple[int, int]]:
     """(operation id, user id) of due operations, and of running ones whose lease ended."""
-    from addin.services.outbox import claimable
+    from addin.services.outbox.queue import claimable
 
     now = now or datetime.now(UTC)
     with services.db.session() as session:

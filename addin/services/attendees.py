@@ -11,21 +11,21 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.domain import Attendee, CalendarItem
 from addin.errors import Conflict, ValidationFailed
-from addin.failpoints import failpoint
-from addin.identity import CurrentUser
-from addin.providers.calendar import CalendarProvider, EtagMismatch, NotifyMode
-from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import (
+from addin.providers.calendar.provider import CalendarProvider, EtagMismatch, NotifyMode
+from addin.providers.salesforce.client import (
     EventRelationRecord,
     PersonRecord,
     SalesforceClient,
     SalesforceValidationError,
 )
-from addin.providers.salesforce_series import change_series_invitees
+from addin.providers.salesforce.series import change_series_invitees
 from addin.services.event_mapping import draft_from_base
+from addin.services.failpoints import failpoint
 from addin.services.mirrors import find_mirror, item_as_agreed, sidebar_write
 from addin.services.org_settings import load_org_settings
 from addin.services.push import request_sync

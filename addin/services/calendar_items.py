@@ -20,19 +20,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from addin.accounts.clients import open_calendar
+from addin.accounts.identity import CurrentUser, load_user
 from addin.container import Container
 from addin.domain import CalendarItem
 from addin.errors import ApiError, Conflict, NotFound, UpstreamUnavailable
-from addin.identity import CurrentUser, load_user
-from addin.providers.calendar import CalendarError, ItemNotFound
-from addin.providers.registry import open_calendar
-from addin.providers.salesforce import SalesforceError
-from addin.schemas import EventCreateSchema
-from addin.services import outbox
+from addin.providers.calendar.provider import CalendarError, ItemNotFound
+from addin.providers.salesforce.client import SalesforceError
 from addin.services.attendees import reconcile
 from addin.services.event_creation import Refused, _find_or_create
 from addin.services.event_mapping import base_fields, salesforce_fields
 from addin.services.events import get_event_view, salesforce_of
+from addin.services.outbox import queue as outbox
+from addin.services.schemas import EventCreateSchema
 from addin.store.models import MirroredEvent, OutboxOperation, utcnow
 
 log = logging.getLogger(__name__)

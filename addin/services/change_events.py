@@ -24,10 +24,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from addin.connections import ConnectionTokens, NotConnected, load_connection
+from addin.accounts.connections import ConnectionTokens, NotConnected, load_connection
 from addin.container import Container
-from addin.providers.salesforce import CALL_OPTIONS_CLIENT
-from addin.providers.salesforce_pubsub import (
+from addin.providers.salesforce.client import CALL_OPTIONS_CLIENT
+from addin.providers.salesforce.pubsub import (
     ChangeEvent,
     ChangeEventStream,
     ChangeStreamError,

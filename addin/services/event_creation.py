@@ -33,12 +33,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from addin.connections import NotConnected
+from addin.accounts.connections import NotConnected
+from addin.accounts.identity import CurrentUser, load_user
 from addin.container import Container
 from addin.errors import ApiError, Conflict, ValidationFailed
-from addin.failpoints import failpoint
-from addin.identity import CurrentUser, load_user
-from addin.providers.salesforce import (
+from addin.providers.salesforce.client import (
     REQUEST_ID_FIELD,
     SalesforceAuthError,
     SalesforceClient,
@@ -47,11 +46,13 @@ from addin.providers.salesforce import (
     SalesforceNotFound,
     SalesforceValidationError,
 )
-from addin.schemas import EventCreateSchema
-from addin.services import idempotency, outbox
+from addin.services import idempotency
 from addin.services.event_mapping import api_fields_of, base_fields, salesforce_fields
 from addin.services.events import _view, ensure_mirror, salesforce_of
+from addin.services.failpoints import failpoint
 from addin.services.org_settings import load_org_settings
+from addin.services.outbox import queue as outbox
+from addin.services.schemas import EventCreateSchema
 from addin.services.series import adoptable
 from addin.store.models import MirroredEvent, OutboxOperation
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from addin.container import Container
 from addin.domain import CalendarItem
-from addin.providers.calendar import CalendarProvider
-from addin.providers.salesforce import SalesforceClient
+from addin.providers.calendar.provider import CalendarProvider
+from addin.providers.salesforce.client import SalesforceClient
 from addin.services.event_mapping import draft_from_base, event_view
 from addin.services.org_settings import OrgSettings
 from addin.store.models import MirroredEvent

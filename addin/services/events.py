@@ -16,25 +16,25 @@ from typing import Any
 
 from sqlalchemy import select
 
-from addin.connections import NotConnected
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.connections import NotConnected
+from addin.accounts.identity import CurrentUser, load_user
 from addin.container import Container
 from addin.errors import ApiError, NotFound, UpstreamUnavailable
-from addin.failpoints import failpoint
-from addin.identity import CurrentUser, load_user
-from addin.providers.calendar import CalendarError, CalendarProvider, NotifyMode
-from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import (
+from addin.providers.calendar.provider import CalendarError, CalendarProvider, NotifyMode
+from addin.providers.salesforce.client import (
     SalesforceClient,
     SalesforceError,
     SalesforceNotFound,
 )
-from addin.services import outbox
 from addin.services.attendees import attendee_views
 from addin.services.event_mapping import (
     draft_from_base,
     event_view,
 )
+from addin.services.failpoints import failpoint
 from addin.services.mirrors import find_mirror
+from addin.services.outbox import queue as outbox
 from addin.services.push import request_sync
 from addin.services.series import is_series, live_occurrences
 from addin.store.models import MirroredEvent, OutboxOperation, utcnow

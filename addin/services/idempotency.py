@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from addin.container import Container
 from addin.errors import ApiError, Conflict
-from addin.services import outbox
+from addin.services.outbox import queue as outbox
 from addin.store.models import IdempotencyKey, OutboxOperation
 
 KEY_LIFETIME = timedelta(hours=24)

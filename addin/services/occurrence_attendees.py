@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.domain import Attendee, email_key
 from addin.errors import Conflict, NotFound, ValidationFailed
-from addin.identity import CurrentUser
-from addin.providers.calendar import NotifyMode
-from addin.providers.registry import open_calendar, open_salesforce
+from addin.providers.calendar.provider import NotifyMode
 from addin.services.attendees import MAX_SERIES_INVITEES, _valid_email
 from addin.services.mirrors import find_mirror, sidebar_write
 from addin.services.series import (

@@ -13,8 +13,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from addin.container import Container
-from addin.providers.calendar import CalendarError, CalendarProvider
-from addin.providers.calendar import PushSubscription as PushChannel
+from addin.providers.calendar.provider import CalendarError, CalendarProvider
+from addin.providers.calendar.provider import PushSubscription as PushChannel
 from addin.store.models import MirroredEvent, PushSubscription, SyncRequest
 
 log = logging.getLogger(__name__)

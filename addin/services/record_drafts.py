@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 from nameparser import HumanName
 from publicsuffixlist import PublicSuffixList
 
+from addin.accounts.clients import open_salesforce
+from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.errors import ValidationFailed
-from addin.identity import CurrentUser
-from addin.providers.registry import open_salesforce
-from addin.providers.salesforce import (
+from addin.providers.salesforce.client import (
     AccountMatch,
     SalesforceClient,
     SalesforceValidationError,

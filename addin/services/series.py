@@ -20,16 +20,21 @@ from typing import Any
 
 from sqlalchemy import select
 
-from addin.connections import NotConnected
+from addin.accounts.clients import open_calendar
+from addin.accounts.connections import NotConnected
+from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.domain import CalendarItem
 from addin.errors import UpstreamUnavailable, ValidationFailed
-from addin.identity import CurrentUser
-from addin.providers.calendar import CalendarError, CalendarProvider, ItemNotFound, NotifyMode
-from addin.providers.registry import open_calendar
-from addin.providers.salesforce import SalesforceClient, SalesforceNotFound
-from addin.providers.salesforce_records import EventRelationRecord
-from addin.providers.salesforce_series import (
+from addin.providers.calendar.provider import (
+    CalendarError,
+    CalendarProvider,
+    ItemNotFound,
+    NotifyMode,
+)
+from addin.providers.salesforce.client import SalesforceClient, SalesforceNotFound
+from addin.providers.salesforce.records import EventRelationRecord
+from addin.providers.salesforce.series import (
     delete_series,
     occurrences,
     recreated_since,

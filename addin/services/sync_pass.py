@@ -30,13 +30,17 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.identity import CurrentUser, load_user
 from addin.container import Container
 from addin.domain import CalendarItem
-from addin.failpoints import failpoint
-from addin.identity import CurrentUser, load_user
-from addin.providers.calendar import CalendarError, CalendarProvider, ChangePage, ItemNotFound
-from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import (
+from addin.providers.calendar.provider import (
+    CalendarError,
+    CalendarProvider,
+    ChangePage,
+    ItemNotFound,
+)
+from addin.providers.salesforce.client import (
     EventSnapshot,
     PersonRecord,
     SalesforceChanges,
@@ -47,6 +51,7 @@ from addin.services.calendar_batch import BatchingCalendar
 from addin.services.cancellation import calendar_deleted, salesforce_deleted
 from addin.services.event_sync import sync_fields
 from addin.services.events import ensure_mirror
+from addin.services.failpoints import failpoint
 from addin.services.mirrors import item_as_agreed
 from addin.services.org_settings import OrgSettings, load_org_settings
 from addin.services.salesforce_batch import BatchingSalesforce

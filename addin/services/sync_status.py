@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.errors import NotFound, scrub
-from addin.identity import CurrentUser
-from addin.services import outbox
 from addin.services.events import ensure_mirror
 from addin.services.org_settings import load_org_settings
+from addin.services.outbox import queue as outbox
 from addin.store.models import (
     MirroredEvent,
     Organization,

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from addin.container import container
 from addin.errors import Forbidden
-from addin.providers.salesforce import SalesforceError
+from addin.providers.salesforce.client import SalesforceError
 from addin.services.events import salesforce_of
 from addin.services.org_settings import (
     DELETE_PROPAGATION,
@@ -141,8 +141,7 @@ def salesforce_usage() -> Any:
             application/json:
               schema: SalesforceUsageSchema
     """
-    from addin.jobs import budget
-
+    from addin.providers.salesforce import budget
     user = _admin()
     services = container()
     figure = budget.usage(services, user.organization_id)

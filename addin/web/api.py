@@ -1,4 +1,4 @@
-"""The JSON API of the sidebar, /api/v1 (bearer token). Schemas: addin/schemas.py."""
+"""The JSON API of the sidebar, /api/v1 (bearer token). Schemas: addin/services/schemas.py."""
 
 from __future__ import annotations
 
@@ -7,22 +7,14 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
 
-from addin.connections import NotConnected
+from addin.accounts.clients import open_salesforce
+from addin.accounts.connections import NotConnected
 from addin.container import container
 from addin.errors import ApiError, Conflict, NotFound, UpstreamUnavailable, scrub
-from addin.providers.calendar import CalendarError, EtagMismatch
-from addin.providers.registry import open_salesforce
-from addin.providers.salesforce import (
+from addin.providers.calendar.provider import CalendarError, EtagMismatch
+from addin.providers.salesforce.client import (
     SalesforceError,
     SalesforceNotFound,
-)
-from addin.schemas import (
-    AttendeesUpdateSchema,
-    ContextQuerySchema,
-    NewRecordSchema,
-    RecordDraftQuerySchema,
-    RecordsQuerySchema,
-    check_calendar_limits,
 )
 from addin.services.attendees import set_attendees
 from addin.services.cancellation import cancel_event
@@ -31,6 +23,14 @@ from addin.services.events import get_event_view, stored_event_view
 from addin.services.occurrence_attendees import set_occurrence_attendees
 from addin.services.org_settings import load_org_settings
 from addin.services.record_drafts import draft_person, save_person
+from addin.services.schemas import (
+    AttendeesUpdateSchema,
+    ContextQuerySchema,
+    NewRecordSchema,
+    RecordDraftQuerySchema,
+    RecordsQuerySchema,
+    check_calendar_limits,
+)
 from addin.web.auth import current_user
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -13,15 +13,15 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from addin.container import Container, container
-from addin.errors import NotFound, ValidationFailed
-from addin.oauth import (
+from addin.accounts.oauth import (
     SERVICES,
     OAuthFlowError,
     authorization_url,
     complete_authorization,
     disconnect,
 )
+from addin.container import Container, container
+from addin.errors import NotFound, ValidationFailed
 from addin.store.models import Connection, Organization, User
 from addin.web.auth import current_user
 

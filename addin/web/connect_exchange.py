@@ -11,10 +11,14 @@ from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
+from addin.accounts.clients import exchange_endpoint
 from addin.container import container
 from addin.errors import NotFound, UpstreamFailed
-from addin.providers.ews_connect import ExchangeRejected, ExchangeUnreachable, check_credentials
-from addin.providers.registry import exchange_endpoint
+from addin.providers.calendar.ews_connect import (
+    ExchangeRejected,
+    ExchangeUnreachable,
+    check_credentials,
+)
 from addin.store.models import Connection
 from addin.web.auth import current_user
 

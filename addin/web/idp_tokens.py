@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from addin.accounts.identity import MicrosoftIdentity
+from addin.accounts.oauth import endpoints
 from addin.container import Container
 from addin.errors import Unauthorized
-from addin.identity import MicrosoftIdentity
-from addin.oauth import endpoints
 from addin.web.jwt_keys import verify
 
 ORGANIZATION_TENANTS = ("common", "organizations")

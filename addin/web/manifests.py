@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort
 
 from addin.container import container
 from addin.errors import ValidationFailed
-from addin.manifests import KINDS, ManifestError, render
+from addin.web.manifest_render import KINDS, ManifestError, render
 
 blueprint = Blueprint("manifests", __name__)
 ROUTES = {"outlook.xml": "outlook", "outlook.json": "outlook-json",

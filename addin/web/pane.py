@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, jsonify, render_template, request
 from tzlocal.windows_tz import win_tz
 
+from addin.accounts.oauth import GRAPH_OBO_SCOPE, endpoints
 from addin.container import Container, container
 from addin.errors import ApiError
-from addin.oauth import GRAPH_OBO_SCOPE, endpoints
-from addin.providers.timezones import UnknownTimeZone, to_iana, zone
+from addin.providers.calendar.timezones import UnknownTimeZone, to_iana, zone
 from addin.web.security import policy
 
 blueprint = Blueprint("pane", __name__)

@@ -14,7 +14,11 @@ from flask import Blueprint, Response, request
 from addin.container import container
 from addin.errors import ValidationFailed
 from addin.jobs import job_queue
-from addin.providers.ews_push import NotANotification, notification_answer, parse_notification
+from addin.providers.calendar.ews_push import (
+    NotANotification,
+    notification_answer,
+    parse_notification,
+)
 from addin.services.push import is_own_write, lifecycle_event, request_sync, subscriber_of
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
-from addin.providers.salesforce import CALL_OPTIONS_CLIENT
-from addin.providers.salesforce_pubsub import ChangeEvent
+from addin.providers.salesforce.client import CALL_OPTIONS_CLIENT
+from addin.providers.salesforce.pubsub import ChangeEvent
 from addin.sandbox import SandboxRuntime
 from addin.services.change_events import (
     GAP_REASON,

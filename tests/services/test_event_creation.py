@@ -15,10 +15,9 @@ import requests
 import time_machine
 from sqlalchemy import select
 
-from addin import failpoints
 from addin.sandbox import SandboxRuntime
-from addin.services import idempotency
-from addin.services.outbox import MAX_ATTEMPTS, process_outbox
+from addin.services import failpoints, idempotency
+from addin.services.outbox.queue import MAX_ATTEMPTS, process_outbox
 from addin.store.models import MirroredEvent, OutboxOperation
 from tests.web.conftest import AVA, CLEO
 from tests.web.test_api_events import BODY

@@ -87,7 +87,7 @@ def test_only_admins(client: Any, org_people: dict[str, str]) -> None:
 def test_admins_choose_which_other_tenants_get_in(client: Any, services: Any,
                                                  org_people: dict[str, str]) -> None:
     """An allowed tenant's people become users of the organization (as themselves)."""
-    from addin.identity import MicrosoftIdentity, TenantNotAllowed, user_for_microsoft
+    from addin.accounts.identity import MicrosoftIdentity, TenantNotAllowed, user_for_microsoft
 
     other = "0B0B0B0B-1111-4222-8333-444444444444"
     with services.db.session() as session:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
-from addin.identity import load_user
-from addin.providers.registry import open_calendar
+from addin.accounts.clients import open_calendar
+from addin.accounts.identity import load_user
 from addin.services.push import _hash, ensure_subscription, take_sync_requests
 from addin.store.models import MirroredEvent, Organization, PushSubscription, User
 from tests.clock import NOW, z

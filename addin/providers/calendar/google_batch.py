@@ -16,8 +16,8 @@ from typing import Any
 
 import requests
 
-from addin.providers.calendar import BatchResult, CalendarError, TokenSource
-from addin.providers.calendar_http import call, raise_for
+from addin.providers.calendar.http import call, raise_for
+from addin.providers.calendar.provider import BatchResult, CalendarError, TokenSource
 
 BATCH_LIMIT = 50
 

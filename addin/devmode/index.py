@@ -11,8 +11,8 @@ from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
 from addin.container import container
+from addin.devmode.accounts import user_id_by_email
 from addin.errors import ApiError, NotFound, scrub
-from addin.sandbox_accounts import user_id_by_email
 from addin.services.sync_pass import sync_user
 from addin.store.models import User
 

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import request
 
+from addin.accounts.identity import CurrentUser, GoogleIdentity, user_for_google
+from addin.accounts.oauth import endpoints
 from addin.container import Container, container
 from addin.errors import ApiError, Unauthorized
-from addin.identity import CurrentUser, GoogleIdentity, user_for_google
-from addin.oauth import endpoints
-from addin.schemas import EARLIEST, LATEST
+from addin.services.schemas import EARLIEST, LATEST
 from addin.web.auth import bearer_token
 from addin.web.google_tokens import verify_google_id_token
 

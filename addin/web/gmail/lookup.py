@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from addin.providers.salesforce import SalesforceClient, SalesforceError
+from addin.providers.salesforce.client import SalesforceClient, SalesforceError
 
 TYPES = {"whoId": ("Contact", "Lead"), "whatId": ("Account", "Opportunity")}
 SEARCH_INPUT = {"whoId": "whoSearch", "whatId": "whatSearch"}

@@ -20,8 +20,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from addin.providers.timezones import UnknownTimeZone, to_iana, zone
-from addin.record_schemas import (  # noqa: F401  (the records endpoints' schemas)
+from addin.providers.calendar.timezones import UnknownTimeZone, to_iana, zone
+from addin.services.record_schemas import (  # noqa: F401  (the records endpoints' schemas)
     NewRecordSchema,
     RecordDraftQuerySchema,
     RecordDraftSchema,

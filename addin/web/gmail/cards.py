@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from addin.gmail_repeat import repeat_widgets
+from addin.web.gmail.repeat import repeat_widgets
 
 SHOW_AS = (("busy", "Busy"), ("free", "Free"), ("outOfOffice", "Out of Office"))
 REMINDERS = (("", "None"), ("0", "At start time"), ("5", "5 minutes before"),
@@ -104,7 +104,7 @@ def create_card(*, values: dict[str, Any], action_url: str, offset_minutes: int,
         _dropdown("reminderMinutes", _label("reminderMinutes", errors), list(REMINDERS),
                   str(values.get("reminderMinutes", "15"))),
     ]
-    widgets += repeat_widgets(values, errors)  # Repeat (issue #12): addin/gmail_repeat.py
+    widgets += repeat_widgets(values, errors)  # Repeat (issue #12): addin/web/gmail/repeat.py
     sections = [{"header": "New Salesforce Event", "widgets": widgets}]
     problems = {k: v for k, v in errors.items() if k not in LABELS}
     if problems:

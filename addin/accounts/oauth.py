@@ -25,9 +25,9 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from addin.accounts.identity import IdentityConflict, bind_salesforce_identity
 from addin.container import Container
 from addin.errors import Forbidden, UpstreamFailed
-from addin.identity import IdentityConflict, bind_salesforce_identity
 from addin.store.models import Connection, User
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from typing import Any
 
 from simple_salesforce import format_soql
 
-from addin.providers.salesforce_records import (
+from addin.providers.salesforce.records import (
     ID_PREFIXES,
     AccountMatch,
     PersonCreated,

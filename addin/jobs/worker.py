@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from addin.container import Container
-from addin.jobs import budget
+from addin.providers.salesforce import budget
 from addin.services.change_events import poll_reason
 from addin.services.org_settings import load_org_settings
 from addin.services.push import RESUBSCRIBE, take_sync_requests

@@ -51,7 +51,7 @@ from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
 
 from addin.domain import Attendee, CalendarItem, ItemDraft
-from addin.providers.calendar import (
+from addin.providers.calendar.provider import (
     BatchResult,
     CalendarAuthError,
     CalendarCapabilities,
@@ -65,7 +65,7 @@ from addin.providers.calendar import (
     NotifyMode,
     PushSubscription,
 )
-from addin.providers.timezones import to_iana
+from addin.providers.calendar.timezones import to_iana
 from addin.sync.recurrence_exchangelib import exchangelib_to_rrule, rrule_to_exchangelib
 
 PROPERTY_SET = "5c1f7a3e-8d2b-4a55-9e8e-7f0a3b1d2c4e"  # the same set as on Graph

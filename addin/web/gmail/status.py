@@ -1,6 +1,6 @@
 """``POST /gmail/status``: the Gmail add-on's sync status card, and its Retry buttons
 (parameters ``retry``: ``pass`` | ``outbox`` | ``mirror``, and ``id``). Requests are
-verified as every Gmail add-on request is (addin/web/gmail.py)."""
+verified as every Gmail add-on request is (addin/web/gmail/routes.py)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from addin import gmail_cards as cards
 from addin.container import container
 from addin.errors import ApiError, scrub
-from addin.gmail_status_card import status_card
 from addin.services.sync_pass import sync_user
 from addin.services.sync_status import retry_mirror, retry_operation, user_status
 from addin.web.errors import client_message
-from addin.web.gmail import _setup_prompt
-from addin.web.gmail_request import Caller, action_url, read_caller
+from addin.web.gmail import cards as cards
+from addin.web.gmail.request import Caller, action_url, read_caller
+from addin.web.gmail.routes import _setup_prompt
+from addin.web.gmail.status_card import status_card
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("gmail_status", __name__)

@@ -17,14 +17,14 @@ from typing import Any
 
 from simple_salesforce import format_soql
 
-from addin.providers.salesforce import (
+from addin.providers.salesforce.client import (
     EVENT_FIELDS,
     RELATION_FIELDS,
     SalesforceClient,
     _relation,
     soql_datetime,
 )
-from addin.providers.salesforce_records import EventRelationRecord
+from addin.providers.salesforce.records import EventRelationRecord
 
 SERIES_FIELDS = ("IsRecurrence2", "Recurrence2PatternText", "Recurrence2PatternStartDate",
                  "Recurrence2PatternTimeZone", "IsRecurrence2Exception")

@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 import requests
 
 from addin.domain import Attendee, CalendarItem, ItemDraft
-from addin.providers.calendar import (
+from addin.providers.calendar.google_batch import Call, run_batch
+from addin.providers.calendar.http import call, raise_for
+from addin.providers.calendar.provider import (
     BatchResult,
     CalendarCapabilities,
     ChangePage,
@@ -28,8 +30,6 @@ from addin.providers.calendar import (
     PushSubscription,
     TokenSource,
 )
-from addin.providers.calendar_http import call, raise_for
-from addin.providers.google_batch import Call, run_batch
 from addin.sync.rrules import with_prefix
 
 SALESFORCE_KEY = "salesforceEventId"

@@ -18,23 +18,22 @@ from flask import Blueprint, jsonify
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from addin import gmail_cards as cards
-from addin.connections import NotConnected
+from addin.accounts.clients import open_salesforce
+from addin.accounts.connections import NotConnected
+from addin.accounts.identity import CurrentUser
 from addin.container import Container, container
 from addin.errors import ApiError, ValidationFailed
-from addin.gmail_repeat import form_values, recurrence_of
-from addin.gmail_status_card import status_button
-from addin.identity import CurrentUser
-from addin.providers.registry import open_salesforce
-from addin.providers.salesforce import SalesforceError
-from addin.schemas import check_calendar_limits
+from addin.providers.salesforce.client import SalesforceError
 from addin.services.event_creation import create_event
+from addin.services.schemas import check_calendar_limits
 from addin.store.models import Connection
-from addin.web import gmail_event_actions as event_actions
-from addin.web import gmail_lookup as lookup
 from addin.web.connect import connect_url
 from addin.web.errors import client_message, flatten_messages
-from addin.web.gmail_request import (
+from addin.web.gmail import cards as cards
+from addin.web.gmail import event_actions as event_actions
+from addin.web.gmail import lookup as lookup
+from addin.web.gmail.repeat import form_values, recurrence_of
+from addin.web.gmail.request import (
     Caller,
     action_url,
     form_inputs,
@@ -42,6 +41,7 @@ from addin.web.gmail_request import (
     moment,
     read_caller,
 )
+from addin.web.gmail.status_card import status_button
 
 blueprint = Blueprint("gmail", __name__, url_prefix="/gmail")
 LOOKUP_URLS = ("actions/search", "actions/suggest")
@@ -201,7 +201,7 @@ def action(name: str) -> Any:
 
 def _values(caller: Caller, inputs: dict[str, Any]) -> dict[str, Any]:
     """The Create card's form inputs as the card shows them again (pickers as instants,
-    the Repeat choices of addin/gmail_repeat.py)."""
+    the Repeat choices of addin/web/gmail/repeat.py)."""
     return {**inputs, **form_values(caller.event), "start": moment(inputs.get("start")),
             "end": moment(inputs.get("end"))}
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from addin.container import Container
-from addin.providers.calendar import CalendarAuthError, CalendarUnavailable
-from addin.providers.salesforce_records import SalesforceUnavailable
+from addin.providers.calendar.provider import CalendarAuthError, CalendarUnavailable
+from addin.providers.salesforce.records import SalesforceUnavailable
 from addin.store.models import Connection
 
 
@@ -70,7 +70,7 @@ def set_refresher(refresher: Refresher) -> None:
 
 
 class ConnectionTokens:
-    """A TokenSource (addin.providers.calendar) backed by the stored connection."""
+    """A TokenSource (addin.providers.calendar.provider) backed by the stored connection."""
 
     def __init__(self, services: Container, user_id: int, service: str):
         self._services = services
@@ -89,7 +89,7 @@ class ConnectionTokens:
         if _refresher is None:
             raise CalendarAuthError(f"the {self._service} token was rejected and no OAuth "
                                     "refresh is configured")
-        from addin.oauth import OAuthFlowError
+        from addin.accounts.oauth import OAuthFlowError
 
         try:
             self._token = _refresher(self._services, self._user_id, self._service)

@@ -18,8 +18,8 @@ import requests
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceError as LibraryError
 
-from addin.providers.salesforce_directory import RecordsDirectory, escape_sosl
-from addin.providers.salesforce_records import (
+from addin.providers.salesforce.directory import RecordsDirectory, escape_sosl
+from addin.providers.salesforce.records import (
     AccountMatch,
     EventRelationRecord,
     EventSnapshot,

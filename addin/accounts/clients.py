@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from addin.connections import ConnectionTokens, NotConnected, load_connection
-from addin.jobs.budget import SALESFORCE_ORG
-from addin.providers.calendar import CalendarProvider
-from addin.providers.ews import EwsCalendar
-from addin.providers.google import GoogleCalendar
-from addin.providers.graph import GraphCalendar
-from addin.providers.salesforce import SalesforceClient
+from addin.accounts.connections import ConnectionTokens, NotConnected, load_connection
+from addin.providers.calendar.ews import EwsCalendar
+from addin.providers.calendar.google import GoogleCalendar
+from addin.providers.calendar.graph import GraphCalendar
+from addin.providers.calendar.provider import CalendarProvider
+from addin.providers.salesforce.budget import SALESFORCE_ORG
+from addin.providers.salesforce.client import SalesforceClient
 
 if TYPE_CHECKING:
+    from addin.accounts.identity import CurrentUser
     from addin.container import Container
-    from addin.identity import CurrentUser
 
 
 def open_salesforce(services: Container, user: CurrentUser) -> SalesforceClient:

@@ -12,13 +12,13 @@ from typing import Any
 
 import requests
 
-from addin.providers.calendar import (
+from addin.providers.calendar.http import call, raise_for
+from addin.providers.calendar.provider import (
     BatchResult,
     CalendarError,
     CalendarRateLimited,
     TokenSource,
 )
-from addin.providers.calendar_http import call, raise_for
 
 BATCH_LIMIT = 20
 THROTTLE_RETRIES = 3

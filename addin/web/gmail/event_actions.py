@@ -9,20 +9,20 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from addin import gmail_cards as cards
-from addin import gmail_record_cards as record_cards
+from addin.accounts.clients import open_salesforce
 from addin.container import Container
 from addin.errors import UpstreamUnavailable, ValidationFailed
-from addin.providers.registry import open_salesforce
-from addin.providers.salesforce import SalesforceError
-from addin.record_schemas import NewRecordSchema
+from addin.providers.salesforce.client import SalesforceError
 from addin.services.attendees import set_attendees
 from addin.services.cancellation import cancel_event
 from addin.services.events import get_event_view, stored_event_view
 from addin.services.record_drafts import draft_person, save_person
+from addin.services.record_schemas import NewRecordSchema
 from addin.web.errors import flatten_messages
-from addin.web.gmail_lookup import record_names
-from addin.web.gmail_request import Caller, action_url, form_inputs
+from addin.web.gmail import cards as cards
+from addin.web.gmail import record_cards as record_cards
+from addin.web.gmail.lookup import record_names
+from addin.web.gmail.request import Caller, action_url, form_inputs
 
 
 def result_actions() -> cards.ResultActions:

@@ -18,7 +18,9 @@ from urllib.parse import quote
 import requests
 
 from addin.domain import Attendee, CalendarItem, ItemDraft
-from addin.providers.calendar import (
+from addin.providers.calendar.graph_batch import Step, run_batches
+from addin.providers.calendar.http import call, raise_for
+from addin.providers.calendar.provider import (
     BatchResult,
     CalendarCapabilities,
     ChangePage,
@@ -29,9 +31,7 @@ from addin.providers.calendar import (
     SilentUpdateUnsupported,
     TokenSource,
 )
-from addin.providers.calendar_http import call, raise_for
-from addin.providers.graph_batch import Step, run_batches
-from addin.providers.timezones import zone
+from addin.providers.calendar.timezones import zone
 from addin.sync.recurrence import graph_to_rrule, rrule_to_graph
 
 PROPERTY_ID = "String {5c1f7a3e-8d2b-4a55-9e8e-7f0a3b1d2c4e} Name SalesforceEventId"

@@ -178,7 +178,7 @@ def _app(settings: Settings, sandbox: Any = None) -> Any:
     """The app, or a one-line reason when the standalone sandbox named by
     ADDIN_SANDBOX_URL does not answer."""
     from addin import create_app
-    from addin.sandbox_remote import SandboxUnavailable
+    from addin.devmode.remote import SandboxUnavailable
 
     try:
         return create_app(settings, sandbox=sandbox)
@@ -234,8 +234,8 @@ class BackgroundWork:
 
 def in_process_runner(services: Any) -> Any:
     from addin.jobs import tasks
+    from addin.jobs.worker import Worker
     from addin.services.events import requeue_stranded_mirrors
-    from addin.worker import Worker
 
     def sync(services: Any, user_id: int, reason: str) -> None:
         tasks.sync_mailbox(services, user_id, reason)
@@ -403,7 +403,7 @@ def outbox_command() -> None:
 @click.option("--out", "out", type=click.Path(dir_okay=False), required=True)
 def manifest(kind: str, public_url: str, out: str) -> None:
     """Write a manifest for sideloading (the same file /manifests/... serves)."""
-    from addin.manifests import ManifestError, render
+    from addin.web.manifest_render import ManifestError, render
 
     settings = Settings.from_env()
     try:

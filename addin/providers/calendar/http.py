@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from addin.providers.calendar import (
+from addin.providers.calendar.provider import (
     CalendarAuthError,
     CalendarError,
     CalendarRateLimited,
