@@ -166,7 +166,6 @@ def _link(services: Container, user: CurrentUser, op_id: int) -> None:
         log.warning("attendees of saved item %s not synced yet: %s", record["Id"], exc)
 
 
-@outbox.handler(KIND)
 def _save_later(services: Container, user_id: int, payload: dict[str, Any]) -> None:
     """The worker's side: finish a save whose request could not."""
     user = load_user(services, user_id)

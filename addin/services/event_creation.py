@@ -258,7 +258,6 @@ def _accepted(op_id: int, exc: SalesforceError) -> dict[str, Any]:
                                "Salesforce answers; it then appears in your calendar."}}
 
 
-@outbox.handler(KIND)
 def _create_later(services: Container, user_id: int, payload: dict[str, Any]) -> None:
     """The worker's side: resume an intent whose request died or gave up for now."""
     user = load_user(services, user_id)

@@ -202,7 +202,6 @@ def _series_stand_in(services: Container, mirror: MirroredEvent, salesforce: Sal
     return min(live, key=lambda r: str(r.get("StartDateTime") or ""), default=None)
 
 
-@outbox.handler("mirror_event")
 def _mirror_later(services: Container, user_id: int, payload: dict[str, Any]) -> None:
     user = load_user(services, user_id)
     if user is None:
