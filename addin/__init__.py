@@ -26,9 +26,8 @@ def create_app(
     In sandbox mode with ADDIN_SANDBOX_URL (`addin serve`, `addin worker`, `addin sync`,
     gunicorn) the emulators are those of that standalone sandbox; `addin serve` without it
     passes the sandbox it started in its own process."""
-    from addin.accounts.connections import set_refresher
-    from addin.accounts.oauth import refresh_access_token
     from addin.devmode.accounts import connect_sandbox_users
+    from addin.jobs import job_queue
     from addin.store import upgrade_to_head
     from addin.web import register_web
 
@@ -42,13 +41,12 @@ def create_app(
     app = Flask(__name__, template_folder="templates", static_folder=None)
     app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.testing)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    services = Container.build(settings, sandbox)
+    services = Container.build(settings, sandbox, job_queue=job_queue)
     app.extensions["addin"] = services
     if migrate:
         upgrade_to_head(services.db.engine)
     if sandbox is not None:
         connect_sandbox_users(services, sandbox)
-    set_refresher(refresh_access_token)
     register_web(app)
     return app
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from addin.accounts.oauth import OAuthFlowError, refresh_access_token
 from addin.container import Container
-from addin.providers.calendar.provider import CalendarAuthError, CalendarUnavailable
+from addin.providers.calendar.provider import CalendarUnavailable
 from addin.providers.salesforce.records import SalesforceUnavailable
 from addin.store.models import Connection
 
@@ -59,16 +59,6 @@ def load_connection(services: Container, user_id: int, service: str) -> Connecti
                               connection.expires_at)
 
 
-# Set by the OAuth module: (services, user_id, service) -> new access token, or raises.
-Refresher = Callable[[Container, int, str], str]
-_refresher: Refresher | None = None
-
-
-def set_refresher(refresher: Refresher) -> None:
-    global _refresher
-    _refresher = refresher
-
-
 class ConnectionTokens:
     """A TokenSource (addin.providers.calendar.provider) backed by the stored connection."""
 
@@ -82,17 +72,12 @@ class ConnectionTokens:
         """The stored token; refreshed first when it has expired (or is about to)."""
         if self._token is None:
             info = load_connection(self._services, self._user_id, self._service)
-            self._token = self.refresh() if info.expired() and _refresher else info.access_token
+            self._token = self.refresh() if info.expired() else info.access_token
         return self._token
 
     def refresh(self) -> str:
-        if _refresher is None:
-            raise CalendarAuthError(f"the {self._service} token was rejected and no OAuth "
-                                    "refresh is configured")
-        from addin.accounts.oauth import OAuthFlowError
-
         try:
-            self._token = _refresher(self._services, self._user_id, self._service)
+            self._token = refresh_access_token(self._services, self._user_id, self._service)
         except OAuthFlowError as exc:
             if getattr(exc.__cause__, "error", None) in REFUSALS:
                 raise ConnectionExpired(self._service) from exc

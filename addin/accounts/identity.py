@@ -1,5 +1,5 @@
-"""Who a person is: the product's own bearer tokens (signed, carrying the user id), and
-the mapping from an identity provider's immutable identity to a product user.
+"""Who a person is: the mapping from an identity provider's immutable identity to a
+product user (the bearer tokens are in addin.accounts.tokens).
 
 - Microsoft: tenant id + object id (``tid`` + ``oid``), never a mutable email claim. An
   organization is bound to its Microsoft 365 tenant when its first person signs in;
@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,27 +24,6 @@ from addin.store.models import Connection, Organization, User
 
 if TYPE_CHECKING:
     from addin.container import Container
-
-API_TOKEN_MAX_AGE_SECONDS = 30 * 24 * 3600
-
-
-class ApiTokens:
-    def __init__(self, secret_key: str, max_age_seconds: int = API_TOKEN_MAX_AGE_SECONDS):
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="addin-api-token")
-        self.max_age_seconds = max_age_seconds
-
-    def mint(self, user_id: int) -> str:
-        return self._serializer.dumps({"uid": user_id})
-
-    def verify(self, token: str) -> int | None:
-        """The user id the token was minted for, or None if it is forged or expired."""
-        try:
-            data = self._serializer.loads(token, max_age=self.max_age_seconds)
-        except (BadSignature, SignatureExpired):
-            return None
-        uid = data.get("uid") if isinstance(data, dict) else None
-        return uid if isinstance(uid, int) else None
-
 
 @dataclass(frozen=True)
 class CurrentUser:

@@ -17,15 +17,11 @@ the root modules. The services never import this package.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
+from addin.container import JobQueue
 
-class JobQueue(Protocol):
-    def sync_requested(self) -> None:
-        """Push notifications wrote sync requests (``sync_requests``): run them soon."""
-
-    def outbox_queued(self, op_id: int, user_id: int, when: datetime) -> None:
-        """An outbox operation is due at ``when`` (committed before this call)."""
+__all__ = ["InProcessQueue", "JobQueue", "job_queue"]
 
 
 class InProcessQueue:

@@ -10,9 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-import addin
-
-TEMPLATES = Path(addin.__file__).resolve().parent.parent / "manifests"
+TEMPLATES = Path(__file__).resolve().parents[2] / "manifests"  # next to the addin package
 KINDS = {"outlook": ("outlook.xml", "application/xml"),
          "outlook-json": ("outlook.json", "application/json"),
          "gmail": ("gmail-deployment.json", "application/json")}

@@ -13,7 +13,6 @@ from flask import Blueprint, Response, request
 
 from addin.container import container
 from addin.errors import ValidationFailed
-from addin.jobs import job_queue
 from addin.providers.calendar.ews_push import (
     NotANotification,
     notification_answer,
@@ -106,6 +105,6 @@ def _wake_worker() -> None:
     """Hand the sync requests to the job engine now: Procrastinate queues a pass per
     mailbox (one at most), the in-process runner starts its next round."""
     try:
-        job_queue(container()).sync_requested()
+        container().job_queue().sync_requested()
     except Exception:  # the requests are recorded: the periodic dispatch queues them
         log.exception("could not queue the sync jobs now")

@@ -11,7 +11,6 @@ IANA time zones, and the Salesforce Event id read from the item's extended prope
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,24 +18,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from addin.domain import Attendee, CalendarItem, ItemDraft
 
-
-class NotifyMode(enum.Enum):
-    """Who the mail server emails when attendees change or an item is deleted."""
-
-    CHANGED = "changed"  # invite the added attendees, cancel the removed ones, nobody else
-    SILENT = "silent"  # nobody (only where capabilities.silent_attendee_update)
-
-
-@dataclass(frozen=True)
-class CalendarCapabilities:
-    silent_attendee_update: bool  # can change attendees without emailing anyone
-    idempotent_create: bool  # a retried create cannot make a second item
-    incremental_changes: bool  # list_changes with a cursor
-    push_notifications: bool  # subscribe / renew
-    field_update_notifies_attendees: bool  # changing any other field re-sends to everyone
-    # list_changes covers only items within (days back, days ahead) of when its cursor
-    # began; None: every item. An item moved outside is reported as removed.
-    change_window_days: tuple[int, int] | None = None
+# the sync decides with these; the providers answer with them (re-exported here)
+from addin.sync.capabilities import CalendarCapabilities as CalendarCapabilities
+from addin.sync.capabilities import NotifyMode as NotifyMode
 
 
 @dataclass

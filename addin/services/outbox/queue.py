@@ -72,10 +72,8 @@ def enqueue(services: Container, user_id: int, kind: str, payload: dict[str, Any
 def _announce(services: Container, op_id: int, user_id: int, when: datetime) -> None:
     """Tell the job engine (after the commit): Procrastinate gets a job for the operation
     at ``when``; the in-process runner finds it on its next round anyway."""
-    from addin.jobs import job_queue
-
     try:
-        job_queue(services).outbox_queued(op_id, user_id, when)
+        services.job_queue().outbox_queued(op_id, user_id, when)
     except Exception:  # the operation is stored: the periodic dispatch queues it
         log.exception("could not queue outbox operation %s now", op_id)
 
