@@ -45,11 +45,11 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(connect_exchange.blueprint)  # before connect's <service>
     app.register_blueprint(connect.blueprint)
     app.register_blueprint(api.blueprint)
-    app.register_blueprint(items.blueprint)  # the open item view (issue #14)
+    app.register_blueprint(items.blueprint)  # the pane's view of the open calendar item
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(pane.blueprint)
     app.register_blueprint(gmail.blueprint)
-    app.register_blueprint(gmail_status.blueprint)  # the status card (issue #14)
-    app.register_blueprint(status.blueprint)  # sync status (issue #14)
+    app.register_blueprint(gmail_status.blueprint)  # the Gmail add-on's sync status card
+    app.register_blueprint(status.blueprint)  # a user's sync status (the pane and the card read it)
     app.register_blueprint(manifests.blueprint)
     app.register_blueprint(static_files.blueprint)

@@ -4,7 +4,7 @@ turn Salesforce's JSON into both."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from simple_salesforce.exceptions import SalesforceError as LibraryError
@@ -121,13 +121,6 @@ class SalesforceLimitExceeded(SalesforceError):
 
 class SalesforceUnavailable(SalesforceError):
     """5xx, 429/503 after retries, or a network failure: try again later."""
-
-
-@dataclass
-class CompositeResult:
-    """The bodies of a composite call's subrequests, by referenceId."""
-
-    bodies: dict[str, Any] = field(default_factory=dict)
 
 
 ID_PREFIXES = {"003": "Contact", "00Q": "Lead", "001": "Account", "006": "Opportunity",

@@ -104,7 +104,7 @@ def create_card(*, values: dict[str, Any], action_url: str, offset_minutes: int,
         _dropdown("reminderMinutes", _label("reminderMinutes", errors), list(REMINDERS),
                   str(values.get("reminderMinutes", "15"))),
     ]
-    widgets += repeat_widgets(values, errors)  # Repeat (issue #12): addin/web/gmail/repeat.py
+    widgets += repeat_widgets(values, errors)  # the series' rule: addin/web/gmail/repeat.py
     sections = [{"header": "New Salesforce Event", "widgets": widgets}]
     problems = {k: v for k, v in errors.items() if k not in LABELS}
     if problems:

@@ -94,7 +94,7 @@ def homepage() -> Any:
     if prompt is not None:
         return jsonify(prompt)
     card = _create_card(caller, _defaults(caller))
-    # [status helper, issue #14] the way to the sync status card
+    # the way to the sync status card (what synced, what waits, what failed)
     card["sections"].append(status_button(action_url("status")))
     return jsonify(cards.push(card))
 
@@ -171,8 +171,8 @@ def action(name: str) -> Any:
     start = values.get("start")  # the weekday of a weekly rule: the user's, not UTC's
     local_start = start.astimezone(caller.zone).isoformat() if isinstance(start, datetime) \
         else body["start"]
-    recurrence = recurrence_of(values, local_start)  # Repeat (issue #12)
-    if recurrence:  # Repeat (issue #12)
+    recurrence = recurrence_of(values, local_start)  # the Repeat field: a series or None
+    if recurrence:  # a series: its rule travels with the Event
         body["recurrence"] = recurrence
     key = "gmail:" + hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()
                                     ).hexdigest()
