@@ -41,12 +41,12 @@ def create_app(
     app = Flask(__name__, template_folder="templates", static_folder=None)
     app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.testing)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    services = Container.build(settings, sandbox, job_queue=job_queue)
-    app.extensions["addin"] = services
+    container = Container.build(settings, sandbox, job_queue=job_queue)
+    app.extensions["addin"] = container
     if migrate:
-        upgrade_to_head(services.db.engine)
+        upgrade_to_head(container.db.engine)
     if sandbox is not None:
-        connect_sandbox_users(services, sandbox)
+        connect_sandbox_users(container, sandbox)
     register_web(app)
     return app
 

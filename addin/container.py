@@ -82,7 +82,7 @@ class Container:
         )
 
 
-def container() -> Container:
+def current_container() -> Container:
     """The container of the app handling the current request (for views only)."""
-    services: Container = current_app.extensions["addin"]
-    return services
+    container: Container = current_app.extensions["addin"]
+    return container

@@ -17,26 +17,26 @@ if TYPE_CHECKING:
     from addin.container import Container
 
 
-def open_salesforce(services: Container, user: CurrentUser) -> SalesforceClient:
-    info = load_connection(services, user.id, "salesforce")
+def open_salesforce(container: Container, user: CurrentUser) -> SalesforceClient:
+    info = load_connection(container, user.id, "salesforce")
     if not info.instance_url:
         raise NotConnected("salesforce")
-    tokens = ConnectionTokens(services, user.id, "salesforce")
+    tokens = ConnectionTokens(container, user.id, "salesforce")
     SALESFORCE_ORG.set(user.organization_id)  # its answers count against the org's budget
     return SalesforceClient(instance_url=info.instance_url, access_token=tokens.access_token(),
-                            session=services.session_for("salesforce"),
-                            api_version=services.settings.salesforce_api_version,
+                            session=container.session_for("salesforce"),
+                            api_version=container.settings.salesforce_api_version,
                             on_refresh=tokens.refresh)
 
 
-def open_calendar(services: Container, user: CurrentUser, time_zone: str = "UTC"
+def open_calendar(container: Container, user: CurrentUser, time_zone: str = "UTC"
                   ) -> CalendarProvider:
     provider = user.calendar_provider
     if provider == "ews":
-        return open_exchange(services, user, time_zone)
-    tokens = ConnectionTokens(services, user.id, provider)
-    urls = services.settings.upstream_urls
-    session = services.session_for(provider)
+        return open_exchange(container, user, time_zone)
+    tokens = ConnectionTokens(container, user.id, provider)
+    urls = container.settings.upstream_urls
+    session = container.session_for(provider)
     if provider == "graph":
         return GraphCalendar(session, urls["graph"], tokens, time_zone=time_zone)
     if provider == "google":
@@ -44,22 +44,22 @@ def open_calendar(services: Container, user: CurrentUser, time_zone: str = "UTC"
     raise NotConnected(provider)
 
 
-def exchange_endpoint(services: Container, stored: str | None = None) -> str:
+def exchange_endpoint(container: Container, stored: str | None = None) -> str:
     """The EWS URL: the one the user connected with, else ADDIN_EWS_URL (or the
     sandbox's emulator)."""
-    settings = services.settings
+    settings = container.settings
     return stored or settings.upstream_urls.get("ews") or settings.ews_url
 
 
-def open_exchange(services: Container, user: CurrentUser, time_zone: str = "UTC"
+def open_exchange(container: Container, user: CurrentUser, time_zone: str = "UTC"
                   ) -> EwsCalendar:
     """An Exchange Server mailbox: the stored connection holds the user name (``account``)
     and the password (encrypted like the OAuth tokens), and maybe the server's EWS URL."""
-    info = load_connection(services, user.id, "ews")
-    endpoint = exchange_endpoint(services, info.instance_url)
+    info = load_connection(container, user.id, "ews")
+    endpoint = exchange_endpoint(container, info.instance_url)
     if not endpoint:
         raise NotConnected("ews")
     return EwsCalendar(endpoint, user.email, info.account or user.email, info.access_token,
-                       ca_bundle=services.settings.ca_bundle or None, time_zone=time_zone,
-                       retries=services.settings.http_retries,
-                       max_back_off_seconds=services.settings.http_max_retry_after_seconds)
+                       ca_bundle=container.settings.ca_bundle or None, time_zone=time_zone,
+                       retries=container.settings.http_retries,
+                       max_back_off_seconds=container.settings.http_max_retry_after_seconds)

@@ -46,15 +46,15 @@ class ConnectionInfo:
         return expires - margin <= datetime.now(UTC)
 
 
-def load_connection(services: Container, user_id: int, service: str) -> ConnectionInfo:
-    with services.db.session() as session:
+def load_connection(container: Container, user_id: int, service: str) -> ConnectionInfo:
+    with container.db.session() as session:
         connection = session.scalar(
             select(Connection).where(Connection.user_id == user_id,
                                      Connection.service == service)
         )
         if connection is None:
             raise NotConnected(service)
-        return ConnectionInfo(services.cipher.decrypt(connection.access_token_encrypted),
+        return ConnectionInfo(container.cipher.decrypt(connection.access_token_encrypted),
                               connection.instance_url, connection.account,
                               connection.expires_at)
 
@@ -62,8 +62,8 @@ def load_connection(services: Container, user_id: int, service: str) -> Connecti
 class ConnectionTokens:
     """A TokenSource (addin.providers.calendar.provider) backed by the stored connection."""
 
-    def __init__(self, services: Container, user_id: int, service: str):
-        self._services = services
+    def __init__(self, container: Container, user_id: int, service: str):
+        self._services = container
         self._user_id = user_id
         self._service = service
         self._token: str | None = None

@@ -37,8 +37,8 @@ class CurrentUser:
     is_admin: bool
 
 
-def load_user(services: Container, user_id: int) -> CurrentUser | None:
-    with services.db.session() as session:
+def load_user(container: Container, user_id: int) -> CurrentUser | None:
+    with container.db.session() as session:
         user = session.get(User, user_id)
         if user is None:
             return None
@@ -90,10 +90,10 @@ def _org_for_tenant(session: Session, tenant_id: str) -> Organization | None:
     return None
 
 
-def may_start_organization(services: Container, tenant_id: str) -> bool:
+def may_start_organization(container: Container, tenant_id: str) -> bool:
     """A tenant no organization knows yet may start one: the tenant the Entra app is
     registered for (``ADDIN_MICROSOFT_TENANT``), or any tenant when sign-up is open."""
-    settings = services.settings
+    settings = container.settings
     return settings.microsoft_tenant == tenant_id or settings.microsoft_open_signup
 
 
@@ -101,12 +101,12 @@ def _display_org_name(email: str) -> str:
     return email.rsplit("@", 1)[-1] if "@" in email else ""
 
 
-def user_for_microsoft(services: Container, identity: MicrosoftIdentity) -> CurrentUser:
+def user_for_microsoft(container: Container, identity: MicrosoftIdentity) -> CurrentUser:
     """The user with this tenant + object id, created on first sight in the organization
     bound to the tenant (or a new one, whose first person is its admin)."""
     for attempt in (1, 2):
         try:
-            with services.db.session() as session:
+            with container.db.session() as session:
                 user = session.scalar(select(User).where(
                     User.microsoft_tenant_id == identity.tenant_id,
                     User.microsoft_object_id == identity.object_id))
@@ -121,7 +121,7 @@ def user_for_microsoft(services: Container, identity: MicrosoftIdentity) -> Curr
                 org = _org_for_tenant(session, identity.tenant_id)
                 first = org is None
                 if org is None:
-                    if not may_start_organization(services, identity.tenant_id):
+                    if not may_start_organization(container, identity.tenant_id):
                         raise TenantNotAllowed(
                             f"Your Microsoft 365 organization (tenant {identity.tenant_id}) "
                             "is not set up for this sidebar. Ask your administrator.")
@@ -143,12 +143,12 @@ def user_for_microsoft(services: Container, identity: MicrosoftIdentity) -> Curr
     raise AssertionError("unreachable")
 
 
-def user_for_google(services: Container, identity: GoogleIdentity) -> CurrentUser:
+def user_for_google(container: Container, identity: GoogleIdentity) -> CurrentUser:
     """The user with this Google ``sub``, created on first sight in an organization of
     their own until they connect Salesforce (which joins them to their colleagues)."""
     for attempt in (1, 2):
         try:
-            with services.db.session() as session:
+            with container.db.session() as session:
                 user = session.scalar(select(User).where(User.google_sub == identity.sub))
                 if user is not None:
                     return _current(user)
@@ -169,12 +169,12 @@ def user_for_google(services: Container, identity: GoogleIdentity) -> CurrentUse
     raise AssertionError("unreachable")
 
 
-def bind_salesforce_identity(services: Container, user_id: int, org_id: str,
+def bind_salesforce_identity(container: Container, user_id: int, org_id: str,
                              salesforce_user_id: str) -> int:
     """The user connected Salesforce as ``salesforce_user_id`` of org ``org_id``: their
     organization is that Salesforce org (joining colleagues who connected it before).
     Returns the user id the connection belongs to (see ``_adopt``)."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         user = session.get(User, user_id)
         if user is None:
             raise IdentityConflict("the user no longer exists")

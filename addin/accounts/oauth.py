@@ -63,8 +63,8 @@ class OAuthEndpoints:
     extra: tuple[tuple[str, str], ...] = ()
 
 
-def endpoints(services: Container, service: str) -> OAuthEndpoints:
-    s = services.settings
+def endpoints(container: Container, service: str) -> OAuthEndpoints:
+    s = container.settings
     urls = s.upstream_urls
 
     def client_id(configured: str) -> str:
@@ -91,81 +91,81 @@ def endpoints(services: Container, service: str) -> OAuthEndpoints:
     raise OAuthFlowError(f"unknown service {service!r}")
 
 
-def callback_url(services: Container, service: str) -> str:
-    return f"{services.settings.public_url.rstrip('/')}/auth/{service}/callback"
+def callback_url(container: Container, service: str) -> str:
+    return f"{container.settings.public_url.rstrip('/')}/auth/{service}/callback"
 
 
-def _serializer(services: Container) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(services.settings.secret_key, salt="addin-oauth-state")
+def _serializer(container: Container) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(container.settings.secret_key, salt="addin-oauth-state")
 
 
-def _verifier(services: Container, nonce: str) -> str:
-    mac = hmac.new(services.settings.secret_key.encode(), f"pkce:{nonce}".encode(),
+def _verifier(container: Container, nonce: str) -> str:
+    mac = hmac.new(container.settings.secret_key.encode(), f"pkce:{nonce}".encode(),
                    hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()  # 43 chars
 
 
-def _client(services: Container, ends: OAuthEndpoints) -> OAuth2Session:
+def _client(container: Container, ends: OAuthEndpoints) -> OAuth2Session:
     session = OAuth2Session(client_id=ends.client_id, client_secret=ends.client_secret or None,
-                            scope=ends.scope, redirect_uri=callback_url(services, ends.service),
+                            scope=ends.scope, redirect_uri=callback_url(container, ends.service),
                             token_endpoint_auth_method="client_secret_post")
     session.trust_env = False  # the upstream CA below must win over REQUESTS_CA_BUNDLE
-    if services.settings.ca_bundle:
-        session.verify = services.settings.ca_bundle
+    if container.settings.ca_bundle:
+        session.verify = container.settings.ca_bundle
     return session
 
 
-def authorization_url(services: Container, user_id: int, service: str) -> str:
-    ends = endpoints(services, service)
+def authorization_url(container: Container, user_id: int, service: str) -> str:
+    ends = endpoints(container, service)
     if not ends.client_id:
         raise OAuthFlowError(f"no OAuth client is configured for {service}")
     nonce = secrets.token_urlsafe(16)
-    state = _serializer(services).dumps({"uid": user_id, "svc": service, "n": nonce})
-    url, _ = _client(services, ends).create_authorization_url(
+    state = _serializer(container).dumps({"uid": user_id, "svc": service, "n": nonce})
+    url, _ = _client(container, ends).create_authorization_url(
         ends.authorize_url, state=state,
-        code_challenge=create_s256_code_challenge(_verifier(services, nonce)),
+        code_challenge=create_s256_code_challenge(_verifier(container, nonce)),
         code_challenge_method="S256", **dict(ends.extra))
     return str(url)
 
 
-def complete_authorization(services: Container, service: str, state: str, code: str
+def complete_authorization(container: Container, service: str, state: str, code: str
                            ) -> int:
     """Exchange the code, store the tokens encrypted; returns the user id."""
     try:
-        data = _serializer(services).loads(state, max_age=STATE_MAX_AGE)
+        data = _serializer(container).loads(state, max_age=STATE_MAX_AGE)
     except SignatureExpired:
         raise OAuthFlowError("the sign-in took too long; start again") from None
     except BadSignature:
         raise OAuthFlowError("the sign-in state is invalid") from None
     if data.get("svc") != service:
         raise OAuthFlowError("the sign-in state is for another service")
-    ends = endpoints(services, service)
-    client = _client(services, ends)
+    ends = endpoints(container, service)
+    client = _client(container, ends)
     try:
         token = client.fetch_token(ends.token_url, code=code, grant_type="authorization_code",
-                                   code_verifier=_verifier(services, data["n"]),
-                                   timeout=services.settings.http_timeout_seconds)
+                                   code_verifier=_verifier(container, data["n"]),
+                                   timeout=container.settings.http_timeout_seconds)
     except Exception as exc:  # authlib raises OAuthError subclasses and requests errors
         raise OAuthFlowError(f"{service} refused the sign-in: {exc}") from exc
     user_id = int(data["uid"])
     if service == "salesforce":
-        user_id, account = _bind_salesforce(services, user_id, token)
+        user_id, account = _bind_salesforce(container, user_id, token)
     else:
         account = _account(service, token)
     if service == "google":
-        _check_google_account(services, user_id, token)
-    _store(services, user_id, service, token, account)
+        _check_google_account(container, user_id, token)
+    _store(container, user_id, service, token, account)
     return user_id
 
 
-def _bind_salesforce(services: Container, user_id: int, token: dict[str, Any]
+def _bind_salesforce(container: Container, user_id: int, token: dict[str, Any]
                      ) -> tuple[int, str | None]:
     """Who connected: the identity URL names the Salesforce user and org. Binds the user
     (and their organization) to them; refused before any token is stored. Returns the
     user the connection belongs to, and the account to display."""
     if not token.get("id"):
         raise OAuthFlowError("Salesforce did not say who signed in (no identity URL)")
-    response = services.session_for("salesforce").get(token["id"], headers={
+    response = container.session_for("salesforce").get(token["id"], headers={
         "Authorization": f"Bearer {token['access_token']}"})
     if not response.ok:
         raise OAuthFlowError(f"Salesforce's identity service answered {response.status_code}")
@@ -174,7 +174,7 @@ def _bind_salesforce(services: Container, user_id: int, token: dict[str, Any]
     if not isinstance(org_id, str) or not isinstance(sf_user_id, str):
         raise OAuthFlowError("Salesforce's identity lacks the user or organization id")
     try:
-        owner = bind_salesforce_identity(services, user_id, org_id, sf_user_id)
+        owner = bind_salesforce_identity(container, user_id, org_id, sf_user_id)
     except IdentityConflict as exc:
         raise OAuthFlowError(f"not connected: {exc}") from None
     return owner, str(identity.get("email") or identity.get("username") or "") or None
@@ -197,22 +197,22 @@ def _account(service: str, token: dict[str, Any]) -> str | None:
     return str(claims.get("email") or claims.get("preferred_username") or "") or None
 
 
-def _check_google_account(services: Container, user_id: int, token: dict[str, Any]) -> None:
+def _check_google_account(container: Container, user_id: int, token: dict[str, Any]) -> None:
     """A Gmail user connects their own Google account's calendar, not someone else's."""
     sub = _id_token_claims(token).get("sub")
-    with services.db.session() as session:
+    with container.db.session() as session:
         expected = session.scalar(select(User.google_sub).where(User.id == user_id))
     if expected and sub and str(sub) != expected:
         raise OAuthFlowError("not connected: choose the Google account you use in Gmail")
 
 
-def _store(services: Container, user_id: int, service: str, token: dict[str, Any],
+def _store(container: Container, user_id: int, service: str, token: dict[str, Any],
            account: str | None) -> None:
-    cipher = services.cipher
+    cipher = container.cipher
     expires_in = token.get("expires_in")
     expires_at = datetime.now(UTC) + timedelta(seconds=int(expires_in)) if expires_in else (
         datetime.now(UTC) + timedelta(hours=2) if service == "salesforce" else None)
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(Connection).where(Connection.user_id == user_id,
                                                       Connection.service == service))
         if row is None:
@@ -229,58 +229,58 @@ def _store(services: Container, user_id: int, service: str, token: dict[str, Any
         row.scopes = token.get("scope")
 
 
-def refresh_access_token(services: Container, user_id: int, service: str) -> str:
+def refresh_access_token(container: Container, user_id: int, service: str) -> str:
     """The one place tokens are refreshed. Returns the new access token."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(Connection).where(Connection.user_id == user_id,
                                                       Connection.service == service))
         if row is None or not row.refresh_token_encrypted:
             raise OAuthFlowError(f"{service} is not connected with a refresh token")
-        refresh = services.cipher.decrypt(row.refresh_token_encrypted)
-    ends = endpoints(services, service)
+        refresh = container.cipher.decrypt(row.refresh_token_encrypted)
+    ends = endpoints(container, service)
     try:
-        token = _client(services, ends).refresh_token(
-            ends.token_url, refresh_token=refresh, timeout=services.settings.http_timeout_seconds)
+        token = _client(container, ends).refresh_token(
+            ends.token_url, refresh_token=refresh, timeout=container.settings.http_timeout_seconds)
     except AuthlibBaseError as exc:
         if service == "graph" and exc.error == "invalid_grant":
-            _forget_dead_connection(services, user_id, service, refresh)
+            _forget_dead_connection(container, user_id, service, refresh)
         raise OAuthFlowError(f"{service} refused to refresh the token: {exc}") from exc
     except Exception as exc:
         raise OAuthFlowError(f"{service} refused to refresh the token: {exc}") from exc
-    _store(services, user_id, service, dict(token), None)
+    _store(container, user_id, service, dict(token), None)
     return str(token["access_token"])
 
 
-def _forget_dead_connection(services: Container, user_id: int, service: str,
+def _forget_dead_connection(container: Container, user_id: int, service: str,
                             refresh: str) -> None:
     """Microsoft no longer honours the refresh token (revoked, expired, consent withdrawn):
     forget the connection, so the pane's next request makes a new one on the person's
     behalf (or asks them to consent). Only if nobody stored a newer token meanwhile."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(Connection).where(Connection.user_id == user_id,
                                                       Connection.service == service))
         if row is not None and row.refresh_token_encrypted and \
-                services.cipher.decrypt(row.refresh_token_encrypted) == refresh:
+                container.cipher.decrypt(row.refresh_token_encrypted) == refresh:
             session.delete(row)
 
 
-def disconnect(services: Container, user_id: int, service: str) -> bool:
+def disconnect(container: Container, user_id: int, service: str) -> bool:
     """Revoke upstream where the vendor allows it, then forget the tokens."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(Connection).where(Connection.user_id == user_id,
                                                       Connection.service == service))
         if row is None:
             return False
         hint = "refresh_token" if row.refresh_token_encrypted else "access_token"
-        token = services.cipher.decrypt(row.refresh_token_encrypted or
+        token = container.cipher.decrypt(row.refresh_token_encrypted or
                                         row.access_token_encrypted)
         session.delete(row)
-    ends = endpoints(services, service)
+    ends = endpoints(container, service)
     if ends.revoke_url:
         try:
-            response = _client(services, ends).revoke_token(
+            response = _client(container, ends).revoke_token(
                 ends.revoke_url, token=token, token_type_hint=hint,
-                timeout=services.settings.http_timeout_seconds)
+                timeout=container.settings.http_timeout_seconds)
             if response.status_code >= 400:
                 log.warning("%s refused to revoke the token: %s", service, response.text[:200])
         except requests.RequestException as exc:  # forgotten here anyway; expires upstream
@@ -288,21 +288,21 @@ def disconnect(services: Container, user_id: int, service: str) -> bool:
     return True
 
 
-def ensure_graph_on_behalf_of(services: Container, user_id: int, assertion: str) -> None:
+def ensure_graph_on_behalf_of(container: Container, user_id: int, assertion: str) -> None:
     """An Outlook user's calendar connection, from the pane's own token (OAuth 2.0
     on-behalf-of): no separate "Connect Microsoft" step. The refresh token is stored
     encrypted, for background sync. Does nothing when the connection exists."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         if session.scalar(select(Connection.id).where(Connection.user_id == user_id,
                                                       Connection.service == "graph")):
             return
         email = session.scalar(select(User.email).where(User.id == user_id))
-    ends = endpoints(services, "graph")
-    client = _client(services, ends)
+    ends = endpoints(container, "graph")
+    client = _client(container, ends)
     try:
         token = client.fetch_token(ends.token_url, grant_type=OBO_GRANT, assertion=assertion,
                                    requested_token_use="on_behalf_of", scope=GRAPH_OBO_SCOPE,
-                                   timeout=services.settings.http_timeout_seconds)
+                                   timeout=container.settings.http_timeout_seconds)
     except AuthlibBaseError as exc:
         described = f"{exc.error} {exc.description or ''}"
         if "AADSTS65001" in described or "consent_required" in described or \
@@ -315,4 +315,4 @@ def ensure_graph_on_behalf_of(services: Container, user_id: int, assertion: str)
                              f"{exc.description or exc.error}") from None
     except requests.RequestException as exc:
         raise UpstreamFailed(f"Microsoft could not be reached: {exc}") from None
-    _store(services, user_id, "graph", dict(token), email)
+    _store(container, user_id, "graph", dict(token), email)

@@ -186,28 +186,28 @@ def _app(settings: Settings, sandbox: Any = None) -> Any:
         raise click.ClickException(str(exc)) from None
 
 
-def start_worker(services: Any, concurrency: int | None = None) -> Any:
+def start_worker(container: Any, concurrency: int | None = None) -> Any:
     """The background jobs of this process: a Procrastinate worker on PostgreSQL, the
     in-process runner on SQLite (the same job functions either way: addin/jobs/tasks.py).
     Either has ``stop()``."""
-    concurrency = concurrency or services.settings.worker_concurrency
-    if services.settings.uses_procrastinate:
+    concurrency = concurrency or container.settings.worker_concurrency
+    if container.settings.uses_procrastinate:
         from addin.jobs.procrastinate_jobs import WorkerThread
 
-        engine = WorkerThread(services, concurrency).start()
+        engine = WorkerThread(container, concurrency).start()
     else:
-        engine = in_process_runner(services).start()
-    return BackgroundWork(engine, start_change_listeners(services))
+        engine = in_process_runner(container).start()
+    return BackgroundWork(engine, start_change_listeners(container))
 
 
-def start_change_listeners(services: Any) -> Any:
+def start_change_listeners(container: Any) -> Any:
     """Salesforce change events (Pub/Sub API): a change made in Salesforce asks the job
     engine for its owners' passes at once (addin/services/change_events.py)."""
     from addin.jobs import job_queue
     from addin.services.change_events import start_listeners
 
-    queue = job_queue(services)
-    return start_listeners(services,
+    queue = job_queue(container)
+    return start_listeners(container,
                            on_handled=lambda users: queue.sync_requested() if users else None)
 
 
@@ -232,22 +232,22 @@ class BackgroundWork:
         self.engine.stop(timeout)
 
 
-def in_process_runner(services: Any) -> Any:
+def in_process_runner(container: Any) -> Any:
     from addin.jobs import tasks
     from addin.jobs.worker import Worker
     from addin.services.events import requeue_stranded_mirrors
 
-    def sync(services: Any, user_id: int, reason: str) -> None:
-        tasks.sync_mailbox(services, user_id, reason)
+    def sync(container: Any, user_id: int, reason: str) -> None:
+        tasks.sync_mailbox(container, user_id, reason)
 
-    def keep_subscribed(services: Any, user_id: int, reason: str) -> None:
-        tasks.renew_subscription(services, user_id)
+    def keep_subscribed(container: Any, user_id: int, reason: str) -> None:
+        tasks.renew_subscription(container, user_id)
 
-    worker = Worker(services, sync_user=sync,
+    worker = Worker(container, sync_user=sync,
                     pass_jobs=[requeue_stranded_mirrors, tasks.run_due_outbox,
                                tasks.prune_runs],
                     keep_subscribed=keep_subscribed)
-    services.caches["worker"] = worker  # webhooks wake it at once
+    container.caches["worker"] = worker  # webhooks wake it at once
     return worker
 
 
@@ -315,7 +315,7 @@ def worker(concurrency: int | None, processes: int) -> None:
         _run_worker_processes(processes, concurrency)
         return
     app = _app(settings)
-    services = app.extensions["addin"]
+    container = app.extensions["addin"]
     if settings.uses_procrastinate:
         import asyncio
 
@@ -325,9 +325,9 @@ def worker(concurrency: int | None, processes: int) -> None:
         click.echo(f"addin worker is running (Procrastinate, {number} at once); "
                    "Ctrl-C stops it")
         sys.stdout.flush()
-        asyncio.run(run_worker(services, number))  # stops on SIGINT / SIGTERM
+        asyncio.run(run_worker(container, number))  # stops on SIGINT / SIGTERM
         return
-    running = in_process_runner(services).start()
+    running = in_process_runner(container).start()
     click.echo("addin worker is running (in-process runner, SQLite); Ctrl-C stops it")
     sys.stdout.flush()
     try:
@@ -373,8 +373,8 @@ def sync_command(email: str | None) -> None:
         _sync_through_server(settings, email)
         return
     app = _app(settings)
-    services = app.extensions["addin"]
-    with services.db.session() as session:
+    container = app.extensions["addin"]
+    with container.db.session() as session:
         query = select(User.id, User.email).order_by(User.id)
         if email:
             query = query.where(User.email == email.lower())
@@ -382,7 +382,7 @@ def sync_command(email: str | None) -> None:
     if email and not users:
         raise click.UsageError(f"no user {email}")
     for user_id, address in users:
-        report = sync_user(services, user_id, "cli")
+        report = sync_user(container, user_id, "cli")
         _print_report(address, report.checked, len(report.reconciled), report.deleted,
                       report.failed)
 

@@ -39,11 +39,11 @@ WORLD_SOURCE = "sandbox_world"
 ATTEMPTS = 5  # processes starting together (gunicorn workers) may race to create the rows
 
 
-def connect_sandbox_users(services: Container, sandbox: SandboxView) -> None:
+def connect_sandbox_users(container: Container, sandbox: SandboxView) -> None:
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            with services.db.session() as session:
-                _connect(services, session, sandbox)
+            with container.db.session() as session:
+                _connect(container, session, sandbox)
             return
         except IntegrityError:
             if attempt == ATTEMPTS:
@@ -51,7 +51,7 @@ def connect_sandbox_users(services: Container, sandbox: SandboxView) -> None:
             log.info("another process is connecting the sandbox users; trying again")
 
 
-def _connect(services: Container, session: Session, sandbox: SandboxView) -> None:
+def _connect(container: Container, session: Session, sandbox: SandboxView) -> None:
     from addin.sandbox.entra import TENANT_ID, object_id
     from addin.sandbox.google_identity import subject
 
@@ -101,7 +101,7 @@ def _connect(services: Container, session: Session, sandbox: SandboxView) -> Non
         user.is_admin = person.is_admin
         session.flush()
         _enter_world(session, user.id, sandbox.world_id)
-        _connect_services(services, session, user.id, person, sandbox)
+        _connect_services(container, session, user.id, person, sandbox)
 
 
 def _enter_world(session: Session, user_id: int, world_id: str) -> bool:
@@ -124,12 +124,12 @@ def _enter_world(session: Session, user_id: int, world_id: str) -> bool:
     return True
 
 
-def _connect_services(services: Container, session: Session, user_id: int,
+def _connect_services(container: Container, session: Session, user_id: int,
                       person: SandboxUser, sandbox: SandboxView) -> None:
     """The sandbox's tokens, valid when its index was read: also within the same world,
     since a refreshed token the product held may have been lost (a crash between the
     refresh and its commit) while the refresh token it came from was rotated away."""
-    cipher = services.cipher
+    cipher = container.cipher
     for service, token in person.upstream_tokens.items():
         connection = session.scalar(select(Connection).where(
             Connection.user_id == user_id, Connection.service == service))
@@ -148,6 +148,6 @@ def _instance_url(sandbox: SandboxView, service: str) -> str | None:
     return sandbox.origins.get("salesforce") if service == "salesforce" else None
 
 
-def user_id_by_email(services: Container) -> dict[str, int]:
-    with services.db.session() as session:
+def user_id_by_email(container: Container) -> dict[str, int]:
+    with container.db.session() as session:
         return {u.email: u.id for u in session.scalars(select(User))}

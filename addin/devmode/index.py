@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
-from addin.container import container
+from addin.container import current_container
 from addin.devmode.accounts import user_id_by_email
 from addin.errors import ApiError, NotFound, scrub
 from addin.services.sync_pass import sync_user
@@ -25,19 +25,19 @@ NO_SANDBOX = ("Sandbox mode, but this process runs no sandbox: under gunicorn (o
               "of the product; `addin serve` alone starts one inside itself.")
 
 
-def _no_sandbox(services: Any) -> NoReturn:
-    if services.settings.mode != "sandbox":
+def _no_sandbox(container: Any) -> NoReturn:
+    if container.settings.mode != "sandbox":
         abort(404)
     raise ApiError(NO_SANDBOX, code="sandbox_not_running", status=503)
 
 
 @blueprint.get("/sandbox")
 def sandbox_index() -> Any:
-    services = container()
-    runtime = services.sandbox
+    container = current_container()
+    runtime = container.sandbox
     if runtime is None:
-        _no_sandbox(services)
-    ids = user_id_by_email(services)
+        _no_sandbox(container)
+    ids = user_id_by_email(container)
     users = [
         {
             "email": user.email,
@@ -46,7 +46,7 @@ def sandbox_index() -> Any:
             "salesforceUserId": user.salesforce_user_id,
             "experience": user.experience,
             "isAdmin": user.is_admin,
-            "token": services.api_tokens.mint(ids[user.email]),
+            "token": container.api_tokens.mint(ids[user.email]),
             "upstreamTokens": dict(user.upstream_tokens),
         }
         for user in runtime.users
@@ -66,14 +66,14 @@ def sandbox_sync() -> Any:
     """One sync pass now, in this process (where the sandbox lives): what `addin sync`
     calls in sandbox mode. ``{"email"?}`` limits it to one user. Sandbox mode only: a
     deployment runs `addin sync` against its own database instead."""
-    services = container()
-    if services.sandbox is None:
-        _no_sandbox(services)
+    container = current_container()
+    if container.sandbox is None:
+        _no_sandbox(container)
     body = request.get_json(silent=True) or {}
     if not isinstance(body, dict) or not isinstance(body.get("email", ""), str):
         raise ApiError("A JSON object with an optional email is required.",
                        fields={"email": "a string"})
-    with services.db.session() as session:
+    with container.db.session() as session:
         query = select(User.id, User.email).order_by(User.id)
         if body.get("email"):
             query = query.where(User.email == body["email"].strip().lower())
@@ -82,7 +82,7 @@ def sandbox_sync() -> Any:
         raise NotFound(f"No user {body['email']}.")
     reports = []
     for user_id, email in users:
-        report = sync_user(services, user_id, "sandbox")
+        report = sync_user(container, user_id, "sandbox")
         reports.append({"email": email, "checked": report.checked,
                         "reconciled": report.reconciled, "deleted": report.deleted,
                         "failed": {event_id: scrub(text)

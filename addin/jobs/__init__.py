@@ -27,8 +27,8 @@ __all__ = ["InProcessQueue", "JobQueue", "job_queue"]
 class InProcessQueue:
     """The runner in this process polls the tables; a notification only wakes it."""
 
-    def __init__(self, services: Any):
-        self.services = services
+    def __init__(self, container: Any):
+        self.container = container
 
     def sync_requested(self) -> None:
         self._wake()
@@ -37,20 +37,20 @@ class InProcessQueue:
         return None  # the runner's next round finds it (and, after a backoff, when due)
 
     def _wake(self) -> None:
-        worker = self.services.caches.get("worker")
+        worker = self.container.caches.get("worker")
         if worker is not None:
             worker.wake()
 
 
-def job_queue(services: Any) -> JobQueue:
+def job_queue(container: Any) -> JobQueue:
     """This process's way to hand work to the job engine."""
-    queue = services.caches.get("jobs")
+    queue = container.caches.get("jobs")
     if queue is None:
-        if services.settings.uses_procrastinate:
+        if container.settings.uses_procrastinate:
             from addin.jobs.procrastinate_jobs import ProcrastinateQueue
 
-            queue = ProcrastinateQueue.for_web(services)
+            queue = ProcrastinateQueue.for_web(container)
         else:
-            queue = InProcessQueue(services)
-        services.caches["jobs"] = queue
+            queue = InProcessQueue(container)
+        container.caches["jobs"] = queue
     return queue

@@ -46,7 +46,7 @@ class WorkerPass:
 
 @dataclass
 class Worker:
-    services: Container
+    container: Container
     sync_user: UserJob | None = None  # the two-way sync; without it only pass jobs run
     pass_jobs: list[PassJob] = field(default_factory=list)
     keep_subscribed: UserJob | None = None
@@ -61,7 +61,7 @@ class Worker:
     def run_pass(self, now: datetime | None = None) -> WorkerPass:
         now = now or datetime.now(UTC)
         result = WorkerPass()
-        wanted: dict[int, str] = dict(take_sync_requests(self.services)) \
+        wanted: dict[int, str] = dict(take_sync_requests(self.container)) \
             if self.sync_user is not None else {}
         intervals: dict[int, timedelta] = {}
         for user_id, organization_id in self._users():
@@ -73,7 +73,7 @@ class Worker:
             last = self._last_poll.get(user_id)
             if self.sync_user is not None and user_id not in wanted and (
                     last is None or now - last >= interval):
-                wanted[user_id] = poll_reason(self.services, user_id, organization_id, now)
+                wanted[user_id] = poll_reason(self.container, user_id, organization_id, now)
             if self.keep_subscribed is not None:
                 checked = self._last_subscription_check.get(user_id)
                 if checked is None or now - checked >= SUBSCRIPTION_CHECK_EVERY:
@@ -90,14 +90,14 @@ class Worker:
             self._last_poll[user_id] = now
         for job in self.pass_jobs:
             try:
-                result.pass_jobs_done += job(self.services)
+                result.pass_jobs_done += job(self.container)
             except Exception:
                 log.exception("worker job %s failed", getattr(job, "__name__", job))
         return result
 
     def _run(self, job: UserJob, user_id: int, reason: str, result: WorkerPass) -> bool:
         try:
-            job(self.services, user_id, reason)
+            job(self.container, user_id, reason)
             return True
         except Exception as exc:  # one user's failure must not stop the others
             log.exception("%s for user %s failed", getattr(job, "__name__", "job"), user_id)
@@ -105,7 +105,7 @@ class Worker:
             return False
 
     def _users(self) -> list[tuple[int, int]]:
-        with self.services.db.session() as session:
+        with self.container.db.session() as session:
             # people still onboarding (Salesforce not connected yet) have nothing to sync
             return [(row.id, row.organization_id) for row in session.execute(
                 select(User.id, User.organization_id)
@@ -114,8 +114,8 @@ class Worker:
     def _poll_interval(self, organization_id: int) -> float:
         """The organization's interval, spaced out while its Salesforce budget is tight
         (effectively never while it is nearly spent)."""
-        configured = load_org_settings(self.services, organization_id).poll_interval_seconds
-        interval = budget.poll_interval(self.services, organization_id, configured)
+        configured = load_org_settings(self.container, organization_id).poll_interval_seconds
+        interval = budget.poll_interval(self.container, organization_id, configured)
         return float("inf") if interval is None else interval
 
     # -- the loop ---------------------------------------------------------------------

@@ -21,7 +21,7 @@ from addin.sync.fields import as_base, from_api, from_calendar, merge_fields, sa
 log = logging.getLogger(__name__)
 
 
-def sync_fields(services: Container, row: MirroredEvent, salesforce: SalesforceClient,
+def sync_fields(container: Container, row: MirroredEvent, salesforce: SalesforceClient,
                 calendar: CalendarProvider, record: dict[str, Any], item: CalendarItem,
                 settings: OrgSettings) -> CalendarItem:
     base = from_api(row.base_fields)
@@ -38,7 +38,7 @@ def sync_fields(services: Container, row: MirroredEvent, salesforce: SalesforceC
                                       draft_from_base(fields, row.salesforce_event_id),
                                       etag=item.etag, notify_attendees=item.kind == "meeting")
     if result.to_salesforce or result.to_calendar or fields != row.base_fields:
-        with services.db.session() as session:
+        with container.db.session() as session:
             stored = session.get(MirroredEvent, row.id)
             assert stored is not None
             stored.base_fields = fields

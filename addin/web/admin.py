@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from addin.container import container
+from addin.container import current_container
 from addin.errors import Forbidden
 from addin.providers.salesforce.client import SalesforceError
 from addin.services.events import salesforce_of
@@ -80,7 +80,7 @@ def get_settings() -> Any:
               schema: OrgSettingsSchema
     """
     user = _admin()
-    return jsonify(load_org_settings(container(), user.organization_id).as_json())
+    return jsonify(load_org_settings(current_container(), user.organization_id).as_json())
 
 
 @blueprint.patch("/settings")
@@ -105,7 +105,7 @@ def patch_settings() -> Any:
     changes = OrgSettingsPatchSchema().load(body)
     if "ignoredDomains" in changes:
         changes["ignoredDomains"] = sorted({d.strip().lower() for d in changes["ignoredDomains"]})
-    effective = update_org_settings(container(), user.organization_id, changes)
+    effective = update_org_settings(current_container(), user.organization_id, changes)
     return jsonify(effective.as_json())
 
 
@@ -143,14 +143,14 @@ def salesforce_usage() -> Any:
     """
     from addin.providers.salesforce import budget
     user = _admin()
-    services = container()
-    figure = budget.usage(services, user.organization_id)
+    container = current_container()
+    figure = budget.usage(container, user.organization_id)
     return jsonify(SalesforceUsageSchema().dump({
         "day": figure.day, "requestsByProduct": figure.requests, "apiUsage": figure.used,
         "apiLimit": figure.limit, "percent": figure.percent, "reportedAt": figure.reported_at,
-        "syncing": budget.pressure(services, user.organization_id),
-        "slowAbovePercent": services.settings.salesforce_budget_slow_percent,
-        "stopAbovePercent": services.settings.salesforce_budget_stop_percent}))
+        "syncing": budget.pressure(container, user.organization_id),
+        "slowAbovePercent": container.settings.salesforce_budget_slow_percent,
+        "stopAbovePercent": container.settings.salesforce_budget_stop_percent}))
 
 
 @blueprint.post("/salesforce-setup")
@@ -170,15 +170,15 @@ def salesforce_setup() -> Any:
             Application permission).
     """
     user = _admin()
-    services = container()
-    salesforce = salesforce_of(services, user)
+    container = current_container()
+    salesforce = salesforce_of(container, user)
     try:
         added = salesforce.install_request_id_field()
     except SalesforceError as exc:
         raise Forbidden("Salesforce did not let your user add the field (Customize "
                         "Application is required).", code="salesforce_refused",
                         fields={"salesforce": exc.error_code or "refused"}) from exc
-    effective = update_org_settings(services, user.organization_id, {"requestIdField": True})
+    effective = update_org_settings(container, user.organization_id, {"requestIdField": True})
     return jsonify({"requestIdField": "added" if added else "already there",
                     "settings": effective.as_json()})
 
@@ -207,7 +207,7 @@ def get_tenants() -> Any:
           description: Not an administrator.
     """
     user = _admin()
-    with container().db.session() as session:
+    with current_container().db.session() as session:
         org = session.get(Organization, user.organization_id)
         assert org is not None
         return jsonify(_tenants_view(org))
@@ -233,7 +233,7 @@ def put_tenants() -> Any:
     if not isinstance(body, dict):
         raise ValidationError({"_schema": ["A JSON object is required."]})
     allowed = sorted({str(t).lower() for t in TenantsSchema().load(body)["allowedTenantIds"]})
-    with container().db.session() as session:
+    with current_container().db.session() as session:
         org = session.get(Organization, user.organization_id)
         assert org is not None
         org.allowed_tenant_ids = [t for t in allowed if t != org.microsoft_tenant_id]

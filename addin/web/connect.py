@@ -20,7 +20,7 @@ from addin.accounts.oauth import (
     complete_authorization,
     disconnect,
 )
-from addin.container import Container, container
+from addin.container import Container, current_container
 from addin.errors import NotFound, ValidationFailed
 from addin.store.models import Connection, Organization, User
 from addin.web.auth import current_user
@@ -31,8 +31,8 @@ TICKET_MAX_AGE = 300
 MAILBOXES = (*SERVICES, "ews")
 
 
-def _tickets(services: Container) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(services.settings.secret_key, salt="addin-connect-ticket")
+def _tickets(container: Container) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(container.settings.secret_key, salt="addin-connect-ticket")
 
 
 def _service(name: str) -> str:
@@ -45,7 +45,7 @@ def _service(name: str) -> str:
 @blueprint.get("/api/v1/connections")
 def list_connections() -> Any:
     user = current_user()
-    with container().db.session() as session:
+    with current_container().db.session() as session:
         rows = session.scalars(select(Connection).where(Connection.user_id == user.id)).all()
         connected = {row.service: row for row in rows}
         listing = []
@@ -75,7 +75,7 @@ def me() -> Any:
             calendar, asked for again by the pane) or tenant_not_allowed."
     """
     user = current_user()
-    with container().db.session() as session:
+    with current_container().db.session() as session:
         row = session.get(User, user.id)
         org = session.get(Organization, user.organization_id)
         assert row is not None and org is not None
@@ -94,23 +94,23 @@ def me() -> Any:
     return jsonify(body)
 
 
-def connect_url(services: Container, user_id: int, service: str) -> str:
+def connect_url(container: Container, user_id: int, service: str) -> str:
     """A short-lived link that starts connecting ``service`` for this user."""
-    ticket = _tickets(services).dumps({"uid": user_id, "svc": _service(service)})
-    return f"{services.settings.public_url.rstrip('/')}/auth/{service}/start?ticket={ticket}"
+    ticket = _tickets(container).dumps({"uid": user_id, "svc": _service(service)})
+    return f"{container.settings.public_url.rstrip('/')}/auth/{service}/start?ticket={ticket}"
 
 
 @blueprint.post("/api/v1/connections/<service>/ticket")
 def connect_ticket(service: str) -> Any:
     user = current_user()
-    return jsonify({"url": connect_url(container(), user.id, service),
+    return jsonify({"url": connect_url(current_container(), user.id, service),
                     "expiresIn": TICKET_MAX_AGE}), 201
 
 
 @blueprint.delete("/api/v1/connections/<service>")
 def delete_connection(service: str) -> Any:
     user = current_user()
-    if not disconnect(container(), user.id, _service(service)):
+    if not disconnect(current_container(), user.id, _service(service)):
         raise NotFound(f"{service} is not connected.")
     return Response(status=204)
 
@@ -119,9 +119,9 @@ def delete_connection(service: str) -> Any:
 def start(service: str) -> Any:
     if service not in SERVICES:
         abort(404)
-    services = container()
+    container = current_container()
     try:
-        data = _tickets(services).loads(request.args.get("ticket", ""),
+        data = _tickets(container).loads(request.args.get("ticket", ""),
                                         max_age=TICKET_MAX_AGE)
     except (BadSignature, SignatureExpired):
         return _page("The connect link has expired. Start again from the sidebar.", 400,
@@ -129,7 +129,7 @@ def start(service: str) -> Any:
     if data.get("svc") != service:
         return _page("This connect link is for another service.", 400, service)
     try:
-        return redirect(authorization_url(services, int(data["uid"]), service), code=302)
+        return redirect(authorization_url(container, int(data["uid"]), service), code=302)
     except OAuthFlowError as exc:
         return _page(str(exc), 400, service)
 
@@ -142,7 +142,7 @@ def callback(service: str) -> Any:
         message = request.args.get("error_description") or request.args["error"]
         return _page(f"The connection was not made: {message}", 400, service)
     try:
-        complete_authorization(container(), service, request.args.get("state", ""),
+        complete_authorization(current_container(), service, request.args.get("state", ""),
                                request.args.get("code", ""))
     except OAuthFlowError as exc:
         return _page(str(exc), 400, service)

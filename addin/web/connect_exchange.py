@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
 from addin.accounts.clients import exchange_endpoint
-from addin.container import container
+from addin.container import current_container
 from addin.errors import NotFound, UpstreamFailed
 from addin.providers.calendar.ews_connect import (
     ExchangeRejected,
@@ -46,25 +46,25 @@ def connect_exchange() -> Any:
     if not isinstance(body, dict):
         raise ValidationError({"_schema": ["A JSON object is required."]})
     wanted = ExchangeCredentialsSchema().load(body)
-    services = container()
-    endpoint = wanted["serverUrl"] or exchange_endpoint(services)
+    container = current_container()
+    endpoint = wanted["serverUrl"] or exchange_endpoint(container)
     if not endpoint:
         raise ValidationError({"serverUrl": ["is required: this server has no ADDIN_EWS_URL"]})
     try:
-        check_credentials(services.session_for(SERVICE), endpoint, user.email,
+        check_credentials(container.session_for(SERVICE), endpoint, user.email,
                           wanted["username"], wanted["password"],
-                          timeout=services.settings.http_timeout_seconds)
+                          timeout=container.settings.http_timeout_seconds)
     except ExchangeRejected as exc:
         raise ValidationError({"password": [str(exc)]}) from None
     except ExchangeUnreachable as exc:
         raise UpstreamFailed(str(exc), fields={"serverUrl": str(exc)}) from None
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(Connection).where(Connection.user_id == user.id,
                                                       Connection.service == SERVICE))
         if row is None:
             row = Connection(user_id=user.id, service=SERVICE)
             session.add(row)
-        row.access_token_encrypted = services.cipher.encrypt(wanted["password"])
+        row.access_token_encrypted = container.cipher.encrypt(wanted["password"])
         row.refresh_token_encrypted = None
         row.expires_at = None
         row.account = wanted["username"]
@@ -76,7 +76,7 @@ def connect_exchange() -> Any:
 @blueprint.delete("/api/v1/connections/ews")
 def disconnect_exchange() -> Any:
     user = current_user()
-    with container().db.session() as session:
+    with current_container().db.session() as session:
         row = session.scalar(select(Connection).where(Connection.user_id == user.id,
                                                       Connection.service == SERVICE))
         if row is None:

@@ -103,11 +103,11 @@ class Usage:
         return round(100.0 * self.used / self.limit, 2)
 
 
-def usage(services: Any, organization_id: int, today: date | None = None) -> Usage:
+def usage(container: Any, organization_id: int, today: date | None = None) -> Usage:
     """Today's figure; Salesforce's window is rolling 24 hours, so yesterday's last report
     still stands until today brings one."""
     today = today or datetime.now(UTC).date()
-    with services.db.session() as session:
+    with container.db.session() as session:
         rows = list(session.scalars(select(SalesforceUsage).where(
             SalesforceUsage.organization_id == organization_id,
             SalesforceUsage.day >= date.fromordinal(today.toordinal() - 1))
@@ -120,13 +120,13 @@ def usage(services: Any, organization_id: int, today: date | None = None) -> Usa
                  _aware(reported.reported_at) if reported else None)
 
 
-def pressure(services: Any, organization_id: int) -> str:
+def pressure(container: Any, organization_id: int) -> str:
     """``normal``, ``slow`` (space polls out, defer bulk passes) or ``stop`` (only passes
     somebody asked for)."""
-    percent = usage(services, organization_id).percent
+    percent = usage(container, organization_id).percent
     if percent is None:
         return NORMAL
-    settings = services.settings
+    settings = container.settings
     if percent >= settings.salesforce_budget_stop_percent:
         return STOP
     if percent >= settings.salesforce_budget_slow_percent:
@@ -134,13 +134,13 @@ def pressure(services: Any, organization_id: int) -> str:
     return NORMAL
 
 
-def poll_interval(services: Any, organization_id: int, interval_seconds: int) -> float | None:
+def poll_interval(container: Any, organization_id: int, interval_seconds: int) -> float | None:
     """The org's poll interval under its budget pressure; None: do not poll now."""
-    level = pressure(services, organization_id)
+    level = pressure(container, organization_id)
     if level == STOP:
         return None
     if level == SLOW:
-        return float(interval_seconds * max(1, services.settings.salesforce_budget_poll_slowdown))
+        return float(interval_seconds * max(1, container.settings.salesforce_budget_poll_slowdown))
     return float(interval_seconds)
 
 

@@ -12,7 +12,7 @@ from flask import request
 
 from addin.accounts.identity import CurrentUser, GoogleIdentity, user_for_google
 from addin.accounts.oauth import endpoints
-from addin.container import Container, container
+from addin.container import Container, current_container
 from addin.errors import ApiError, Unauthorized
 from addin.services.schemas import EARLIEST, LATEST
 from addin.web.auth import bearer_token
@@ -39,32 +39,32 @@ class Caller:
         return dict((self.event.get("commonEventObject") or {}).get("parameters") or {})
 
 
-def read_caller(services: Container) -> Caller:
+def read_caller(container: Container) -> Caller:
     event = request.get_json(silent=True)
     if not isinstance(event, dict):
         raise ApiError("A Google Workspace add-on event object is required.")
     token = bearer_token()
     if token is None:
         raise Unauthorized("The add-on's system ID token is missing.")
-    audience = services.settings.public_url.rstrip("/") + request.path
-    verify_google_id_token(services, token, audience=audience,
-                           email=services.settings.google_addon_service_account)
+    audience = container.settings.public_url.rstrip("/") + request.path
+    verify_google_id_token(container, token, audience=audience,
+                           email=container.settings.google_addon_service_account)
     user_token = (event.get("authorizationEventObject") or {}).get("userIdToken")
     if not user_token:
         raise Unauthorized("The user's ID token is missing from the event.")
-    claims = verify_google_id_token(services, str(user_token),
-                                    audience=endpoints(services, "google").client_id)
+    claims = verify_google_id_token(container, str(user_token),
+                                    audience=endpoints(container, "google").client_id)
     email = str(claims["email"])
     if not claims.get("sub"):
         raise Unauthorized("The user's ID token has no subject.", code="invalid_token")
-    user = user_for_google(services, GoogleIdentity(
+    user = user_for_google(container, GoogleIdentity(
         sub=str(claims["sub"]), name=str(claims.get("name") or ""), email=email,
         hosted_domain=str(claims["hd"]) if claims.get("hd") else None))
     return Caller(event, user, email)
 
 
 def action_url(name: str) -> str:
-    return f"{container().settings.public_url.rstrip('/')}/gmail/{name}"
+    return f"{current_container().settings.public_url.rstrip('/')}/gmail/{name}"
 
 
 def form_inputs(caller: Caller) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from addin.accounts.clients import open_salesforce
 from addin.accounts.connections import NotConnected
 from addin.accounts.identity import CurrentUser
-from addin.container import Container, container
+from addin.container import Container, current_container
 from addin.errors import ApiError, ValidationFailed
 from addin.providers.salesforce.client import SalesforceError
 from addin.services.event_creation import create_event
@@ -68,11 +68,11 @@ def _create_card(caller: Caller, values: dict[str, Any],
 SETUP = (("salesforce", "Salesforce"), ("google", "Google Calendar"))
 
 
-def _setup_prompt(services: Container, user: CurrentUser,
+def _setup_prompt(container: Container, user: CurrentUser,
                   missing: str | None = None) -> dict[str, Any] | None:
     """Google's authorization prompt for the first service the user has not connected
     (``missing``: known to be missing), or None when they are set up."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         connected = set(session.scalars(select(Connection.service).where(
             Connection.user_id == user.id)))
     if missing:
@@ -81,16 +81,16 @@ def _setup_prompt(services: Container, user: CurrentUser,
         if service == "google" and user.calendar_provider != "google":
             continue
         if service not in connected:
-            return cards.authorization_prompt(connect_url(services, user.id, service),
+            return cards.authorization_prompt(connect_url(container, user.id, service),
                                               resource)
     return None
 
 
 @blueprint.post("/homepage")
 def homepage() -> Any:
-    services = container()
-    caller = read_caller(services)
-    prompt = _setup_prompt(services, caller.user)
+    container = current_container()
+    caller = read_caller(container)
+    prompt = _setup_prompt(container, caller.user)
     if prompt is not None:
         return jsonify(prompt)
     card = _create_card(caller, _defaults(caller))
@@ -101,19 +101,19 @@ def homepage() -> Any:
 
 @blueprint.post("/message")
 def message() -> Any:
-    services = container()
-    caller = read_caller(services)
-    prompt = _setup_prompt(services, caller.user)
+    container = current_container()
+    caller = read_caller(container)
+    prompt = _setup_prompt(container, caller.user)
     if prompt is not None:
         return jsonify(prompt)
-    headers = _message_headers(services, caller.event)
+    headers = _message_headers(container, caller.event)
     values = {**_defaults(caller), "subject": headers.get("subject", "")}
     emails = [e for e in _addresses(headers) if e.lower() != caller.email.lower()]
     try:
-        salesforce = open_salesforce(services, caller.user)
+        salesforce = open_salesforce(container, caller.user)
         people = salesforce.find_people_by_emails(emails) if emails else {}
     except NotConnected as exc:
-        return jsonify(_setup_prompt(services, caller.user, exc.service))
+        return jsonify(_setup_prompt(container, caller.user, exc.service))
     except SalesforceError:
         people = {}
     found = [p for e in emails for p in people.get(e.lower(), [])]
@@ -142,27 +142,27 @@ ACTIONS = {"attendees": event_actions.attendees_action, "cancel": event_actions.
 
 @blueprint.post("/actions/<name>")
 def action(name: str) -> Any:
-    services = container()
-    caller = read_caller(services)
-    prompt = _setup_prompt(services, caller.user)
+    container = current_container()
+    caller = read_caller(container)
+    prompt = _setup_prompt(container, caller.user)
     if prompt is not None:
         return jsonify(prompt)
     if name == "new":
         return jsonify(cards.update(_create_card(caller, _defaults(caller))))
     if name in ACTIONS:
-        return jsonify(ACTIONS[name](services, caller))
+        return jsonify(ACTIONS[name](container, caller))
     if name == "search":
-        return jsonify(_search_action(services, caller))
+        return jsonify(_search_action(container, caller))
     if name == "suggest":
-        return jsonify(_suggest_action(services, caller))
+        return jsonify(_suggest_action(container, caller))
     if name != "create":
         raise ApiError(f"Unknown action {name!r}.", status=404, code="not_found")
     inputs = form_inputs(caller)
     values = _values(caller, inputs)
     try:
-        options, lookup_errors = lookup.resolve(open_salesforce(services, caller.user), values)
+        options, lookup_errors = lookup.resolve(open_salesforce(container, caller.user), values)
     except NotConnected as exc:
-        return jsonify(_setup_prompt(services, caller.user, exc.service))
+        return jsonify(_setup_prompt(container, caller.user, exc.service))
     if lookup_errors:  # a typed but unpicked Name / Related To is never dropped
         names = ", ".join(cards.LABELS[f] for f in lookup_errors)
         return jsonify(cards.update(_create_card(caller, values, options, lookup_errors),
@@ -178,7 +178,7 @@ def action(name: str) -> Any:
                                     ).hexdigest()
     try:
         check_calendar_limits(body, caller.user.calendar_provider)
-        status, view = create_event(services, caller.user, body, key)
+        status, view = create_event(container, caller.user, body, key)
     except (ValidationError, ValidationFailed) as exc:
         fields = flatten_messages(exc.messages) if isinstance(exc, ValidationError) else \
             dict(exc.fields or {})
@@ -188,14 +188,14 @@ def action(name: str) -> Any:
     except ApiError as exc:
         if exc.code == "not_connected":
             service = next(iter(exc.fields or {}), "salesforce")
-            return jsonify(_setup_prompt(services, caller.user, service))
+            return jsonify(_setup_prompt(container, caller.user, service))
         message, _ = client_message(exc)
         return jsonify(cards.update(cards.message_card("Not created", message), message))
     if status == 202:  # Salesforce did not confirm yet: kept, and created once later
         detail = view["sync"]["detail"]
         return jsonify(cards.update(cards.message_card("Saved, not created yet", detail),
                                     detail))
-    return jsonify(cards.update(event_actions.result_card(services, caller, view),
+    return jsonify(cards.update(event_actions.result_card(container, caller, view),
                                 "Event created"))
 
 
@@ -206,7 +206,7 @@ def _values(caller: Caller, inputs: dict[str, Any]) -> dict[str, Any]:
             "end": moment(inputs.get("end"))}
 
 
-def _search_action(services: Container, caller: Caller) -> dict[str, Any]:
+def _search_action(container: Container, caller: Caller) -> dict[str, Any]:
     """A lookup's search text changed: the Create card again, everything typed kept, with
     the records it finds to pick from (the first picked)."""
     field = str(caller.parameters.get("field", ""))
@@ -221,7 +221,7 @@ def _search_action(services: Container, caller: Caller) -> dict[str, Any]:
                                                    or values[other]))]
     errors: dict[str, str] = {}
     try:
-        options[field] = lookup.matches(open_salesforce(services, caller.user), field, typed)
+        options[field] = lookup.matches(open_salesforce(container, caller.user), field, typed)
     except SalesforceError:
         errors[field] = "Salesforce could not be searched just now; try again."
     values[field] = options[field][0][0] if options.get(field) else ""
@@ -230,26 +230,26 @@ def _search_action(services: Container, caller: Caller) -> dict[str, Any]:
     return cards.update(_create_card(caller, values, options, errors))
 
 
-def _suggest_action(services: Container, caller: Caller) -> dict[str, Any]:
+def _suggest_action(container: Container, caller: Caller) -> dict[str, Any]:
     """Type-ahead for a lookup's search input."""
     field = str(caller.parameters.get("field", ""))
     if field not in lookup.SEARCH_INPUT:
         raise ApiError("Unknown lookup.", fields={"field": "whoId or whatId"})
     typed = str(form_inputs(caller).get(lookup.SEARCH_INPUT[field]) or "")
     try:
-        texts = lookup.suggestion_texts(open_salesforce(services, caller.user), field, typed)
+        texts = lookup.suggestion_texts(open_salesforce(container, caller.user), field, typed)
     except SalesforceError:
         texts = []
     return cards.suggestions(texts)
 
 
-def _message_headers(services: Container, event: dict[str, Any]) -> dict[str, str]:
+def _message_headers(container: Container, event: dict[str, Any]) -> dict[str, str]:
     gmail = event.get("gmail") or {}
     auth = event.get("authorizationEventObject") or {}
     if not gmail.get("messageId") or not auth.get("userOAuthToken"):
         return {}
-    session = services.session_for("gmail")
-    url = (f"{services.settings.upstream_urls['gmail']}/gmail/v1/users/me/messages/"
+    session = container.session_for("gmail")
+    url = (f"{container.settings.upstream_urls['gmail']}/gmail/v1/users/me/messages/"
            f"{gmail['messageId']}")
     response = session.get(url, params=[("format", "metadata"), ("metadataHeaders", "Subject"),
                                         ("metadataHeaders", "From"), ("metadataHeaders", "To"),
