@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flask import Flask
@@ -37,7 +38,7 @@ def create_app(
 
         sandbox = connect_remote_sandbox(settings)
     if sandbox is not None:
-        apply_sandbox_urls(settings, sandbox)
+        settings = with_sandbox_urls(settings, sandbox)
     app = Flask(__name__, template_folder="templates", static_folder=None)
     app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.testing)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -51,8 +52,9 @@ def create_app(
     return app
 
 
-def apply_sandbox_urls(settings: Settings, sandbox: SandboxView) -> None:
-    """Point every upstream base URL at the sandbox's emulators; trust its CA."""
+def with_sandbox_urls(settings: Settings, sandbox: SandboxView) -> Settings:
+    """The settings with every upstream base URL pointed at the sandbox's emulators, and
+    its CA trusted."""
     origins = sandbox.origins
     mapping = {
         "salesforce_login": origins.get("salesforce"),
@@ -66,11 +68,11 @@ def apply_sandbox_urls(settings: Settings, sandbox: SandboxView) -> None:
         "ews": sandbox.services.get("ews"),
         "salesforce_pubsub": sandbox.services.get("salesforcePubSub"),
     }
-    for key, url in mapping.items():
-        if url:
-            settings.upstream_urls[key] = url
-    settings.ca_bundle = sandbox.ca_path
-    if not settings.google_addon_service_account:
+    upstream_urls = {**settings.upstream_urls, **{k: url for k, url in mapping.items() if url}}
+    service_account = settings.google_addon_service_account
+    if not service_account:
         from addin.sandbox.google_identity import ADDON_SERVICE_ACCOUNT
 
-        settings.google_addon_service_account = ADDON_SERVICE_ACCOUNT
+        service_account = ADDON_SERVICE_ACCOUNT
+    return replace(settings, upstream_urls=upstream_urls, ca_bundle=sandbox.ca_path,
+                   google_addon_service_account=service_account)

@@ -14,6 +14,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 
 import harness
 import requests
@@ -41,7 +42,7 @@ def measure(runs: int, change_events: bool, poll_seconds: int) -> dict[str, list
     folder = tempfile.mkdtemp()
     sandbox = SandboxRuntime(folder).start()
     settings = settings_for_tests(folder + "/instance")
-    settings.salesforce_change_events = change_events
+    settings = replace(settings, salesforce_change_events=change_events)
     app = create_app(settings, sandbox=sandbox)
     services = app.extensions["addin"]
     client = app.test_client()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,10 +106,10 @@ def test_gmail_deployment_parses_strictly() -> None:
     assert deployment.add_ons.http_options.authorization_header.name == "SYSTEM_ID_TOKEN"
 
 
-def test_manifest_routes_and_https_rule(client: Any, settings: Any) -> None:
+def test_manifest_routes_and_https_rule(client: Any, services: Any) -> None:
     refused = client.get("/manifests/outlook.xml")  # the test app's public URL is http
     assert refused.status_code == 400 and "PUBLIC_URL" in refused.json["error"]["fields"]
-    settings.public_url = PUBLIC
+    services.settings = replace(services.settings, public_url=PUBLIC)
     for name, mimetype in (("outlook.xml", "application/xml"),
                            ("outlook.json", "application/json"),
                            ("gmail-deployment.json", "application/json")):

@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +54,9 @@ def serve(host: str, port: int, use_https: bool) -> None:
     settings = Settings.from_env()
     scheme = "https" if use_https else "http"
     if "ADDIN_PUBLIC_URL" not in os.environ:
-        settings.public_url = f"{scheme}://{host}:{port}"
+        settings = replace(settings, public_url=f"{scheme}://{host}:{port}")
     own_database = not settings.database_url
-    settings.resolve()
+    settings = settings.resolve()
     sandbox = None
     if settings.sandbox_in_process:
         if own_database:

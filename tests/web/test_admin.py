@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -40,8 +41,8 @@ def test_defaults_come_from_configuration(client: Any, org_people: dict[str, str
 
 def test_configured_defaults_apply_until_an_admin_changes_them(
         client: Any, services: Any, org_people: dict[str, str]) -> None:
-    services.settings.graph_classic_policy = "mirror"
-    services.settings.ignored_domains = "Partner.example, other.example"
+    services.settings = replace(services.settings, graph_classic_policy="mirror")
+    services.settings = replace(services.settings, ignored_domains="Partner.example, other.example")
     body = client.get("/api/v1/admin/settings", headers=_auth(org_people["admin"])).json
     assert body["graphClassicPolicy"] == "mirror"
     assert body["ignoredDomains"] == ["partner.example", "other.example"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -128,7 +129,7 @@ def test_ews_push_subscription_end_to_end(live_server: str, services: Any,
                                           clean_sandbox: Any) -> None:
     """The EWS emulator posts SendNotification to /webhooks/ews; a notification asks for
     one sync; once the product no longer holds the subscription, its answer ends it."""
-    services.settings.public_url = live_server
+    services.settings = replace(services.settings, public_url=live_server)
     with services.db.session() as session:
         user_id = session.scalar(select(User.id).where(User.email == "eve.rossi@"
                                                        "acme-sales.example"))
