@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from addin.container import current_container
 from addin.errors import Forbidden
 from addin.providers.salesforce.client import SalesforceError
+from addin.services import organizations
 from addin.services.events import salesforce_of
 from addin.services.org_settings import (
     DELETE_PROPAGATION,
@@ -20,7 +21,6 @@ from addin.services.org_settings import (
     load_org_settings,
     update_org_settings,
 )
-from addin.store.models import Organization
 from addin.web.auth import CurrentUser, current_user
 
 blueprint = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
@@ -141,16 +141,9 @@ def salesforce_usage() -> Any:
             application/json:
               schema: SalesforceUsageSchema
     """
-    from addin.providers.salesforce import budget
     user = _admin()
-    container = current_container()
-    figure = budget.usage(container, user.organization_id)
-    return jsonify(SalesforceUsageSchema().dump({
-        "day": figure.day, "requestsByProduct": figure.requests, "apiUsage": figure.used,
-        "apiLimit": figure.limit, "percent": figure.percent, "reportedAt": figure.reported_at,
-        "syncing": budget.pressure(container, user.organization_id),
-        "slowAbovePercent": container.settings.salesforce_budget_slow_percent,
-        "stopAbovePercent": container.settings.salesforce_budget_stop_percent}))
+    return jsonify(SalesforceUsageSchema().dump(
+        organizations.salesforce_usage(current_container(), user.organization_id)))
 
 
 @blueprint.post("/salesforce-setup")
@@ -188,11 +181,6 @@ class TenantsSchema(Schema):
                                    validate=validate.Length(max=100))
 
 
-def _tenants_view(org: Organization) -> dict[str, Any]:
-    return {"tenantId": org.microsoft_tenant_id,
-            "allowedTenantIds": list(org.allowed_tenant_ids or [])}
-
-
 @blueprint.get("/tenants")
 def get_tenants() -> Any:
     """The Microsoft 365 tenant the organization is bound to, and the other tenants whose
@@ -207,10 +195,7 @@ def get_tenants() -> Any:
           description: Not an administrator.
     """
     user = _admin()
-    with current_container().db.session() as session:
-        org = session.get(Organization, user.organization_id)
-        assert org is not None
-        return jsonify(_tenants_view(org))
+    return jsonify(organizations.tenants(current_container(), user.organization_id))
 
 
 @blueprint.put("/tenants")
@@ -233,8 +218,5 @@ def put_tenants() -> Any:
     if not isinstance(body, dict):
         raise ValidationError({"_schema": ["A JSON object is required."]})
     allowed = sorted({str(t).lower() for t in TenantsSchema().load(body)["allowedTenantIds"]})
-    with current_container().db.session() as session:
-        org = session.get(Organization, user.organization_id)
-        assert org is not None
-        org.allowed_tenant_ids = [t for t in allowed if t != org.microsoft_tenant_id]
-        return jsonify(_tenants_view(org))
+    return jsonify(organizations.set_allowed_tenants(current_container(), user.organization_id,
+                                                     allowed))

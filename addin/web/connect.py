@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
 
 from addin.accounts.oauth import (
     SERVICES,
@@ -22,7 +21,7 @@ from addin.accounts.oauth import (
 )
 from addin.container import Container, current_container
 from addin.errors import NotFound, ValidationFailed
-from addin.store.models import Connection, Organization, User
+from addin.services import people
 from addin.web.auth import current_user
 
 blueprint = Blueprint("connect", __name__)
@@ -45,17 +44,8 @@ def _service(name: str) -> str:
 @blueprint.get("/api/v1/connections")
 def list_connections() -> Any:
     user = current_user()
-    with current_container().db.session() as session:
-        rows = session.scalars(select(Connection).where(Connection.user_id == user.id)).all()
-        connected = {row.service: row for row in rows}
-        listing = []
-        for service in SERVICES:
-            row = connected.get(service)
-            expires = row.expires_at if row is not None else None
-            listing.append({"service": service, "connected": row is not None,
-                            "account": row.account if row is not None else None,
-                            "expiresAt": expires.isoformat() if expires else None})
-        return jsonify({"connections": listing})
+    return jsonify({"connections": people.connections(current_container(), user.id,
+                                                      SERVICES)})
 
 
 @blueprint.get("/api/v1/me")
@@ -75,23 +65,8 @@ def me() -> Any:
             calendar, asked for again by the pane) or tenant_not_allowed."
     """
     user = current_user()
-    with current_container().db.session() as session:
-        row = session.get(User, user.id)
-        org = session.get(Organization, user.organization_id)
-        assert row is not None and org is not None
-        connected = set(session.scalars(select(Connection.service).where(
-            Connection.user_id == user.id)))
-        body = {
-            "user": {"id": row.id, "name": row.name, "email": row.email,
-                     "isAdmin": row.is_admin, "calendarProvider": row.calendar_provider},
-            "organization": {"name": org.name, "salesforceOrgId": org.salesforce_org_id,
-                             "microsoftTenantId": org.microsoft_tenant_id},
-            "connections": {service: service in connected for service in MAILBOXES},
-        }
-    body["next"] = ("connect_salesforce" if "salesforce" not in connected else
-                    "connect_calendar" if row.calendar_provider in MAILBOXES
-                    and row.calendar_provider not in connected else None)
-    return jsonify(body)
+    return jsonify(people.profile(current_container(), user.id, user.organization_id,
+                                  MAILBOXES))
 
 
 def connect_url(container: Container, user_id: int, service: str) -> str:

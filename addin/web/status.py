@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from addin.container import current_container
 from addin.errors import Forbidden, NotFound
+from addin.services import organizations
 from addin.services.sync_pass import sync_user
 from addin.services.sync_status import (
     organization_status,
@@ -18,7 +19,6 @@ from addin.services.sync_status import (
     retry_operation,
     user_status,
 )
-from addin.store.models import User
 from addin.web.auth import current_user
 from addin.web.pane import auth_config
 from addin.web.security import policy
@@ -39,10 +39,8 @@ def _subject() -> int:
         return caller.id
     if not caller.is_admin:
         raise Forbidden("Only an administrator sees other people's sync status.")
-    with current_container().db.session() as session:
-        person = session.get(User, wanted)
-        if person is None or person.organization_id != caller.organization_id:
-            raise NotFound("No such user in your organization.", fields={"user": "unknown"})
+    if not organizations.is_member(current_container(), wanted, caller.organization_id):
+        raise NotFound("No such user in your organization.", fields={"user": "unknown"})
     return int(wanted)
 
 
