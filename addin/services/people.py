@@ -49,3 +49,10 @@ def profile(container: Container, user_id: int, organization_id: int,
                     "connect_calendar" if row.calendar_provider in mailboxes
                     and row.calendar_provider not in connected else None)
     return body
+
+
+def connected_services(container: Container, user_id: int) -> set[str]:
+    """The services the person has connected."""
+    with container.db.session() as session:
+        return set(session.scalars(select(Connection.service).where(
+            Connection.user_id == user_id)))

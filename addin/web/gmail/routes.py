@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from addin.accounts.clients import open_salesforce
 from addin.accounts.connections import NotConnected
@@ -24,9 +23,9 @@ from addin.accounts.identity import CurrentUser
 from addin.container import Container, current_container
 from addin.errors import ApiError, ValidationFailed
 from addin.providers.salesforce.client import SalesforceError
+from addin.services import people
 from addin.services.event_creation import create_event
 from addin.services.schemas import check_calendar_limits
-from addin.store.models import Connection
 from addin.web.connect import connect_url
 from addin.web.errors import client_message, flatten_messages
 from addin.web.gmail import cards as cards
@@ -72,9 +71,7 @@ def _setup_prompt(container: Container, user: CurrentUser,
                   missing: str | None = None) -> dict[str, Any] | None:
     """Google's authorization prompt for the first service the user has not connected
     (``missing``: known to be missing), or None when they are set up."""
-    with container.db.session() as session:
-        connected = set(session.scalars(select(Connection.service).where(
-            Connection.user_id == user.id)))
+    connected = people.connected_services(container, user.id)
     if missing:
         connected.discard(missing)
     for service, resource in SETUP:
