@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flask import Flask
@@ -26,35 +27,34 @@ def create_app(
     In sandbox mode with ADDIN_SANDBOX_URL (`addin serve`, `addin worker`, `addin sync`,
     gunicorn) the emulators are those of that standalone sandbox; `addin serve` without it
     passes the sandbox it started in its own process."""
-    from addin.connections import set_refresher
-    from addin.oauth import refresh_access_token
-    from addin.sandbox_accounts import connect_sandbox_users
+    from addin.devmode.accounts import connect_sandbox_users
+    from addin.jobs import job_queue
     from addin.store import upgrade_to_head
     from addin.web import register_web
 
     settings = (settings or Settings.from_env()).resolve()
     if sandbox is None and settings.mode == "sandbox" and settings.sandbox_url:
-        from addin.sandbox_remote import connect_remote_sandbox
+        from addin.devmode.remote import connect_remote_sandbox
 
         sandbox = connect_remote_sandbox(settings)
     if sandbox is not None:
-        apply_sandbox_urls(settings, sandbox)
+        settings = with_sandbox_urls(settings, sandbox)
     app = Flask(__name__, template_folder="templates", static_folder=None)
     app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.testing)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    services = Container.build(settings, sandbox)
-    app.extensions["addin"] = services
+    container = Container.build(settings, sandbox, job_queue=job_queue)
+    app.extensions["addin"] = container
     if migrate:
-        upgrade_to_head(services.db.engine)
+        upgrade_to_head(container.db.engine)
     if sandbox is not None:
-        connect_sandbox_users(services, sandbox)
-    set_refresher(refresh_access_token)
+        connect_sandbox_users(container, sandbox)
     register_web(app)
     return app
 
 
-def apply_sandbox_urls(settings: Settings, sandbox: SandboxView) -> None:
-    """Point every upstream base URL at the sandbox's emulators; trust its CA."""
+def with_sandbox_urls(settings: Settings, sandbox: SandboxView) -> Settings:
+    """The settings with every upstream base URL pointed at the sandbox's emulators, and
+    its CA trusted."""
     origins = sandbox.origins
     mapping = {
         "salesforce_login": origins.get("salesforce"),
@@ -68,11 +68,11 @@ def apply_sandbox_urls(settings: Settings, sandbox: SandboxView) -> None:
         "ews": sandbox.services.get("ews"),
         "salesforce_pubsub": sandbox.services.get("salesforcePubSub"),
     }
-    for key, url in mapping.items():
-        if url:
-            settings.upstream_urls[key] = url
-    settings.ca_bundle = sandbox.ca_path
-    if not settings.google_addon_service_account:
+    upstream_urls = {**settings.upstream_urls, **{k: url for k, url in mapping.items() if url}}
+    service_account = settings.google_addon_service_account
+    if not service_account:
         from addin.sandbox.google_identity import ADDON_SERVICE_ACCOUNT
 
-        settings.google_addon_service_account = ADDON_SERVICE_ACCOUNT
+        service_account = ADDON_SERVICE_ACCOUNT
+    return replace(settings, upstream_urls=upstream_urls, ca_bundle=sandbox.ca_path,
+                   google_addon_service_account=service_account)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,12 @@ def _env_bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
-    """Every setting of the product. Field names map to ``ADDIN_<NAME>`` variables."""
+    """Every setting of the product. Field names map to ``ADDIN_<NAME>`` variables.
+
+    Frozen: what differs (the instance folder's defaults, a sandbox's URLs) is built up front
+    with ``dataclasses.replace``, never changed on a running app's settings."""
 
     mode: str = ""  # "sandbox" | "live"; empty = decide from credentials
     public_url: str = "http://127.0.0.1:5000"
@@ -113,35 +116,38 @@ class Settings:
             if raw is None or spec.name == "upstream_urls":
                 continue
             values[spec.name] = raw
-        settings = cls(**{k: v for k, v in values.items() if k in _FIELD_NAMES})
-        settings._coerce()
+        upstream_urls = dict(values.get("upstream_urls", REAL_UPSTREAM_URLS))
         for key in REAL_UPSTREAM_URLS:
             override = env.get(f"ADDIN_UPSTREAM_{key.upper()}")
             if override:
-                settings.upstream_urls[key] = override.rstrip("/")
-        return settings
+                upstream_urls[key] = override.rstrip("/")
+        values["upstream_urls"] = upstream_urls
+        return cls(**{k: v for k, v in values.items() if k in _FIELD_NAMES})._coerced()
 
-    def _coerce(self) -> None:
+    def _coerced(self) -> Settings:
+        changes: dict[str, Any] = {}
         for spec in fields(self):
             value = getattr(self, spec.name)
             if not isinstance(value, str):
                 continue
             if spec.type == "bool":
-                setattr(self, spec.name, _env_bool(value))
+                changes[spec.name] = _env_bool(value)
             elif spec.type == "int":
-                setattr(self, spec.name, int(value))
+                changes[spec.name] = int(value)
             elif spec.type == "float":
-                setattr(self, spec.name, float(value))
-        self.sandbox_url = self.sandbox_url.strip().rstrip("/")
-        if self.sandbox_url and not self.sandbox_url.startswith(("http://", "https://")):
+                changes[spec.name] = float(value)
+        changes["sandbox_url"] = self.sandbox_url.strip().rstrip("/")
+        coerced = replace(self, **changes)
+        if coerced.sandbox_url and not coerced.sandbox_url.startswith(("http://", "https://")):
             raise ValueError("ADDIN_SANDBOX_URL must be an http:// or https:// URL, "
-                             f"not {self.sandbox_url!r}")
-        if self.sandbox_url and self.mode == "live":
+                             f"not {coerced.sandbox_url!r}")
+        if coerced.sandbox_url and coerced.mode == "live":
             raise ValueError("ADDIN_SANDBOX_URL names a sandbox, but ADDIN_MODE is live")
         for name, allowed in SETTING_CHOICES.items():
-            if getattr(self, name) not in allowed:
+            if getattr(coerced, name) not in allowed:
                 raise ValueError(f"ADDIN_{name.upper()} must be one of {', '.join(allowed)}, "
-                                 f"not {getattr(self, name)!r}")
+                                 f"not {getattr(coerced, name)!r}")
+        return coerced
 
     # -- derived values -------------------------------------------------------------
     @property
@@ -168,21 +174,22 @@ class Settings:
         return self.job_engine == "procrastinate"
 
     def resolve(self) -> Settings:
-        """Fill in defaults that depend on the instance folder; creates that folder."""
+        """These settings with the defaults that depend on the instance folder filled in;
+        creates that folder."""
         instance = Path(self.instance_path).resolve()
         instance.mkdir(parents=True, exist_ok=True)
-        self.instance_path = str(instance)
-        if not self.mode:
-            self.mode = "sandbox" if self.is_sandbox else "live"
-        if not self.database_url:
-            self.database_url = f"sqlite:///{instance / default_database_name(self)}"
-        if not self.secret_key:
+        resolved = replace(self, instance_path=str(instance),
+                           mode=self.mode or ("sandbox" if self.is_sandbox else "live"))
+        if not resolved.database_url:
+            resolved = replace(resolved, database_url=(
+                f"sqlite:///{instance / default_database_name(resolved)}"))
+        if not resolved.secret_key:
             key_file = instance / "secret_key"
             if not key_file.exists():
                 key_file.write_text(secrets.token_urlsafe(48))
                 key_file.chmod(0o600)
-            self.secret_key = key_file.read_text().strip()
-        return self
+            resolved = replace(resolved, secret_key=key_file.read_text().strip())
+        return resolved
 
     @property
     def cors_origin_list(self) -> list[str]:
@@ -219,6 +226,4 @@ def settings_for_tests(instance_path: str, **overrides: Any) -> Settings:
         testing=True,
         run_worker=False,
     )
-    for key, value in overrides.items():
-        setattr(settings, key, value)
-    return settings.resolve()
+    return replace(settings, **overrides).resolve()

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import current_app
 
+from addin.accounts.crypto import TokenCipher
+from addin.accounts.tokens import ApiTokens
 from addin.config import Settings
-from addin.crypto import TokenCipher
-from addin.http import HttpSettings, UpstreamSession, build_session
-from addin.identity import ApiTokens
+from addin.providers.http import HttpSettings, UpstreamSession, build_session
 from addin.store import Database
 
 if TYPE_CHECKING:
     from addin.sandbox.runtime import SandboxView
+
+
+class JobQueue(Protocol):
+    def sync_requested(self) -> None:
+        """Push notifications wrote sync requests (``sync_requests``): run them soon."""
+
+    def outbox_queued(self, op_id: int, user_id: int, when: datetime) -> None:
+        """An outbox operation is due at ``when`` (committed before this call)."""
 
 
 @dataclass
@@ -25,16 +35,27 @@ class Container:
     api_tokens: ApiTokens
     sandbox: SandboxView | None = None
     caches: dict[str, Any] = field(default_factory=dict)  # e.g. identity providers' keys
+    # how this process hands work to the job engine: wired by whoever builds the container
+    # (the app factory passes addin.jobs.job_queue), so the services never import the jobs
+    open_job_queue: Callable[[Container], JobQueue] | None = None
 
     @classmethod
-    def build(cls, settings: Settings, sandbox: SandboxView | None = None) -> Container:
+    def build(cls, settings: Settings, sandbox: SandboxView | None = None, *,
+              job_queue: Callable[[Container], JobQueue] | None = None) -> Container:
         return cls(
             settings=settings,
             db=Database(settings.database_url),
             cipher=TokenCipher.from_settings(settings.token_keys, settings.secret_key),
             api_tokens=ApiTokens(settings.secret_key),
             sandbox=sandbox,
+            open_job_queue=job_queue,
         )
+
+    def job_queue(self) -> JobQueue:
+        """This process's way to hand work to the job engine."""
+        if self.open_job_queue is None:
+            raise RuntimeError("no job engine is wired into this container")
+        return self.open_job_queue(self)
 
     def session_for(self, service: str) -> UpstreamSession:
         """One keep-alive session per upstream service, shared by all requests (callers
@@ -44,7 +65,7 @@ class Container:
         if session is None:
             session = self.caches[key] = build_session(service, self.http_settings)
             if service == "salesforce":  # every answer tells the org's API use
-                from addin.jobs.budget import record_answer
+                from addin.providers.salesforce.budget import record_answer
 
                 session.hooks["response"].append(
                     lambda response, *_args, **_kwargs: record_answer(self.db, response))
@@ -61,7 +82,7 @@ class Container:
         )
 
 
-def container() -> Container:
+def current_container() -> Container:
     """The container of the app handling the current request (for views only)."""
-    services: Container = current_app.extensions["addin"]
-    return services
+    container: Container = current_app.extensions["addin"]
+    return container

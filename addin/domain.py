@@ -27,15 +27,6 @@ class Attendee:
         return email_key(self.email)
 
 
-@dataclass(frozen=True)
-class RecordRef:
-    """A Salesforce record an attendee is linked to."""
-
-    type: str  # User | Contact | Lead
-    id: str
-    name: str = ""
-
-
 @dataclass
 class ItemDraft:
     """What the product writes into a calendar item (attendees travel separately).

@@ -15,6 +15,7 @@ rather than by a listener running under a moved clock. Only REST API requests co
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import harness
@@ -56,7 +57,8 @@ def main() -> None:
     print(f"{len(users)} users x {args.events} mirrored events, idle; a poll every "
           f"{args.interval} s for {args.hours:g} h ({steps} polls per user)")
     for label, streamed in (("with change events", True), ("poll only", False)):
-        bench.services.settings.salesforce_change_events = streamed
+        bench.services.settings = replace(
+            bench.services.settings, salesforce_change_events=streamed)
         start = datetime.now(UTC) + timedelta(minutes=1)
         for _user_id, organization_id in users.values():
             for topic in TOPICS:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from addin import create_app
-from addin.cli import start_worker
+from addin.cli.commands import start_worker
 from addin.config import settings_for_tests
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.runtime import QuietRequestHandler

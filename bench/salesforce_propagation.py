@@ -14,16 +14,17 @@ import argparse
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 
 import harness
 import requests
 from sqlalchemy import select
 
 from addin import create_app
-from addin.cli import start_worker
+from addin.accounts.clients import open_calendar
+from addin.accounts.identity import load_user
+from addin.cli.commands import start_worker
 from addin.config import settings_for_tests
-from addin.identity import load_user
-from addin.providers.registry import open_calendar
 from addin.sandbox import SandboxRuntime
 from addin.services.org_settings import update_org_settings
 from addin.store.models import User
@@ -41,7 +42,7 @@ def measure(runs: int, change_events: bool, poll_seconds: int) -> dict[str, list
     folder = tempfile.mkdtemp()
     sandbox = SandboxRuntime(folder).start()
     settings = settings_for_tests(folder + "/instance")
-    settings.salesforce_change_events = change_events
+    settings = replace(settings, salesforce_change_events=change_events)
     app = create_app(settings, sandbox=sandbox)
     services = app.extensions["addin"]
     client = app.test_client()

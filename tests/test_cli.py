@@ -16,7 +16,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from addin.cli import main, start_own_sandbox_database
+from addin.cli.commands import main, start_own_sandbox_database
 from addin.sandbox import SandboxRuntime
 from addin.store import head_revision
 from tests.clock import at, day, z
@@ -259,7 +259,7 @@ def test_worker_and_sync_run_against_a_standalone_sandbox(
 
 def test_an_absent_standalone_sandbox_is_named(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("addin.sandbox_remote.WAIT_SECONDS", 0.2)
+    monkeypatch.setattr("addin.devmode.remote.WAIT_SECONDS", 0.2)
     url = f"http://127.0.0.1:{free_port()}"
     result = CliRunner().invoke(main, ["sync"], env={"ADDIN_INSTANCE_PATH": str(tmp_path),
                                                      "ADDIN_SANDBOX_URL": url})

@@ -95,3 +95,13 @@ def test_the_job_engine_follows_the_database_unless_named() -> None:
     assert not forced.uses_procrastinate
     with pytest.raises(ValueError, match="ADDIN_JOB_ENGINE"):
         Settings.from_env({"ADDIN_JOB_ENGINE": "celery"})
+
+
+def test_settings_are_frozen_after_construction(tmp_path: Path) -> None:
+    import dataclasses
+
+    settings = Settings.from_env({"ADDIN_INSTANCE_PATH": str(tmp_path)}).resolve()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.public_url = "https://elsewhere.example"  # type: ignore[misc]
+    moved = dataclasses.replace(settings, public_url="https://elsewhere.example")
+    assert moved.public_url == "https://elsewhere.example" != settings.public_url

@@ -1,7 +1,7 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from addin.crypto import TokenCipher, TokenDecryptionError
+from addin.accounts.crypto import TokenCipher, TokenDecryptionError
 
 
 def test_round_trip_and_ciphertext_is_not_plaintext() -> None:

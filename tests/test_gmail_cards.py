@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from addin import gmail_cards as cards
+from addin.web.gmail import cards as cards
 from tests.web.card_check import cards_of, strict_card
 
 ACTIONS = cards.ResultActions(another="https://x.example/gmail/actions/new",

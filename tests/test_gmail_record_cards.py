@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from addin import gmail_record_cards as record_cards
+from addin.web.gmail import record_cards as record_cards
 from tests.web.card_check import strict_card
 
 DRAFT = {"type": "Contact", "email": "raj.patel@acme.example", "firstName": "Raj",

@@ -12,7 +12,7 @@ import requests
 from flask import jsonify
 from werkzeug.serving import make_server
 
-from addin.http import LEDGER, HttpSettings, build_session
+from addin.providers.http import LEDGER, HttpSettings, build_session
 from addin.sandbox.frame import emulator_app
 from addin.sandbox.state import Fault, SandboxState
 

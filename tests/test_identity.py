@@ -3,12 +3,13 @@ tenant, and a Salesforce org connected by one person being their colleagues' org
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from addin.identity import (
+from addin.accounts.identity import (
     GoogleIdentity,
     IdentityConflict,
     MicrosoftIdentity,
@@ -41,7 +42,8 @@ def _org(services: Any, user_id: int) -> Organization:
 def test_an_unknown_tenant_starts_nothing_unless_configured_or_open(services: Any) -> None:
     with pytest.raises(TenantNotAllowed):
         user_for_microsoft(services, _person(CONTOSO, "o1"))
-    services.settings.microsoft_tenant = CONTOSO  # a single-tenant Entra app
+    # a single-tenant Entra app
+    services.settings = replace(services.settings, microsoft_tenant=CONTOSO)
     first = user_for_microsoft(services, _person(CONTOSO, "o1"))
     assert first.is_admin  # the organization's first person
     colleague = user_for_microsoft(services, _person(CONTOSO, "o2", "sam@contoso.example"))
@@ -49,13 +51,14 @@ def test_an_unknown_tenant_starts_nothing_unless_configured_or_open(services: An
     assert _org(services, first.id).microsoft_tenant_id == CONTOSO
     with pytest.raises(TenantNotAllowed):
         user_for_microsoft(services, _person(FABRIKAM, "o1"))
-    services.settings.microsoft_open_signup = True  # a multi-tenant service
+    # a multi-tenant service
+    services.settings = replace(services.settings, microsoft_open_signup=True)
     other = user_for_microsoft(services, _person(FABRIKAM, "o1"))
     assert other.id != first.id and other.organization_id != first.organization_id
 
 
 def test_connecting_salesforce_joins_colleagues_and_binds_the_tenant(services: Any) -> None:
-    services.settings.microsoft_open_signup = True
+    services.settings = replace(services.settings, microsoft_open_signup=True)
     gmail_user = user_for_google(services, GoogleIdentity("g-sub-1", "Ann", "ann@x.example"))
     bind_salesforce_identity(services, gmail_user.id, SF_ORG, "005000000000901AAA")
     outlook_user = user_for_microsoft(services, _person(CONTOSO, "o1"))
@@ -75,7 +78,7 @@ def test_connecting_salesforce_joins_colleagues_and_binds_the_tenant(services: A
 
 
 def test_conflicting_connections_are_refused(services: Any) -> None:
-    services.settings.microsoft_open_signup = True
+    services.settings = replace(services.settings, microsoft_open_signup=True)
     contoso = user_for_microsoft(services, _person(CONTOSO, "o1"))
     bind_salesforce_identity(services, contoso.id, SF_ORG, "005000000000901AAA")
     fabrikam = user_for_microsoft(services, _person(FABRIKAM, "o1"))
@@ -115,7 +118,7 @@ def test_a_user_from_before_identities_is_adopted_by_who_proves_the_salesforce_u
         session.add(Connection(user_id=legacy.id, service="salesforce",
                                access_token_encrypted=services.cipher.encrypt("sf")))
         legacy_id = legacy.id
-    services.settings.microsoft_tenant = CONTOSO
+    services.settings = replace(services.settings, microsoft_tenant=CONTOSO)
     newcomer = user_for_microsoft(services, _person(CONTOSO, "o1"))
     assert newcomer.id != legacy_id
     with services.db.session() as session:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,8 @@ from click.testing import CliRunner
 from google.cloud import gsuiteaddons_v1
 from lxml import etree
 
-from addin.cli import main
-from addin.manifests import render
+from addin.cli.commands import main
+from addin.web.manifest_render import render
 
 NODE = Path(__file__).parent / "node"
 SCHEMAS = NODE / "node_modules" / "@microsoft" / "app-manifest" / "build" / "json-schemas" / \
@@ -105,10 +106,10 @@ def test_gmail_deployment_parses_strictly() -> None:
     assert deployment.add_ons.http_options.authorization_header.name == "SYSTEM_ID_TOKEN"
 
 
-def test_manifest_routes_and_https_rule(client: Any, settings: Any) -> None:
+def test_manifest_routes_and_https_rule(client: Any, services: Any) -> None:
     refused = client.get("/manifests/outlook.xml")  # the test app's public URL is http
     assert refused.status_code == 400 and "PUBLIC_URL" in refused.json["error"]["fields"]
-    settings.public_url = PUBLIC
+    services.settings = replace(services.settings, public_url=PUBLIC)
     for name, mimetype in (("outlook.xml", "application/xml"),
                            ("outlook.json", "application/json"),
                            ("gmail-deployment.json", "application/json")):

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from addin.devmode.accounts import WORLD_SOURCE, connect_sandbox_users
+from addin.devmode.remote import RemoteSandbox
 from addin.sandbox import SandboxRuntime
-from addin.sandbox_accounts import WORLD_SOURCE, connect_sandbox_users
-from addin.sandbox_remote import RemoteSandbox
 from addin.store.models import Connection, PushSubscription, SyncCursor, User
 
 AVA = "ava.martin@acme-sales.example"

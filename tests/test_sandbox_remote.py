@@ -11,8 +11,8 @@ from flask import Flask
 
 from addin import create_app
 from addin.config import settings_for_tests
+from addin.devmode.remote import SandboxUnavailable, connect_remote_sandbox, fetch_index
 from addin.sandbox import SandboxRuntime
-from addin.sandbox_remote import SandboxUnavailable, connect_remote_sandbox, fetch_index
 from tests.clock import at, day, z
 from tests.conftest import free_port
 
@@ -79,12 +79,12 @@ def test_something_else_is_not_taken_for_a_sandbox(tmp_path: Path,
 
 
 def test_a_partial_index_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("addin.sandbox_remote.fetch_index",
+    monkeypatch.setattr("addin.devmode.remote.fetch_index",
                         lambda settings: {"mode": "sandbox", "sandboxId": "abc"})
     settings = settings_for_tests(str(tmp_path), sandbox_url="http://127.0.0.1:1")
     with pytest.raises(SandboxUnavailable, match="not a sandbox index"):
         connect_remote_sandbox(settings)
-    monkeypatch.setattr("addin.sandbox_remote.fetch_index",
+    monkeypatch.setattr("addin.devmode.remote.fetch_index",
                         lambda settings: {"mode": "sandbox", "sandboxId": "../../etc"})
     with pytest.raises(SandboxUnavailable, match="sandboxId"):
         connect_remote_sandbox(settings)

@@ -14,7 +14,7 @@ import requests
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from addin.cli import main
+from addin.cli.commands import main
 from addin.store.database import make_engine
 from tests.clock import at, day, z
 from tests.processes import GunicornProcess, SandboxProcess, ServeProcess, WorkerProcess

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from addin.jobs.worker import Worker
 from addin.services.push import request_sync
 from addin.store.models import Organization, User
-from addin.worker import Worker
 from tests.clock import NOW
 
 

@@ -5,31 +5,30 @@
   jobs of one mailbox across every worker process, ``queueing_lock`` keeps one queued pass
   per mailbox, failed passes are retried with backoff, periodic tasks poll, renew and
   recover the jobs of workers that died.
-- On SQLite (the zero-setup default), the in-process runner (addin/worker.py), a thread of
+- On SQLite (the zero-setup default), the in-process runner (addin/jobs/worker.py), a thread of
   `addin serve` or `addin worker`, runs the same job functions (addin/jobs/tasks.py).
 
 The web tier only tells the engine that something is to be done (:class:`JobQueue`).
+
+May import: addin.services, addin.accounts, addin.providers, addin.sync, addin.store and
+the root modules. The services never import this package.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
+from addin.container import JobQueue
 
-class JobQueue(Protocol):
-    def sync_requested(self) -> None:
-        """Push notifications wrote sync requests (``sync_requests``): run them soon."""
-
-    def outbox_queued(self, op_id: int, user_id: int, when: datetime) -> None:
-        """An outbox operation is due at ``when`` (committed before this call)."""
+__all__ = ["InProcessQueue", "JobQueue", "job_queue"]
 
 
 class InProcessQueue:
     """The runner in this process polls the tables; a notification only wakes it."""
 
-    def __init__(self, services: Any):
-        self.services = services
+    def __init__(self, container: Any):
+        self.container = container
 
     def sync_requested(self) -> None:
         self._wake()
@@ -38,20 +37,20 @@ class InProcessQueue:
         return None  # the runner's next round finds it (and, after a backoff, when due)
 
     def _wake(self) -> None:
-        worker = self.services.caches.get("worker")
+        worker = self.container.caches.get("worker")
         if worker is not None:
             worker.wake()
 
 
-def job_queue(services: Any) -> JobQueue:
+def job_queue(container: Any) -> JobQueue:
     """This process's way to hand work to the job engine."""
-    queue = services.caches.get("jobs")
+    queue = container.caches.get("jobs")
     if queue is None:
-        if services.settings.uses_procrastinate:
+        if container.settings.uses_procrastinate:
             from addin.jobs.procrastinate_jobs import ProcrastinateQueue
 
-            queue = ProcrastinateQueue.for_web(services)
+            queue = ProcrastinateQueue.for_web(container)
         else:
-            queue = InProcessQueue(services)
-        services.caches["jobs"] = queue
+            queue = InProcessQueue(container)
+        container.caches["jobs"] = queue
     return queue

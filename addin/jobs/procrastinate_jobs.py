@@ -68,32 +68,32 @@ def conninfo(database_url: str) -> str:
     return f"{scheme.split('+')[0]}://{rest}"
 
 
-def connect_worker_app(services: Container) -> procrastinate.App:
+def connect_worker_app(container: Container) -> procrastinate.App:
     """The tasks below, on an asynchronous pool to the product's database (the worker)."""
     connector = procrastinate.PsycopgConnector(
-        conninfo=conninfo(services.settings.database_url), min_size=1, max_size=8)
+        conninfo=conninfo(container.settings.database_url), min_size=1, max_size=8)
     app.connector = connector
     app.job_manager.connector = connector
     return app
 
 
-def deferring_app(services: Container) -> procrastinate.App:
+def deferring_app(container: Container) -> procrastinate.App:
     """An app that only defers jobs, by task name, through a synchronous pool of its own:
     usable from any thread (web requests, the jobs' own threads)."""
     return procrastinate.App(connector=procrastinate.SyncPsycopgConnector(
-        conninfo=conninfo(services.settings.database_url), min_size=1, max_size=4))
+        conninfo=conninfo(container.settings.database_url), min_size=1, max_size=4))
 
 
-def bind(services: Container) -> None:
+def bind(container: Container) -> None:
     """The services the tasks of this process use."""
-    _bound["services"] = services
+    _bound["services"] = container
 
 
 def _services() -> Container:
-    services = _bound.get("services")
-    if services is None:
+    container = _bound.get("services")
+    if container is None:
         raise RuntimeError("addin jobs: no services bound in this process")
-    return services
+    return container
 
 
 def mailbox_lock(user_id: int) -> str:
@@ -110,14 +110,14 @@ def sync_mailbox(user_id: int, reason: str) -> str:
 def outbox_operation(op_id: int) -> str:
     """One outbox operation; when it is not claimable yet (its backoff, or a lease held by a
     request or by a worker that died) it is looked at again when that ends."""
-    services = _services()
-    outcome = tasks.run_outbox_operation(services, op_id)
+    container = _services()
+    outcome = tasks.run_outbox_operation(container, op_id)
     if outcome == "not_due":
-        from addin.services.outbox import load
+        from addin.services.outbox.queue import load
 
-        op = load(services, op_id)
+        op = load(container, op_id)
         if op is not None and op.state in ("pending", "running"):
-            _queue(services).outbox_queued(op_id, op.user_id, op.next_attempt_at)
+            _queue(container).outbox_queued(op_id, op.user_id, op.next_attempt_at)
     return outcome
 
 
@@ -138,14 +138,14 @@ def renew_subscription(user_id: int) -> str:
 @app.task(name="addin.dispatch", queueing_lock="addin.dispatch")
 def dispatch(timestamp: int) -> int:
     """Queue what is due: notified mailboxes, polls, outbox operations."""
-    services = _services()
-    queue = _queue(services)
+    container = _services()
+    queue = _queue(container)
     queued = queue.drain_sync_requests()
-    for user_id, reason in tasks.due_polls(services):
+    for user_id, reason in tasks.due_polls(container):
         queued += queue.sync(user_id, reason)
-    for op_id, user_id in tasks.due_outbox_operations(services):
+    for op_id, user_id in tasks.due_outbox_operations(container):
         queued += queue.outbox(op_id, user_id, None)
-    for user_id in tasks.due_renewals(services):
+    for user_id in tasks.due_renewals(container):
         queued += queue.renew(user_id)
     return queued
 
@@ -175,9 +175,9 @@ async def recover_stalled(timestamp: int) -> int:
 def housekeeping(timestamp: int) -> int:
     from addin.services.events import requeue_stranded_mirrors
 
-    services = _services()
-    tasks.prune_runs(services)
-    return requeue_stranded_mirrors(services)
+    container = _services()
+    tasks.prune_runs(container)
+    return requeue_stranded_mirrors(container)
 
 
 # -- deferring --------------------------------------------------------------------------
@@ -185,15 +185,15 @@ class ProcrastinateQueue:
     """Defers jobs; used by the web tier (a synchronous connection pool of its own) and by
     the jobs themselves (the worker's pool)."""
 
-    def __init__(self, services: Container, procrastinate_app: procrastinate.App):
-        self.services = services
+    def __init__(self, container: Container, procrastinate_app: procrastinate.App):
+        self.container = container
         self.app = procrastinate_app
 
     @classmethod
-    def for_web(cls, services: Container) -> ProcrastinateQueue:
-        web_app = deferring_app(services)
+    def for_web(cls, container: Container) -> ProcrastinateQueue:
+        web_app = deferring_app(container)
         web_app.open()  # opened in this process (after gunicorn forks)
-        return cls(services, web_app)
+        return cls(container, web_app)
 
     def _defer(self, task: Any, lock: str | None, queueing_lock: str | None,
                schedule_at: datetime | None = None, **arguments: Any) -> int:
@@ -230,13 +230,13 @@ class ProcrastinateQueue:
 
         queued = 0
         while True:
-            taken = take_sync_requests(self.services, limit=200)
+            taken = take_sync_requests(self.container, limit=200)
             for position, (user_id, reason) in enumerate(taken):
                 try:
                     queued += self.sync(user_id, reason)
                 except Exception:
                     for left_user, left_reason in taken[position:]:
-                        request_sync(self.services, left_user, left_reason)
+                        request_sync(self.container, left_user, left_reason)
                     raise
             if len(taken) < 200:
                 return queued
@@ -256,16 +256,16 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 # -- running ----------------------------------------------------------------------------
-def _queue(services: Container) -> ProcrastinateQueue:
+def _queue(container: Container) -> ProcrastinateQueue:
     from addin.jobs import job_queue
 
-    queue = job_queue(services)
+    queue = job_queue(container)
     assert isinstance(queue, ProcrastinateQueue)
     return queue
 
 
-def worker_options(services: Container, concurrency: int) -> dict[str, Any]:
-    settings = services.settings
+def worker_options(container: Container, concurrency: int) -> dict[str, Any]:
+    settings = container.settings
     return {"concurrency": concurrency, "name": tasks.WORKER_NAME,
             "update_heartbeat_interval": settings.worker_heartbeat_seconds,
             "stalled_worker_timeout": settings.worker_stalled_seconds,
@@ -274,21 +274,21 @@ def worker_options(services: Container, concurrency: int) -> dict[str, Any]:
             "shutdown_graceful_timeout": 30.0}
 
 
-async def run_worker(services: Container, concurrency: int,
+async def run_worker(container: Container, concurrency: int,
                      install_signal_handlers: bool = True) -> None:
     """Run a Procrastinate worker in this process until it is stopped."""
-    worker_app = connect_worker_app(services)
-    bind(services)
+    worker_app = connect_worker_app(container)
+    bind(container)
     async with worker_app.open_async():
         await worker_app.run_worker_async(install_signal_handlers=install_signal_handlers,
-                                          **worker_options(services, concurrency))
+                                          **worker_options(container, concurrency))
 
 
 class WorkerThread:
     """A Procrastinate worker inside another process (`addin serve` on PostgreSQL)."""
 
-    def __init__(self, services: Container, concurrency: int):
-        self.services = services
+    def __init__(self, container: Container, concurrency: int):
+        self.container = container
         self.concurrency = concurrency
         self.loop = asyncio.new_event_loop()
         self._task: asyncio.Task[None] | None = None
@@ -296,7 +296,7 @@ class WorkerThread:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self._task = self.loop.create_task(run_worker(self.services, self.concurrency,
+        self._task = self.loop.create_task(run_worker(self.container, self.concurrency,
                                                       install_signal_handlers=False))
         with contextlib.suppress(asyncio.CancelledError):
             self.loop.run_until_complete(self._task)

@@ -11,21 +11,21 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.domain import Attendee, CalendarItem
 from addin.errors import Conflict, ValidationFailed
-from addin.failpoints import failpoint
-from addin.identity import CurrentUser
-from addin.providers.calendar import CalendarProvider, EtagMismatch, NotifyMode
-from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import (
+from addin.providers.calendar.provider import CalendarProvider, EtagMismatch, NotifyMode
+from addin.providers.salesforce.client import (
     EventRelationRecord,
     PersonRecord,
     SalesforceClient,
     SalesforceValidationError,
 )
-from addin.providers.salesforce_series import change_series_invitees
+from addin.providers.salesforce.series import change_series_invitees
 from addin.services.event_mapping import draft_from_base
+from addin.services.failpoints import failpoint
 from addin.services.mirrors import find_mirror, item_as_agreed, sidebar_write
 from addin.services.org_settings import load_org_settings
 from addin.services.push import request_sync
@@ -41,8 +41,8 @@ MAX_SERIES_INVITEES = 100  # Salesforce: invitees of a recurring event
 STATUS = {"accepted": "Accepted", "declined": "Declined"}
 
 
-def _row(services: Container, user: CurrentUser, event_id: str) -> MirroredEvent:
-    row = find_mirror(services, user.id, event_id)
+def _row(container: Container, user: CurrentUser, event_id: str) -> MirroredEvent:
+    row = find_mirror(container, user.id, event_id)
     if not row.calendar_item_id:
         raise Conflict("The event is still being added to your calendar; try again shortly.")
     return row
@@ -62,7 +62,7 @@ def _invitees(relations: list[EventRelationRecord]) -> dict[str, EventRelationRe
     return {key(r.email): r for r in relations if r.is_invitee and r.email}
 
 
-def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
+def _apply(container: Container, user: CurrentUser, row: MirroredEvent,
            salesforce: SalesforceClient, calendar: CalendarProvider,
            agreed: dict[str, AgreedAttendee], relations: list[EventRelationRecord],
            calendar_now: set[str], notify: NotifyMode, item_etag: str | None,
@@ -128,7 +128,7 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
         if new_who and event is not None:
             event["WhoId"] = new_who
     failpoint(f"{step}.after_salesforce")
-    with services.db.session() as session:
+    with container.db.session() as session:
         stored = session.get(MirroredEvent, row.id)
         assert stored is not None
         stored.base_attendees = [a.as_json() for a in agreed.values()]
@@ -138,7 +138,7 @@ def _apply(services: Container, user: CurrentUser, row: MirroredEvent,
     return agreed
 
 
-def set_attendees(services: Container, user: CurrentUser, event_id: str,
+def set_attendees(container: Container, user: CurrentUser, event_id: str,
                   desired: list[dict[str, Any]]) -> dict[str, Any]:
     """The sidebar's attendee editor: make the list exactly ``desired``. Only the added
     attendees are invited and the removed ones cancelled, by the mail server. Returns the
@@ -153,23 +153,23 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
     if len(desired) > MAX_INVITEES:
         raise ValidationFailed("Too many attendees.", fields={
             "attendees": f"Salesforce allows at most {MAX_INVITEES} invitees"})
-    with sidebar_write(services, user.id):
-        row = _row(services, user, event_id)
+    with sidebar_write(container, user.id):
+        row = _row(container, user, event_id)
         if (row.base_fields or {}).get("recurrence") and len(desired) > MAX_SERIES_INVITEES:
             raise ValidationFailed("Too many attendees for a recurring event.", fields={
                 "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
                              "recurring event"})
-        salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
+        salesforce, calendar = open_salesforce(container, user), open_calendar(container, user)
         try:
-            return _set_attendees(services, user, event_id, row, salesforce, calendar, desired)
+            return _set_attendees(container, user, event_id, row, salesforce, calendar, desired)
         except SalesforceValidationError as exc:
             if exc.error_code not in ALREADY_SO:
                 raise
             # someone made the same invitee change in Salesforce between this edit's read
             # and its write (passes wait for the mailbox, Salesforce users do not): read
             # both sides again, and what the person asked for may already be so
-            row = _row(services, user, event_id)
-            return _edit_attendees(services, user, row, salesforce, calendar, desired,
+            row = _row(container, user, event_id)
+            return _edit_attendees(container, user, row, salesforce, calendar, desired,
                                    calendar.get_item(str(row.calendar_item_id)))
 
 
@@ -177,7 +177,7 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
 ALREADY_SO = ("DUPLICATE_VALUE", "ENTITY_IS_DELETED")
 
 
-def _set_attendees(services: Container, user: CurrentUser, event_id: str,
+def _set_attendees(container: Container, user: CurrentUser, event_id: str,
                    row: MirroredEvent, salesforce: SalesforceClient,
                    calendar: CalendarProvider, desired: list[dict[str, Any]]
                    ) -> dict[str, Any]:
@@ -185,11 +185,11 @@ def _set_attendees(services: Container, user: CurrentUser, event_id: str,
         # the item as last agreed, written only if it is still so (its stored etag): no
         # read when nobody changed it in the calendar since
         try:
-            return _edit_attendees(services, user, row, salesforce, calendar, desired,
+            return _edit_attendees(container, user, row, salesforce, calendar, desired,
                                    item_as_agreed(row, user.email), as_agreed=True)
         except (EtagMismatch, _StaleBase):
-            row = _row(services, user, event_id)
-    return _edit_attendees(services, user, row, salesforce, calendar, desired,
+            row = _row(container, user, event_id)
+    return _edit_attendees(container, user, row, salesforce, calendar, desired,
                            calendar.get_item(str(row.calendar_item_id)))
 
 
@@ -198,13 +198,13 @@ class _StaleBase(Exception):
     earlier edit that stopped half way), so the item must be read, not assumed."""
 
 
-def _edit_attendees(services: Container, user: CurrentUser, row: MirroredEvent,
+def _edit_attendees(container: Container, user: CurrentUser, row: MirroredEvent,
                     salesforce: SalesforceClient, calendar: CalendarProvider,
                     desired: list[dict[str, Any]], item: CalendarItem, as_agreed: bool = False
                     ) -> dict[str, Any]:
     """``set_attendees`` against the calendar item as given (read, or as agreed)."""
     event_id = row.salesforce_event_id
-    series = series_relations(services, row, salesforce) if is_series(row) else None
+    series = series_relations(container, row, salesforce) if is_series(row) else None
     if series and event_id not in series:  # its first occurrence was deleted on its own
         event_id = next(iter(series))
     base = {key(a["email"]): AgreedAttendee.from_json(a) for a in row.base_attendees}
@@ -237,15 +237,15 @@ def _edit_attendees(services: Container, user: CurrentUser, row: MirroredEvent,
         raise _StaleBase
     for k in unseen:
         agreed.pop(k, None)
-    _apply(services, user, row, salesforce, calendar, agreed, snapshot.relations,
+    _apply(container, user, row, salesforce, calendar, agreed, snapshot.relations,
            set(current), NotifyMode.CHANGED, item.etag, snapshot.record, snapshot.people,
            frozenset(unseen.values()), step="edit", series=series)
     if unseen:
-        request_sync(services, user.id, "invited in Salesforce meanwhile")
+        request_sync(container, user.id, "invited in Salesforce meanwhile")
     return snapshot.record
 
 
-def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
+def reconcile(container: Container, user: CurrentUser, row: MirroredEvent,
               salesforce: SalesforceClient, calendar: CalendarProvider,
               experience: str | None = None, item: CalendarItem | None = None,
               record: dict[str, Any] | None = None,
@@ -263,7 +263,7 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
     current = {a.key: AgreedAttendee(a.email, a.name, a.optional, a.response)
                for a in item.attendees_besides_organizer()}
     base = [AgreedAttendee.from_json(a) for a in row.base_attendees]
-    org = load_org_settings(services, user.organization_id)
+    org = load_org_settings(container, user.organization_id)
     seen = current
     if org.sync_direction == "sf_to_calendar":  # the calendar side counts as unchanged
         seen = {key(a.email): a for a in base if not a.held}
@@ -298,7 +298,7 @@ def reconcile(services: Container, user: CurrentUser, row: MirroredEvent,
                 attendee.response, {"type": relation.relation_type, "id": relation.relation_id,
                                     "name": relation.name or ""}, attendee.held)
     before = {k for k, a in ((key(a.email), a) for a in base) if a.held}
-    agreed = _apply(services, user, row, salesforce, calendar, result.agreed, relations,
+    agreed = _apply(container, user, row, salesforce, calendar, result.agreed, relations,
                     set(current), notify, item.etag, record, people, series=series,
                     step=step)
     held = sorted(a.email for a in agreed.values() if a.held)

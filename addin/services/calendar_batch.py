@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from addin.domain import Attendee, CalendarItem, ItemDraft
-from addin.providers.calendar import (
+from addin.providers.calendar.provider import (
     BatchResult,
     CalendarProvider,
     ItemWrite,

@@ -20,41 +20,41 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from addin.accounts.clients import open_calendar
+from addin.accounts.identity import CurrentUser, load_user
 from addin.container import Container
 from addin.domain import CalendarItem
 from addin.errors import ApiError, Conflict, NotFound, UpstreamUnavailable
-from addin.identity import CurrentUser, load_user
-from addin.providers.calendar import CalendarError, ItemNotFound
-from addin.providers.registry import open_calendar
-from addin.providers.salesforce import SalesforceError
-from addin.schemas import EventCreateSchema
-from addin.services import outbox
+from addin.providers.calendar.provider import CalendarError, ItemNotFound
+from addin.providers.salesforce.client import SalesforceError
 from addin.services.attendees import reconcile
 from addin.services.event_creation import Refused, _find_or_create
 from addin.services.event_mapping import base_fields, salesforce_fields
 from addin.services.events import get_event_view, salesforce_of
+from addin.services.outbox import queue as outbox
+from addin.services.schemas import EventCreateSchema
 from addin.store.models import MirroredEvent, OutboxOperation, utcnow
 
 log = logging.getLogger(__name__)
 KIND = "save_calendar_item"
 
 
-def find_item_mirror(services: Container, user: CurrentUser, item_id: str
+def find_item_mirror(container: Container, user: CurrentUser, item_id: str
                      ) -> MirroredEvent | None:
-    with services.db.session() as session:
+    with container.db.session() as session:
         return session.scalar(select(MirroredEvent).where(
             MirroredEvent.user_id == user.id, MirroredEvent.calendar_item_id == item_id,
             MirroredEvent.state != "deleted"))
 
 
-def mirror_of_item(services: Container, user: CurrentUser, item_id: str) -> dict[str, Any]:
+def mirror_of_item(container: Container, user: CurrentUser, item_id: str) -> dict[str, Any]:
     """The event view of the Salesforce Event mirrored from this calendar item, or 404
     ``not_mirrored``."""
-    row = find_item_mirror(services, user, item_id)
+    row = find_item_mirror(container, user, item_id)
     if row is None:
         raise NotFound("This calendar item is not in Salesforce yet.", code="not_mirrored",
                        fields={"itemId": "no Salesforce Event is mirrored from it"})
-    return get_event_view(services, user, row.salesforce_event_id)
+    return get_event_view(container, user, row.salesforce_event_id)
 
 
 def _request_id(user: CurrentUser, item_id: str) -> str:
@@ -79,15 +79,15 @@ def _fields_of(item: CalendarItem, extra: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def save_calendar_item(services: Container, user: CurrentUser, item_id: str,
+def save_calendar_item(container: Container, user: CurrentUser, item_id: str,
                        extra: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Create the Salesforce Event of an existing calendar item and link the item as its
     mirror: 201 with the event view; 200 when it was saved before."""
-    existing = find_item_mirror(services, user, item_id)
+    existing = find_item_mirror(container, user, item_id)
     if existing is not None:
-        return 200, get_event_view(services, user, existing.salesforce_event_id)
-    salesforce_of(services, user)  # 409 not_connected before anything is read
-    calendar = open_calendar(services, user)
+        return 200, get_event_view(container, user, existing.salesforce_event_id)
+    salesforce_of(container, user)  # 409 not_connected before anything is read
+    calendar = open_calendar(container, user)
     try:
         item = calendar.get_item(item_id)
     except ItemNotFound:
@@ -102,9 +102,9 @@ def save_calendar_item(services: Container, user: CurrentUser, item_id: str,
     if item.raw.get("isCancelled") is True or item.raw.get("status") == "cancelled":
         raise Conflict("This meeting was cancelled.", code="cancelled",
                        fields={"itemId": "cancelled"})
-    max_days = 14 if services.settings.salesforce_multi_day_events else 1
+    max_days = 14 if container.settings.salesforce_multi_day_events else 1
     payload = EventCreateSchema(max_days=max_days).load(_fields_of(item, extra))
-    with services.db.session() as session:
+    with container.db.session() as session:
         running = session.scalars(select(OutboxOperation).where(
             OutboxOperation.user_id == user.id, OutboxOperation.kind == KIND,
             OutboxOperation.state.in_(("pending", "running")))).all()
@@ -114,32 +114,32 @@ def save_calendar_item(services: Container, user: CurrentUser, item_id: str,
                        headers={"Retry-After": "5"})
     intent = {"requestId": _request_id(user, item_id), "itemId": item_id,
               "salesforceFields": salesforce_fields(payload), "baseFields": base_fields(payload)}
-    op_id = outbox.start_running(services, user.id, KIND, intent)
+    op_id = outbox.start_running(container, user.id, KIND, intent)
     try:
-        _link(services, user, op_id)
+        _link(container, user, op_id)
     except Refused as refused:
-        outbox.fail_permanently(services, op_id, refused.error.message)
+        outbox.fail_permanently(container, op_id, refused.error.message)
         raise refused.error from None
     except SalesforceError as exc:
-        outbox.retry_later(services, op_id, f"{exc.__class__.__name__}: {exc}")
+        outbox.retry_later(container, op_id, f"{exc.__class__.__name__}: {exc}")
         raise UpstreamUnavailable("Salesforce did not confirm the event; it will be saved "
                                   "once, as soon as Salesforce answers.") from exc
-    row = find_item_mirror(services, user, item_id)
+    row = find_item_mirror(container, user, item_id)
     assert row is not None
-    return 201, get_event_view(services, user, row.salesforce_event_id)
+    return 201, get_event_view(container, user, row.salesforce_event_id)
 
 
-def _link(services: Container, user: CurrentUser, op_id: int) -> None:
+def _link(container: Container, user: CurrentUser, op_id: int) -> None:
     """The Event (found or created), the mirror row, the attendees; then the intent ends."""
-    op = outbox.load(services, op_id)
+    op = outbox.load(container, op_id)
     assert op is not None
     payload = dict(op.payload)
-    salesforce = salesforce_of(services, user)
-    record = _find_or_create(services, user, salesforce, op_id, payload)
-    calendar = open_calendar(services, user)
+    salesforce = salesforce_of(container, user)
+    record = _find_or_create(container, user, salesforce, op_id, payload)
+    calendar = open_calendar(container, user)
     item = calendar.get_item(payload["itemId"])
     try:
-        with services.db.session() as session:
+        with container.db.session() as session:
             row = MirroredEvent(
                 user_id=user.id, salesforce_event_id=record["Id"],
                 provider=user.calendar_provider, calendar_item_id=item.item_id,
@@ -154,28 +154,27 @@ def _link(services: Container, user: CurrentUser, op_id: int) -> None:
                 stored.state, stored.last_error = "done", None
                 stored.payload = {**stored.payload, "salesforceEventId": record["Id"]}
     except IntegrityError:  # linked meanwhile (another request for the same item)
-        outbox.complete(services, op_id)
+        outbox.complete(container, op_id)
         return
-    with services.db.session() as session:
+    with container.db.session() as session:
         linked = session.get(MirroredEvent, row_id)
         assert linked is not None
         session.expunge(linked)
     try:  # the item's attendees into Salesforce (REST: nobody is emailed)
-        reconcile(services, user, linked, salesforce, calendar, item=item, record=record)
+        reconcile(container, user, linked, salesforce, calendar, item=item, record=record)
     except (CalendarError, SalesforceError, ApiError) as exc:
         log.warning("attendees of saved item %s not synced yet: %s", record["Id"], exc)
 
 
-@outbox.handler(KIND)
-def _save_later(services: Container, user_id: int, payload: dict[str, Any]) -> None:
+def _save_later(container: Container, user_id: int, payload: dict[str, Any]) -> None:
     """The worker's side: finish a save whose request could not."""
-    user = load_user(services, user_id)
+    user = load_user(container, user_id)
     if user is None:
         return
-    if find_item_mirror(services, user, str(payload.get("itemId"))) is not None:
+    if find_item_mirror(container, user, str(payload.get("itemId"))) is not None:
         return
     try:
-        _link(services, user, int(payload["opId"]))
+        _link(container, user, int(payload["opId"]))
     except Refused as refused:
         raise outbox.PermanentFailure(refused.error.message) from None
     except ItemNotFound:

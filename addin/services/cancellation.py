@@ -24,14 +24,19 @@ import logging
 from contextlib import suppress
 from typing import Any
 
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.domain import Attendee
 from addin.errors import NotFound, UpstreamUnavailable
-from addin.identity import CurrentUser
-from addin.providers.calendar import CalendarError, CalendarProvider, ItemNotFound, NotifyMode
-from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import SalesforceClient, SalesforceError, SalesforceNotFound
-from addin.providers.salesforce_series import delete_series
+from addin.providers.calendar.provider import (
+    CalendarError,
+    CalendarProvider,
+    ItemNotFound,
+    NotifyMode,
+)
+from addin.providers.salesforce.client import SalesforceClient, SalesforceError, SalesforceNotFound
+from addin.providers.salesforce.series import delete_series
 from addin.services.mirrors import find_mirror, sidebar_write
 from addin.services.org_settings import OrgSettings
 from addin.services.series import is_series, live_occurrences
@@ -49,17 +54,17 @@ def held_emails(row: MirroredEvent) -> list[str]:
     return sorted(a.email for a in _base(row) if a.held)
 
 
-def cancel_event(services: Container, user: CurrentUser, event_id: str) -> dict[str, Any]:
+def cancel_event(container: Container, user: CurrentUser, event_id: str) -> dict[str, Any]:
     """The sidebar's "Cancel event": the calendar first (its server cancels the meeting for
     every attendee on the item), then the Salesforce Event (silent). A retry after a partial
     failure finishes the job; nobody is told twice."""
-    with sidebar_write(services, user.id):
-        row = find_mirror(services, user.id, event_id)
+    with sidebar_write(container, user.id):
+        row = find_mirror(container, user.id, event_id)
         if row.state == "deleted":
             raise NotFound("No such event.")
         told: list[str] = []
         if row.calendar_item_id:
-            calendar = open_calendar(services, user)
+            calendar = open_calendar(container, user)
             try:
                 item = calendar.get_item(row.calendar_item_id)
                 told = sorted(a.email for a in item.attendees_besides_organizer())
@@ -71,9 +76,9 @@ def cancel_event(services: Container, user: CurrentUser, event_id: str) -> dict[
                                           "cancelled yet, try again.") from exc
         try:
             with suppress(SalesforceNotFound):
-                salesforce = open_salesforce(services, user)
+                salesforce = open_salesforce(container, user)
                 if is_series(row):  # every occurrence, in one request
-                    live = live_occurrences(services, row, salesforce)
+                    live = live_occurrences(container, row, salesforce)
                     if live:
                         delete_series(salesforce, str(live[0]["Id"]))
                 else:
@@ -85,12 +90,12 @@ def cancel_event(services: Container, user: CurrentUser, event_id: str) -> dict[
         detail = "Cancelled from the sidebar."
         if untold:
             detail += " Invited by Salesforce and not told by it: " + ", ".join(untold) + "."
-        _mark_deleted(services, row, detail)
+        _mark_deleted(container, row, detail)
         return {"id": event_id, "state": "deleted", "cancellationsSentTo": told,
                 "notToldByAnyone": untold, "detail": detail}
 
 
-def salesforce_deleted(services: Container, row: MirroredEvent, calendar: CalendarProvider,
+def salesforce_deleted(container: Container, row: MirroredEvent, calendar: CalendarProvider,
                        settings: OrgSettings, experience: str) -> str:
     """The Event is gone from Salesforce: cancel the calendar item if configured, emailing
     only those Salesforce did not."""
@@ -102,7 +107,7 @@ def salesforce_deleted(services: Container, row: MirroredEvent, calendar: Calend
             outcome = _cancel_in_calendar(row, calendar, settings, experience)
         except ItemNotFound:
             outcome = "already gone from the calendar"
-    _mark_deleted(services, row, f"Deleted in Salesforce; {outcome}.")
+    _mark_deleted(container, row, f"Deleted in Salesforce; {outcome}.")
     return outcome
 
 
@@ -129,12 +134,12 @@ def _cancel_in_calendar(row: MirroredEvent, calendar: CalendarProvider,
             "(hold policy); cancel the meeting in Outlook when you are ready")
 
 
-def calendar_deleted(services: Container, row: MirroredEvent, salesforce: SalesforceClient,
+def calendar_deleted(container: Container, row: MirroredEvent, salesforce: SalesforceClient,
                      settings: OrgSettings) -> str:
     """The calendar item is gone (its server cancelled it for its attendees): delete the
     Event (two-way), or mirror it again (one-way: Salesforce is the source of truth)."""
     if settings.sync_direction == "sf_to_calendar":
-        with services.db.session() as session:
+        with container.db.session() as session:
             stored = session.get(MirroredEvent, row.id)
             assert stored is not None
             generation = int(stored.base_fields.get("mirrorGeneration", 0)) + 1
@@ -147,14 +152,14 @@ def calendar_deleted(services: Container, row: MirroredEvent, salesforce: Salesf
     if settings.delete_propagation == "both_ways":
         with suppress(SalesforceNotFound):  # already gone is fine
             salesforce.delete_event(row.salesforce_event_id)
-        _mark_deleted(services, row, "Deleted in the calendar and in Salesforce." + note)
+        _mark_deleted(container, row, "Deleted in the calendar and in Salesforce." + note)
         return "deleted in Salesforce"
-    _mark_deleted(services, row, "Deleted in the calendar; the Salesforce Event is kept." + note)
+    _mark_deleted(container, row, "Deleted in the calendar; the Salesforce Event is kept." + note)
     return "kept in Salesforce"
 
 
-def _mark_deleted(services: Container, row: MirroredEvent, detail: str) -> None:
-    with services.db.session() as session:
+def _mark_deleted(container: Container, row: MirroredEvent, detail: str) -> None:
+    with container.db.session() as session:
         stored = session.get(MirroredEvent, row.id)
         assert stored is not None
         stored.state, stored.detail, stored.last_synced_at = "deleted", detail, utcnow()

@@ -24,10 +24,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from addin.connections import ConnectionTokens, NotConnected, load_connection
+from addin.accounts.connections import ConnectionTokens, NotConnected, load_connection
 from addin.container import Container
-from addin.providers.salesforce import CALL_OPTIONS_CLIENT
-from addin.providers.salesforce_pubsub import (
+from addin.providers.salesforce.client import CALL_OPTIONS_CLIENT
+from addin.providers.salesforce.pubsub import (
     ChangeEvent,
     ChangeEventStream,
     ChangeStreamError,
@@ -53,7 +53,7 @@ KEEP_ALIVE_SECONDS = 270  # Salesforce sends an empty response at least this oft
 
 
 # -- what an event means ---------------------------------------------------------------
-def users_to_sync(services: Container, organization_id: int,
+def users_to_sync(container: Container, organization_id: int,
                   events: Iterable[ChangeEvent]) -> tuple[set[int], bool]:
     """The users whose mirrors the events touch, and whether the whole organization must
     sync (an event that names no record we can place)."""
@@ -76,7 +76,7 @@ def users_to_sync(services: Container, organization_id: int,
             else:  # an update or delete names only the relation: no way to its event
                 everyone = True
     users: set[int] = set()
-    with services.db.session() as session:
+    with container.db.session() as session:
         if event_ids:
             users |= set(session.scalars(select(MirroredEvent.user_id).where(
                 MirroredEvent.salesforce_event_id.in_(sorted(event_ids)))))
@@ -87,32 +87,32 @@ def users_to_sync(services: Container, organization_id: int,
     return users, everyone
 
 
-def organization_users(services: Container, organization_id: int) -> set[int]:
-    with services.db.session() as session:
+def organization_users(container: Container, organization_id: int) -> set[int]:
+    with container.db.session() as session:
         return set(session.scalars(select(MirroredEvent.user_id).join(
             User, User.id == MirroredEvent.user_id).where(
             User.organization_id == organization_id).distinct()))
 
 
-def handle(services: Container, organization_id: int, events: list[ChangeEvent]) -> set[int]:
-    users, everyone = users_to_sync(services, organization_id, events)
+def handle(container: Container, organization_id: int, events: list[ChangeEvent]) -> set[int]:
+    users, everyone = users_to_sync(container, organization_id, events)
     reason = REASON
     if everyone:
-        users |= organization_users(services, organization_id)
+        users |= organization_users(container, organization_id)
         reason = GAP_REASON
     for user_id in sorted(users):
-        request_sync(services, user_id, reason)
+        request_sync(container, user_id, reason)
     return users
 
 
 # -- what a scheduled poll reads --------------------------------------------------------
-def salesforce_streamed(services: Container, organization_id: int,
+def salesforce_streamed(container: Container, organization_id: int,
                         now: datetime | None = None) -> bool:
     """Both change-event streams of the organization answered within twice Salesforce's
     keep-alive period, in whichever process follows them (each answer stores its replay
     id, keep-alives included)."""
     now = now or datetime.now(UTC)
-    with services.db.session() as session:
+    with container.db.session() as session:
         heard = list(session.scalars(select(ChangeEventCursor.updated_at).where(
             ChangeEventCursor.organization_id == organization_id,
             ChangeEventCursor.topic.in_(TOPICS))))
@@ -120,17 +120,17 @@ def salesforce_streamed(services: Container, organization_id: int,
         now - _aware(moment) < timedelta(seconds=KEEP_ALIVE_SECONDS * 2) for moment in heard)
 
 
-def poll_reason(services: Container, user_id: int, organization_id: int,
+def poll_reason(container: Container, user_id: int, organization_id: int,
                 now: datetime | None = None) -> str:
     """What a scheduled poll of this user reads: both sides ("poll"), or only the calendar
     (``CALENDAR_POLL``) while the organization's change events flow and the user's
     Salesforce side was read within ``salesforce_poll_with_change_events_seconds``."""
     now = now or datetime.now(UTC)
-    settings = services.settings
+    settings = container.settings
     if not settings.salesforce_change_events or \
-            not salesforce_streamed(services, organization_id, now):
+            not salesforce_streamed(container, organization_id, now):
         return "poll"
-    with services.db.session() as session:
+    with container.db.session() as session:
         read = session.scalar(select(SyncCursor.updated_at).where(
             SyncCursor.user_id == user_id, SyncCursor.source == "salesforce_events"))
     if read is None or now - _aware(read) >= timedelta(
@@ -144,17 +144,17 @@ def _aware(moment: datetime) -> datetime:
 
 
 # -- where a stream stopped ------------------------------------------------------------
-def stored_replay(services: Container, organization_id: int, topic: str) -> bytes | None:
-    with services.db.session() as session:
+def stored_replay(container: Container, organization_id: int, topic: str) -> bytes | None:
+    with container.db.session() as session:
         row = session.scalar(select(ChangeEventCursor).where(
             ChangeEventCursor.organization_id == organization_id,
             ChangeEventCursor.topic == topic))
         return bytes.fromhex(row.replay_id) if row and row.replay_id else None
 
 
-def store_replay(services: Container, organization_id: int, topic: str,
+def store_replay(container: Container, organization_id: int, topic: str,
                  replay: bytes | None) -> None:
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(ChangeEventCursor).where(
             ChangeEventCursor.organization_id == organization_id,
             ChangeEventCursor.topic == topic))
@@ -167,17 +167,17 @@ def store_replay(services: Container, organization_id: int, topic: str,
 
 # -- the listener ----------------------------------------------------------------------
 @contextmanager
-def stream_lease(services: Container, organization_id: int, topic: str) -> Iterator[bool]:
+def stream_lease(container: Container, organization_id: int, topic: str) -> Iterator[bool]:
     """Whether this process may follow the stream: on PostgreSQL one process of the whole
     deployment holds a session advisory lock per organization and topic (released when its
     connection closes, also when the process dies); SQLite has one process."""
-    if services.db.engine.dialect.name != "postgresql":
+    if container.db.engine.dialect.name != "postgresql":
         yield True
         return
     key = int.from_bytes(hashlib.sha256(
         f"addin-change-events:{organization_id}:{topic}".encode()).digest()[:8], "big",
         signed=True)
-    with services.db.engine.connect() as connection:
+    with container.db.engine.connect() as connection:
         held = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
                                        {"key": key}).scalar())
         connection.commit()
@@ -187,10 +187,10 @@ def stream_lease(services: Container, organization_id: int, topic: str) -> Itera
             if held:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                 connection.commit()
-def stream_user(services: Container, organization_id: int) -> int | None:
+def stream_user(container: Container, organization_id: int) -> int | None:
     """A user of the organization whose Salesforce session the stream uses: an admin if
     one is connected (change events need read access to every Event), else anyone."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         rows = list(session.execute(select(User.id, User.is_admin).join(
             Connection, Connection.user_id == User.id).where(
             User.organization_id == organization_id, Connection.service == "salesforce")
@@ -202,9 +202,9 @@ def stream_user(services: Container, organization_id: int) -> int | None:
 class ChangeListener:
     """Follows one topic of one organization until stopped; reconnects with back-off."""
 
-    def __init__(self, services: Container, organization_id: int, topic: str,
+    def __init__(self, container: Container, organization_id: int, topic: str,
                  on_handled: Callable[[set[int]], None] | None = None):
-        self.services, self.organization_id, self.topic = services, organization_id, topic
+        self.container, self.organization_id, self.topic = container, organization_id, topic
         self.stop_event = threading.Event()
         self.on_handled = on_handled
         self._stream: ChangeEventStream | None = None
@@ -235,7 +235,7 @@ class ChangeListener:
                 log.warning("change events of organization %s: replay id expired; syncing "
                             "everyone and restarting at the tip", self.organization_id)
                 self._everyone()
-                store_replay(self.services, self.organization_id, self.topic, None)
+                store_replay(self.container, self.organization_id, self.topic, None)
                 continue
             except (ChangeStreamError, NotConnected) as exc:
                 log.info("change events of organization %s: %s", self.organization_id, exc)
@@ -245,33 +245,33 @@ class ChangeListener:
             pause = min(pause * 2, 60.0)
 
     def _everyone(self) -> None:
-        users = organization_users(self.services, self.organization_id)
+        users = organization_users(self.container, self.organization_id)
         for user_id in sorted(users):
-            request_sync(self.services, user_id, GAP_REASON)
+            request_sync(self.container, user_id, GAP_REASON)
 
     def _open(self, refresh: bool) -> ChangeEventStream:
-        user_id = stream_user(self.services, self.organization_id)
+        user_id = stream_user(self.container, self.organization_id)
         if user_id is None:
             raise NotConnected("salesforce")
-        info = load_connection(self.services, user_id, "salesforce")
-        tokens = ConnectionTokens(self.services, user_id, "salesforce")
+        info = load_connection(self.container, user_id, "salesforce")
+        tokens = ConnectionTokens(self.container, user_id, "salesforce")
         token = tokens.refresh() if refresh else tokens.access_token()
-        with self.services.db.session() as session:
+        with self.container.db.session() as session:
             org = session.get(Organization, self.organization_id)
             org_id = org.salesforce_org_id if org else None
-        settings = self.services.settings
+        settings = self.container.settings
         return ChangeEventStream(settings.upstream_urls["salesforce_pubsub"], access_token=token,
                                  instance_url=info.instance_url or "", org_id=org_id or "",
                                  ca_path=settings.ca_bundle or None)
 
     def _follow(self, refresh: bool = False) -> None:
-        with stream_lease(self.services, self.organization_id, self.topic) as mine:
+        with stream_lease(self.container, self.organization_id, self.topic) as mine:
             if not mine:  # another process of this deployment follows this stream
                 raise ChangeStreamError("followed by another worker process")
             self._follow_stream(refresh)
 
     def _follow_stream(self, refresh: bool = False) -> None:
-        after = stored_replay(self.services, self.organization_id, self.topic)
+        after = stored_replay(self.container, self.organization_id, self.topic)
         if after is None:  # nothing stored: whatever changed before now, the poll covers
             self._everyone()
         self._stream = self._open(refresh)
@@ -280,10 +280,10 @@ class ChangeListener:
                 self.connected.set()
                 self.last_heard = time.monotonic()
                 if events:
-                    users = handle(self.services, self.organization_id, events)
+                    users = handle(self.container, self.organization_id, events)
                     if self.on_handled is not None:
                         self.on_handled(users)
-                store_replay(self.services, self.organization_id, self.topic,
+                store_replay(self.container, self.organization_id, self.topic,
                              events[-1].replay_id if events else latest)
         except StreamAuthExpired:
             if refresh:
@@ -298,9 +298,9 @@ class ChangeListeners:
     """The listeners of every organization with a connected Salesforce user: started for
     the organizations found now, and for those that connect later (checked every minute)."""
 
-    def __init__(self, services: Container,
+    def __init__(self, container: Container,
                  on_handled: Callable[[set[int]], None] | None = None):
-        self.services, self.on_handled = services, on_handled
+        self.container, self.on_handled = container, on_handled
         self.running: dict[tuple[int, str], ChangeListener] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -329,11 +329,11 @@ class ChangeListeners:
                    and time.monotonic() - listener.last_heard < KEEP_ALIVE_SECONDS * 2
                    for listener in listeners)
 
-    def refresh(self, services: Container | None = None) -> int:
+    def refresh(self, container: Container | None = None) -> int:
         """Start listeners for organizations that have none; the number started."""
-        if not self.services.settings.salesforce_change_events:
+        if not self.container.settings.salesforce_change_events:
             return 0
-        with self.services.db.session() as session:
+        with self.container.db.session() as session:
             organizations = list(session.scalars(select(User.organization_id).join(
                 Connection, Connection.user_id == User.id).where(
                 Connection.service == "salesforce").distinct()))
@@ -342,7 +342,7 @@ class ChangeListeners:
             for topic in TOPICS:
                 if (organization_id, topic) not in self.running:
                     self.running[(organization_id, topic)] = ChangeListener(
-                        self.services, organization_id, topic, self.on_handled).start()
+                        self.container, organization_id, topic, self.on_handled).start()
                     started += 1
         return started
 
@@ -355,6 +355,6 @@ class ChangeListeners:
         self.running.clear()
 
 
-def start_listeners(services: Container,
+def start_listeners(container: Container,
                     on_handled: Callable[[set[int]], None] | None = None) -> ChangeListeners:
-    return ChangeListeners(services, on_handled).start()
+    return ChangeListeners(container, on_handled).start()

@@ -33,12 +33,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from addin.connections import NotConnected
+from addin.accounts.connections import NotConnected
+from addin.accounts.identity import CurrentUser, load_user
 from addin.container import Container
 from addin.errors import ApiError, Conflict, ValidationFailed
-from addin.failpoints import failpoint
-from addin.identity import CurrentUser, load_user
-from addin.providers.salesforce import (
+from addin.providers.salesforce.client import (
     REQUEST_ID_FIELD,
     SalesforceAuthError,
     SalesforceClient,
@@ -47,11 +46,13 @@ from addin.providers.salesforce import (
     SalesforceNotFound,
     SalesforceValidationError,
 )
-from addin.schemas import EventCreateSchema
-from addin.services import idempotency, outbox
+from addin.services import idempotency
 from addin.services.event_mapping import api_fields_of, base_fields, salesforce_fields
 from addin.services.events import _view, ensure_mirror, salesforce_of
+from addin.services.failpoints import failpoint
 from addin.services.org_settings import load_org_settings
+from addin.services.outbox import queue as outbox
+from addin.services.schemas import EventCreateSchema
 from addin.services.series import adoptable
 from addin.store.models import MirroredEvent, OutboxOperation
 
@@ -76,41 +77,41 @@ class StillInFlight(Exception):
     until: datetime
 
 
-def create_event(services: Container, user: CurrentUser, data: dict[str, Any],
+def create_event(container: Container, user: CurrentUser, data: dict[str, Any],
                  idempotency_key: str | None) -> tuple[int, dict[str, Any]]:
-    max_days = 14 if services.settings.salesforce_multi_day_events else 1
+    max_days = 14 if container.settings.salesforce_multi_day_events else 1
     payload = EventCreateSchema(max_days=max_days).load(data)
-    salesforce_of(services, user)  # not connected: say so before anything is recorded
+    salesforce_of(container, user)  # not connected: say so before anything is recorded
     if payload.get("calendarItemId"):
-        payload = adoptable(services, user, payload)
+        payload = adoptable(container, user, payload)
     intent = {"requestId": uuid.uuid4().hex, "salesforceFields": salesforce_fields(payload),
               "baseFields": base_fields(payload)}
 
     def new_intent(session: Session) -> OutboxOperation:
         op = OutboxOperation(user_id=user.id, kind=KIND, payload=intent, state="running",
                              attempts=1,
-                             next_attempt_at=datetime.now(UTC) + outbox.lease(services))
+                             next_attempt_at=datetime.now(UTC) + outbox.lease(container))
         session.add(op)
         return op
 
-    started = idempotency.begin(services, user.id, idempotency_key,
+    started = idempotency.begin(container, user.id, idempotency_key,
                                 idempotency.request_hash(data), new_intent)
     if isinstance(started, idempotency.Replay):
         return started.status, started.body
-    return run_intent(services, user, started.op_id)
+    return run_intent(container, user, started.op_id)
 
 
-def run_intent(services: Container, user: CurrentUser, op_id: int
+def run_intent(container: Container, user: CurrentUser, op_id: int
                ) -> tuple[int, dict[str, Any]]:
     """Advance a claimed intent as far as it goes now; the answer for the caller."""
     try:
-        status, body = _advance(services, user, op_id)
+        status, body = _advance(container, user, op_id)
     except Refused as refused:
-        _end(services, op_id, refused.error)
+        _end(container, op_id, refused.error)
         raise refused.error from None
     except StillInFlight as wait:
         seconds = max(1, math.ceil((wait.until - datetime.now(UTC)).total_seconds()))
-        outbox.retry_later(services, op_id, "an earlier attempt may still be in flight",
+        outbox.retry_later(container, op_id, "an earlier attempt may still be in flight",
                            not_before=wait.until)
         raise Conflict("This event is still being created; try again shortly (it will not "
                        "be created twice).", code="in_progress",
@@ -119,25 +120,25 @@ def run_intent(services: Container, user: CurrentUser, op_id: int
         log.warning("create intent %s: Salesforce did not answer (%s); the worker retries",
                     op_id, exc)
         if exc.status is None:  # no answer at all (a timeout): the request may be in flight
-            outbox.save_payload(services, op_id,
+            outbox.save_payload(container, op_id,
                                 attemptEndedAt=datetime.now(UTC).isoformat())
-        outbox.retry_later(services, op_id, f"{exc.__class__.__name__}: {exc}")
+        outbox.retry_later(container, op_id, f"{exc.__class__.__name__}: {exc}")
         return 202, _accepted(op_id, exc)
     return status, body
 
 
-def _advance(services: Container, user: CurrentUser, op_id: int
+def _advance(container: Container, user: CurrentUser, op_id: int
              ) -> tuple[int, dict[str, Any]]:
-    op = outbox.load(services, op_id)
+    op = outbox.load(container, op_id)
     assert op is not None
     payload = dict(op.payload)
-    salesforce = salesforce_of(services, user)
-    record = _find_or_create(services, user, salesforce, op_id, payload)
-    row_id = _remember(services, user, op_id, record["Id"], payload["baseFields"])
+    salesforce = salesforce_of(container, user)
+    record = _find_or_create(container, user, salesforce, op_id, payload)
+    row_id = _remember(container, user, op_id, record["Id"], payload["baseFields"])
     failpoint("create.after_salesforce")
-    mirror = ensure_mirror(services, user, row_id)
+    mirror = ensure_mirror(container, user, row_id)
     view = _view(record, salesforce.instance_url, mirror, user)
-    with services.db.session() as session:
+    with container.db.session() as session:
         stored = session.get(OutboxOperation, op_id)
         if stored is not None:
             stored.state, stored.last_error = "done", None
@@ -146,27 +147,27 @@ def _advance(services: Container, user: CurrentUser, op_id: int
     return 201, view
 
 
-def _find_or_create(services: Container, user: CurrentUser, salesforce: SalesforceClient,
+def _find_or_create(container: Container, user: CurrentUser, salesforce: SalesforceClient,
                     op_id: int, payload: dict[str, Any]) -> dict[str, Any]:
     fields = payload["salesforceFields"]
     try:
         if payload.get("salesforceEventId"):
             return salesforce.get_event(payload["salesforceEventId"])
-        if load_org_settings(services, user.organization_id).request_id_field:
-            record = _upsert(services, user, salesforce, op_id, payload)
+        if load_org_settings(container, user.organization_id).request_id_field:
+            record = _upsert(container, user, salesforce, op_id, payload)
             if record is not None:
                 return record
         attempted = payload.get("attemptedAt")
         if attempted and user.salesforce_user_id:
-            _wait_for_the_attempt(services, payload)
+            _wait_for_the_attempt(container, payload)
             found = salesforce.find_created_event(
                 user.salesforce_user_id, fields,
-                datetime.fromisoformat(attempted) - CLOCK_SKEW, _taken_ids(services, user))
+                datetime.fromisoformat(attempted) - CLOCK_SKEW, _taken_ids(container, user))
             if found is not None:
                 log.info("create intent %s: the Event %s was created by an earlier attempt",
                          op_id, found["Id"])
                 return found
-        outbox.save_payload(services, op_id, attemptedAt=datetime.now(UTC).isoformat())
+        outbox.save_payload(container, op_id, attemptedAt=datetime.now(UTC).isoformat())
         failpoint("create.before_salesforce")
         return salesforce.create_event(fields)
     except SalesforceValidationError as exc:
@@ -181,12 +182,12 @@ def _find_or_create(services: Container, user: CurrentUser, salesforce: Salesfor
                                fields={"salesforce": "not connected"})) from exc
 
 
-def _upsert(services: Container, user: CurrentUser, salesforce: SalesforceClient,
+def _upsert(container: Container, user: CurrentUser, salesforce: SalesforceClient,
             op_id: int, payload: dict[str, Any]) -> dict[str, Any] | None:
     """The org has the External ID field: the Event is upserted by the request id, so a
     retry updates what an earlier attempt created (no look-up, no waiting). None when the
     field is gone or this user cannot see it (Salesforce answers 404): the look-up path."""
-    outbox.save_payload(services, op_id, attemptedAt=datetime.now(UTC).isoformat())
+    outbox.save_payload(container, op_id, attemptedAt=datetime.now(UTC).isoformat())
     failpoint("create.before_salesforce")
     try:
         return salesforce.upsert_event(payload["requestId"], payload["salesforceFields"])
@@ -196,7 +197,7 @@ def _upsert(services: Container, user: CurrentUser, salesforce: SalesforceClient
         return None
 
 
-def _wait_for_the_attempt(services: Container, payload: dict[str, Any]) -> None:
+def _wait_for_the_attempt(container: Container, payload: dict[str, Any]) -> None:
     """The attempt whose answer was lost may still be on its way to Salesforce; a look-up
     made before it lands would miss it and the create would be sent twice. Its client gave
     up at ``attemptEndedAt``; the server is given twice the client's timeout after that.
@@ -206,22 +207,22 @@ def _wait_for_the_attempt(services: Container, payload: dict[str, Any]) -> None:
     if not ended:
         return
     until = datetime.fromisoformat(ended) + timedelta(
-        seconds=2 * services.settings.http_timeout_seconds)
+        seconds=2 * container.settings.http_timeout_seconds)
     if datetime.now(UTC) < until:
         raise StillInFlight(until)
 
 
-def _taken_ids(services: Container, user: CurrentUser) -> list[str]:
+def _taken_ids(container: Container, user: CurrentUser) -> list[str]:
     """The user's Events already mirrored: never the Event of another create."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         return list(session.scalars(select(MirroredEvent.salesforce_event_id).where(
             MirroredEvent.user_id == user.id)))
 
 
-def _remember(services: Container, user: CurrentUser, op_id: int, event_id: str,
+def _remember(container: Container, user: CurrentUser, op_id: int, event_id: str,
               fields: dict[str, Any]) -> int:
     """The mirror row and the intent's progress, in one transaction."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(MirroredEvent).where(
             MirroredEvent.salesforce_event_id == event_id))
         if row is None:
@@ -236,9 +237,9 @@ def _remember(services: Container, user: CurrentUser, op_id: int, event_id: str,
         return row.id
 
 
-def _end(services: Container, op_id: int, error: ApiError) -> None:
+def _end(container: Container, op_id: int, error: ApiError) -> None:
     """A refusal for good: nothing was created; the intent ends and the key is free."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         op = session.get(OutboxOperation, op_id)
         if op is None:
             return
@@ -257,21 +258,20 @@ def _accepted(op_id: int, exc: SalesforceError) -> dict[str, Any]:
                                "Salesforce answers; it then appears in your calendar."}}
 
 
-@outbox.handler(KIND)
-def _create_later(services: Container, user_id: int, payload: dict[str, Any]) -> None:
+def _create_later(container: Container, user_id: int, payload: dict[str, Any]) -> None:
     """The worker's side: resume an intent whose request died or gave up for now."""
-    user = load_user(services, user_id)
+    user = load_user(container, user_id)
     if user is None:
         return
     op_id = payload.get("opId")
     if op_id is None:
         raise outbox.PermanentFailure("an intent without its operation id")
     try:
-        _advance(services, user, int(op_id))
+        _advance(container, user, int(op_id))
     except StillInFlight as wait:  # a wait, not a failed attempt
         raise outbox.NotYet(wait.until) from None
     except Refused as refused:
-        _end(services, int(op_id), refused.error)
+        _end(container, int(op_id), refused.error)
         raise outbox.PermanentFailure(refused.error.message) from None
     except ApiError as exc:  # not connected any more: for good until they reconnect
         raise outbox.PermanentFailure(exc.message) from None

@@ -11,8 +11,8 @@ from typing import Any
 
 from addin.container import Container
 from addin.domain import CalendarItem
-from addin.providers.calendar import CalendarProvider
-from addin.providers.salesforce import SalesforceClient
+from addin.providers.calendar.provider import CalendarProvider
+from addin.providers.salesforce.client import SalesforceClient
 from addin.services.event_mapping import draft_from_base, event_view
 from addin.services.org_settings import OrgSettings
 from addin.store.models import MirroredEvent
@@ -21,7 +21,7 @@ from addin.sync.fields import as_base, from_api, from_calendar, merge_fields, sa
 log = logging.getLogger(__name__)
 
 
-def sync_fields(services: Container, row: MirroredEvent, salesforce: SalesforceClient,
+def sync_fields(container: Container, row: MirroredEvent, salesforce: SalesforceClient,
                 calendar: CalendarProvider, record: dict[str, Any], item: CalendarItem,
                 settings: OrgSettings) -> CalendarItem:
     base = from_api(row.base_fields)
@@ -38,7 +38,7 @@ def sync_fields(services: Container, row: MirroredEvent, salesforce: SalesforceC
                                       draft_from_base(fields, row.salesforce_event_id),
                                       etag=item.etag, notify_attendees=item.kind == "meeting")
     if result.to_salesforce or result.to_calendar or fields != row.base_fields:
-        with services.db.session() as session:
+        with container.db.session() as session:
             stored = session.get(MirroredEvent, row.id)
             assert stored is not None
             stored.base_fields = fields

@@ -16,25 +16,25 @@ from typing import Any
 
 from sqlalchemy import select
 
-from addin.connections import NotConnected
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.connections import NotConnected
+from addin.accounts.identity import CurrentUser, load_user
 from addin.container import Container
 from addin.errors import ApiError, NotFound, UpstreamUnavailable
-from addin.failpoints import failpoint
-from addin.identity import CurrentUser, load_user
-from addin.providers.calendar import CalendarError, CalendarProvider, NotifyMode
-from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import (
+from addin.providers.calendar.provider import CalendarError, CalendarProvider, NotifyMode
+from addin.providers.salesforce.client import (
     SalesforceClient,
     SalesforceError,
     SalesforceNotFound,
 )
-from addin.services import outbox
 from addin.services.attendees import attendee_views
 from addin.services.event_mapping import (
     draft_from_base,
     event_view,
 )
+from addin.services.failpoints import failpoint
 from addin.services.mirrors import find_mirror
+from addin.services.outbox import queue as outbox
 from addin.services.push import request_sync
 from addin.services.series import is_series, live_occurrences
 from addin.store.models import MirroredEvent, OutboxOperation, utcnow
@@ -51,9 +51,9 @@ def mirror_key(salesforce_event_id: str, generation: int = 0) -> str:
     return f"salesforce-event:{salesforce_event_id}{suffix}"
 
 
-def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> MirroredEvent:
+def ensure_mirror(container: Container, user: CurrentUser, row_id: int) -> MirroredEvent:
     """Create the calendar item of a remembered Event if it has none yet (idempotent)."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.get(MirroredEvent, row_id)
         assert row is not None
         if row.calendar_item_id or row.state == "deleted":
@@ -63,7 +63,7 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
         generation = int(row.base_fields.get("mirrorGeneration", 0))
         adopted = row.base_fields.get("calendarItemId") if not generation else None
     try:
-        calendar: CalendarProvider = open_calendar(services, user, draft.time_zone)
+        calendar: CalendarProvider = open_calendar(container, user, draft.time_zone)
         if adopted:  # made in the calendar: linked (silently), never created again
             item = calendar.link_item(str(adopted), event_id)
         else:
@@ -79,17 +79,17 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
         elif isinstance(exc, NotConnected):
             detail = ("Your calendar is not connected (or its connection expired): connect "
                       "it again and the event will be added.")
-            outbox.enqueue(services, user.id, "mirror_event", {"mirroredEventId": row_id})
+            outbox.enqueue(container, user.id, "mirror_event", {"mirroredEventId": row_id})
         else:
             detail = "Your calendar could not be reached yet; the event will be added shortly."
-            outbox.enqueue(services, user.id, "mirror_event", {"mirroredEventId": row_id})
-        with services.db.session() as session:
+            outbox.enqueue(container, user.id, "mirror_event", {"mirroredEventId": row_id})
+        with container.db.session() as session:
             row = session.get(MirroredEvent, row_id)
             assert row is not None
             row.state, row.detail = ("failed" if refused else "pending"), detail
             return row
     failpoint("create.after_calendar")
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.get(MirroredEvent, row_id)
         assert row is not None
         cancelled = row.state == "deleted"  # cancelled while the item was being created
@@ -98,16 +98,16 @@ def ensure_mirror(services: Container, user: CurrentUser, row_id: int) -> Mirror
             row.state, row.detail, row.last_synced_at = "mirrored", None, utcnow()
             row.base_fields = {**row.base_fields, "webLink": item.web_link}
     if adopted and not cancelled:  # its attendees reach Salesforce in the next pass
-        request_sync(services, user.id, "linked a calendar item")
+        request_sync(container, user.id, "linked a calendar item")
     if cancelled and not adopted:  # an appointment nobody was invited to: emails nobody
         with suppress(CalendarError):
             calendar.delete_item(item.item_id, notify=NotifyMode.SILENT)
     return row
 
 
-def salesforce_of(services: Container, user: CurrentUser) -> SalesforceClient:
+def salesforce_of(container: Container, user: CurrentUser) -> SalesforceClient:
     try:
-        return open_salesforce(services, user)
+        return open_salesforce(container, user)
     except NotConnected:
         raise ApiError("Connect your Salesforce account first.", status=409,
                        code="not_connected", fields={"salesforce": "not connected"}) from None
@@ -150,27 +150,27 @@ def _view(record: dict[str, Any], instance_url: str, mirror: MirroredEvent,
     }
 
 
-def stored_event_view(services: Container, user: CurrentUser, event_id: str,
+def stored_event_view(container: Container, user: CurrentUser, event_id: str,
                       record: dict[str, Any]) -> dict[str, Any]:
     """The view right after the product itself changed the event: the Salesforce record the
     caller holds and the stored agreed state, no upstream request."""
-    mirror = find_mirror(services, user.id, event_id)
+    mirror = find_mirror(container, user.id, event_id)
     attendees = attendee_views(mirror)
     kind = "meeting" if any(not a.get("held") for a in attendees) else "appointment"
-    return _view(record, salesforce_of(services, user).instance_url, mirror, user, attendees,
+    return _view(record, salesforce_of(container, user).instance_url, mirror, user, attendees,
                  kind)
 
 
-def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dict[str, Any]:
+def get_event_view(container: Container, user: CurrentUser, event_id: str) -> dict[str, Any]:
     """The event as both sides have it now (one Salesforce and one calendar request)."""
-    mirror = find_mirror(services, user.id, event_id)
-    salesforce = salesforce_of(services, user)
+    mirror = find_mirror(container, user.id, event_id)
+    salesforce = salesforce_of(container, user)
     record: dict[str, Any] | None
     try:
         try:
             record = salesforce.get_event(event_id)
         except SalesforceNotFound:
-            record = _series_stand_in(services, mirror, salesforce)
+            record = _series_stand_in(container, mirror, salesforce)
     except SalesforceError as exc:
         raise UpstreamUnavailable("Salesforce is not available; try again.") from exc
     if record is None:
@@ -179,7 +179,7 @@ def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dic
     kind = None
     if mirror.calendar_item_id:
         try:
-            item = open_calendar(services, user).get_item(mirror.calendar_item_id)
+            item = open_calendar(container, user).get_item(mirror.calendar_item_id)
         except CalendarError as exc:
             log.info("calendar read failed for %s: %s", event_id, exc)
         else:
@@ -191,41 +191,40 @@ def get_event_view(services: Container, user: CurrentUser, event_id: str) -> dic
     return _view(record, salesforce.instance_url, mirror, user, attendees, kind)
 
 
-def _series_stand_in(services: Container, mirror: MirroredEvent, salesforce: SalesforceClient
+def _series_stand_in(container: Container, mirror: MirroredEvent, salesforce: SalesforceClient
                      ) -> dict[str, Any] | None:
     """A series is known by its first occurrence's Event id; once that occurrence is
     deleted (cancelled on its own), the earliest live occurrence stands for the series.
     None for a single event, or a series with no occurrence left."""
     if not is_series(mirror):
         return None
-    live = live_occurrences(services, mirror, salesforce)
+    live = live_occurrences(container, mirror, salesforce)
     return min(live, key=lambda r: str(r.get("StartDateTime") or ""), default=None)
 
 
-@outbox.handler("mirror_event")
-def _mirror_later(services: Container, user_id: int, payload: dict[str, Any]) -> None:
-    user = load_user(services, user_id)
+def _mirror_later(container: Container, user_id: int, payload: dict[str, Any]) -> None:
+    user = load_user(container, user_id)
     if user is None:
         return  # the user is gone; nothing to mirror for
-    row = ensure_mirror(services, user, int(payload["mirroredEventId"]))
+    row = ensure_mirror(container, user, int(payload["mirroredEventId"]))
     if row.state == "failed":
         raise outbox.PermanentFailure(row.detail or "the calendar refused the event")
     if row.state == "pending":
         raise RuntimeError(row.detail or "the calendar is still unavailable")
 
 
-def requeue_stranded_mirrors(services: Container, now: datetime | None = None) -> int:
+def requeue_stranded_mirrors(container: Container, now: datetime | None = None) -> int:
     """Mirrors left ``pending`` with nothing to complete them (a process died between the
     row and its outbox entry, or rows from before intents existed): queue their mirror.
     The calendar create is idempotent per Event, so one that did reach the calendar is
     found, not made twice. Returns how many were queued."""
     now = now or datetime.now(UTC)
-    checked = services.caches.get("stranded-mirrors-checked")
+    checked = container.caches.get("stranded-mirrors-checked")
     if checked is not None and now - checked < STRANDED_CHECK_EVERY:
         return 0
-    services.caches["stranded-mirrors-checked"] = now
-    settled = now - outbox.lease(services)
-    with services.db.session() as session:
+    container.caches["stranded-mirrors-checked"] = now
+    settled = now - outbox.lease(container)
+    with container.db.session() as session:
         stranded = session.execute(select(MirroredEvent.id, MirroredEvent.user_id).where(
             MirroredEvent.state == "pending", MirroredEvent.calendar_item_id.is_(None),
             MirroredEvent.created_at < settled)).all()
@@ -237,7 +236,7 @@ def requeue_stranded_mirrors(services: Container, now: datetime | None = None) -
     covered = {p.get("mirroredEventId") for p in waiting} | {
         p.get("salesforceEventId") for p in waiting}
     queued = 0
-    with services.db.session() as session:
+    with container.db.session() as session:
         for row_id, user_id in stranded:
             row = session.get(MirroredEvent, row_id)
             if row is None or row.id in covered or row.salesforce_event_id in covered:

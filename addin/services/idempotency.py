@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from addin.container import Container
 from addin.errors import ApiError, Conflict
-from addin.services import outbox
+from addin.services.outbox import queue as outbox
 from addin.store.models import IdempotencyKey, OutboxOperation
 
 KEY_LIFETIME = timedelta(hours=24)
@@ -58,19 +58,19 @@ def validate_key(key: str) -> None:
                        fields={"Idempotency-Key": "1 to 255 characters"})
 
 
-def begin(services: Container, user_id: int, key: str | None, fingerprint: str,
+def begin(container: Container, user_id: int, key: str | None, fingerprint: str,
           new_intent: Callable[[Session], OutboxOperation]) -> Claim | Replay:
     """Claim ``key`` with a new intent (``new_intent`` adds it to the session), replay the
     answer it already has, or take over its intent when nobody alive holds it."""
     if key is None:
-        with services.db.session() as session:
+        with container.db.session() as session:
             op = new_intent(session)
             session.flush()
             return Claim(op.id, None)
     validate_key(key)
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        with services.db.session() as session:
+        with container.db.session() as session:
             session.execute(delete(IdempotencyKey).where(
                 IdempotencyKey.user_id == user_id, IdempotencyKey.key == key,
                 IdempotencyKey.created_at < datetime.now(UTC) - KEY_LIFETIME))
@@ -96,7 +96,7 @@ def begin(services: Container, user_id: int, key: str | None, fingerprint: str,
             if row.state == "done":
                 return Replay(int(row.response_status or 200), dict(row.response_body or {}))
             key_id, op_id = row.id, (row.response_body or {}).get("intentId")
-        if op_id is not None and outbox.claim(services, int(op_id), any_pending=True):
+        if op_id is not None and outbox.claim(container, int(op_id), any_pending=True):
             return Claim(int(op_id), key_id)  # its holder died, or it waits for the worker
         if time.monotonic() > deadline:
             raise Conflict("A request with this Idempotency-Key is still in progress; try "

@@ -17,9 +17,9 @@ from addin.store.models import MirroredEvent
 from addin.sync.merge import AgreedAttendee
 
 
-def find_mirror(services: Container, user_id: int, event_id: str) -> MirroredEvent:
+def find_mirror(container: Container, user_id: int, event_id: str) -> MirroredEvent:
     """The user's mirrored event for this Salesforce Event id (detached), or 404."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(MirroredEvent).where(
             MirroredEvent.salesforce_event_id == event_id, MirroredEvent.user_id == user_id))
     if row is None:
@@ -32,13 +32,13 @@ SIDEBAR_WAIT_SECONDS = 20.0
 
 
 @contextmanager
-def sidebar_write(services: Container, user_id: int) -> Iterator[None]:
+def sidebar_write(container: Container, user_id: int) -> Iterator[None]:
     """Hold the mailbox for a sidebar write: a sync pass running now saved the agreed state
     it read before this write and would overwrite it; the write waits for the pass (and a
     pass waits for the write). If the pass takes longer than ``SIDEBAR_WAIT_SECONDS``,
     503: nothing was written, the same request can be sent again."""
     try:
-        with exclusive_mailbox(services.db.engine, user_id, SIDEBAR_WAIT_SECONDS):
+        with exclusive_mailbox(container.db.engine, user_id, SIDEBAR_WAIT_SECONDS):
             yield
     except MailboxBusy:
         raise UpstreamUnavailable("Your calendar is being synced right now; nothing was "

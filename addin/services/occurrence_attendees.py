@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.domain import Attendee, email_key
 from addin.errors import Conflict, NotFound, ValidationFailed
-from addin.identity import CurrentUser
-from addin.providers.calendar import NotifyMode
-from addin.providers.registry import open_calendar, open_salesforce
+from addin.providers.calendar.provider import NotifyMode
 from addin.services.attendees import MAX_SERIES_INVITEES, _valid_email
 from addin.services.mirrors import find_mirror, sidebar_write
 from addin.services.series import (
@@ -33,7 +33,7 @@ from addin.sync.linking import choose
 from addin.sync.occurrences import originals_by_event
 
 
-def set_occurrence_attendees(services: Container, user: CurrentUser, event_id: str,
+def set_occurrence_attendees(container: Container, user: CurrentUser, event_id: str,
                              occurrence_id: str, desired: list[dict[str, Any]]
                              ) -> dict[str, Any]:
     """Make one occurrence's attendees exactly ``desired``; answers the occurrence."""
@@ -45,12 +45,12 @@ def set_occurrence_attendees(services: Container, user: CurrentUser, event_id: s
         raise ValidationFailed("Too many attendees for a recurring event.", fields={
             "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
                          "recurring event"})
-    with sidebar_write(services, user.id):
-        row = find_mirror(services, user.id, event_id)
+    with sidebar_write(container, user.id):
+        row = find_mirror(container, user.id, event_id)
         if not is_series(row) or not row.calendar_item_id:
             raise NotFound("This event is not a series (or not in your calendar yet).")
-        salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
-        record = next((r for r in live_occurrences(services, row, salesforce)
+        salesforce, calendar = open_salesforce(container, user), open_calendar(container, user)
+        record = next((r for r in live_occurrences(container, row, salesforce)
                        if str(r["Id"]) == occurrence_id), None)
         if record is None:
             raise NotFound("No such occurrence in this series.")
@@ -77,7 +77,7 @@ def set_occurrence_attendees(services: Container, user: CurrentUser, event_id: s
         remove = sorted(r.relation_id for k, r in invitees.items() if k not in wanted)
         if add or remove:
             salesforce.change_invitees(occurrence_id, add=add, remove=remove, existing=relations)
-        _remember(services, row, occurrence_id, sorted(wanted))
+        _remember(container, row, occurrence_id, sorted(wanted))
         return {"id": occurrence_id, "seriesId": event_id, "originalStart": original,
                 "calendarItemId": instance.item_id,
                 "attendees": [{"email": a.email, "name": a.name, "optional": a.optional,
@@ -97,10 +97,10 @@ def _instance(calendar: Any, master_id: str, original: str) -> Any:
                    "synced yet).")
 
 
-def _remember(services: Container, row: MirroredEvent, occurrence_id: str,
+def _remember(container: Container, row: MirroredEvent, occurrence_id: str,
               emails: list[str]) -> None:
     """The occurrence keeps its own attendees: never the series' representative."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         stored = session.get(MirroredEvent, row.id)
         assert stored is not None
         own = dict(stored.base_fields.get("ownAttendees") or {})

@@ -57,8 +57,8 @@ JSON_TO_FIELD = {
 }
 
 
-def defaults(services: Container) -> OrgSettings:
-    config = services.settings
+def defaults(container: Container) -> OrgSettings:
+    config = container.settings
     domains = tuple(d.strip().lower() for d in config.ignored_domains.split(",") if d.strip())
     return OrgSettings(sync_direction=config.sync_direction,
                        graph_classic_policy=config.graph_classic_policy,
@@ -77,22 +77,22 @@ def _apply(base: OrgSettings, stored: dict[str, Any]) -> OrgSettings:
     return replace(base, **changes)
 
 
-def load_org_settings(services: Container, organization_id: int) -> OrgSettings:
-    with services.db.session() as session:
+def load_org_settings(container: Container, organization_id: int) -> OrgSettings:
+    with container.db.session() as session:
         org = session.get(Organization, organization_id)
         if org is None:
             raise NotFound("No such organization.")
         stored = dict(org.settings or {})
-    return _apply(defaults(services), stored)
+    return _apply(defaults(container), stored)
 
 
-def update_org_settings(services: Container, organization_id: int,
+def update_org_settings(container: Container, organization_id: int,
                         changes: dict[str, Any]) -> OrgSettings:
     """Store validated changes (API names) and return the effective settings."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         org = session.get(Organization, organization_id, with_for_update=True)
         if org is None:
             raise NotFound("No such organization.")
         merged = {**(org.settings or {}), **changes}
         org.settings = merged
-    return _apply(defaults(services), merged)
+    return _apply(defaults(container), merged)

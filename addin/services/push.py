@@ -13,8 +13,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from addin.container import Container
-from addin.providers.calendar import CalendarError, CalendarProvider
-from addin.providers.calendar import PushSubscription as PushChannel
+from addin.providers.calendar.provider import CalendarError, CalendarProvider
+from addin.providers.calendar.provider import PushSubscription as PushChannel
 from addin.store.models import MirroredEvent, PushSubscription, SyncRequest
 
 log = logging.getLogger(__name__)
@@ -30,9 +30,9 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def request_sync(services: Container, user_id: int, reason: str) -> None:
+def request_sync(container: Container, user_id: int, reason: str) -> None:
     """Ask the worker to sync this user; repeated requests coalesce into one."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         if session.get(SyncRequest, user_id) is not None:
             return
         session.add(SyncRequest(user_id=user_id, reason=reason[:64]))
@@ -42,12 +42,12 @@ def request_sync(services: Container, user_id: int, reason: str) -> None:
             session.rollback()
 
 
-def is_own_write(services: Container, user_id: int, item_id: str, etag: str) -> bool:
+def is_own_write(container: Container, user_id: int, item_id: str, etag: str) -> bool:
     """A notification naming an item with the etag (Graph ``@odata.etag``, EWS ChangeKey)
     the product stored after its own last write: its echo, worth no pass at all."""
     if not item_id or not etag:
         return False
-    with services.db.session() as session:
+    with container.db.session() as session:
         stored = session.scalar(select(MirroredEvent.calendar_etag).where(
             MirroredEvent.user_id == user_id, MirroredEvent.calendar_item_id == item_id))
     return stored is not None and stored == etag
@@ -56,13 +56,13 @@ def is_own_write(services: Container, user_id: int, item_id: str, etag: str) -> 
 RESUBSCRIBE = "resubscribe"  # a sync request's reason that renews or recreates first
 
 
-def lifecycle_event(services: Container, subscription_id: str, event: str) -> str:
+def lifecycle_event(container: Container, subscription_id: str, event: str) -> str:
     """Act on a Graph lifecycle notification for a subscription we hold: answers the sync
     request reason to queue. ``reauthorizationRequired``: renew it now (its expiry is set
     to now, so the next subscription check renews); ``subscriptionRemoved``: forget it,
     so a new one is made, and sync (changes meanwhile were never notified); ``missed``:
     sync (the delta link catches up)."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(PushSubscription).where(
             PushSubscription.provider == "graph",
             PushSubscription.subscription_id == subscription_id))
@@ -77,9 +77,9 @@ def lifecycle_event(services: Container, subscription_id: str, event: str) -> st
     return "graph:missed"
 
 
-def take_sync_requests(services: Container, limit: int = 50) -> list[tuple[int, str]]:
+def take_sync_requests(container: Container, limit: int = 50) -> list[tuple[int, str]]:
     """Claim pending requests (oldest first); each is handed out once."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         rows = session.scalars(
             select(SyncRequest).order_by(SyncRequest.requested_at).limit(limit)
         ).all()
@@ -90,10 +90,10 @@ def take_sync_requests(services: Container, limit: int = 50) -> list[tuple[int, 
     return taken
 
 
-def subscriber_of(services: Container, provider: str, subscription_id: str,
+def subscriber_of(container: Container, provider: str, subscription_id: str,
                   client_state: str | None) -> int | None:
     """The user a notification is for, if it names a live subscription with its secret."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(PushSubscription).where(
             PushSubscription.provider == provider,
             PushSubscription.subscription_id == subscription_id))
@@ -104,7 +104,7 @@ def subscriber_of(services: Container, provider: str, subscription_id: str,
         return row.user_id
 
 
-def ensure_subscription(services: Container, user_id: int, calendar: CalendarProvider,
+def ensure_subscription(container: Container, user_id: int, calendar: CalendarProvider,
                         now: datetime | None = None) -> str:
     """Subscribe the user's calendar, or renew a subscription that expires soon.
 
@@ -112,7 +112,7 @@ def ensure_subscription(services: Container, user_id: int, calendar: CalendarPro
     if not calendar.capabilities.push_notifications or calendar.name not in WEBHOOK_PATHS:
         return "unsupported"
     now = now or datetime.now(UTC)
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(PushSubscription).where(
             PushSubscription.user_id == user_id, PushSubscription.provider == calendar.name))
         if row is not None and _aware(row.expires_at) - now > RENEW_BEFORE:
@@ -120,22 +120,22 @@ def ensure_subscription(services: Container, user_id: int, calendar: CalendarPro
         existing = None
         if row is not None:
             existing = PushChannel(id=row.subscription_id, resource=row.resource,
-                               notification_url=_notification_url(services, calendar.name),
+                               notification_url=_notification_url(container, calendar.name),
                                client_state="", expires_at=_aware(row.expires_at),
                                extra=dict(row.extra or {}))
     expires_at = now + SUBSCRIPTION_LIFETIME
     if existing is not None and calendar.name == "graph":
         renewed = calendar.renew(existing, expires_at)
-        with services.db.session() as session:
+        with container.db.session() as session:
             stored = session.scalar(select(PushSubscription).where(
                 PushSubscription.subscription_id == existing.id))
             if stored is not None:
                 stored.expires_at = renewed.expires_at
         return "renewed"
     client_state = secrets.token_urlsafe(32)
-    channel = calendar.subscribe(_notification_url(services, calendar.name), client_state,
+    channel = calendar.subscribe(_notification_url(container, calendar.name), client_state,
                                  expires_at)
-    with services.db.session() as session:
+    with container.db.session() as session:
         if existing is not None:  # Google channels cannot be extended: replace the old one
             session.execute(delete(PushSubscription).where(
                 PushSubscription.subscription_id == existing.id))
@@ -151,8 +151,8 @@ def ensure_subscription(services: Container, user_id: int, calendar: CalendarPro
     return "renewed" if existing is not None else "created"
 
 
-def _notification_url(services: Container, provider: str) -> str:
-    return services.settings.public_url.rstrip("/") + WEBHOOK_PATHS[provider]
+def _notification_url(container: Container, provider: str) -> str:
+    return container.settings.public_url.rstrip("/") + WEBHOOK_PATHS[provider]
 
 
 def _aware(moment: datetime) -> datetime:

@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 from nameparser import HumanName
 from publicsuffixlist import PublicSuffixList
 
+from addin.accounts.clients import open_salesforce
+from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.errors import ValidationFailed
-from addin.identity import CurrentUser
-from addin.providers.registry import open_salesforce
-from addin.providers.salesforce import (
+from addin.providers.salesforce.client import (
     AccountMatch,
     SalesforceClient,
     SalesforceValidationError,
@@ -128,11 +128,11 @@ def best_accounts(domain: str, candidates: list[AccountMatch]) -> list[AccountMa
                    if _website_domain(m.website) == domain or m.contacts), key=rank)
 
 
-def draft_person(services: Container, user: CurrentUser, salesforce: SalesforceClient,
+def draft_person(container: Container, user: CurrentUser, salesforce: SalesforceClient,
                  email: str, display_name: str | None, kind: str) -> dict[str, Any]:
     """The prefilled Contact/Lead form of an attendee (see the module's docstring)."""
     name = split_name(display_name, email)
-    org = load_org_settings(services, user.organization_id)
+    org = load_org_settings(container, user.organization_id)
     ignored = {d.lower() for d in org.ignored_domains} | {
         user.email.rpartition("@")[2].lower()}
     own = _suffixes().privatesuffix(user.email.rpartition("@")[2].lower())
@@ -161,13 +161,13 @@ API_FIELDS = {"FirstName": "firstName", "LastName": "lastName", "Email": "email"
               "Company": "company", "AccountId": "accountId"}
 
 
-def save_person(services: Container, user: CurrentUser, data: dict[str, Any]
+def save_person(container: Container, user: CurrentUser, data: dict[str, Any]
                 ) -> tuple[str, dict[str, Any]]:
     """Save the Contact or Lead the rep edited (``data`` as NewRecordSchema loads it) for an
     unlinked attendee, with its new Account if one was named (all or none), then link it
     (the attendee list rewritten as it is links the new record). Returns (record id,
     Event). Upstream: Salesforce 1 create (composite) + the attendee rewrite's requests."""
-    row = find_mirror(services, user.id, data["eventId"])
+    row = find_mirror(container, user.id, data["eventId"])
     if key(data["email"]) not in {key(a["email"]) for a in row.base_attendees}:
         raise ValidationFailed("Only an attendee of the event can be created from here.",
                                fields={"email": "not an attendee of this event"})
@@ -185,12 +185,12 @@ def save_person(services: Container, user: CurrentUser, data: dict[str, Any]
         if domain:
             new_account["Website"] = domain
     try:
-        created = open_salesforce(services, user).create_person(data["type"], fields,
+        created = open_salesforce(container, user).create_person(data["type"], fields,
                                                                 new_account)
     except SalesforceValidationError as exc:
         raise ValidationFailed("Salesforce did not accept the record.",
                                fields=_refused_fields(exc)) from exc
-    event = set_attendees(services, user, data["eventId"], attendee_views(row))
+    event = set_attendees(container, user, data["eventId"], attendee_views(row))
     return created.id, event
 
 

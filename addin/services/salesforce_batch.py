@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from addin.providers.salesforce import (
+from addin.providers.salesforce.client import (
     EventRelationRecord,
     SalesforceClient,
     SalesforceError,

@@ -20,16 +20,21 @@ from typing import Any
 
 from sqlalchemy import select
 
-from addin.connections import NotConnected
+from addin.accounts.clients import open_calendar
+from addin.accounts.connections import NotConnected
+from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.domain import CalendarItem
 from addin.errors import UpstreamUnavailable, ValidationFailed
-from addin.identity import CurrentUser
-from addin.providers.calendar import CalendarError, CalendarProvider, ItemNotFound, NotifyMode
-from addin.providers.registry import open_calendar
-from addin.providers.salesforce import SalesforceClient, SalesforceNotFound
-from addin.providers.salesforce_records import EventRelationRecord
-from addin.providers.salesforce_series import (
+from addin.providers.calendar.provider import (
+    CalendarError,
+    CalendarProvider,
+    ItemNotFound,
+    NotifyMode,
+)
+from addin.providers.salesforce.client import SalesforceClient, SalesforceNotFound
+from addin.providers.salesforce.records import EventRelationRecord
+from addin.providers.salesforce.series import (
     delete_series,
     occurrences,
     recreated_since,
@@ -82,17 +87,17 @@ class SeriesOutcome:
     gone_from: str | None = None
 
 
-def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
+def reconcile_series(container: Container, user: CurrentUser, row: MirroredEvent,
                      salesforce: SalesforceClient, calendar: CalendarProvider,
                      settings: OrgSettings, now: datetime | None = None) -> SeriesOutcome:
     """One pass over one series' occurrences (attendees are the caller's)."""
     now = now or datetime.now(UTC)
-    live = live_occurrences(services, row, salesforce)
-    if _pattern_changed(services, row, salesforce, live):
+    live = live_occurrences(container, row, salesforce)
+    if _pattern_changed(container, row, salesforce, live):
         detail = ("The series' repeat pattern was changed in Salesforce, which makes a new "
                   "series there: this one is no longer kept in step (nothing was deleted "
                   "in your calendar).")
-        with services.db.session() as session:
+        with container.db.session() as session:
             stored = session.get(MirroredEvent, row.id)
             assert stored is not None
             stored.state, stored.detail = "failed", detail
@@ -103,10 +108,10 @@ def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
     try:
         master = calendar.get_item(str(row.calendar_item_id))
     except ItemNotFound:
-        return SeriesOutcome(calendar_series_deleted(services, row, salesforce, settings,
+        return SeriesOutcome(calendar_series_deleted(container, row, salesforce, settings,
                                                      live), gone_from="calendar")
     if master.raw.get("isCancelled") is True or master.raw.get("status") == "cancelled":
-        return SeriesOutcome(calendar_series_deleted(services, row, salesforce, settings,
+        return SeriesOutcome(calendar_series_deleted(container, row, salesforce, settings,
                                                      live), gone_from="calendar")
     low, high = window(calendar, now)
     instances = calendar.list_instances(str(row.calendar_item_id), low, high)
@@ -116,7 +121,7 @@ def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
     _execute(row, salesforce, calendar, master, decided)
     texts = _sync_texts(row, salesforce, calendar, master, live, settings,
                         fresh_etag=not decided.writes)
-    with services.db.session() as session:
+    with container.db.session() as session:
         stored = session.get(MirroredEvent, row.id)
         assert stored is not None
         stored.base_fields = {**stored.base_fields, **texts, "occurrences": {
@@ -126,7 +131,7 @@ def reconcile_series(services: Container, user: CurrentUser, row: MirroredEvent,
     return SeriesOutcome(f"{decided.writes} occurrence change(s) applied", master)
 
 
-def _pattern_changed(services: Container, row: MirroredEvent, salesforce: SalesforceClient,
+def _pattern_changed(container: Container, row: MirroredEvent, salesforce: SalesforceClient,
                      live: list[dict[str, Any]]) -> bool:
     """Agreed occurrences are gone and the owner has new occurrences of the same subject
     since the last pass: Salesforce recreated the series (a pattern change). Read only
@@ -145,13 +150,13 @@ def _pattern_changed(services: Container, row: MirroredEvent, salesforce: Salesf
     found = set(recreated_since(salesforce, str(key["ownerId"]),
                                 str(row.base_fields.get("subject") or ""),
                                 since - timedelta(minutes=1), agreed))
-    return bool(found - _other_mirrors(services, row))
+    return bool(found - _other_mirrors(container, row))
 
 
-def _other_mirrors(services: Container, row: MirroredEvent) -> set[str]:
+def _other_mirrors(container: Container, row: MirroredEvent) -> set[str]:
     """The Salesforce Event ids the user's other mirrors hold (another series of the same
     subject made meanwhile is not this one recreated)."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         others = list(session.scalars(select(MirroredEvent).where(
             MirroredEvent.user_id == row.user_id, MirroredEvent.id != row.id)))
         return {o.salesforce_event_id for o in others} | {
@@ -183,7 +188,7 @@ def _sync_texts(row: MirroredEvent, salesforce: SalesforceClient, calendar: Cale
     return {"subject": result.agreed["subject"], "location": result.agreed["location"]}
 
 
-def calendar_series_deleted(services: Container, row: MirroredEvent,
+def calendar_series_deleted(container: Container, row: MirroredEvent,
                             salesforce: SalesforceClient, settings: OrgSettings,
                             live: list[dict[str, Any]]) -> str:
     """The calendar series is gone (its server cancelled it for its attendees, once):
@@ -196,7 +201,7 @@ def calendar_series_deleted(services: Container, row: MirroredEvent,
         with suppress(SalesforceNotFound):
             delete_series(salesforce, str(live[0]["Id"]))
         outcome = "deleted in Salesforce"
-    with services.db.session() as session:
+    with container.db.session() as session:
         stored = session.get(MirroredEvent, row.id)
         assert stored is not None
         stored.state, stored.last_synced_at = "deleted", utcnow()
@@ -204,20 +209,20 @@ def calendar_series_deleted(services: Container, row: MirroredEvent,
     return outcome
 
 
-def adoptable(services: Container, user: CurrentUser, payload: dict[str, Any]
+def adoptable(container: Container, user: CurrentUser, payload: dict[str, Any]
               ) -> dict[str, Any]:
     """A create for an item the person made in the calendar: it must be theirs and not
     linked yet; a series keeps its own rule (unless the create names one). One calendar
     read, before anything is recorded."""
     try:
-        item = open_calendar(services, user, payload["timeZone"]).get_item(
+        item = open_calendar(container, user, payload["timeZone"]).get_item(
             payload["calendarItemId"])
     except ItemNotFound:
         raise ValidationFailed("That calendar item does not exist (any more).", fields={
             "calendarItemId": "not found in your calendar"}) from None
     except (CalendarError, NotConnected) as exc:
         raise UpstreamUnavailable("Your calendar is not available; try again.") from exc
-    with services.db.session() as session:
+    with container.db.session() as session:
         known = session.scalar(select(MirroredEvent.id).where(
             MirroredEvent.provider == user.calendar_provider,
             MirroredEvent.calendar_item_id == item.item_id))
@@ -238,24 +243,24 @@ def adoptable(services: Container, user: CurrentUser, payload: dict[str, Any]
     return payload
 
 
-def series_relations(services: Container, row: MirroredEvent, salesforce: SalesforceClient
+def series_relations(container: Container, row: MirroredEvent, salesforce: SalesforceClient
                      ) -> dict[str, list[EventRelationRecord]]:
     """The live occurrences' relations, the series' representative first (the earliest
     occurrence nobody changed on its own): 2 requests."""
-    live = live_occurrences(services, row, salesforce)
+    live = live_occurrences(container, row, salesforce)
     own = set((row.base_fields or {}).get("ownAttendees") or {})
     live.sort(key=lambda r: bool(r.get("IsRecurrence2Exception")) or str(r["Id"]) in own)
     found = relations(salesforce, [str(r["Id"]) for r in live])
     return {str(r["Id"]): found.get(str(r["Id"]), []) for r in live}
 
 
-def live_occurrences(services: Container, row: MirroredEvent, salesforce: SalesforceClient
+def live_occurrences(container: Container, row: MirroredEvent, salesforce: SalesforceClient
                      ) -> list[dict[str, Any]]:
     """The series' live occurrence Events. Nothing links them to their series, so the
     owner's Events with the same pattern are candidates; once paired, the base's Event ids
     say which are this series' (another series with the same pattern and start stays
     apart); before that, the same subject as the first occurrence too."""
-    key = _series_key(services, row, salesforce)
+    key = _series_key(container, row, salesforce)
     if not key:
         return []
     known = set(originals_by_event(base_occurrences(row)))
@@ -265,7 +270,7 @@ def live_occurrences(services: Container, row: MirroredEvent, salesforce: Salesf
     return [r for r in occurrences(salesforce, key) if r.get("Subject") == key.get("subject")]
 
 
-def _series_key(services: Container, row: MirroredEvent, salesforce: SalesforceClient
+def _series_key(container: Container, row: MirroredEvent, salesforce: SalesforceClient
                 ) -> dict[str, str] | None:
     known = (row.base_fields or {}).get("series")
     if known:
@@ -277,7 +282,7 @@ def _series_key(services: Container, row: MirroredEvent, salesforce: SalesforceC
     key = series_key(first)
     if key:
         key["subject"] = str(first.get("Subject") or "")
-        with services.db.session() as session:
+        with container.db.session() as session:
             stored = session.get(MirroredEvent, row.id)
             assert stored is not None
             stored.base_fields = {**stored.base_fields, "series": key}

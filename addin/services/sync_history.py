@@ -55,7 +55,7 @@ def propagation(event_id: str, changed: tuple[str, datetime] | None,
             "seconds": round(seconds, 3)}
 
 
-def record_pass(services: Container, user_id: int, reason: str, started: datetime,
+def record_pass(container: Container, user_id: int, reason: str, started: datetime,
                 *, checked: int = 0, reconciled: int = 0, failures: dict[str, str] | None = None,
                 error: str | None = None, propagations: list[dict[str, Any]] | None = None
                 ) -> None:
@@ -63,17 +63,17 @@ def record_pass(services: Container, user_id: int, reason: str, started: datetim
     failure to record (the user deleted meanwhile, the database briefly away) is logged
     and never fails the sync itself."""
     try:
-        _record(services, user_id, reason, started, checked, reconciled, failures or {},
+        _record(container, user_id, reason, started, checked, reconciled, failures or {},
                 error, propagations or [])
     except SQLAlchemyError:
         log.warning("the sync pass of user %s was not recorded", user_id, exc_info=True)
 
 
-def _record(services: Container, user_id: int, reason: str, started: datetime,
+def _record(container: Container, user_id: int, reason: str, started: datetime,
             checked: int, reconciled: int, failures: dict[str, str], error: str | None,
             propagations: list[dict[str, Any]]) -> None:
     ended = datetime.now(UTC)
-    with services.db.session() as session:
+    with container.db.session() as session:
         session.add(SyncPassRecord(
             user_id=user_id, reason=reason[:64], started_at=started,
             duration_ms=int((ended - started).total_seconds() * 1000), checked=checked,

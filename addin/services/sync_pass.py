@@ -30,13 +30,17 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.identity import CurrentUser, load_user
 from addin.container import Container
 from addin.domain import CalendarItem
-from addin.failpoints import failpoint
-from addin.identity import CurrentUser, load_user
-from addin.providers.calendar import CalendarError, CalendarProvider, ChangePage, ItemNotFound
-from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import (
+from addin.providers.calendar.provider import (
+    CalendarError,
+    CalendarProvider,
+    ChangePage,
+    ItemNotFound,
+)
+from addin.providers.salesforce.client import (
     EventSnapshot,
     PersonRecord,
     SalesforceChanges,
@@ -47,6 +51,7 @@ from addin.services.calendar_batch import BatchingCalendar
 from addin.services.cancellation import calendar_deleted, salesforce_deleted
 from addin.services.event_sync import sync_fields
 from addin.services.events import ensure_mirror
+from addin.services.failpoints import failpoint
 from addin.services.mirrors import item_as_agreed
 from addin.services.org_settings import OrgSettings, load_org_settings
 from addin.services.salesforce_batch import BatchingSalesforce
@@ -85,17 +90,17 @@ class PassReport:
     propagations: list[dict[str, Any]] = field(default_factory=list)  # see sync_history
 
 
-def _cursor(services: Container, user_id: int, source: str) -> str | None:
-    with services.db.session() as session:
+def _cursor(container: Container, user_id: int, source: str) -> str | None:
+    with container.db.session() as session:
         row = session.scalar(select(SyncCursor).where(SyncCursor.user_id == user_id,
                                                       SyncCursor.source == source))
         return row.cursor if row else None
 
 
-def _save_cursor(services: Container, user_id: int, source: str, value: str) -> None:
+def _save_cursor(container: Container, user_id: int, source: str, value: str) -> None:
     """One statement (INSERT ... ON CONFLICT DO UPDATE): two passes saving the same cursor
     at once (a webhook's and a requested one) cannot collide on the unique key."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         dialect = session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         statement = insert(SyncCursor).values(user_id=user_id, source=source, cursor=value,
@@ -110,61 +115,61 @@ def is_calendar_push(reason: str) -> bool:
     return reason.startswith(CALENDAR_PUSH_REASONS) or reason == CALENDAR_POLL
 
 
-def sync_user(services: Container, user_id: int, reason: str = "poll") -> PassReport:
+def sync_user(container: Container, user_id: int, reason: str = "poll") -> PassReport:
     """One pass, recorded (addin/services/sync_history.py) whether it succeeds or not.
     Passes for the same user run one after the other, whoever runs them (a worker's job,
     `addin sync`, a Retry on the status page) and in whichever process: the writes of a
     pass go out at its end, after its base is saved, so two passes at once would each take
     the other's half-done work for news (addin/store/mailbox_lock.py)."""
-    with exclusive_mailbox(services.db.engine, user_id):
-        return _recorded_pass(services, user_id, reason)
+    with exclusive_mailbox(container.db.engine, user_id):
+        return _recorded_pass(container, user_id, reason)
 
 
-def _recorded_pass(services: Container, user_id: int, reason: str) -> PassReport:
+def _recorded_pass(container: Container, user_id: int, reason: str) -> PassReport:
     report = PassReport()
     started = datetime.now(UTC)
     try:
-        _sync_user(services, user_id, reason, report)
+        _sync_user(container, user_id, reason, report)
     except Exception as exc:
-        record_pass(services, user_id, reason, started, checked=report.checked,
+        record_pass(container, user_id, reason, started, checked=report.checked,
                     reconciled=len(report.reconciled), failures=report.failed,
                     error=f"{exc.__class__.__name__}: {exc}",
                     propagations=report.propagations)
         raise
-    record_pass(services, user_id, reason, started, checked=report.checked,
+    record_pass(container, user_id, reason, started, checked=report.checked,
                 reconciled=len(report.reconciled), failures=report.failed,
                 propagations=report.propagations)
     return report
 
 
-def _sync_user(services: Container, user_id: int, reason: str, report: PassReport) -> None:
-    user = load_user(services, user_id)
-    if user is None or not _has_mirrors(services, user_id):
+def _sync_user(container: Container, user_id: int, reason: str, report: PassReport) -> None:
+    user = load_user(container, user_id)
+    if user is None or not _has_mirrors(container, user_id):
         return
-    salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)
+    salesforce, calendar = open_salesforce(container, user), open_calendar(container, user)
     started = datetime.now(UTC)
     source = f"{calendar.name}_changes"
-    page = calendar.list_changes(_cursor(services, user_id, source))
+    page = calendar.list_changes(_cursor(container, user_id, source))
     changes = None
     if not is_calendar_push(reason):
-        stored = _cursor(services, user_id, "salesforce_events")
+        stored = _cursor(container, user_id, "salesforce_events")
         since = (datetime.fromisoformat(stored) if stored else started - FIRST_LOOKBACK) \
             - CLOCK_SKEW
         changes = salesforce.changes_since(since, str(user.salesforce_user_id))
-    rows = _rows_concerned(services, user_id, page, changes, calendar, started)
-    work = _Work(services, user, salesforce, calendar, page, changes, rows, started)
+    rows = _rows_concerned(container, user_id, page, changes, calendar, started)
+    work = _Work(container, user, salesforce, calendar, page, changes, rows, started)
     work.run(report)
     if changes is not None:
-        _save_cursor(services, user_id, "salesforce_events", started.isoformat())
-    _save_cursor(services, user_id, source, page.cursor)
+        _save_cursor(container, user_id, "salesforce_events", started.isoformat())
+    _save_cursor(container, user_id, source, page.cursor)
     if report.reconciled or report.failed or report.deleted:
         log.info("pass for user %s (%s): reconciled %s, failed %s, deleted %s", user_id,
                  reason, report.reconciled, report.failed, report.deleted)
 
-def _agreed_state(services: Container, row_id: int) -> tuple[Any, ...]:
+def _agreed_state(container: Container, row_id: int) -> tuple[Any, ...]:
     """What both sides agree on, normalized: the event's fields and its attendees with
     their answers and links (a change to it is a change propagated)."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         stored = session.get(MirroredEvent, row_id)
         if stored is None:
             return ()
@@ -174,14 +179,14 @@ def _agreed_state(services: Container, row_id: int) -> tuple[Any, ...]:
         return from_api(stored.base_fields or {}), people
 
 
-def _has_mirrors(services: Container, user_id: int) -> bool:
-    with services.db.session() as session:
+def _has_mirrors(container: Container, user_id: int) -> bool:
+    with container.db.session() as session:
         return session.scalar(select(MirroredEvent.id).where(
             MirroredEvent.user_id == user_id, MirroredEvent.state == "mirrored").limit(1)
         ) is not None
 
 
-def _rows_concerned(services: Container, user_id: int, page: ChangePage,
+def _rows_concerned(container: Container, user_id: int, page: ChangePage,
                     changes: SalesforceChanges | None, calendar: CalendarProvider,
                     now: datetime) -> list[MirroredEvent]:
     """The user's mirrors that either side reports changed, those beyond the change
@@ -190,7 +195,7 @@ def _rows_concerned(services: Container, user_id: int, page: ChangePage,
     mine = select(MirroredEvent).where(MirroredEvent.user_id == user_id,
                                        MirroredEvent.state == "mirrored")
     if page.full_resync:
-        with services.db.session() as session:
+        with container.db.session() as session:
             return list(session.scalars(mine.order_by(MirroredEvent.id)))
     event_ids: set[str] = set()
     if changes is not None:
@@ -209,7 +214,7 @@ def _rows_concerned(services: Container, user_id: int, page: ChangePage,
         conditions.append(MirroredEvent.base_fields["end"].as_string() >= edge)
     if not conditions:
         return []
-    with services.db.session() as session:
+    with container.db.session() as session:
         return list(session.scalars(mine.where(or_(*conditions)).order_by(MirroredEvent.id)))
 
 
@@ -220,13 +225,13 @@ def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
 class _Work:
     """The reconciling part of one pass, once both sides' changes are known."""
 
-    def __init__(self, services: Container, user: CurrentUser, salesforce: SalesforceClient,
+    def __init__(self, container: Container, user: CurrentUser, salesforce: SalesforceClient,
                  calendar: CalendarProvider, page: ChangePage,
                  changes: SalesforceChanges | None, rows: list[MirroredEvent],
                  started: datetime):
-        self.services, self.user, self.salesforce = services, user, salesforce
+        self.container, self.user, self.salesforce = container, user, salesforce
         self.calendar, self.page, self.changes, self.rows = calendar, page, changes, rows
-        self.org: OrgSettings = load_org_settings(services, user.organization_id)
+        self.org: OrgSettings = load_org_settings(container, user.organization_id)
         self.writes = BatchingCalendar(calendar)
         self.started = started
         self.salesforce_writes = BatchingSalesforce(salesforce)
@@ -341,11 +346,11 @@ class _Work:
         side), then its attendees (the series' invitees on every occurrence, in one
         composite; the calendar series invites once). Written at once, not batched."""
         try:
-            outcome = reconcile_series(self.services, self.user, row, self.salesforce,
+            outcome = reconcile_series(self.container, self.user, row, self.salesforce,
                                        self.calendar, self.org)
             if outcome.gone_from == "salesforce":
                 report.deleted[row.salesforce_event_id] = salesforce_deleted(
-                    self.services, row, self.calendar, self.org, self.experience())
+                    self.container, row, self.calendar, self.org, self.experience())
                 return
             if outcome.gone_from == "pattern":
                 report.failed[row.salesforce_event_id] = outcome.detail
@@ -353,10 +358,10 @@ class _Work:
             if outcome.gone_from == "calendar" or outcome.master is None:
                 report.deleted[row.salesforce_event_id] = outcome.detail
                 return
-            series = series_relations(self.services, row, self.salesforce)
+            series = series_relations(self.container, row, self.salesforce)
             first = next(iter(series), None)
             if first is not None:
-                reconcile(self.services, self.user, row, self.salesforce, self.calendar,
+                reconcile(self.container, self.user, row, self.salesforce, self.calendar,
                           self.experience(), outcome.master, None, series[first],
                           series=series)
             report.reconciled.append(row.salesforce_event_id)
@@ -398,27 +403,27 @@ class _Work:
             item = None if deleted or snapshot is None else _present(found)
             if deleted or snapshot is None:
                 report.deleted[row.salesforce_event_id] = salesforce_deleted(
-                    self.services, row, self.calendar, self.org, self.experience())
+                    self.container, row, self.calendar, self.org, self.experience())
                 return False
             if item is None:  # gone (404 / cancelled); a full resync lists no deletions
                 report.deleted[row.salesforce_event_id] = calendar_deleted(
-                    self.services, row, self.salesforce, self.org)
+                    self.container, row, self.salesforce, self.org)
                 if self.org.sync_direction == "sf_to_calendar":
-                    ensure_mirror(self.services, self.user, row.id)
+                    ensure_mirror(self.container, self.user, row.id)
                 return False
             self.writes.know(item)
             record = snapshot.record
-            agreed, changed_at = _agreed_state(self.services, row.id), modified_at(record,
+            agreed, changed_at = _agreed_state(self.container, row.id), modified_at(record,
                                                                                    item.raw)
             queued = self.salesforce_writes  # typed as the client it stands for
-            item = sync_fields(self.services, row, queued, self.writes,  # type: ignore[arg-type]
+            item = sync_fields(self.container, row, queued, self.writes,  # type: ignore[arg-type]
                                record, item, self.org)
             # the writes are only queued here: the pass's own failpoints are in _flush
-            reconcile(self.services, self.user, row, queued, self.writes,  # type: ignore[arg-type]
+            reconcile(self.container, self.user, row, queued, self.writes,  # type: ignore[arg-type]
                       self.experience(), item, record, snapshot.relations, people,
                       step="sync.queued")
             report.reconciled.append(row.salesforce_event_id)
-            if _agreed_state(self.services, row.id) != agreed:  # something was propagated
+            if _agreed_state(self.container, row.id) != agreed:  # something was propagated
                 self.propagated.append((row.salesforce_event_id, changed_at))
             return True
         except Exception as exc:  # one event's failure must not stop the pass
@@ -464,7 +469,7 @@ class _Work:
                 continue
             if result is None or isinstance(result, CalendarItem):  # written, or nothing to
                 fields, attendees, etag = agreed[row.id]
-                with self.services.db.session() as session:
+                with self.container.db.session() as session:
                     session.execute(update(MirroredEvent).where(MirroredEvent.id == row.id)
                                     .values(base_fields=fields, base_attendees=attendees,
                                             calendar_etag=result.etag if isinstance(
@@ -480,7 +485,7 @@ class _Work:
         """The new agreed state of each finished event (as reconciling stored it), with
         the last agreed one stored back in its place, in one transaction."""
         agreed: dict[int, tuple[dict[str, Any], list[Any], str | None]] = {}
-        with self.services.db.session() as session:
+        with self.container.db.session() as session:
             for row in finished.values():
                 stored = session.get(MirroredEvent, row.id)
                 if stored is None:

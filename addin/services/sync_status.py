@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.errors import NotFound, scrub
-from addin.identity import CurrentUser
-from addin.services import outbox
 from addin.services.events import ensure_mirror
 from addin.services.org_settings import load_org_settings
+from addin.services.outbox import queue as outbox
 from addin.store.models import (
     MirroredEvent,
     Organization,
@@ -53,8 +53,8 @@ def _operation_view(op: OutboxOperation) -> dict[str, Any]:
             "error": scrub(op.last_error) if op.last_error else None}
 
 
-def user_status(services: Container, user_id: int) -> dict[str, Any]:
-    with services.db.session() as session:
+def user_status(container: Container, user_id: int) -> dict[str, Any]:
+    with container.db.session() as session:
         user = session.get(User, user_id)
         if user is None:
             raise NotFound("No such user.")
@@ -107,9 +107,9 @@ def _summary(seconds: list[float]) -> dict[str, Any]:
             "maxSeconds": round(max(seconds), 3)}
 
 
-def organization_status(services: Container, organization_id: int) -> dict[str, Any]:
+def organization_status(container: Container, organization_id: int) -> dict[str, Any]:
     """Every user of the organization in one line each, and the org's settings."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         org = session.get(Organization, organization_id)
         if org is None:
             raise NotFound("No such organization.")
@@ -148,24 +148,24 @@ def organization_status(services: Container, organization_id: int) -> dict[str, 
                         "salesforceOrgId": org.salesforce_org_id,
                         "microsoftTenantId": org.microsoft_tenant_id}
     return {"organization": organization,
-            "settings": load_org_settings(services, organization_id).as_json(),
+            "settings": load_org_settings(container, organization_id).as_json(),
             "users": users}
 
 
-def retry_operation(services: Container, user_id: int, op_id: int) -> dict[str, Any]:
+def retry_operation(container: Container, user_id: int, op_id: int) -> dict[str, Any]:
     """Run the user's outbox operation again now; its state afterwards."""
-    op = outbox.load(services, op_id) if 0 < op_id < 2**31 else None
+    op = outbox.load(container, op_id) if 0 < op_id < 2**31 else None
     if op is None or op.user_id != user_id:
         raise NotFound("No such operation.", fields={"id": "not one of this user's"})
-    ran = outbox.retry_now(services, op_id)
-    after = outbox.load(services, op_id)
+    ran = outbox.retry_now(container, op_id)
+    after = outbox.load(container, op_id)
     assert after is not None
     return {"ran": ran, "operation": _operation_view(after)}
 
 
-def retry_mirror(services: Container, user: CurrentUser, event_id: str) -> dict[str, Any]:
+def retry_mirror(container: Container, user: CurrentUser, event_id: str) -> dict[str, Any]:
     """Try again to add a Salesforce Event the calendar refused (or that waits for it)."""
-    with services.db.session() as session:
+    with container.db.session() as session:
         row = session.scalar(select(MirroredEvent).where(
             MirroredEvent.user_id == user.id, MirroredEvent.salesforce_event_id == event_id))
         if row is None:
@@ -173,6 +173,6 @@ def retry_mirror(services: Container, user: CurrentUser, event_id: str) -> dict[
         if row.state == "failed":
             row.state, row.detail = "pending", None
         row_id = row.id
-    done = ensure_mirror(services, user, row_id)
+    done = ensure_mirror(container, user, row_id)
     return {"eventId": event_id, "state": done.state,
             "detail": scrub(done.detail) if done.detail else None}

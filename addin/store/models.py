@@ -1,7 +1,7 @@
 """Tables. Plain SQLAlchemy 2 declarative models; no behaviour beyond what the columns say.
 
 OAuth tokens are stored encrypted (``*_encrypted`` columns hold Fernet ciphertext written
-by ``addin.crypto.TokenCipher``); nothing in this module ever sees a plaintext token.
+by ``addin.accounts.crypto.TokenCipher``); nothing in this module ever sees a plaintext token.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from addin.providers.calendar import CalendarCapabilities, NotifyMode
+from addin.sync.capabilities import CalendarCapabilities, NotifyMode
 
 
 class Origin(enum.Enum):

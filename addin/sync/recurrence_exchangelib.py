@@ -30,7 +30,6 @@ from exchangelib.recurrence import (
 from addin.sync.recurrence import (
     UnsupportedRecurrence,
     ews_to_rrule,
-    graph_to_ews,
     rrule_to_ews,
 )
 
@@ -117,7 +116,3 @@ def rrule_to_exchangelib(rule: str, start: datetime, time_zone: str = "UTC", *,
 def exchangelib_to_rrule(recurrence: Recurrence, time_zone: str = "UTC", *,
                          all_day: bool = False) -> str:
     return ews_to_rrule(from_exchangelib(recurrence), time_zone, all_day=all_day)
-
-
-def graph_to_exchangelib(recurrence: Mapping[str, Any]) -> Recurrence:
-    return to_exchangelib(graph_to_ews(recurrence))

@@ -1,17 +1,21 @@
-"""HTTP surface: one blueprint per feature, one JSON error envelope."""
+"""HTTP surface: one blueprint per feature, one JSON error envelope; the Gmail add-on in
+addin.web.gmail.
+
+May import: addin.services, addin.devmode (the /sandbox index) and the root modules; the
+schemas, errors and identity its requests carry. It reaches the database and the upstream
+services through addin.services."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from addin.devmode import index as sandbox_index
 from addin.web import (
     admin,
     api,
     connect,
     connect_exchange,
     errors,
-    gmail,
-    gmail_status,
     health,
     items,
     landing,
@@ -19,12 +23,13 @@ from addin.web import (
     manifests,
     openapi,
     pane,
-    sandbox_index,
     security,
     static_files,
     status,
     webhooks,
 )
+from addin.web.gmail import routes as gmail
+from addin.web.gmail import status as gmail_status
 
 
 def register_web(app: Flask) -> None:
@@ -40,11 +45,11 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(connect_exchange.blueprint)  # before connect's <service>
     app.register_blueprint(connect.blueprint)
     app.register_blueprint(api.blueprint)
-    app.register_blueprint(items.blueprint)  # the open item view (issue #14)
+    app.register_blueprint(items.blueprint)  # the pane's view of the open calendar item
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(pane.blueprint)
     app.register_blueprint(gmail.blueprint)
-    app.register_blueprint(gmail_status.blueprint)  # the status card (issue #14)
-    app.register_blueprint(status.blueprint)  # sync status (issue #14)
+    app.register_blueprint(gmail_status.blueprint)  # the Gmail add-on's sync status card
+    app.register_blueprint(status.blueprint)  # a user's sync status (the pane and the card read it)
     app.register_blueprint(manifests.blueprint)
     app.register_blueprint(static_files.blueprint)

@@ -9,9 +9,10 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from addin.container import container
+from addin.container import current_container
 from addin.errors import Forbidden
-from addin.providers.salesforce import SalesforceError
+from addin.providers.salesforce.client import SalesforceError
+from addin.services import organizations
 from addin.services.events import salesforce_of
 from addin.services.org_settings import (
     DELETE_PROPAGATION,
@@ -20,7 +21,6 @@ from addin.services.org_settings import (
     load_org_settings,
     update_org_settings,
 )
-from addin.store.models import Organization
 from addin.web.auth import CurrentUser, current_user
 
 blueprint = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
@@ -80,7 +80,7 @@ def get_settings() -> Any:
               schema: OrgSettingsSchema
     """
     user = _admin()
-    return jsonify(load_org_settings(container(), user.organization_id).as_json())
+    return jsonify(load_org_settings(current_container(), user.organization_id).as_json())
 
 
 @blueprint.patch("/settings")
@@ -105,7 +105,7 @@ def patch_settings() -> Any:
     changes = OrgSettingsPatchSchema().load(body)
     if "ignoredDomains" in changes:
         changes["ignoredDomains"] = sorted({d.strip().lower() for d in changes["ignoredDomains"]})
-    effective = update_org_settings(container(), user.organization_id, changes)
+    effective = update_org_settings(current_container(), user.organization_id, changes)
     return jsonify(effective.as_json())
 
 
@@ -141,17 +141,9 @@ def salesforce_usage() -> Any:
             application/json:
               schema: SalesforceUsageSchema
     """
-    from addin.jobs import budget
-
     user = _admin()
-    services = container()
-    figure = budget.usage(services, user.organization_id)
-    return jsonify(SalesforceUsageSchema().dump({
-        "day": figure.day, "requestsByProduct": figure.requests, "apiUsage": figure.used,
-        "apiLimit": figure.limit, "percent": figure.percent, "reportedAt": figure.reported_at,
-        "syncing": budget.pressure(services, user.organization_id),
-        "slowAbovePercent": services.settings.salesforce_budget_slow_percent,
-        "stopAbovePercent": services.settings.salesforce_budget_stop_percent}))
+    return jsonify(SalesforceUsageSchema().dump(
+        organizations.salesforce_usage(current_container(), user.organization_id)))
 
 
 @blueprint.post("/salesforce-setup")
@@ -171,15 +163,15 @@ def salesforce_setup() -> Any:
             Application permission).
     """
     user = _admin()
-    services = container()
-    salesforce = salesforce_of(services, user)
+    container = current_container()
+    salesforce = salesforce_of(container, user)
     try:
         added = salesforce.install_request_id_field()
     except SalesforceError as exc:
         raise Forbidden("Salesforce did not let your user add the field (Customize "
                         "Application is required).", code="salesforce_refused",
                         fields={"salesforce": exc.error_code or "refused"}) from exc
-    effective = update_org_settings(services, user.organization_id, {"requestIdField": True})
+    effective = update_org_settings(container, user.organization_id, {"requestIdField": True})
     return jsonify({"requestIdField": "added" if added else "already there",
                     "settings": effective.as_json()})
 
@@ -187,11 +179,6 @@ def salesforce_setup() -> Any:
 class TenantsSchema(Schema):
     allowedTenantIds = fields.List(fields.UUID(), required=True,
                                    validate=validate.Length(max=100))
-
-
-def _tenants_view(org: Organization) -> dict[str, Any]:
-    return {"tenantId": org.microsoft_tenant_id,
-            "allowedTenantIds": list(org.allowed_tenant_ids or [])}
 
 
 @blueprint.get("/tenants")
@@ -208,10 +195,7 @@ def get_tenants() -> Any:
           description: Not an administrator.
     """
     user = _admin()
-    with container().db.session() as session:
-        org = session.get(Organization, user.organization_id)
-        assert org is not None
-        return jsonify(_tenants_view(org))
+    return jsonify(organizations.tenants(current_container(), user.organization_id))
 
 
 @blueprint.put("/tenants")
@@ -234,8 +218,5 @@ def put_tenants() -> Any:
     if not isinstance(body, dict):
         raise ValidationError({"_schema": ["A JSON object is required."]})
     allowed = sorted({str(t).lower() for t in TenantsSchema().load(body)["allowedTenantIds"]})
-    with container().db.session() as session:
-        org = session.get(Organization, user.organization_id)
-        assert org is not None
-        org.allowed_tenant_ids = [t for t in allowed if t != org.microsoft_tenant_id]
-        return jsonify(_tenants_view(org))
+    return jsonify(organizations.set_allowed_tenants(current_container(), user.organization_id,
+                                                     allowed))

@@ -1,4 +1,4 @@
-"""The JSON API of the sidebar, /api/v1 (bearer token). Schemas: addin/schemas.py."""
+"""The JSON API of the sidebar, /api/v1 (bearer token). Schemas: addin/services/schemas.py."""
 
 from __future__ import annotations
 
@@ -7,22 +7,14 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
 
-from addin.connections import NotConnected
-from addin.container import container
+from addin.accounts.clients import open_salesforce
+from addin.accounts.connections import NotConnected
+from addin.container import current_container
 from addin.errors import ApiError, Conflict, NotFound, UpstreamUnavailable, scrub
-from addin.providers.calendar import CalendarError, EtagMismatch
-from addin.providers.registry import open_salesforce
-from addin.providers.salesforce import (
+from addin.providers.calendar.provider import CalendarError, EtagMismatch
+from addin.providers.salesforce.client import (
     SalesforceError,
     SalesforceNotFound,
-)
-from addin.schemas import (
-    AttendeesUpdateSchema,
-    ContextQuerySchema,
-    NewRecordSchema,
-    RecordDraftQuerySchema,
-    RecordsQuerySchema,
-    check_calendar_limits,
 )
 from addin.services.attendees import set_attendees
 from addin.services.cancellation import cancel_event
@@ -31,15 +23,23 @@ from addin.services.events import get_event_view, stored_event_view
 from addin.services.occurrence_attendees import set_occurrence_attendees
 from addin.services.org_settings import load_org_settings
 from addin.services.record_drafts import draft_person, save_person
+from addin.services.schemas import (
+    AttendeesUpdateSchema,
+    ContextQuerySchema,
+    NewRecordSchema,
+    RecordDraftQuerySchema,
+    RecordsQuerySchema,
+    check_calendar_limits,
+)
 from addin.web.auth import current_user
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def _salesforce() -> Any:
-    services, user = container(), current_user()
+    container, user = current_container(), current_user()
     try:
-        return open_salesforce(services, user)
+        return open_salesforce(container, user)
     except NotConnected:
         raise ApiError("Connect your Salesforce account first.", status=409,
                        code="not_connected", fields={"salesforce": "not connected"}) from None
@@ -84,7 +84,7 @@ def post_event() -> Any:
         raise ApiError("A JSON object is required.", fields={"_schema": "JSON object"})
     user = current_user()
     check_calendar_limits(body, user.calendar_provider)  # before anything is created
-    status, view = create_event(container(), user, body,
+    status, view = create_event(current_container(), user, body,
                                 request.headers.get("Idempotency-Key"))
     return jsonify(public_view(view)), status
 
@@ -117,7 +117,7 @@ def get_event(event_id: str) -> Any:
             application/json:
               schema: ErrorEnvelopeSchema
     """
-    return jsonify(public_view(get_event_view(container(), current_user(), event_id)))
+    return jsonify(public_view(get_event_view(current_container(), current_user(), event_id)))
 
 
 @blueprint.delete("/events/<event_id>")
@@ -144,7 +144,7 @@ def delete_event(event_id: str) -> Any:
             application/json:
               schema: ErrorEnvelopeSchema
     """
-    cancelled = cancel_event(container(), current_user(), event_id)
+    cancelled = cancel_event(current_container(), current_user(), event_id)
     if cancelled.get("detail"):
         cancelled = {**cancelled, "detail": scrub(str(cancelled["detail"]))}
     return jsonify(cancelled)
@@ -228,15 +228,15 @@ def put_occurrence_attendees(event_id: str, occurrence_id: str) -> Any:
               schema: ErrorEnvelopeSchema
     """
     attendees = _attendees_in_request()
-    services, user = container(), current_user()
+    container, user = current_container(), current_user()
     return jsonify(_upstream(lambda: set_occurrence_attendees(
-        services, user, event_id, occurrence_id, attendees)))
+        container, user, event_id, occurrence_id, attendees)))
 
 
 def _set_attendees(event_id: str, attendees: list[dict[str, Any]]) -> dict[str, Any]:
-    services, user = container(), current_user()
-    record = _upstream(lambda: set_attendees(services, user, event_id, attendees))
-    return stored_event_view(services, user, event_id, record)
+    container, user = current_container(), current_user()
+    record = _upstream(lambda: set_attendees(container, user, event_id, attendees))
+    return stored_event_view(container, user, event_id, record)
 
 
 T = TypeVar("T")
@@ -280,14 +280,14 @@ def post_record() -> Any:
             application/json:
               schema: ErrorEnvelopeSchema
     """
-    services, user = container(), current_user()
+    container, user = current_container(), current_user()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError("A JSON object is required.", fields={"_schema": "JSON object"})
     data = NewRecordSchema().load(body)
     _salesforce()  # 409 when Salesforce is not connected
-    record_id, event = _upstream(lambda: save_person(services, user, data))
-    view = public_view(stored_event_view(services, user, data["eventId"], event))
+    record_id, event = _upstream(lambda: save_person(container, user, data))
+    view = public_view(stored_event_view(container, user, data["eventId"], event))
     return jsonify({"id": record_id, "type": data["type"], "event": view}), 201
 
 
@@ -309,9 +309,9 @@ def record_draft() -> Any:
               schema: RecordDraftSchema
     """
     query = RecordDraftQuerySchema().load(request.args.to_dict())
-    services, user = container(), current_user()
+    container, user = current_container(), current_user()
     salesforce = _salesforce()
-    draft = _upstream(lambda: draft_person(services, user, salesforce, query["email"],
+    draft = _upstream(lambda: draft_person(container, user, salesforce, query["email"],
                                            query["name"], query["type"]))
     return jsonify(draft)
 
@@ -352,9 +352,9 @@ def context() -> Any:
         200:
           description: participants in the order given, with their records
     """
-    services, user = container(), current_user()
+    container, user = current_container(), current_user()
     emails = ContextQuerySchema().load(request.args.to_dict())["emails"]
-    ignored = set(load_org_settings(services, user.organization_id).ignored_domains)
+    ignored = set(load_org_settings(container, user.organization_id).ignored_domains)
     ignored.add(user.email.rsplit("@", 1)[-1].lower())
     wanted = [e for e in emails if e.rsplit("@", 1)[-1].lower() not in ignored]
     try:

@@ -11,18 +11,17 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
 
-from addin.container import Container, container
-from addin.errors import NotFound, ValidationFailed
-from addin.oauth import (
+from addin.accounts.oauth import (
     SERVICES,
     OAuthFlowError,
     authorization_url,
     complete_authorization,
     disconnect,
 )
-from addin.store.models import Connection, Organization, User
+from addin.container import Container, current_container
+from addin.errors import NotFound, ValidationFailed
+from addin.services import people
 from addin.web.auth import current_user
 
 blueprint = Blueprint("connect", __name__)
@@ -31,8 +30,8 @@ TICKET_MAX_AGE = 300
 MAILBOXES = (*SERVICES, "ews")
 
 
-def _tickets(services: Container) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(services.settings.secret_key, salt="addin-connect-ticket")
+def _tickets(container: Container) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(container.settings.secret_key, salt="addin-connect-ticket")
 
 
 def _service(name: str) -> str:
@@ -45,17 +44,8 @@ def _service(name: str) -> str:
 @blueprint.get("/api/v1/connections")
 def list_connections() -> Any:
     user = current_user()
-    with container().db.session() as session:
-        rows = session.scalars(select(Connection).where(Connection.user_id == user.id)).all()
-        connected = {row.service: row for row in rows}
-        listing = []
-        for service in SERVICES:
-            row = connected.get(service)
-            expires = row.expires_at if row is not None else None
-            listing.append({"service": service, "connected": row is not None,
-                            "account": row.account if row is not None else None,
-                            "expiresAt": expires.isoformat() if expires else None})
-        return jsonify({"connections": listing})
+    return jsonify({"connections": people.connections(current_container(), user.id,
+                                                      SERVICES)})
 
 
 @blueprint.get("/api/v1/me")
@@ -75,42 +65,27 @@ def me() -> Any:
             calendar, asked for again by the pane) or tenant_not_allowed."
     """
     user = current_user()
-    with container().db.session() as session:
-        row = session.get(User, user.id)
-        org = session.get(Organization, user.organization_id)
-        assert row is not None and org is not None
-        connected = set(session.scalars(select(Connection.service).where(
-            Connection.user_id == user.id)))
-        body = {
-            "user": {"id": row.id, "name": row.name, "email": row.email,
-                     "isAdmin": row.is_admin, "calendarProvider": row.calendar_provider},
-            "organization": {"name": org.name, "salesforceOrgId": org.salesforce_org_id,
-                             "microsoftTenantId": org.microsoft_tenant_id},
-            "connections": {service: service in connected for service in MAILBOXES},
-        }
-    body["next"] = ("connect_salesforce" if "salesforce" not in connected else
-                    "connect_calendar" if row.calendar_provider in MAILBOXES
-                    and row.calendar_provider not in connected else None)
-    return jsonify(body)
+    return jsonify(people.profile(current_container(), user.id, user.organization_id,
+                                  MAILBOXES))
 
 
-def connect_url(services: Container, user_id: int, service: str) -> str:
+def connect_url(container: Container, user_id: int, service: str) -> str:
     """A short-lived link that starts connecting ``service`` for this user."""
-    ticket = _tickets(services).dumps({"uid": user_id, "svc": _service(service)})
-    return f"{services.settings.public_url.rstrip('/')}/auth/{service}/start?ticket={ticket}"
+    ticket = _tickets(container).dumps({"uid": user_id, "svc": _service(service)})
+    return f"{container.settings.public_url.rstrip('/')}/auth/{service}/start?ticket={ticket}"
 
 
 @blueprint.post("/api/v1/connections/<service>/ticket")
 def connect_ticket(service: str) -> Any:
     user = current_user()
-    return jsonify({"url": connect_url(container(), user.id, service),
+    return jsonify({"url": connect_url(current_container(), user.id, service),
                     "expiresIn": TICKET_MAX_AGE}), 201
 
 
 @blueprint.delete("/api/v1/connections/<service>")
 def delete_connection(service: str) -> Any:
     user = current_user()
-    if not disconnect(container(), user.id, _service(service)):
+    if not disconnect(current_container(), user.id, _service(service)):
         raise NotFound(f"{service} is not connected.")
     return Response(status=204)
 
@@ -119,9 +94,9 @@ def delete_connection(service: str) -> Any:
 def start(service: str) -> Any:
     if service not in SERVICES:
         abort(404)
-    services = container()
+    container = current_container()
     try:
-        data = _tickets(services).loads(request.args.get("ticket", ""),
+        data = _tickets(container).loads(request.args.get("ticket", ""),
                                         max_age=TICKET_MAX_AGE)
     except (BadSignature, SignatureExpired):
         return _page("The connect link has expired. Start again from the sidebar.", 400,
@@ -129,7 +104,7 @@ def start(service: str) -> Any:
     if data.get("svc") != service:
         return _page("This connect link is for another service.", 400, service)
     try:
-        return redirect(authorization_url(services, int(data["uid"]), service), code=302)
+        return redirect(authorization_url(container, int(data["uid"]), service), code=302)
     except OAuthFlowError as exc:
         return _page(str(exc), 400, service)
 
@@ -142,7 +117,7 @@ def callback(service: str) -> Any:
         message = request.args.get("error_description") or request.args["error"]
         return _page(f"The connection was not made: {message}", 400, service)
     try:
-        complete_authorization(container(), service, request.args.get("state", ""),
+        complete_authorization(current_container(), service, request.args.get("state", ""),
                                request.args.get("code", ""))
     except OAuthFlowError as exc:
         return _page(str(exc), 400, service)

@@ -9,17 +9,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import select
 
-from addin.container import container
+from addin.container import current_container
 from addin.errors import NotFound, UpstreamFailed
-from addin.providers.ews_connect import ExchangeRejected, ExchangeUnreachable, check_credentials
-from addin.providers.registry import exchange_endpoint
-from addin.store.models import Connection
+from addin.services import exchange
 from addin.web.auth import current_user
 
 blueprint = Blueprint("connect_exchange", __name__)
-SERVICE = "ews"
+SERVICE = exchange.SERVICE
 
 
 class ExchangeCredentialsSchema(Schema):
@@ -42,29 +39,17 @@ def connect_exchange() -> Any:
     if not isinstance(body, dict):
         raise ValidationError({"_schema": ["A JSON object is required."]})
     wanted = ExchangeCredentialsSchema().load(body)
-    services = container()
-    endpoint = wanted["serverUrl"] or exchange_endpoint(services)
+    container = current_container()
+    endpoint = exchange.endpoint(container, wanted["serverUrl"])
     if not endpoint:
         raise ValidationError({"serverUrl": ["is required: this server has no ADDIN_EWS_URL"]})
     try:
-        check_credentials(services.session_for(SERVICE), endpoint, user.email,
-                          wanted["username"], wanted["password"],
-                          timeout=services.settings.http_timeout_seconds)
-    except ExchangeRejected as exc:
+        exchange.connect(container, user.id, user.email, endpoint, wanted["username"],
+                         wanted["password"], wanted["serverUrl"])
+    except exchange.CredentialsRejected as exc:
         raise ValidationError({"password": [str(exc)]}) from None
-    except ExchangeUnreachable as exc:
+    except exchange.ServerUnreachable as exc:
         raise UpstreamFailed(str(exc), fields={"serverUrl": str(exc)}) from None
-    with services.db.session() as session:
-        row = session.scalar(select(Connection).where(Connection.user_id == user.id,
-                                                      Connection.service == SERVICE))
-        if row is None:
-            row = Connection(user_id=user.id, service=SERVICE)
-            session.add(row)
-        row.access_token_encrypted = services.cipher.encrypt(wanted["password"])
-        row.refresh_token_encrypted = None
-        row.expires_at = None
-        row.account = wanted["username"]
-        row.instance_url = wanted["serverUrl"] or None
     return jsonify({"service": SERVICE, "connected": True, "account": wanted["username"],
                     "serverUrl": endpoint}), 201
 
@@ -72,10 +57,6 @@ def connect_exchange() -> Any:
 @blueprint.delete("/api/v1/connections/ews")
 def disconnect_exchange() -> Any:
     user = current_user()
-    with container().db.session() as session:
-        row = session.scalar(select(Connection).where(Connection.user_id == user.id,
-                                                      Connection.service == SERVICE))
-        if row is None:
-            raise NotFound("ews is not connected.")
-        session.delete(row)
+    if not exchange.disconnect(current_container(), user.id):
+        raise NotFound("ews is not connected.")
     return Response(status=204)

@@ -16,7 +16,7 @@ from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from addin.connections import NotConnected
+from addin.accounts.connections import NotConnected
 from addin.errors import ApiError, new_reference, scrub
 from addin.web.limits import too_large_message
 

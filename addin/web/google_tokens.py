@@ -16,10 +16,10 @@ from addin.web.jwt_keys import verify
 ISSUERS = ["accounts.google.com", "https://accounts.google.com"]
 
 
-def verify_google_id_token(services: Container, token: str, *, audience: str,
+def verify_google_id_token(container: Container, token: str, *, audience: str,
                            email: str | None = None) -> dict[str, Any]:
     """The token's claims, or Unauthorized."""
-    claims = verify(services, token, jwks_url=services.settings.upstream_urls["google_certs"],
+    claims = verify(container, token, jwks_url=container.settings.upstream_urls["google_certs"],
                     service="google", what="Google ID token", claims={
                         "iss": {"essential": True, "values": ISSUERS},
                         "aud": {"essential": True, "value": audience},

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from addin.container import container
+from addin.container import current_container
 from addin.store import current_revision, head_revision
 
 blueprint = Blueprint("health", __name__)
@@ -20,7 +20,7 @@ def healthz() -> Any:
 
 @blueprint.get("/readyz")
 def readyz() -> Any:
-    engine = container().db.engine
+    engine = current_container().db.engine
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))

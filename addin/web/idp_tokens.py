@@ -7,29 +7,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from addin.accounts.identity import MicrosoftIdentity
+from addin.accounts.oauth import endpoints
 from addin.container import Container
 from addin.errors import Unauthorized
-from addin.identity import MicrosoftIdentity
-from addin.oauth import endpoints
 from addin.web.jwt_keys import verify
 
 ORGANIZATION_TENANTS = ("common", "organizations")
 API_SCOPE = "access_as_user"
 
 
-def audiences(services: Container) -> list[str]:
-    client_id = endpoints(services, "graph").client_id
-    host = services.settings.public_url.split("://", 1)[-1].split("/", 1)[0]
+def audiences(container: Container) -> list[str]:
+    client_id = endpoints(container, "graph").client_id
+    host = container.settings.public_url.split("://", 1)[-1].split("/", 1)[0]
     return [client_id, f"api://{client_id}", f"api://{host}/{client_id}"]
 
 
-def verify_entra_token(services: Container, token: str) -> dict[str, Any]:
-    settings = services.settings
+def verify_entra_token(container: Container, token: str) -> dict[str, Any]:
+    settings = container.settings
     login = settings.upstream_urls["microsoft_login"].rstrip("/")
     tenant = settings.microsoft_tenant
-    claims = verify(services, token, service="graph", what="Microsoft token",
+    claims = verify(container, token, service="graph", what="Microsoft token",
                     jwks_url=f"{login}/{tenant}/discovery/v2.0/keys", claims={
-                        "aud": {"essential": True, "values": audiences(services)},
+                        "aud": {"essential": True, "values": audiences(container)},
                         "exp": {"essential": True}, "tid": {"essential": True},
                         "oid": {"essential": True}, "iss": {"essential": True}})
     tid = str(claims["tid"])

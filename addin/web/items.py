@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 
-from addin.container import container
+from addin.container import current_container
 from addin.errors import ApiError
 from addin.services.calendar_items import mirror_of_item, save_calendar_item
 from addin.web.api import public_view
@@ -57,7 +57,7 @@ def find_mirror() -> Any:
               schema: EventViewSchema
     """
     item_id = MirrorQuerySchema().load(request.args.to_dict())["itemId"]
-    return jsonify(public_view(mirror_of_item(container(), current_user(), item_id)))
+    return jsonify(public_view(mirror_of_item(current_container(), current_user(), item_id)))
 
 
 @blueprint.post("/mirrors")
@@ -88,5 +88,5 @@ def save_item() -> Any:
                        fields={"itemId": "required"})
     data = MirrorSaveSchema().load(body)
     item_id = data.pop("itemId")
-    status, view = save_calendar_item(container(), current_user(), item_id, data)
+    status, view = save_calendar_item(current_container(), current_user(), item_id, data)
     return jsonify(public_view(view)), status

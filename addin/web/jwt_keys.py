@@ -19,9 +19,9 @@ MIN_REFETCH = 30.0
 
 
 class JwksCache:
-    def __init__(self, url: str, services: Container, service: str):
+    def __init__(self, url: str, container: Container, service: str):
         self.url = url
-        self._services = services
+        self._services = container
         self._service = service
         self._lock = threading.Lock()
         self._keys: KeySet | None = None
@@ -39,11 +39,11 @@ class JwksCache:
             return self._keys
 
 
-def jwks(services: Container, url: str, service: str) -> JwksCache:
+def jwks(container: Container, url: str, service: str) -> JwksCache:
     key = f"jwks:{url}"
-    cache = services.caches.get(key)
+    cache = container.caches.get(key)
     if cache is None:
-        cache = services.caches[key] = JwksCache(url, services, service)
+        cache = container.caches[key] = JwksCache(url, container, service)
     return cache
 
 
@@ -55,12 +55,12 @@ def unverified_header(token: str) -> dict[str, Any]:
         return {}
 
 
-def verify(services: Container, token: str, *, jwks_url: str, service: str,
+def verify(container: Container, token: str, *, jwks_url: str, service: str,
            claims: dict[str, Any], what: str) -> dict[str, Any]:
     """Signature (RS256, keys from ``jwks_url``) and claims, or Unauthorized."""
     try:
         header = jws.extract_compact(token.encode()).protected
-        keyset = jwks(services, jwks_url, service).keyset(header.get("kid"))
+        keyset = jwks(container, jwks_url, service).keyset(header.get("kid"))
         decoded = jwt.decode(token, keyset, algorithms=["RS256"])
         jwt.JWTClaimsRegistry(**claims).validate(decoded.claims)
     except (JoseError, ValueError, KeyError) as exc:

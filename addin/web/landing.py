@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from addin.container import container
+from addin.container import current_container
 from addin.web.manifests import ROUTES
 
 blueprint = Blueprint("landing", __name__)
@@ -15,8 +15,8 @@ blueprint = Blueprint("landing", __name__)
 
 @blueprint.get("/")
 def landing() -> Any:
-    services = container()
-    return render_template("landing.html", mode=services.settings.mode,
-                           sandbox=services.sandbox is not None,
+    container = current_container()
+    return render_template("landing.html", mode=container.settings.mode,
+                           sandbox=container.sandbox is not None,
                            manifests=sorted(ROUTES),
-                           public_url=services.settings.public_url.rstrip("/"))
+                           public_url=container.settings.public_url.rstrip("/"))

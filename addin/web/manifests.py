@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort
 
-from addin.container import container
+from addin.container import current_container
 from addin.errors import ValidationFailed
-from addin.manifests import KINDS, ManifestError, render
+from addin.web.manifest_render import KINDS, ManifestError, render
 
 blueprint = Blueprint("manifests", __name__)
 ROUTES = {"outlook.xml": "outlook", "outlook.json": "outlook-json",
@@ -21,7 +21,7 @@ def manifest(name: str) -> Any:
     kind = ROUTES.get(name)
     if kind is None:
         abort(404)
-    settings = container().settings
+    settings = current_container().settings
     try:
         text = render(kind, settings.public_url,
                       google_service_account=settings.google_addon_service_account,

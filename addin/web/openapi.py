@@ -10,7 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Blueprint, current_app, jsonify
 
-from addin import schemas
+from addin.services import schemas
 from addin.web import admin, api, items
 from addin.web import status as sync_status
 

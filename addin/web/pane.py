@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, jsonify, render_template, request
 from tzlocal.windows_tz import win_tz
 
-from addin.container import Container, container
+from addin.accounts.oauth import GRAPH_OBO_SCOPE, endpoints
+from addin.container import Container, current_container
 from addin.errors import ApiError
-from addin.oauth import GRAPH_OBO_SCOPE, endpoints
-from addin.providers.timezones import UnknownTimeZone, to_iana, zone
+from addin.providers.calendar.timezones import UnknownTimeZone, to_iana, zone
 from addin.web.security import policy
 
 blueprint = Blueprint("pane", __name__)
@@ -23,13 +23,13 @@ MICROSOFT_AUTHORITY_HOSTS = ("login.microsoftonline.com", "login.microsoft.com",
                              "login.windows.net")
 
 
-def auth_config(services: Container) -> dict[str, Any]:
+def auth_config(container: Container) -> dict[str, Any]:
     """What MSAL.js needs: the Entra app, its authority (the sandbox's emulator is not a
     Microsoft host, so it is listed in knownAuthorities), the API scope and the Graph
     scopes the person consents to up front (the backend uses them on their behalf)."""
-    settings = services.settings
+    settings = container.settings
     login = settings.upstream_urls["microsoft_login"].rstrip("/")
-    client_id = endpoints(services, "graph").client_id
+    client_id = endpoints(container, "graph").client_id
     host = urlsplit(settings.public_url).netloc
     login_host = urlsplit(login).netloc
     return {
@@ -61,9 +61,9 @@ def zone_choices(at: datetime) -> list[dict[str, str]]:
 
 
 def _page(template: str, **context: Any) -> Response:
-    services = container()
-    config = auth_config(services)
-    login = services.settings.upstream_urls["microsoft_login"].rstrip("/")
+    container = current_container()
+    config = auth_config(container)
+    login = container.settings.upstream_urls["microsoft_login"].rstrip("/")
     html = render_template(template, office_js=OFFICE_JS, auth_config=config,
                            sandbox=config["sandbox"], **context)
     response = Response(html, mimetype="text/html")

@@ -7,9 +7,7 @@ from typing import Any
 
 from flask import Blueprint, send_from_directory
 
-import addin
-
-STATIC = Path(addin.__file__).resolve().parent.parent / "static"
+STATIC = Path(__file__).resolve().parents[2] / "static"  # next to the addin package
 blueprint = Blueprint("static_files", __name__)
 
 

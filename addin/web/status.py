@@ -9,8 +9,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 from marshmallow import Schema, fields, validate
 
-from addin.container import container
+from addin.container import current_container
 from addin.errors import Forbidden, NotFound
+from addin.services import organizations
 from addin.services.sync_pass import sync_user
 from addin.services.sync_status import (
     organization_status,
@@ -18,7 +19,6 @@ from addin.services.sync_status import (
     retry_operation,
     user_status,
 )
-from addin.store.models import User
 from addin.web.auth import current_user
 from addin.web.pane import auth_config
 from addin.web.security import policy
@@ -39,10 +39,8 @@ def _subject() -> int:
         return caller.id
     if not caller.is_admin:
         raise Forbidden("Only an administrator sees other people's sync status.")
-    with container().db.session() as session:
-        person = session.get(User, wanted)
-        if person is None or person.organization_id != caller.organization_id:
-            raise NotFound("No such user in your organization.", fields={"user": "unknown"})
+    if not organizations.is_member(current_container(), wanted, caller.organization_id):
+        raise NotFound("No such user in your organization.", fields={"user": "unknown"})
     return int(wanted)
 
 
@@ -72,7 +70,7 @@ def status() -> Any:
             application/json:
               schema: ErrorEnvelopeSchema
     """
-    return jsonify(user_status(container(), _subject()))
+    return jsonify(user_status(current_container(), _subject()))
 
 
 @blueprint.post("/api/v1/status/sync")
@@ -89,7 +87,7 @@ def sync_now() -> Any:
               schema: {type: object}
     """
     user = current_user()
-    report = sync_user(container(), user.id, "retry")
+    report = sync_user(current_container(), user.id, "retry")
     return jsonify({"checked": report.checked, "reconciled": report.reconciled,
                     "failed": sorted(report.failed)})
 
@@ -116,7 +114,7 @@ def retry_outbox(op_id: int) -> Any:
             application/json:
               schema: ErrorEnvelopeSchema
     """
-    return jsonify(retry_operation(container(), current_user().id, op_id))
+    return jsonify(retry_operation(current_container(), current_user().id, op_id))
 
 
 @blueprint.post("/api/v1/status/mirrors/<event_id>/retry")
@@ -140,7 +138,7 @@ def retry_failed_mirror(event_id: str) -> Any:
             application/json:
               schema: ErrorEnvelopeSchema
     """
-    return jsonify(retry_mirror(container(), current_user(), event_id))
+    return jsonify(retry_mirror(current_container(), current_user(), event_id))
 
 
 @blueprint.get("/api/v1/admin/status")
@@ -164,13 +162,13 @@ def admin_status() -> Any:
     user = current_user()
     if not user.is_admin:
         raise Forbidden("Only an administrator of the organization can do this.")
-    return jsonify(organization_status(container(), user.organization_id))
+    return jsonify(organization_status(current_container(), user.organization_id))
 
 
 def _page(template: str) -> Response:
-    services = container()
-    login = services.settings.upstream_urls["microsoft_login"].rstrip("/")
-    html = render_template(template, auth_config=auth_config(services))
+    container = current_container()
+    login = container.settings.upstream_urls["microsoft_login"].rstrip("/")
+    html = render_template(template, auth_config=auth_config(container))
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = policy(connect=(login,), frame=(login,))
     return response

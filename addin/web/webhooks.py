@@ -11,10 +11,13 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from addin.container import container
+from addin.container import current_container
 from addin.errors import ValidationFailed
-from addin.jobs import job_queue
-from addin.providers.ews_push import NotANotification, notification_answer, parse_notification
+from addin.providers.calendar.ews_push import (
+    NotANotification,
+    notification_answer,
+    parse_notification,
+)
 from addin.services.push import is_own_write, lifecycle_event, request_sync, subscriber_of
 
 log = logging.getLogger(__name__)
@@ -30,11 +33,11 @@ def graph_notifications() -> Any:
     if not isinstance(body, dict) or not isinstance(body.get("value"), list):
         raise ValidationFailed("A Graph change notification is a JSON object with a "
                                "value list.", fields={"value": "a list of notifications"})
-    services = container()
+    container = current_container()
     for notification in body["value"]:
         if not isinstance(notification, dict):
             continue
-        user_id = subscriber_of(services, "graph", str(notification.get("subscriptionId")),
+        user_id = subscriber_of(container, "graph", str(notification.get("subscriptionId")),
                                 notification.get("clientState"))
         if user_id is None:
             log.warning("discarded a Graph notification with an unknown subscription or "
@@ -42,15 +45,15 @@ def graph_notifications() -> Any:
             continue
         event = notification.get("lifecycleEvent")
         if event:  # Graph acting on the subscription itself
-            reason = lifecycle_event(services, str(notification["subscriptionId"]), str(event))
-            request_sync(services, user_id, reason)
+            reason = lifecycle_event(container, str(notification["subscriptionId"]), str(event))
+            request_sync(container, user_id, reason)
             continue
         data = notification.get("resourceData")
         data = data if isinstance(data, dict) else {}
         if notification.get("changeType") != "deleted" and is_own_write(
-                services, user_id, str(data.get("id") or ""), str(data.get("@odata.etag") or "")):
+                container, user_id, str(data.get("id") or ""), str(data.get("@odata.etag") or "")):
             continue  # the echo of the product's own write: nothing to sync
-        request_sync(services, user_id, f"graph:{notification.get('changeType', 'changed')}")
+        request_sync(container, user_id, f"graph:{notification.get('changeType', 'changed')}")
     _wake_worker()
     return Response(status=202)
 
@@ -59,8 +62,8 @@ def graph_notifications() -> Any:
 def google_notifications() -> Any:
     channel_id = request.headers.get("X-Goog-Channel-ID", "")
     state = request.headers.get("X-Goog-Resource-State", "")
-    services = container()
-    user_id = subscriber_of(services, "google", channel_id,
+    container = current_container()
+    user_id = subscriber_of(container, "google", channel_id,
                             request.headers.get("X-Goog-Channel-Token"))
     if user_id is None:
         # the "sync" message can arrive before the new channel is stored: expected
@@ -68,7 +71,7 @@ def google_notifications() -> Any:
             "discarded a Google %s notification for an unknown channel or token", state)
         return Response(status=204)
     if state != "sync":  # "sync" only announces the channel
-        request_sync(services, user_id, f"google:{state or 'changed'}")
+        request_sync(container, user_id, f"google:{state or 'changed'}")
         _wake_worker()
     return Response(status=204)
 
@@ -81,8 +84,8 @@ def ews_notifications() -> Any:
         note = parse_notification(request.get_data())
     except NotANotification:
         return Response(status=400)
-    services = container()
-    user_id = subscriber_of(services, "ews", note.subscription_id,
+    container = current_container()
+    user_id = subscriber_of(container, "ews", note.subscription_id,
                             request.args.get("clientState"))
     if user_id is None:
         log.warning("ended an EWS push subscription the product does not hold (or a "
@@ -91,9 +94,9 @@ def ews_notifications() -> Any:
     # a status ping only says the subscription is alive; a change whose item carries the
     # ChangeKey the product stored after its own write is its echo
     news = [c for c in note.items if c.kind == "DeletedEvent"
-            or not is_own_write(services, user_id, c.item_id, c.change_key)]
+            or not is_own_write(container, user_id, c.item_id, c.change_key)]
     if not note.is_status_only and (news or len(note.items) < len(note.changes)):
-        request_sync(services, user_id, f"ews:{note.changes[0]}")
+        request_sync(container, user_id, f"ews:{note.changes[0]}")
         _wake_worker()
     return Response(notification_answer(keep=True), mimetype="text/xml")
 
@@ -102,6 +105,6 @@ def _wake_worker() -> None:
     """Hand the sync requests to the job engine now: Procrastinate queues a pass per
     mailbox (one at most), the in-process runner starts its next round."""
     try:
-        job_queue(container()).sync_requested()
+        current_container().job_queue().sync_requested()
     except Exception:  # the requests are recorded: the periodic dispatch queues them
         log.exception("could not queue the sync jobs now")

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from addin.identity import load_user
-from addin.providers.registry import open_salesforce
+from addin.accounts.clients import open_salesforce
+from addin.accounts.identity import load_user
 from addin.sandbox import SandboxRuntime
 from tests.web.conftest import AVA
 

@@ -6,6 +6,7 @@ Office dialog, create an Event; reload: signed in silently; sign out."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ def test_first_sign_in_consent_connect_create_reload_and_sign_out(
     with services.db.session() as session:  # the product has never seen Grace
         session.execute(delete(User).where(User.email == GRACE))
     upstream.post(f"{clean_sandbox.origins['graph']}/sandbox-ui/entra/revoke-consent", json={})
-    services.settings.public_url = live_server  # links the product makes lead back here
+    # links the product makes lead back here
+    services.settings = replace(services.settings, public_url=live_server)
     page = outlook
     page.goto(f"{live_server}/outlook/pane")
     sign_in = page.get_by_role("button", name="Sign in with Microsoft")
@@ -106,7 +108,7 @@ def test_withdrawn_consent_is_asked_for_again_in_the_pane(
     her): the pane explains, asks again with a consent prompt, and carries on."""
     graph = clean_sandbox.origins["graph"]
     upstream.post(f"{graph}/sandbox-ui/entra/revoke-consent", json={})
-    services.settings.public_url = live_server
+    services.settings = replace(services.settings, public_url=live_server)
     page = outlook
     page.goto(f"{live_server}/outlook/pane")
     with page.expect_popup() as opened:
@@ -160,7 +162,7 @@ def test_without_popups_the_sign_in_runs_in_an_office_dialog(
     sign-in runs MSAL's redirect flow inside an Office dialog, which hands the token to the
     pane."""
     upstream.post(f"{clean_sandbox.origins['graph']}/sandbox-ui/entra/revoke-consent", json={})
-    services.settings.public_url = live_server
+    services.settings = replace(services.settings, public_url=live_server)
     page = outlook
     page.add_init_script("""
       const realOpen = window.open.bind(window);

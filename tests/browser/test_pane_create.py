@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from addin.providers.timezones import to_iana
+from addin.providers.calendar.timezones import to_iana
 from addin.sandbox import SandboxRuntime
 from tests.browser.conftest import Pane
 from tests.clock import at, day, wall, weekday_name, ymd

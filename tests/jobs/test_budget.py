@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from addin.jobs import budget, tasks
+from addin.jobs import tasks
+from addin.providers.salesforce import budget
 from addin.store.models import MailboxRun, SalesforceUsage, User
 
 AVA = "ava.martin@acme-sales.example"  # the seeded org's admin

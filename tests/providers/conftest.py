@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import requests
 
-from addin.http import HttpSettings, build_session
-from addin.providers.calendar import CalendarProvider, StaticTokenSource
-from addin.providers.ews import EwsCalendar
-from addin.providers.google import GoogleCalendar
-from addin.providers.graph import GraphCalendar
-from addin.providers.salesforce import SalesforceClient
+from addin.providers.calendar.ews import EwsCalendar
+from addin.providers.calendar.google import GoogleCalendar
+from addin.providers.calendar.graph import GraphCalendar
+from addin.providers.calendar.provider import CalendarProvider, StaticTokenSource
+from addin.providers.http import HttpSettings, build_session
+from addin.providers.salesforce.client import SalesforceClient
 from addin.sandbox import SandboxRuntime
 from tests.discovery import DiscoveryChecker
 

@@ -18,14 +18,14 @@ from flask import Flask, Response, request
 from werkzeug.serving import make_server
 
 from addin.domain import Attendee, ItemDraft
-from addin.providers.calendar import (
+from addin.providers.calendar.ews_push import notification_answer, parse_notification
+from addin.providers.calendar.provider import (
     EtagMismatch,
     ItemNotFound,
     ItemWrite,
     NotifyMode,
     SilentUpdateUnsupported,
 )
-from addin.providers.ews_push import notification_answer, parse_notification
 from tests.clock import at, day
 from tests.conftest import free_port
 from tests.providers.conftest import CalendarUnderTest, calendar_under_test

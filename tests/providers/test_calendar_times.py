@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from addin.providers.graph import GraphCalendar
+from addin.providers.calendar.graph import GraphCalendar
 from addin.sandbox import SandboxRuntime
 from tests.clock import WEEK, at, dst_change, utc, wall, z
 from tests.providers.conftest import CalendarUnderTest, calendar_under_test

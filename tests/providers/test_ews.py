@@ -10,15 +10,19 @@ import uuid
 import pytest
 from exchangelib import errors as ews_errors
 
-from addin.providers.calendar import (
+from addin.providers.calendar.ews import EwsCalendar, _translate
+from addin.providers.calendar.ews_push import (
+    NotANotification,
+    notification_answer,
+    parse_notification,
+)
+from addin.providers.calendar.provider import (
     CalendarError,
     CalendarRateLimited,
     CalendarUnavailable,
     EtagMismatch,
     ItemNotFound,
 )
-from addin.providers.ews import EwsCalendar, _translate
-from addin.providers.ews_push import NotANotification, notification_answer, parse_notification
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.state import Fault
 from tests.providers.test_calendar_contract import draft

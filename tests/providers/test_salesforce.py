@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from addin.providers.salesforce import (
+from addin.providers.salesforce.client import (
     SalesforceAuthError,
     SalesforceClient,
     SalesforceLimitExceeded,

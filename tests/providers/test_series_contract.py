@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from addin.domain import CalendarItem, ItemDraft
-from addin.providers.calendar import NotifyMode
+from addin.providers.calendar.provider import NotifyMode
 from addin.sync.rrules import normalize
 from tests.clock import at, compact, day
 from tests.providers.conftest import CalendarUnderTest

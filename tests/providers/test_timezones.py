@@ -1,6 +1,6 @@
 import pytest
 
-from addin.providers.timezones import UnknownTimeZone, to_iana, to_windows, zone
+from addin.providers.calendar.timezones import UnknownTimeZone, to_iana, to_windows, zone
 
 
 @pytest.mark.parametrize(("windows", "iana"), [

@@ -18,7 +18,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from addin.domain import Attendee
-from addin.providers.calendar import NotifyMode
+from addin.providers.calendar.provider import NotifyMode
 from addin.sandbox import SandboxRuntime
 from tests.clock import at, compact, day, iso, wall, z
 from tests.conftest import free_port

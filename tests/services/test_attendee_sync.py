@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from addin.providers.registry import open_calendar
+from addin.accounts.clients import open_calendar
 from addin.services.sync_pass import sync_user
 from tests.services.scenario import GUEST, GUEST_ID, MATRIX, Scenario
 

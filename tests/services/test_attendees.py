@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from addin.providers.registry import open_salesforce
+from addin.accounts.clients import open_salesforce
 from addin.sandbox import SandboxRuntime
 from addin.services.push import take_sync_requests
 from addin.services.sync_pass import sync_user
@@ -190,8 +190,7 @@ def test_an_edit_that_died_half_way_invites_once(
     """The request dies at ``point`` (InjectedFault: a 500); the client retries the same
     list, or nobody does and the next pass completes it. Either way both sides hold the
     guest and the guest got exactly one invitation, from the mail server."""
-    from addin import failpoints
-
+    from addin.services import failpoints
     event = scenario(*organizer)
     guest, guest_id = "o'brien@acme.example", "003000000000001AAA"
     failpoints.arm(f"{point}=raise")
@@ -246,7 +245,7 @@ def test_a_sync_pass_inviting_the_same_person_meanwhile_is_no_failure(
     (first seen as a pass woken by change events at the crash suite's restart; passes now
     wait for the mailbox, Salesforce users do not); Salesforce refuses the duplicate, and
     the edit reads again and finds it already so, not a 503."""
-    from addin.providers.salesforce import SalesforceClient
+    from addin.providers.salesforce.client import SalesforceClient
 
     original = SalesforceClient.change_invitees
     raced: list[str] = []

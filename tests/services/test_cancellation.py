@@ -13,11 +13,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from addin.providers.calendar import ItemNotFound, NotifyMode
-from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import SalesforceNotFound
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.providers.calendar.provider import ItemNotFound, NotifyMode
+from addin.providers.salesforce.client import SalesforceNotFound
 from addin.sandbox.state import Fault
-from addin.services.outbox import process_outbox
+from addin.services.outbox.queue import process_outbox
 from addin.services.sync_pass import sync_user
 from addin.store.models import MirroredEvent
 from tests.clock import z

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
 
-from addin.providers.salesforce import CALL_OPTIONS_CLIENT
-from addin.providers.salesforce_pubsub import ChangeEvent
+from addin.providers.salesforce.client import CALL_OPTIONS_CLIENT
+from addin.providers.salesforce.pubsub import ChangeEvent
 from addin.sandbox import SandboxRuntime
 from addin.services.change_events import (
     GAP_REASON,
@@ -189,9 +190,9 @@ def test_polls_read_salesforce_hourly_while_change_events_flow(
     stats = quick_keep_alive.state.stats.snapshot()
     assert stats.get("salesforce", {}).get("requests", 0) == 0
     assert stats["graph"]["requests"] == 1  # the calendar's delta: nothing changed
-    services.settings.salesforce_poll_with_change_events_seconds = 1
+    services.settings = replace(services.settings, salesforce_poll_with_change_events_seconds=1)
     time.sleep(1.1)  # the Salesforce side was read more than that long ago
     assert poll_reason(services, world.user.id, organization_id) == "poll"
-    services.settings.salesforce_change_events = False
-    services.settings.salesforce_poll_with_change_events_seconds = 3600
+    services.settings = replace(services.settings, salesforce_change_events=False)
+    services.settings = replace(services.settings, salesforce_poll_with_change_events_seconds=3600)
     assert poll_reason(services, world.user.id, organization_id) == "poll"

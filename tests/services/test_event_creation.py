@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,10 +16,9 @@ import requests
 import time_machine
 from sqlalchemy import select
 
-from addin import failpoints
 from addin.sandbox import SandboxRuntime
-from addin.services import idempotency
-from addin.services.outbox import MAX_ATTEMPTS, process_outbox
+from addin.services import failpoints, idempotency
+from addin.services.outbox.queue import MAX_ATTEMPTS, process_outbox
 from addin.store.models import MirroredEvent, OutboxOperation
 from tests.web.conftest import AVA, CLEO
 from tests.web.test_api_events import BODY
@@ -226,7 +226,8 @@ def test_a_timed_out_attempt_is_waited_for_before_the_look_up(
     """The client gave up on Salesforce (a timeout) while the create was still on its way:
     a retry right away would look for the Event before it exists and send it twice. It
     hears 409 in_progress until the attempt has surely landed, then gets that Event."""
-    services.settings.http_timeout_seconds = 0.5  # before the first upstream session
+    # before the first upstream session
+    services.settings = replace(services.settings, http_timeout_seconds=0.5)
     subject = "Timed out on the way"
     headers = {**bearer(AVA), "Idempotency-Key": "timed-out-1"}
     _warm(client, headers)
@@ -249,7 +250,8 @@ def test_worker_rounds_while_the_attempt_may_land_spend_no_attempts(
     """Worker rounds faster than the wait for a timed-out attempt (the fault soak's clock
     runs hours a round) must not use up the intent's attempts on waiting: it would be left
     dead with its Event in Salesforce and no calendar item. After the wait, one Event."""
-    services.settings.http_timeout_seconds = 0.5  # before the first upstream session
+    # before the first upstream session
+    services.settings = replace(services.settings, http_timeout_seconds=0.5)
     subject = "Waited for by the worker"
     headers = {**bearer(AVA), "Idempotency-Key": "worker-waits-1"}
     _warm(client, headers)

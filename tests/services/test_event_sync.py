@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from addin.providers.calendar import ItemNotFound
-from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import SalesforceNotFound
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.providers.calendar.provider import ItemNotFound
+from addin.providers.salesforce.client import SalesforceNotFound
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
 from tests.clock import at, day, ymd, z
@@ -102,7 +102,7 @@ def test_deleting_in_salesforce_deletes_the_calendar_item(event: Scenario) -> No
 
 
 def test_deleting_in_the_calendar_deletes_the_event(event: Scenario) -> None:
-    from addin.providers.calendar import NotifyMode
+    from addin.providers.calendar.provider import NotifyMode
 
     open_calendar(event.services, event.user).delete_item(event.item_id,
                                                           notify=NotifyMode.CHANGED)
@@ -118,7 +118,7 @@ def test_child_events_of_invited_users_are_never_mirrored(
     assert event.invitees()  # Grace is a User: Salesforce made her a child event
     from sqlalchemy import select
 
-    from addin.identity import load_user
+    from addin.accounts.identity import load_user
     from addin.store.models import User
 
     with event.services.db.session() as session:

@@ -13,8 +13,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from addin.identity import load_user
-from addin.providers.registry import open_calendar, open_salesforce
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.identity import load_user
 from addin.services.sync_pass import sync_user
 from addin.store.models import User
 from tests.services.scenario import Scenario

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from addin.providers.salesforce import AccountMatch
+from addin.providers.salesforce.client import AccountMatch
 from addin.services.record_drafts import (
     FIRST_NAME_MAX,
     LAST_NAME_MAX,

@@ -13,11 +13,11 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.identity import load_user
 from addin.domain import Attendee, CalendarItem, ItemDraft
-from addin.identity import load_user
-from addin.providers.calendar import ItemNotFound, NotifyMode
-from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce_series import delete_series, occurrences, series_key
+from addin.providers.calendar.provider import ItemNotFound, NotifyMode
+from addin.providers.salesforce.series import delete_series, occurrences, series_key
 from addin.sandbox import SandboxRuntime
 from addin.services.event_mapping import draft_from_base
 from addin.services.mirrors import find_mirror

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from addin.providers.calendar import NotifyMode
+from addin.providers.calendar.provider import NotifyMode
 from addin.sandbox import SandboxRuntime
 from addin.services.event_mapping import draft_from_base
 from addin.services.mirrors import find_mirror

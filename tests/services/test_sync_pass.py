@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from addin.providers.calendar import NotifyMode
-from addin.providers.registry import open_calendar, open_salesforce
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.providers.calendar.provider import NotifyMode
 from addin.services import attendees, sync_pass
 from addin.services.sync_pass import sync_user
 from addin.store.models import SyncCursor
@@ -274,8 +274,7 @@ def test_a_pass_that_dies_between_its_calendar_and_salesforce_writes_loses_nothi
     Salesforce's (a killed worker) must leave the last agreed state stored, so the next
     pass still takes the calendar's new attendee to Salesforce, rather than reading the
     missing invitee as removed in Salesforce and cancelling them."""
-    from addin import failpoints
-
+    from addin.services import failpoints
     s = scenario(provider, "lightning")
     s.change("calendar", [GUEST], {}, then_sync=False)
     failpoints.arm("sync.after_calendar=raise")

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 from sqlalchemy import select
 
-from addin.providers.registry import open_salesforce
+from addin.accounts.clients import open_salesforce
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
 from addin.store.models import User

@@ -31,13 +31,13 @@ import requests
 from sqlalchemy import select
 
 from addin import create_app
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.identity import load_user
 from addin.config import settings_for_tests
-from addin.identity import load_user
-from addin.providers.calendar import CalendarError
-from addin.providers.registry import open_calendar, open_salesforce
-from addin.providers.salesforce import SalesforceError
+from addin.providers.calendar.provider import CalendarError
+from addin.providers.salesforce.client import SalesforceError
 from addin.sandbox import SandboxRuntime
-from addin.services.outbox import process_outbox
+from addin.services.outbox.queue import process_outbox
 from addin.services.sync_pass import sync_user
 from addin.store.models import OutboxOperation, User
 from tests.clock import at, day, z

@@ -1,6 +1,6 @@
 from sqlalchemy import inspect, select, text
 
-from addin.crypto import TokenCipher
+from addin.accounts.crypto import TokenCipher
 from addin.store import Database, current_revision, head_revision, upgrade_to_head
 from addin.store.models import Connection, Organization, User
 

@@ -127,7 +127,7 @@ def test_graph_to_rrule_and_back_is_the_same_series(case: tuple[dict[str, Any], 
 
 @pytest.mark.xfail(strict=True, reason="the Graph emulator keeps only the UTC instant of a "
                    "series' start, so a start typed in a skipped hour repeats an hour later "
-                   "(found by the property below; left for the emulator work of issue #24)")
+                   "(found by the property below; left for the emulator's own recurrence work)")
 def test_a_series_started_in_a_skipped_hour_keeps_its_wall_time_in_the_emulator() -> None:
     """Daily from 02:30 on a spring-forward day in Pacific time: RFC 5545 (and the product's
     expansion) read the first start with the offset before the gap and keep 02:30 after it."""

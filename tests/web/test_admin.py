@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -40,8 +41,8 @@ def test_defaults_come_from_configuration(client: Any, org_people: dict[str, str
 
 def test_configured_defaults_apply_until_an_admin_changes_them(
         client: Any, services: Any, org_people: dict[str, str]) -> None:
-    services.settings.graph_classic_policy = "mirror"
-    services.settings.ignored_domains = "Partner.example, other.example"
+    services.settings = replace(services.settings, graph_classic_policy="mirror")
+    services.settings = replace(services.settings, ignored_domains="Partner.example, other.example")
     body = client.get("/api/v1/admin/settings", headers=_auth(org_people["admin"])).json
     assert body["graphClassicPolicy"] == "mirror"
     assert body["ignoredDomains"] == ["partner.example", "other.example"]
@@ -87,7 +88,7 @@ def test_only_admins(client: Any, org_people: dict[str, str]) -> None:
 def test_admins_choose_which_other_tenants_get_in(client: Any, services: Any,
                                                  org_people: dict[str, str]) -> None:
     """An allowed tenant's people become users of the organization (as themselves)."""
-    from addin.identity import MicrosoftIdentity, TenantNotAllowed, user_for_microsoft
+    from addin.accounts.identity import MicrosoftIdentity, TenantNotAllowed, user_for_microsoft
 
     other = "0B0B0B0B-1111-4222-8333-444444444444"
     with services.db.session() as session:

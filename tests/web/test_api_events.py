@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from addin.providers.registry import open_calendar, open_salesforce
+from addin.accounts.clients import open_calendar, open_salesforce
 from addin.sandbox import SandboxRuntime
-from addin.services.outbox import process_outbox
+from addin.services.outbox.queue import process_outbox
 from addin.web.auth import load_user
 from tests.clock import at, day, dst_change, iso, utc, wall, ymd, z
 from tests.web.conftest import AVA, BEN, CLEO, EVE

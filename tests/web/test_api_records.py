@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from addin.providers.registry import open_salesforce
+from addin.accounts.clients import open_salesforce
 from addin.sandbox import SandboxRuntime
 from tests.services.scenario import Scenario
 

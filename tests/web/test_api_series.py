@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from addin.providers.registry import open_calendar
+from addin.accounts.clients import open_calendar
 from addin.sandbox import SandboxRuntime
 from tests.clock import at, compact, day, utc, z
 from tests.web.conftest import AVA, CLEO, EVE

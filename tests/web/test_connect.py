@@ -9,11 +9,11 @@ import pytest
 import requests
 from sqlalchemy import select, text
 
-from addin.connections import ConnectionTokens, load_connection
-from addin.http import build_session
-from addin.providers.google import GoogleCalendar
-from addin.providers.graph import GraphCalendar
-from addin.providers.salesforce import SalesforceClient
+from addin.accounts.connections import ConnectionTokens, load_connection
+from addin.providers.calendar.google import GoogleCalendar
+from addin.providers.calendar.graph import GraphCalendar
+from addin.providers.http import build_session
+from addin.providers.salesforce.client import SalesforceClient
 from addin.sandbox import SandboxRuntime
 from addin.store.models import Connection, User
 

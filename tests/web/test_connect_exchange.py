@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from addin.connections import load_connection
-from addin.identity import load_user
-from addin.providers.registry import open_calendar
+from addin.accounts.clients import open_calendar
+from addin.accounts.connections import load_connection
+from addin.accounts.identity import load_user
 from addin.sandbox import SandboxRuntime
 from addin.store.models import Connection, User
 from tests.web.conftest import EVE

@@ -369,8 +369,8 @@ def test_edit_contact_card_matches_an_existing_account_and_can_go_back(
 
 
 def _people(services: Any, email: str) -> list[dict[str, Any]]:
-    from addin.identity import load_user
-    from addin.providers.registry import open_salesforce
+    from addin.accounts.clients import open_salesforce
+    from addin.accounts.identity import load_user
 
     with services.db.session() as session:
         user = load_user(services, session.scalar(select(User.id).where(User.email == CLEO)))

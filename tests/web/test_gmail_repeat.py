@@ -1,4 +1,4 @@
-"""Repeat in the Gmail add-on's Create card (addin/gmail_repeat.py): the widgets, and a
+"""Repeat in the Gmail add-on's Create card (addin/web/gmail/repeat.py): the widgets, and a
 weekly series created from the card as ONE Google series."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from addin.gmail_repeat import recurrence_of, repeat_widgets
 from addin.sandbox import SandboxRuntime
+from addin.web.gmail.repeat import recurrence_of, repeat_widgets
 from tests.clock import at, compact, day
 from tests.web.test_gmail import CLEO, cards_in, gmail, mint, strict  # noqa: F401
 

@@ -99,7 +99,7 @@ def test_an_error_is_retried_from_the_card(
 
 
 def test_the_deployment_offers_the_status_card_everywhere() -> None:
-    from addin.manifests import render
+    from addin.web.manifest_render import render
 
     deployment = json.loads(render("gmail", "https://addin.example.com",
                                    google_service_account="addon@example.iam.gserviceaccount.com",

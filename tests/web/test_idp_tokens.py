@@ -15,7 +15,7 @@ import pytest
 import requests
 from sqlalchemy import delete, select
 
-from addin.connections import load_connection
+from addin.accounts.connections import load_connection
 from addin.sandbox import SandboxRuntime
 from addin.sandbox.entra import TENANT_ID, object_id
 from addin.sandbox.jwt_signer import Signer
@@ -169,7 +169,7 @@ def test_missing_consent_answers_a_clear_error_asking_for_it(
 def test_a_dead_calendar_refresh_token_is_replaced_on_the_next_pane_request(
         client: Any, entra: Callable[..., str], services: Any,
         clean_sandbox: SandboxRuntime) -> None:
-    from addin.oauth import OAuthFlowError, refresh_access_token
+    from addin.accounts.oauth import OAuthFlowError, refresh_access_token
 
     _forget(services, GRACE)
     user_id = _me(client, entra(GRACE, consent=True)).json["user"]["id"]

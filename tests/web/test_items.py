@@ -12,9 +12,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from addin.accounts.clients import open_calendar, open_salesforce
+from addin.accounts.identity import load_user
 from addin.domain import ItemDraft
-from addin.identity import load_user
-from addin.providers.registry import open_calendar, open_salesforce
 from addin.sandbox import SandboxRuntime
 from addin.store.models import User
 from tests.clock import at, day, wall, z

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from addin import create_app
 from addin.config import Settings
 from addin.sandbox import SandboxRuntime
@@ -18,7 +20,7 @@ def test_sandbox_index_shape(client, clean_sandbox: SandboxRuntime  # type: igno
 
 
 def test_sandbox_index_is_absent_outside_sandbox_mode(settings: Settings) -> None:
-    settings.mode = "live"
+    settings = replace(settings, mode="live")
     app = create_app(settings)
     assert app.test_client().get("/sandbox").status_code == 404
 
@@ -34,7 +36,7 @@ def test_sandbox_sync_runs_a_pass(client, clean_sandbox: SandboxRuntime  # type:
 
 
 def test_sandbox_sync_is_absent_outside_sandbox_mode(settings: Settings) -> None:
-    settings.mode = "live"
+    settings = replace(settings, mode="live")
     app = create_app(settings)
     assert app.test_client().post("/sandbox/sync", json={}).status_code == 404
 

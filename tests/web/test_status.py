@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from addin.providers.salesforce import SalesforceError
+from addin.providers.salesforce.client import SalesforceError
 from addin.sandbox import SandboxRuntime
 from addin.services.sync_pass import sync_user
 from addin.store.models import OutboxOperation, SyncPassRecord, User

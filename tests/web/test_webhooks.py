@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
 
-from addin.identity import load_user
-from addin.providers.registry import open_calendar
+from addin.accounts.clients import open_calendar
+from addin.accounts.identity import load_user
 from addin.services.push import _hash, ensure_subscription, take_sync_requests
 from addin.store.models import MirroredEvent, Organization, PushSubscription, User
 from tests.clock import NOW, z
@@ -128,7 +129,7 @@ def test_ews_push_subscription_end_to_end(live_server: str, services: Any,
                                           clean_sandbox: Any) -> None:
     """The EWS emulator posts SendNotification to /webhooks/ews; a notification asks for
     one sync; once the product no longer holds the subscription, its answer ends it."""
-    services.settings.public_url = live_server
+    services.settings = replace(services.settings, public_url=live_server)
     with services.db.session() as session:
         user_id = session.scalar(select(User.id).where(User.email == "eve.rossi@"
                                                        "acme-sales.example"))

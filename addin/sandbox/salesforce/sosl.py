@@ -124,8 +124,3 @@ def term_words(term: str) -> list[re.Pattern[str]]:
     meaningful = [w for w in words if w.replace("\\", "").strip() and w.upper() not in
                   ("AND", "OR")]
     return [re.compile(r"(^|[\s@.\-'_])" + word, re.IGNORECASE) for word in meaningful]
-
-
-def escape_term(text: str) -> str:
-    """How a client escapes user input for a SOSL term (shown here for tests)."""
-    return "".join("\\" + ch if ch in RESERVED else ch for ch in text)
