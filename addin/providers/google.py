@@ -30,7 +30,7 @@ from addin.providers.calendar import (
 )
 from addin.providers.calendar_http import call, raise_for
 from addin.providers.google_batch import Call, run_batch
-from addin.sync.rrules import with_prefix
+from addin.sync.recurrence import with_prefix
 
 SALESFORCE_KEY = "salesforceEventId"
 RESPONSES = {"needsAction": "none", "accepted": "accepted", "declined": "declined",
