@@ -6,6 +6,7 @@ canonical rules, Google's lines, Salesforce's pattern text), Microsoft Graph's
 - :mod:`.rrule`      the RRULE parser and dateutil expansion
 - :mod:`.exchange`   model <-> RRULE (what Exchange can hold)
 - :mod:`.graph`, :mod:`.ews`, :mod:`.google`, :mod:`.salesforce`  model <-> each side
+- :mod:`.exchangelib_models`  EWS's dict form <-> exchangelib's models (imported apart)
 - :mod:`.canonical`  the product's canonical rules and their bounded expansion
 
 A rule or pattern that is malformed or that a side cannot hold raises
