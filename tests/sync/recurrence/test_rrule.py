@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from addin.sync.recurrence import (
     RecurrenceError,
@@ -18,6 +20,37 @@ from addin.sync.recurrence import (
     normalize_rrule,
     parse_rrule,
 )
+from addin.sync.recurrence.model import CODES
+
+MOMENTS = st.datetimes(datetime(2030, 1, 1), datetime(2040, 1, 1))  # fixed date: rule math
+NONZERO = st.integers(-31, 31).filter(bool)
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> Rule:
+    """Any rule the parser accepts, as parsed."""
+    codes = draw(st.lists(st.sampled_from(CODES), unique=True, max_size=7))
+    ordinals = st.none() | st.integers(-53, 53).filter(bool)
+    end = draw(st.sampled_from(["none", "count", "date", "utc", "floating"]))
+    moment = draw(MOMENTS).replace(microsecond=0)
+    until = {"date": moment.date(), "utc": moment.replace(tzinfo=UTC),
+             "floating": moment}.get(end)
+    return Rule(draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"])),
+                interval=draw(st.integers(1, 99)),
+                by_month=tuple(draw(st.lists(st.integers(1, 12), max_size=3))),
+                by_month_day=tuple(draw(st.lists(NONZERO, max_size=3))),
+                by_day=tuple((draw(ordinals), code) for code in codes),
+                by_set_pos=tuple(draw(st.lists(st.integers(-366, 366).filter(bool),
+                                               max_size=2))),
+                wkst=draw(st.none() | st.sampled_from(CODES)),
+                count=draw(st.integers(1, 999)) if end == "count" else None, until=until)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rules())
+def test_a_rule_written_and_parsed_again_is_the_same_rule(rule: Rule) -> None:
+    assert parse_rrule(rule.text()) == rule
+    assert parse_rrule("RRULE:" + rule.text().lower()) == rule
 
 
 def test_the_parser_reads_every_part() -> None:
