@@ -47,7 +47,7 @@ class ItemDraft:
     is_private: bool = False
     reminder_minutes: int | None = None
     salesforce_event_id: str | None = None  # written into the item's extended property
-    # a series: its canonical RRULE value (addin/sync/rrules.py, without "RRULE:"); the
+    # a series: its canonical RRULE value (addin.sync.recurrence.normalize, without "RRULE:"); the
     # item is ONE series in the calendar, never one item per occurrence
     recurrence: str | None = None
 

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from addin.domain import ItemDraft
-from addin.sync.rrules import with_prefix
+from addin.sync.recurrence import with_prefix
 
 SHOW_AS_TO_SALESFORCE = {"busy": "Busy", "free": "Free", "outOfOffice": "OutOfOffice"}
 SHOW_AS_FROM_SALESFORCE = {v: k for k, v in SHOW_AS_TO_SALESFORCE.items()}

@@ -38,7 +38,7 @@ from addin.services.outbox import queue as outbox
 from addin.services.push import request_sync
 from addin.services.series import is_series, live_occurrences
 from addin.store.models import MirroredEvent, OutboxOperation, utcnow
-from addin.sync.rrules import with_prefix
+from addin.sync.recurrence import with_prefix
 
 log = logging.getLogger(__name__)
 STRANDED_CHECK_EVERY = timedelta(minutes=5)

@@ -26,7 +26,7 @@ from addin.services.record_schemas import (  # noqa: F401  (the records endpoint
     RecordDraftQuerySchema,
     RecordDraftSchema,
 )
-from addin.sync import rrules
+from addin.sync import recurrence as rules
 
 ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
 WHO_PREFIXES = {"003": "Contact", "00Q": "Lead"}
@@ -180,9 +180,9 @@ class EventCreateSchema(Schema):
         data["subject"] = data["subject"].strip()
         if data.get("recurrence") is not None:
             try:
-                data["recurrence"] = rrules.normalize(data["recurrence"], data["start"],
-                                                      data["timeZone"])
-            except rrules.RuleError as exc:
+                data["recurrence"] = rules.normalize(data["recurrence"], data["start"],
+                                                 data["timeZone"])
+            except rules.RecurrenceError as exc:
                 raise ValidationError({"recurrence": str(exc)}) from None
         return data
 

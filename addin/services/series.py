@@ -55,7 +55,7 @@ from addin.sync.occurrences import (
     originals_by_event,
     plan,
 )
-from addin.sync.rrules import RuleError, normalize
+from addin.sync.recurrence import RecurrenceError, normalize
 
 log = logging.getLogger(__name__)
 # How far around now a series is expanded when it is reconciled: occurrences beyond are
@@ -237,7 +237,7 @@ def adoptable(container: Container, user: CurrentUser, payload: dict[str, Any]
         try:
             payload = {**payload, "recurrence": normalize(item.recurrence, payload["start"],
                                                           payload["timeZone"])}
-        except RuleError as exc:
+        except RecurrenceError as exc:
             raise ValidationFailed("Salesforce cannot repeat this series the same way.",
                                    fields={"recurrence": str(exc)}) from None
     return payload

@@ -89,44 +89,63 @@ def plan(base: Mapping[str, OccurrenceBase], window: tuple[str, str],
     inside = {k for k in set(base) | set(salesforce) | set(calendar) if low <= k < high}
     for original in sorted(inside):
         known = base.get(original)
-        on_salesforce = salesforce.get(original)
-        on_calendar = calendar.get(original)
         if known is None:  # not agreed yet (a new series, or the window moved on)
-            if on_salesforce is None or on_calendar is None:
-                if on_salesforce is not None or on_calendar is not None:
-                    # one side only: remembered, not mirrored (the rule put it on one
-                    # side: the other will report it when its own window reaches it)
-                    slot = (on_salesforce or on_calendar).slot  # type: ignore[union-attr]
-                    event_id = on_salesforce.event_id if on_salesforce else None
-                    result.base[original] = OccurrenceBase(event_id, slot)
-                continue
-            result.base[original] = OccurrenceBase(on_salesforce.event_id,
-                                                   on_salesforce.slot)
-            if on_calendar.slot != on_salesforce.slot:
-                result.move_in_calendar[on_calendar.item_id] = on_salesforce.slot
-            continue
-        s_slot = on_salesforce.slot if on_salesforce else None
-        c_slot = on_calendar.slot if on_calendar else None
-        s_changed, c_changed = s_slot != known.slot, c_slot != known.slot
-        if direction == "sf_to_calendar":
-            c_changed = False
-        if not s_changed and not c_changed:
-            if direction == "sf_to_calendar" and c_slot != known.slot:
-                _to_calendar(result, on_calendar, known.slot)
-            continue
-        winner = s_slot if s_changed else c_slot
-        event_id = on_salesforce.event_id if on_salesforce else known.salesforce_event_id
-        result.base[original] = OccurrenceBase(event_id if winner else None, winner)
-        if s_changed:
-            if c_slot != winner:
-                _to_calendar(result, on_calendar, winner)
-        elif s_slot != winner:
-            if winner is None:
-                if on_salesforce is not None:
-                    result.delete_in_salesforce.append(on_salesforce.event_id)
-            elif on_salesforce is not None:
-                result.move_in_salesforce[on_salesforce.event_id] = winner
+            _first_seen(result, original, salesforce.get(original), calendar.get(original))
+        else:
+            _against_base(result, original, known, (salesforce.get(original),
+                                                    calendar.get(original)), direction)
     return result
+
+
+def _first_seen(result: OccurrencePlan, original: str,
+                on_salesforce: SalesforceOccurrence | None,
+                on_calendar: CalendarOccurrence | None) -> None:
+    """An occurrence the base does not have: agreed as Salesforce has it when both sides
+    have it; remembered, not mirrored, when one side only has it (the rule put it on one
+    side: the other will report it when its own window reaches it)."""
+    if on_salesforce is None or on_calendar is None:
+        only = on_salesforce or on_calendar
+        if only is not None:
+            event_id = on_salesforce.event_id if on_salesforce else None
+            result.base[original] = OccurrenceBase(event_id, only.slot)
+        return
+    result.base[original] = OccurrenceBase(on_salesforce.event_id, on_salesforce.slot)
+    if on_calendar.slot != on_salesforce.slot:
+        result.move_in_calendar[on_calendar.item_id] = on_salesforce.slot
+
+
+def _against_base(result: OccurrencePlan, original: str, known: OccurrenceBase,
+                  live: tuple[SalesforceOccurrence | None, CalendarOccurrence | None],
+                  direction: str) -> None:
+    """An agreed occurrence: the side that changed it wins (Salesforce when both did);
+    one-way, the calendar's own changes are put back."""
+    on_salesforce, on_calendar = live
+    s_slot = on_salesforce.slot if on_salesforce else None
+    c_slot = on_calendar.slot if on_calendar else None
+    s_changed = s_slot != known.slot
+    c_changed = c_slot != known.slot and direction != "sf_to_calendar"
+    if not s_changed and not c_changed:
+        if direction == "sf_to_calendar" and c_slot != known.slot:
+            _to_calendar(result, on_calendar, known.slot)
+        return
+    winner = s_slot if s_changed else c_slot
+    event_id = on_salesforce.event_id if on_salesforce else known.salesforce_event_id
+    result.base[original] = OccurrenceBase(event_id if winner else None, winner)
+    if s_changed:
+        if c_slot != winner:
+            _to_calendar(result, on_calendar, winner)
+    elif s_slot != winner:
+        _to_salesforce(result, on_salesforce, winner)
+
+
+def _to_salesforce(result: OccurrencePlan, on_salesforce: SalesforceOccurrence | None,
+                   slot: Slot | None) -> None:
+    if on_salesforce is None:
+        return  # deleted in Salesforce: nothing to move or delete there
+    if slot is None:
+        result.delete_in_salesforce.append(on_salesforce.event_id)
+    else:
+        result.move_in_salesforce[on_salesforce.event_id] = slot
 
 
 def _to_calendar(result: OccurrencePlan, on_calendar: CalendarOccurrence | None,

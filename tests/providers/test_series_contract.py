@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from addin.domain import CalendarItem, ItemDraft
 from addin.providers.calendar.provider import NotifyMode
-from addin.sync.rrules import normalize
+from addin.sync.recurrence import normalize
 from tests.clock import at, compact, day
 from tests.providers.conftest import CalendarUnderTest
 from tests.providers.test_calendar_contract import GUESTS, draft, guests

@@ -66,7 +66,7 @@ from addin.providers.calendar.provider import (
     PushSubscription,
 )
 from addin.providers.calendar.timezones import to_iana
-from addin.sync.recurrence_exchangelib import exchangelib_to_rrule, rrule_to_exchangelib
+from addin.sync.recurrence.exchangelib_models import exchangelib_to_rrule, rrule_to_exchangelib
 
 PROPERTY_SET = "5c1f7a3e-8d2b-4a55-9e8e-7f0a3b1d2c4e"  # the same set as on Graph
 SHOW_AS_TO_EWS = {"busy": "Busy", "free": "Free", "tentative": "Tentative",

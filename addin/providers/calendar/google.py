@@ -30,7 +30,7 @@ from addin.providers.calendar.provider import (
     PushSubscription,
     TokenSource,
 )
-from addin.sync.rrules import with_prefix
+from addin.sync.recurrence import with_prefix
 
 SALESFORCE_KEY = "salesforceEventId"
 RESPONSES = {"needsAction": "none", "accepted": "accepted", "declined": "declined",

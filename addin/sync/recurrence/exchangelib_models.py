@@ -1,4 +1,4 @@
-"""EWS recurrences between the dict form of :mod:`addin.sync.recurrence` (EWS element
+"""EWS recurrences between the dict form of :mod:`addin.sync.recurrence.ews` (EWS element
 names) and exchangelib's models (``Recurrence(pattern=WeeklyPattern(...),
 boundary=NumberedPattern(...))``), and so between exchangelib and RFC 5545 RRULEs.
 Pure: exchangelib's models are plain values here, nothing is sent.
@@ -27,11 +27,8 @@ from exchangelib.recurrence import (
     WeeklyPattern,
 )
 
-from addin.sync.recurrence import (
-    UnsupportedRecurrence,
-    ews_to_rrule,
-    rrule_to_ews,
-)
+from addin.sync.recurrence.ews import ews_to_rrule, rrule_to_ews
+from addin.sync.recurrence.model import UnsupportedRecurrence
 
 PATTERN_CLASSES: dict[str, Any] = {
     "DailyRecurrence": DailyPattern, "WeeklyRecurrence": WeeklyPattern,

@@ -21,7 +21,7 @@ from exchangelib.recurrence import (
 )
 
 from addin.sync.recurrence import UnsupportedRecurrence
-from addin.sync.recurrence_exchangelib import (
+from addin.sync.recurrence.exchangelib_models import (
     exchangelib_to_rrule,
     from_exchangelib,
     rrule_to_exchangelib,
