@@ -12,7 +12,7 @@ they get an answer. After everything settles (faults off, worker and passes unti
 
 The suite runs a short soak (120 operations, seed 17) on every run; ``pytest tests/soak
 --soak`` runs the long one (300 operations). ``SOAK_OPERATIONS`` and ``SOAK_SEED`` change
-either; the figures are printed at the end of the run and kept in the README.
+either; the figures are printed at the end of the run and kept in docs/reliability.md.
 """
 
 from __future__ import annotations
