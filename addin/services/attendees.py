@@ -13,7 +13,6 @@ from typing import Any
 
 from addin.container import Container
 from addin.domain import Attendee, CalendarItem
-from addin.errors import Conflict, ValidationFailed
 from addin.failpoints import failpoint
 from addin.identity import CurrentUser
 from addin.providers.calendar import CalendarProvider, EtagMismatch, NotifyMode
@@ -25,6 +24,7 @@ from addin.providers.salesforce import (
     SalesforceValidationError,
 )
 from addin.providers.salesforce_series import change_series_invitees
+from addin.services.errors import Conflict, InvalidInput
 from addin.services.event_mapping import draft_from_base
 from addin.services.mirrors import find_mirror, item_as_agreed, sidebar_write
 from addin.services.org_settings import load_org_settings
@@ -149,14 +149,14 @@ def set_attendees(services: Container, user: CurrentUser, event_id: str,
     bad = {f"attendees.{i}.email": "not a valid email address" for i, a in enumerate(desired)
            if not _valid_email(a.get("email"))}
     if bad:
-        raise ValidationFailed("Some attendees have invalid email addresses.", fields=bad)
+        raise InvalidInput("Some attendees have invalid email addresses.", fields=bad)
     if len(desired) > MAX_INVITEES:
-        raise ValidationFailed("Too many attendees.", fields={
+        raise InvalidInput("Too many attendees.", fields={
             "attendees": f"Salesforce allows at most {MAX_INVITEES} invitees"})
     with sidebar_write(services, user.id):
         row = _row(services, user, event_id)
         if (row.base_fields or {}).get("recurrence") and len(desired) > MAX_SERIES_INVITEES:
-            raise ValidationFailed("Too many attendees for a recurring event.", fields={
+            raise InvalidInput("Too many attendees for a recurring event.", fields={
                 "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
                              "recurring event"})
         salesforce, calendar = open_salesforce(services, user), open_calendar(services, user)

@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 
 from addin.container import Container
 from addin.domain import CalendarItem
-from addin.errors import ApiError, Conflict, NotFound, UpstreamUnavailable
 from addin.identity import CurrentUser, load_user
 from addin.providers.calendar import CalendarError, ItemNotFound
 from addin.providers.registry import open_calendar
@@ -30,6 +29,7 @@ from addin.providers.salesforce import SalesforceError
 from addin.schemas import EventCreateSchema
 from addin.services import outbox
 from addin.services.attendees import reconcile
+from addin.services.errors import Conflict, DomainError, InProgress, NotFound, UpstreamUnavailable
 from addin.services.event_creation import Refused, _find_or_create
 from addin.services.event_mapping import base_fields, salesforce_fields
 from addin.services.events import get_event_view, salesforce_of
@@ -109,9 +109,8 @@ def save_calendar_item(services: Container, user: CurrentUser, item_id: str,
             OutboxOperation.user_id == user.id, OutboxOperation.kind == KIND,
             OutboxOperation.state.in_(("pending", "running")))).all()
     if any(op.payload.get("itemId") == item_id for op in running):
-        raise Conflict("This item is being saved to Salesforce; try again shortly (it will "
-                       "not be saved twice).", code="in_progress",
-                       headers={"Retry-After": "5"})
+        raise InProgress("This item is being saved to Salesforce; try again shortly (it "
+                         "will not be saved twice).", retry_after=5)
     intent = {"requestId": _request_id(user, item_id), "itemId": item_id,
               "salesforceFields": salesforce_fields(payload), "baseFields": base_fields(payload)}
     op_id = outbox.start_running(services, user.id, KIND, intent)
@@ -162,7 +161,7 @@ def _link(services: Container, user: CurrentUser, op_id: int) -> None:
         session.expunge(linked)
     try:  # the item's attendees into Salesforce (REST: nobody is emailed)
         reconcile(services, user, linked, salesforce, calendar, item=item, record=record)
-    except (CalendarError, SalesforceError, ApiError) as exc:
+    except (CalendarError, SalesforceError, DomainError) as exc:
         log.warning("attendees of saved item %s not synced yet: %s", record["Id"], exc)
 
 

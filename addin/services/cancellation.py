@@ -26,12 +26,12 @@ from typing import Any
 
 from addin.container import Container
 from addin.domain import Attendee
-from addin.errors import NotFound, UpstreamUnavailable
 from addin.identity import CurrentUser
 from addin.providers.calendar import CalendarError, CalendarProvider, ItemNotFound, NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.providers.salesforce import SalesforceClient, SalesforceError, SalesforceNotFound
 from addin.providers.salesforce_series import delete_series
+from addin.services.errors import NotFound, UpstreamUnavailable
 from addin.services.mirrors import find_mirror, sidebar_write
 from addin.services.org_settings import OrgSettings
 from addin.services.series import is_series, live_occurrences

@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from addin.connections import NotConnected
 from addin.container import Container
-from addin.errors import ApiError, NotFound, UpstreamUnavailable
 from addin.failpoints import failpoint
 from addin.identity import CurrentUser, load_user
 from addin.providers.calendar import CalendarError, CalendarProvider, NotifyMode
@@ -30,6 +29,7 @@ from addin.providers.salesforce import (
 )
 from addin.services import outbox
 from addin.services.attendees import attendee_views
+from addin.services.errors import AccountNotConnected, NotFound, UpstreamUnavailable
 from addin.services.event_mapping import (
     draft_from_base,
     event_view,
@@ -109,8 +109,8 @@ def salesforce_of(services: Container, user: CurrentUser) -> SalesforceClient:
     try:
         return open_salesforce(services, user)
     except NotConnected:
-        raise ApiError("Connect your Salesforce account first.", status=409,
-                       code="not_connected", fields={"salesforce": "not connected"}) from None
+        raise AccountNotConnected("Connect your Salesforce account first.",
+                                  "salesforce") from None
 
 
 def refused_for_good(exc: Exception) -> bool:

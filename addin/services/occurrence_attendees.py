@@ -15,11 +15,11 @@ from typing import Any
 
 from addin.container import Container
 from addin.domain import Attendee, email_key
-from addin.errors import Conflict, NotFound, ValidationFailed
 from addin.identity import CurrentUser
 from addin.providers.calendar import NotifyMode
 from addin.providers.registry import open_calendar, open_salesforce
 from addin.services.attendees import MAX_SERIES_INVITEES, _valid_email
+from addin.services.errors import Conflict, InvalidInput, NotFound
 from addin.services.mirrors import find_mirror, sidebar_write
 from addin.services.series import (
     base_occurrences,
@@ -40,9 +40,9 @@ def set_occurrence_attendees(services: Container, user: CurrentUser, event_id: s
     bad = {f"attendees.{i}.email": "not a valid email address" for i, a in enumerate(desired)
            if not _valid_email(a.get("email"))}
     if bad:
-        raise ValidationFailed("Some attendees have invalid email addresses.", fields=bad)
+        raise InvalidInput("Some attendees have invalid email addresses.", fields=bad)
     if len(desired) > MAX_SERIES_INVITEES:
-        raise ValidationFailed("Too many attendees for a recurring event.", fields={
+        raise InvalidInput("Too many attendees for a recurring event.", fields={
             "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
                          "recurring event"})
     with sidebar_write(services, user.id):

@@ -20,7 +20,6 @@ from nameparser import HumanName
 from publicsuffixlist import PublicSuffixList
 
 from addin.container import Container
-from addin.errors import ValidationFailed
 from addin.identity import CurrentUser
 from addin.providers.registry import open_salesforce
 from addin.providers.salesforce import (
@@ -29,6 +28,7 @@ from addin.providers.salesforce import (
     SalesforceValidationError,
 )
 from addin.services.attendees import attendee_views, set_attendees
+from addin.services.errors import InvalidInput
 from addin.services.mirrors import find_mirror
 from addin.services.org_settings import load_org_settings
 from addin.sync.merge import key
@@ -169,8 +169,8 @@ def save_person(services: Container, user: CurrentUser, data: dict[str, Any]
     Event). Upstream: Salesforce 1 create (composite) + the attendee rewrite's requests."""
     row = find_mirror(services, user.id, data["eventId"])
     if key(data["email"]) not in {key(a["email"]) for a in row.base_attendees}:
-        raise ValidationFailed("Only an attendee of the event can be created from here.",
-                               fields={"email": "not an attendee of this event"})
+        raise InvalidInput("Only an attendee of the event can be created from here.",
+                           fields={"email": "not an attendee of this event"})
     fields: dict[str, Any] = {"LastName": data["lastName"].strip(), "Email": data["email"]}
     if (data.get("firstName") or "").strip():
         fields["FirstName"] = data["firstName"].strip()
@@ -188,8 +188,8 @@ def save_person(services: Container, user: CurrentUser, data: dict[str, Any]
         created = open_salesforce(services, user).create_person(data["type"], fields,
                                                                 new_account)
     except SalesforceValidationError as exc:
-        raise ValidationFailed("Salesforce did not accept the record.",
-                               fields=_refused_fields(exc)) from exc
+        raise InvalidInput("Salesforce did not accept the record.",
+                           fields=_refused_fields(exc)) from exc
     event = set_attendees(services, user, data["eventId"], attendee_views(row))
     return created.id, event
 

@@ -23,7 +23,6 @@ from sqlalchemy import select
 from addin.connections import NotConnected
 from addin.container import Container
 from addin.domain import CalendarItem
-from addin.errors import UpstreamUnavailable, ValidationFailed
 from addin.identity import CurrentUser
 from addin.providers.calendar import CalendarError, CalendarProvider, ItemNotFound, NotifyMode
 from addin.providers.registry import open_calendar
@@ -37,6 +36,7 @@ from addin.providers.salesforce_series import (
     series_key,
     update_occurrences,
 )
+from addin.services.errors import InvalidInput, UpstreamUnavailable
 from addin.services.event_mapping import draft_from_base
 from addin.services.org_settings import OrgSettings
 from addin.store.models import MirroredEvent, utcnow
@@ -213,7 +213,7 @@ def adoptable(services: Container, user: CurrentUser, payload: dict[str, Any]
         item = open_calendar(services, user, payload["timeZone"]).get_item(
             payload["calendarItemId"])
     except ItemNotFound:
-        raise ValidationFailed("That calendar item does not exist (any more).", fields={
+        raise InvalidInput("That calendar item does not exist (any more).", fields={
             "calendarItemId": "not found in your calendar"}) from None
     except (CalendarError, NotConnected) as exc:
         raise UpstreamUnavailable("Your calendar is not available; try again.") from exc
@@ -226,15 +226,15 @@ def adoptable(services: Container, user: CurrentUser, payload: dict[str, Any]
                   or known else
                   "one occurrence of a series: link the series" if item.series_id else
                   "organized by someone else")
-        raise ValidationFailed(f"That calendar item cannot be linked: {reason}.",
-                               fields={"calendarItemId": reason})
+        raise InvalidInput(f"That calendar item cannot be linked: {reason}.",
+                           fields={"calendarItemId": reason})
     if item.recurrence and not payload.get("recurrence"):
         try:
             payload = {**payload, "recurrence": normalize(item.recurrence, payload["start"],
                                                           payload["timeZone"])}
         except RuleError as exc:
-            raise ValidationFailed("Salesforce cannot repeat this series the same way.",
-                                   fields={"recurrence": str(exc)}) from None
+            raise InvalidInput("Salesforce cannot repeat this series the same way.",
+                               fields={"recurrence": str(exc)}) from None
     return payload
 
 

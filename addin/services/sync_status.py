@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from addin.container import Container
-from addin.errors import NotFound, scrub
+from addin.errors import scrub
 from addin.identity import CurrentUser
 from addin.services import outbox
+from addin.services.errors import NotFound
 from addin.services.events import ensure_mirror
 from addin.services.org_settings import load_org_settings
 from addin.store.models import (

@@ -33,7 +33,7 @@ from addin.store.models import Connection
 from addin.web import gmail_event_actions as event_actions
 from addin.web import gmail_lookup as lookup
 from addin.web.connect import connect_url
-from addin.web.errors import client_message, flatten_messages
+from addin.web.errors import as_api_errors, client_message, flatten_messages
 from addin.web.gmail_request import (
     Caller,
     action_url,
@@ -178,7 +178,8 @@ def action(name: str) -> Any:
                                     ).hexdigest()
     try:
         check_calendar_limits(body, caller.user.calendar_provider)
-        status, view = create_event(services, caller.user, body, key)
+        with as_api_errors():
+            status, view = create_event(services, caller.user, body, key)
     except (ValidationError, ValidationFailed) as exc:
         fields = flatten_messages(exc.messages) if isinstance(exc, ValidationError) else \
             dict(exc.fields or {})

@@ -15,7 +15,7 @@ from addin.errors import ApiError, scrub
 from addin.gmail_status_card import status_card
 from addin.services.sync_pass import sync_user
 from addin.services.sync_status import retry_mirror, retry_operation, user_status
-from addin.web.errors import client_message
+from addin.web.errors import as_api_errors, client_message
 from addin.web.gmail import _setup_prompt
 from addin.web.gmail_request import Caller, action_url, read_caller
 
@@ -56,7 +56,8 @@ def gmail_status() -> Any:
         card = status_card(user_status(services, caller.user.id), action_url("status"), zone)
         return jsonify(cards.push(card))
     try:
-        note = _retry(caller, str(parameters["retry"]), str(parameters.get("id") or ""))
+        with as_api_errors():
+            note = _retry(caller, str(parameters["retry"]), str(parameters.get("id") or ""))
     except ApiError as exc:
         note, _ = client_message(exc)
     card = status_card(user_status(services, caller.user.id), action_url("status"), zone)
