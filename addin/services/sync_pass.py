@@ -56,7 +56,7 @@ from addin.services.series import (
     reconcile_series,
     series_relations,
 )
-from addin.services.sync_history import modified_at, propagation, record_pass
+from addin.services.sync_history import PassOutcome, modified_at, propagation, record_pass
 from addin.store.mailbox_lock import exclusive_mailbox
 from addin.store.models import MirroredEvent, SyncCursor
 from addin.sync.fields import from_api
@@ -83,6 +83,10 @@ class PassReport:
     failed: dict[str, str] = field(default_factory=dict)
     deleted: dict[str, str] = field(default_factory=dict)  # event id -> what was done
     propagations: list[dict[str, Any]] = field(default_factory=list)  # see sync_history
+
+    def outcome(self) -> PassOutcome:
+        return PassOutcome(checked=self.checked, reconciled=len(self.reconciled),
+                           failures=self.failed, propagations=self.propagations)
 
 
 def _cursor(services: Container, user_id: int, source: str) -> str | None:
@@ -126,14 +130,10 @@ def _recorded_pass(services: Container, user_id: int, reason: str) -> PassReport
     try:
         _sync_user(services, user_id, reason, report)
     except Exception as exc:
-        record_pass(services, user_id, reason, started, checked=report.checked,
-                    reconciled=len(report.reconciled), failures=report.failed,
-                    error=f"{exc.__class__.__name__}: {exc}",
-                    propagations=report.propagations)
+        record_pass(services, user_id, reason, started, report.outcome(),
+                    error=f"{exc.__class__.__name__}: {exc}")
         raise
-    record_pass(services, user_id, reason, started, checked=report.checked,
-                reconciled=len(report.reconciled), failures=report.failed,
-                propagations=report.propagations)
+    record_pass(services, user_id, reason, started, report.outcome())
     return report
 
 
