@@ -28,7 +28,7 @@ from addin.providers.registry import open_calendar
 from addin.providers.salesforce import SalesforceError
 from addin.schemas import EventCreateSchema
 from addin.services import outbox
-from addin.services.attendees import reconcile
+from addin.services.attendees import Known, reconcile
 from addin.services.errors import Conflict, DomainError, InProgress, NotFound, UpstreamUnavailable
 from addin.services.event_creation import Refused, _find_or_create
 from addin.services.event_mapping import base_fields, salesforce_fields
@@ -160,7 +160,7 @@ def _link(services: Container, user: CurrentUser, op_id: int) -> None:
         assert linked is not None
         session.expunge(linked)
     try:  # the item's attendees into Salesforce (REST: nobody is emailed)
-        reconcile(services, user, linked, salesforce, calendar, item=item, record=record)
+        reconcile(services, user, linked, salesforce, calendar, Known(item=item, record=record))
     except (CalendarError, SalesforceError, DomainError) as exc:
         log.warning("attendees of saved item %s not synced yet: %s", record["Id"], exc)
 

@@ -42,7 +42,7 @@ from addin.providers.salesforce import (
     SalesforceChanges,
     SalesforceClient,
 )
-from addin.services.attendees import reconcile
+from addin.services.attendees import Known, reconcile
 from addin.services.calendar_batch import BatchingCalendar
 from addin.services.cancellation import calendar_deleted, salesforce_deleted
 from addin.services.event_sync import sync_fields
@@ -412,8 +412,8 @@ class _Work:
             first = next(iter(series), None)
             if first is not None:
                 reconcile(self.services, self.user, row, self.salesforce, self.calendar,
-                          self.experience(), outcome.master, None, series[first],
-                          series=series)
+                          Known(self.experience(), outcome.master, None, series[first],
+                                series=series))
             report.reconciled.append(row.salesforce_event_id)
         except Exception as exc:  # one series' failure must not stop the pass
             log.exception("reconciling the series %s failed", row.salesforce_event_id)
@@ -470,7 +470,7 @@ class _Work:
                                record, item, self.org)
             # the writes are only queued here: the pass's own failpoints are in _flush
             reconcile(self.services, self.user, row, queued, self.writes,  # type: ignore[arg-type]
-                      self.experience(), item, record, snapshot.relations, people,
+                      Known(self.experience(), item, record, snapshot.relations, people),
                       step="sync.queued")
             report.reconciled.append(row.salesforce_event_id)
             if _agreed_state(self.services, row.id) != agreed:  # something was propagated
