@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from addin.errors import Forbidden
+from addin.domain.errors import Conflict, NotPermitted
 from addin.store.models import Connection, Organization, User
 
 if TYPE_CHECKING:
@@ -45,11 +45,11 @@ def load_user(container: Container, user_id: int) -> CurrentUser | None:
         return _current(user)
 
 
-class TenantNotAllowed(Forbidden):
+class TenantNotAllowed(NotPermitted):
     code = "tenant_not_allowed"
 
 
-class IdentityConflict(Exception):
+class IdentityConflict(Conflict):
     """Connecting this account would join two organizations or two people (refused)."""
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from addin.accounts.identity import IdentityConflict, bind_salesforce_identity
 from addin.container import Container
-from addin.errors import Forbidden, UpstreamFailed
+from addin.domain.errors import NotPermitted, UpstreamFailed
 from addin.store.models import Connection, User
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class OAuthFlowError(Exception):
     """The authorization could not be completed (denied, expired, tampered, refused)."""
 
 
-class ConsentRequired(Forbidden):
+class ConsentRequired(NotPermitted):
     """Microsoft needs the person's (or their admin's) consent before the product may use
     their calendar on their behalf."""
 

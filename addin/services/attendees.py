@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from addin.accounts.clients import open_calendar, open_salesforce
 from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.domain import Attendee, CalendarItem
-from addin.errors import Conflict, ValidationFailed
+from addin.domain.errors import Conflict, InvalidInput
 from addin.providers.calendar.provider import CalendarProvider, EtagMismatch, NotifyMode
 from addin.providers.salesforce.client import (
     EventRelationRecord,
@@ -32,7 +33,7 @@ from addin.services.push import request_sync
 from addin.services.series import is_series, series_relations
 from addin.store.models import MirroredEvent, utcnow
 from addin.sync.linking import Link, choose, who_id
-from addin.sync.merge import AgreedAttendee, key, merge
+from addin.sync.merge import AgreedAttendee, MergeResult, key, merge
 from addin.sync.policy import Origin, calendar_write
 
 log = logging.getLogger(__name__)
@@ -62,62 +63,122 @@ def _invitees(relations: list[EventRelationRecord]) -> dict[str, EventRelationRe
     return {key(r.email): r for r in relations if r.is_invitee and r.email}
 
 
-def _apply(container: Container, user: CurrentUser, row: MirroredEvent,
-           salesforce: SalesforceClient, calendar: CalendarProvider,
-           agreed: dict[str, AgreedAttendee], relations: list[EventRelationRecord],
-           calendar_now: set[str], notify: NotifyMode, item_etag: str | None,
-           event: dict[str, Any] | None = None,
-           known_people: dict[str, list[PersonRecord]] | None = None,
-           leave_alone: frozenset[str] = frozenset(), step: str = "sync",
-           series: Mapping[str, Sequence[EventRelationRecord]] | None = None
-           ) -> dict[str, AgreedAttendee]:
-    """Make both sides hold ``agreed`` (new emails linked first), save it as the base. A
-    WhoId set here is written into ``event`` too, so a caller's view of it is current. The
-    calendar write is conditional on ``item_etag`` (the item as read): a change made there
-    meanwhile fails it (EtagMismatch) rather than being overwritten, and the etag stored
-    afterwards is the echo of this write alone. Invitees in ``leave_alone`` (RelationIds)
-    are neither removed nor recorded: the next pass treats them as new in Salesforce.
-    ``series`` (a series: its live occurrence Event ids -> their relations) makes an
-    invitee change one of every occurrence, in one request (the calendar series itself
-    invites once)."""
+@dataclass
+class Known:
+    """What a caller of ``reconcile`` has read already (each read there when None).
+    ``people``: look-ups of emails already made (a sync pass makes them for all its events
+    at once); ``series`` (a series: its live occurrence Event ids -> their relations)
+    makes an invitee change one of every occurrence."""
+
+    experience: str | None = None
+    item: CalendarItem | None = None
+    record: dict[str, Any] | None = None
+    relations: list[EventRelationRecord] | None = None
+    people: dict[str, list[PersonRecord]] | None = None
+    series: Mapping[str, Sequence[EventRelationRecord]] | None = None
+
+
+@dataclass
+class _Change:
+    """An attendee list for both sides of one event (``_apply``), with what was read."""
+
+    agreed: dict[str, AgreedAttendee]
+    relations: list[EventRelationRecord]
+    calendar_now: set[str]  # the emails the calendar item has now
+    notify: NotifyMode
+    item_etag: str | None
+    event: dict[str, Any] | None = None
+    known_people: dict[str, list[PersonRecord]] | None = None
+    leave_alone: frozenset[str] = frozenset()
+    step: str = "sync"
+    series: Mapping[str, Sequence[EventRelationRecord]] | None = None
+
+
+def _apply(container: Container, row: MirroredEvent, salesforce: SalesforceClient,
+           calendar: CalendarProvider, change: _Change) -> dict[str, AgreedAttendee]:
+    """Make both sides hold ``change.agreed`` (new emails linked first), save it as the
+    base. A WhoId set here is written into ``change.event`` too, so a caller's view of it
+    is current. The calendar write is conditional on ``item_etag`` (the item as read): a
+    change made there meanwhile fails it (EtagMismatch) rather than being overwritten, and
+    the etag stored afterwards is the echo of this write alone. Invitees in
+    ``leave_alone`` (RelationIds) are neither removed nor recorded: the next pass treats
+    them as new in Salesforce. ``series`` makes an invitee change one of every
+    occurrence, in one request (the calendar series itself invites once)."""
+    agreed = change.agreed
+    _link_new(salesforce, change)
+    # The calendar first: if Salesforce fails afterwards, the next pass sees a calendar-side
+    # change and only writes Salesforce (the REST API never emails): still one invitation.
+    target = [Attendee(a.email, a.name, a.optional, a.response)
+              for a in agreed.values() if not a.held]
+    failpoint(f"{change.step}.before_calendar")
+    if {key(a.email) for a in target} != change.calendar_now:
+        item = calendar.replace_attendees(str(row.calendar_item_id), target,
+                                          notify=change.notify, etag=change.item_etag)
+        etag = item.etag
+    else:  # unchanged by this write: the etag the item had as read (or as stored)
+        etag = change.item_etag or row.calendar_etag
+    failpoint(f"{change.step}.after_calendar")  # the mail server has sent the invitations
+    who = _write_salesforce(row, salesforce, change)
+    failpoint(f"{change.step}.after_salesforce")
+    with container.db.session() as session:
+        stored = session.get(MirroredEvent, row.id)
+        assert stored is not None
+        stored.base_attendees = [a.as_json() for a in agreed.values()]
+        stored.calendar_etag, stored.last_synced_at = etag, utcnow()
+        if who:
+            stored.base_fields = {**stored.base_fields, "whoId": who}
+    return agreed
+
+
+def _link_new(salesforce: SalesforceClient, change: _Change) -> None:
+    """Link the agreed attendees not linked yet to a Salesforce person, where one is."""
+    agreed = change.agreed
     unlinked = {k for k, a in agreed.items() if a.record is None
                 and not a.removed_in_salesforce}
-    links = _link_all(salesforce, unlinked, known_people)
-    for k, link in links.items():
+    for k, link in _link_all(salesforce, unlinked, change.known_people).items():
         if link is not None:
             attendee = agreed[k]
             agreed[k] = AgreedAttendee(attendee.email, attendee.name or link.name,
                                        attendee.optional, attendee.response, link.as_json(),
                                        attendee.held)
-    invitees = _invitees(relations)
-    wanted = {a.record["id"]: a for a in agreed.values() if a.record}
-    have = {r.relation_id for r in invitees.values()}
+
+
+def _answers(agreed: dict[str, AgreedAttendee], invitees: dict[str, EventRelationRecord]
+             ) -> dict[str, str]:
+    """The invitees' answers Salesforce does not show yet: RelationId -> status."""
     statuses = {a.record["id"]: STATUS.get(a.response, "New") for a in agreed.values()
                 if a.record and a.response in STATUS}
     current_status = {r.relation_id: r.status for r in invitees.values()}
-    statuses = {rid: s for rid, s in statuses.items() if current_status.get(rid) != s}
-    # The calendar first: if Salesforce fails afterwards, the next pass sees a calendar-side
-    # change and only writes Salesforce (the REST API never emails): still one invitation.
-    target = [Attendee(a.email, a.name, a.optional, a.response)
-              for a in agreed.values() if not a.held]
-    failpoint(f"{step}.before_calendar")
-    if {key(a.email) for a in target} != calendar_now:
-        item = calendar.replace_attendees(str(row.calendar_item_id), target, notify=notify,
-                                          etag=item_etag)
-        etag = item.etag
-    else:  # unchanged by this write: the etag the item had as read (or as stored)
-        etag = item_etag or row.calendar_etag
-    failpoint(f"{step}.after_calendar")  # the mail server has sent the invitations
+    return {rid: s for rid, s in statuses.items() if current_status.get(rid) != s}
+
+
+def _who(row: MirroredEvent, salesforce: SalesforceClient, change: _Change
+         ) -> tuple[str | None, str | None]:
+    """The Event's WhoId as known, and the one to set (None: leave it)."""
     people = [Link(str(a.record["type"]), str(a.record["id"]), str(a.record.get("name", "")))
-              for a in agreed.values() if a.record and a.record.get("type") in ("Contact",
-                                                                                  "Lead")]
+              for a in change.agreed.values()
+              if a.record and a.record.get("type") in ("Contact", "Lead")]
     known_who = (row.base_fields or {}).get("whoId")
-    new_who = None
-    if people and not known_who:  # read the Event only when a WhoId may be set
-        event = event or salesforce.get_event(row.salesforce_event_id)
-        known_who = event.get("WhoId")
-        new_who = who_id(known_who, people)
-    add, remove = sorted(set(wanted) - have), sorted(have - set(wanted) - leave_alone)
+    if not people or known_who:
+        return known_who, None
+    # read the Event only when a WhoId may be set
+    change.event = change.event or salesforce.get_event(row.salesforce_event_id)
+    known_who = change.event.get("WhoId")
+    return known_who, who_id(known_who, people)
+
+
+def _write_salesforce(row: MirroredEvent, salesforce: SalesforceClient, change: _Change
+                      ) -> str | None:
+    """The invitees (and their answers, and the WhoId) Salesforce lacks; the Event's WhoId
+    afterwards (None when it has none)."""
+    agreed, relations, series = change.agreed, change.relations, change.series
+    invitees = _invitees(relations)
+    wanted = {a.record["id"]: a for a in agreed.values() if a.record}
+    have = {r.relation_id for r in invitees.values()}
+    statuses = _answers(agreed, invitees)
+    known_who, new_who = _who(row, salesforce, change)
+    add = sorted(set(wanted) - have)
+    remove = sorted(have - set(wanted) - change.leave_alone)
     if series and (add or remove):
         change_series_invitees(salesforce, series, add=add, remove=remove)
         add, remove = [], []
@@ -125,17 +186,9 @@ def _apply(container: Container, user: CurrentUser, row: MirroredEvent,
         first = next(iter(series)) if series else row.salesforce_event_id
         salesforce.change_invitees(first, add=add, remove=remove,
                                    who_id=new_who, statuses=statuses, existing=relations)
-        if new_who and event is not None:
-            event["WhoId"] = new_who
-    failpoint(f"{step}.after_salesforce")
-    with container.db.session() as session:
-        stored = session.get(MirroredEvent, row.id)
-        assert stored is not None
-        stored.base_attendees = [a.as_json() for a in agreed.values()]
-        stored.calendar_etag, stored.last_synced_at = etag, utcnow()
-        if new_who or known_who:
-            stored.base_fields = {**stored.base_fields, "whoId": new_who or known_who}
-    return agreed
+        if new_who and change.event is not None:
+            change.event["WhoId"] = new_who
+    return new_who or known_who
 
 
 def set_attendees(container: Container, user: CurrentUser, event_id: str,
@@ -149,14 +202,14 @@ def set_attendees(container: Container, user: CurrentUser, event_id: str,
     bad = {f"attendees.{i}.email": "not a valid email address" for i, a in enumerate(desired)
            if not _valid_email(a.get("email"))}
     if bad:
-        raise ValidationFailed("Some attendees have invalid email addresses.", fields=bad)
+        raise InvalidInput("Some attendees have invalid email addresses.", fields=bad)
     if len(desired) > MAX_INVITEES:
-        raise ValidationFailed("Too many attendees.", fields={
+        raise InvalidInput("Too many attendees.", fields={
             "attendees": f"Salesforce allows at most {MAX_INVITEES} invitees"})
     with sidebar_write(container, user.id):
         row = _row(container, user, event_id)
         if (row.base_fields or {}).get("recurrence") and len(desired) > MAX_SERIES_INVITEES:
-            raise ValidationFailed("Too many attendees for a recurring event.", fields={
+            raise InvalidInput("Too many attendees for a recurring event.", fields={
                 "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
                              "recurring event"})
         salesforce, calendar = open_salesforce(container, user), open_calendar(container, user)
@@ -169,8 +222,8 @@ def set_attendees(container: Container, user: CurrentUser, event_id: str,
             # and its write (passes wait for the mailbox, Salesforce users do not): read
             # both sides again, and what the person asked for may already be so
             row = _row(container, user, event_id)
-            return _edit_attendees(container, user, row, salesforce, calendar, desired,
-                                   calendar.get_item(str(row.calendar_item_id)))
+            return _edit_attendees(container, user, row, salesforce, calendar, _Edit(
+                desired, calendar.get_item(str(row.calendar_item_id))))
 
 
 # Salesforce refusing an invitee change because it is already so (a Salesforce user's)
@@ -185,12 +238,12 @@ def _set_attendees(container: Container, user: CurrentUser, event_id: str,
         # the item as last agreed, written only if it is still so (its stored etag): no
         # read when nobody changed it in the calendar since
         try:
-            return _edit_attendees(container, user, row, salesforce, calendar, desired,
-                                   item_as_agreed(row, user.email), as_agreed=True)
+            return _edit_attendees(container, user, row, salesforce, calendar, _Edit(
+                desired, item_as_agreed(row, user.email), as_agreed=True))
         except (EtagMismatch, _StaleBase):
             row = _row(container, user, event_id)
-    return _edit_attendees(container, user, row, salesforce, calendar, desired,
-                           calendar.get_item(str(row.calendar_item_id)))
+    return _edit_attendees(container, user, row, salesforce, calendar,
+                           _Edit(desired, calendar.get_item(str(row.calendar_item_id))))
 
 
 class _StaleBase(Exception):
@@ -198,9 +251,18 @@ class _StaleBase(Exception):
     earlier edit that stopped half way), so the item must be read, not assumed."""
 
 
+@dataclass
+class _Edit:
+    """The sidebar's attendee list, against the calendar item as given (read, or as
+    agreed: then a Salesforce invitee the agreed list does not know means reading it)."""
+
+    desired: list[dict[str, Any]]
+    item: CalendarItem
+    as_agreed: bool = False
+
+
 def _edit_attendees(container: Container, user: CurrentUser, row: MirroredEvent,
-                    salesforce: SalesforceClient, calendar: CalendarProvider,
-                    desired: list[dict[str, Any]], item: CalendarItem, as_agreed: bool = False
+                    salesforce: SalesforceClient, calendar: CalendarProvider, edit: _Edit
                     ) -> dict[str, Any]:
     """``set_attendees`` against the calendar item as given (read, or as agreed)."""
     event_id = row.salesforce_event_id
@@ -208,22 +270,11 @@ def _edit_attendees(container: Container, user: CurrentUser, row: MirroredEvent,
     if series and event_id not in series:  # its first occurrence was deleted on its own
         event_id = next(iter(series))
     base = {key(a["email"]): AgreedAttendee.from_json(a) for a in row.base_attendees}
-    current = {a.key: a for a in item.attendees_besides_organizer()}
-    new = ({key(a["email"]) for a in desired} | set(current)) - {
+    current = {a.key: a for a in edit.item.attendees_besides_organizer()}
+    new = ({key(a["email"]) for a in edit.desired} | set(current)) - {
         k for k, a in base.items() if a.record}
     snapshot = salesforce.event_with_relations(event_id, new - {key(user.email)})
-    agreed: dict[str, AgreedAttendee] = {}
-    for entry in desired:
-        k = key(entry["email"])
-        if k == key(user.email) or k in agreed:
-            continue  # the organizer is never an attendee; duplicates collapse
-        known = base.get(k)
-        live = current.get(k)
-        agreed[k] = AgreedAttendee(
-            email=entry["email"].strip(), name=entry.get("name") or (live.name if live else "")
-            or (known.name if known else ""), optional=bool(entry.get("optional")),
-            response=live.response if live else (known.response if known else "none"),
-            record=known.record if known else None)
+    agreed = _desired(edit.desired, base, current, user.email)
     # Added in the calendar or in Salesforce since the last agreed list: the sidebar never
     # showed them, so its list cannot mean to remove them. Calendar additions are kept (and
     # linked). Salesforce ones are left to the next pass (asked for now), which applies the
@@ -233,33 +284,50 @@ def _edit_attendees(container: Container, user: CurrentUser, row: MirroredEvent,
             agreed[k] = AgreedAttendee(live.email, live.name, live.optional, live.response)
     unseen = {k: r.relation_id for k, r in _invitees(snapshot.relations).items()
               if k not in base and k not in current}
-    if unseen and as_agreed:
+    if unseen and edit.as_agreed:
         raise _StaleBase
     for k in unseen:
         agreed.pop(k, None)
-    _apply(container, user, row, salesforce, calendar, agreed, snapshot.relations,
-           set(current), NotifyMode.CHANGED, item.etag, snapshot.record, snapshot.people,
-           frozenset(unseen.values()), step="edit", series=series)
+    _apply(container, row, salesforce, calendar, _Change(
+        agreed, snapshot.relations, set(current), NotifyMode.CHANGED, edit.item.etag,
+        snapshot.record, snapshot.people, frozenset(unseen.values()), step="edit",
+        series=series))
     if unseen:
         request_sync(container, user.id, "invited in Salesforce meanwhile")
     return snapshot.record
 
 
+def _desired(desired: list[dict[str, Any]], base: dict[str, AgreedAttendee],
+             current: dict[str, Attendee], organizer: str) -> dict[str, AgreedAttendee]:
+    """The sidebar's list as agreed attendees: names and answers from the calendar item,
+    then from the agreed list; links from the agreed list."""
+    agreed: dict[str, AgreedAttendee] = {}
+    for entry in desired:
+        k = key(entry["email"])
+        if k == key(organizer) or k in agreed:
+            continue  # the organizer is never an attendee; duplicates collapse
+        known = base.get(k)
+        live = current.get(k)
+        agreed[k] = AgreedAttendee(
+            email=entry["email"].strip(), name=entry.get("name") or (live.name if live else "")
+            or (known.name if known else ""), optional=bool(entry.get("optional")),
+            response=live.response if live else (known.response if known else "none"),
+            record=known.record if known else None)
+    return agreed
+
+
 def reconcile(container: Container, user: CurrentUser, row: MirroredEvent,
               salesforce: SalesforceClient, calendar: CalendarProvider,
-              experience: str | None = None, item: CalendarItem | None = None,
-              record: dict[str, Any] | None = None,
-              relations: list[EventRelationRecord] | None = None,
-              people: dict[str, list[PersonRecord]] | None = None,
-              series: Mapping[str, Sequence[EventRelationRecord]] | None = None,
-              step: str = "sync") -> dict[str, AgreedAttendee]:
+              known: Known | None = None, step: str = "sync") -> dict[str, AgreedAttendee]:
     """Three-way merge of one mirrored event's attendees; applies what changed where. In the
-    one-way direction the calendar's own attendee edits are put back. ``people``: look-ups
-    of emails already made (a sync pass makes them for all its events at once). ``step``
-    names the failpoints (a pass that queues its writes passes its own)."""
+    one-way direction the calendar's own attendee edits are put back. ``known``: what the
+    caller read already (see ``Known``). ``step`` names the failpoints (a pass that queues
+    its writes passes its own)."""
+    known = known or Known()
+    relations = known.relations
     if relations is None:
         relations = salesforce.event_relations(row.salesforce_event_id)
-    item = item or calendar.get_item(str(row.calendar_item_id))
+    item = known.item or calendar.get_item(str(row.calendar_item_id))
     current = {a.key: AgreedAttendee(a.email, a.name, a.optional, a.response)
                for a in item.attendees_besides_organizer()}
     base = [AgreedAttendee.from_json(a) for a in row.base_attendees]
@@ -270,42 +338,58 @@ def reconcile(container: Container, user: CurrentUser, row: MirroredEvent,
     result = merge(base, _invitees(relations).keys(), seen, user.email)
     notify = NotifyMode.CHANGED if seen is not current else NotifyMode.SILENT
     if result.added_in_salesforce or result.removed_in_salesforce:
-        policy = org.graph_classic_policy
-        decision = calendar_write(Origin.SALESFORCE,
-                                  experience or salesforce.user_experience(
-                                      str(user.salesforce_user_id)),
-                                  calendar.capabilities, policy)
+        decision = calendar_write(Origin.SALESFORCE, known.experience or _experience(
+            salesforce, user), calendar.capabilities, org.graph_classic_policy)
         notify = decision.notify if seen is current else NotifyMode.CHANGED
         if not decision.push:  # hold: the calendar item changes only in the calendar
-            for k in result.removed_in_salesforce & set(current):
-                kept = current[k]
-                result.agreed[k] = AgreedAttendee(kept.email, kept.name, kept.optional,
-                                                  kept.response, None,
-                                                  removed_in_salesforce=True)
-            # held out of the calendar, unless the organizer has added them there too
-            # meanwhile: both servers invited them already, and keeping them out would
-            # take a silent calendar write Graph cannot do
-            for k in result.added_in_salesforce - set(current):
-                attendee = result.agreed[k]
-                result.agreed[k] = AgreedAttendee(attendee.email, attendee.name,
-                                                  attendee.optional, attendee.response,
-                                                  attendee.record, held=True)
-    for k, relation in _invitees(relations).items():
-        if k in result.agreed and result.agreed[k].record is None:
-            attendee = result.agreed[k]
-            result.agreed[k] = AgreedAttendee(
-                attendee.email, attendee.name or relation.name or "", attendee.optional,
-                attendee.response, {"type": relation.relation_type, "id": relation.relation_id,
-                                    "name": relation.name or ""}, attendee.held)
+            _hold(result, current)
+    _link_invitees(result.agreed, relations)
     before = {k for k, a in ((key(a.email), a) for a in base) if a.held}
-    agreed = _apply(container, user, row, salesforce, calendar, result.agreed, relations,
-                    set(current), notify, item.etag, record, people, series=series,
-                    step=step)
+    agreed = _apply(container, row, salesforce, calendar, _Change(
+        result.agreed, relations, set(current), notify, item.etag, known.record,
+        known.people, step=step, series=known.series))
+    _note_held(row, calendar, agreed, before)
+    return agreed
+
+
+def _experience(salesforce: SalesforceClient, user: CurrentUser) -> str:
+    return salesforce.user_experience(str(user.salesforce_user_id))
+
+
+def _note_held(row: MirroredEvent, calendar: CalendarProvider,
+               agreed: dict[str, AgreedAttendee], before: set[str]) -> None:
+    """Who is held changed, and nobody is in the calendar: the appointment's note."""
     held = sorted(a.email for a in agreed.values() if a.held)
     in_calendar = [a for a in agreed.values() if not a.held]
     if {key(e) for e in held} != before and not in_calendar:
         _write_held_note(row, calendar, held)
-    return agreed
+
+
+def _hold(result: MergeResult, current: dict[str, AgreedAttendee]) -> None:
+    """The hold policy: Salesforce's invitee changes stay out of the calendar item."""
+    for k in result.removed_in_salesforce & set(current):
+        kept = current[k]
+        result.agreed[k] = AgreedAttendee(kept.email, kept.name, kept.optional,
+                                          kept.response, None, removed_in_salesforce=True)
+    # held out of the calendar, unless the organizer has added them there too meanwhile:
+    # both servers invited them already, and keeping them out would take a silent
+    # calendar write Graph cannot do
+    for k in result.added_in_salesforce - set(current):
+        attendee = result.agreed[k]
+        result.agreed[k] = AgreedAttendee(attendee.email, attendee.name, attendee.optional,
+                                          attendee.response, attendee.record, held=True)
+
+
+def _link_invitees(agreed: dict[str, AgreedAttendee],
+                   relations: list[EventRelationRecord]) -> None:
+    """An agreed attendee not linked yet who is a Salesforce invitee: linked to it."""
+    for k, relation in _invitees(relations).items():
+        if k in agreed and agreed[k].record is None:
+            attendee = agreed[k]
+            agreed[k] = AgreedAttendee(
+                attendee.email, attendee.name or relation.name or "", attendee.optional,
+                attendee.response, {"type": relation.relation_type, "id": relation.relation_id,
+                                    "name": relation.name or ""}, attendee.held)
 
 
 HELD_NOTE = ("Invited in Salesforce; add them in Outlook to send them the meeting request: "

@@ -24,10 +24,10 @@ from addin.accounts.clients import open_calendar
 from addin.accounts.identity import CurrentUser, load_user
 from addin.container import Container
 from addin.domain import CalendarItem
-from addin.errors import ApiError, Conflict, NotFound, UpstreamUnavailable
+from addin.domain.errors import Conflict, DomainError, InProgress, NotFound, UpstreamUnavailable
 from addin.providers.calendar.provider import CalendarError, ItemNotFound
 from addin.providers.salesforce.client import SalesforceError
-from addin.services.attendees import reconcile
+from addin.services.attendees import Known, reconcile
 from addin.services.event_creation import Refused, _find_or_create
 from addin.services.event_mapping import base_fields, salesforce_fields
 from addin.services.events import get_event_view, salesforce_of
@@ -109,9 +109,8 @@ def save_calendar_item(container: Container, user: CurrentUser, item_id: str,
             OutboxOperation.user_id == user.id, OutboxOperation.kind == KIND,
             OutboxOperation.state.in_(("pending", "running")))).all()
     if any(op.payload.get("itemId") == item_id for op in running):
-        raise Conflict("This item is being saved to Salesforce; try again shortly (it will "
-                       "not be saved twice).", code="in_progress",
-                       headers={"Retry-After": "5"})
+        raise InProgress("This item is being saved to Salesforce; try again shortly (it "
+                         "will not be saved twice).", retry_after=5)
     intent = {"requestId": _request_id(user, item_id), "itemId": item_id,
               "salesforceFields": salesforce_fields(payload), "baseFields": base_fields(payload)}
     op_id = outbox.start_running(container, user.id, KIND, intent)
@@ -161,8 +160,8 @@ def _link(container: Container, user: CurrentUser, op_id: int) -> None:
         assert linked is not None
         session.expunge(linked)
     try:  # the item's attendees into Salesforce (REST: nobody is emailed)
-        reconcile(container, user, linked, salesforce, calendar, item=item, record=record)
-    except (CalendarError, SalesforceError, ApiError) as exc:
+        reconcile(container, user, linked, salesforce, calendar, Known(item=item, record=record))
+    except (CalendarError, SalesforceError, DomainError) as exc:
         log.warning("attendees of saved item %s not synced yet: %s", record["Id"], exc)
 
 

@@ -28,7 +28,7 @@ from addin.accounts.clients import open_calendar, open_salesforce
 from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.domain import Attendee
-from addin.errors import NotFound, UpstreamUnavailable
+from addin.domain.errors import NotFound, UpstreamUnavailable
 from addin.providers.calendar.provider import (
     CalendarError,
     CalendarProvider,

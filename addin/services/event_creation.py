@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from addin.accounts.connections import NotConnected
 from addin.accounts.identity import CurrentUser, load_user
 from addin.container import Container
-from addin.errors import ApiError, Conflict, ValidationFailed
+from addin.domain.errors import AccountNotConnected, DomainError, InProgress, InvalidInput
 from addin.providers.salesforce.client import (
     REQUEST_ID_FIELD,
     SalesforceAuthError,
@@ -66,7 +66,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 class Refused(Exception):
     """Salesforce refused the Event for good; ``error`` is what the client hears."""
 
-    error: ApiError
+    error: DomainError
 
 
 @dataclass
@@ -113,9 +113,8 @@ def run_intent(container: Container, user: CurrentUser, op_id: int
         seconds = max(1, math.ceil((wait.until - datetime.now(UTC)).total_seconds()))
         outbox.retry_later(container, op_id, "an earlier attempt may still be in flight",
                            not_before=wait.until)
-        raise Conflict("This event is still being created; try again shortly (it will not "
-                       "be created twice).", code="in_progress",
-                       headers={"Retry-After": str(seconds)}) from None
+        raise InProgress("This event is still being created; try again shortly (it will "
+                         "not be created twice).", retry_after=seconds) from None
     except SalesforceError as exc:
         log.warning("create intent %s: Salesforce did not answer (%s); the worker retries",
                     op_id, exc)
@@ -172,14 +171,13 @@ def _find_or_create(container: Container, user: CurrentUser, salesforce: Salesfo
         return salesforce.create_event(fields)
     except SalesforceValidationError as exc:
         blamed = api_fields_of(exc.fields)
-        raise Refused(ValidationFailed(f"Salesforce refused the event: {exc.message}",
-                                       fields={name: exc.message for name in blamed})) from exc
+        raise Refused(InvalidInput(f"Salesforce refused the event: {exc.message}",
+                                   fields={name: exc.message for name in blamed})) from exc
     except SalesforceLimitExceeded:
         raise  # a temporary failure: the org's allowance comes back
     except (SalesforceAuthError, NotConnected) as exc:
-        raise Refused(ApiError("Your Salesforce connection has expired; connect again.",
-                               status=409, code="not_connected",
-                               fields={"salesforce": "not connected"})) from exc
+        raise Refused(AccountNotConnected(
+            "Your Salesforce connection has expired; connect again.", "salesforce")) from exc
 
 
 def _upsert(container: Container, user: CurrentUser, salesforce: SalesforceClient,
@@ -237,7 +235,7 @@ def _remember(container: Container, user: CurrentUser, op_id: int, event_id: str
         return row.id
 
 
-def _end(container: Container, op_id: int, error: ApiError) -> None:
+def _end(container: Container, op_id: int, error: DomainError) -> None:
     """A refusal for good: nothing was created; the intent ends and the key is free."""
     with container.db.session() as session:
         op = session.get(OutboxOperation, op_id)
@@ -273,5 +271,5 @@ def _create_later(container: Container, user_id: int, payload: dict[str, Any]) -
     except Refused as refused:
         _end(container, int(op_id), refused.error)
         raise outbox.PermanentFailure(refused.error.message) from None
-    except ApiError as exc:  # not connected any more: for good until they reconnect
+    except DomainError as exc:  # not connected any more: for good until they reconnect
         raise outbox.PermanentFailure(exc.message) from None

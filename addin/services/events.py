@@ -20,7 +20,7 @@ from addin.accounts.clients import open_calendar, open_salesforce
 from addin.accounts.connections import NotConnected
 from addin.accounts.identity import CurrentUser, load_user
 from addin.container import Container
-from addin.errors import ApiError, NotFound, UpstreamUnavailable
+from addin.domain.errors import AccountNotConnected, NotFound, UpstreamUnavailable
 from addin.providers.calendar.provider import CalendarError, CalendarProvider, NotifyMode
 from addin.providers.salesforce.client import (
     SalesforceClient,
@@ -109,8 +109,8 @@ def salesforce_of(container: Container, user: CurrentUser) -> SalesforceClient:
     try:
         return open_salesforce(container, user)
     except NotConnected:
-        raise ApiError("Connect your Salesforce account first.", status=409,
-                       code="not_connected", fields={"salesforce": "not connected"}) from None
+        raise AccountNotConnected("Connect your Salesforce account first.",
+                                  "salesforce") from None
 
 
 def refused_for_good(exc: Exception) -> bool:

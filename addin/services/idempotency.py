@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from addin.container import Container
-from addin.errors import ApiError, Conflict
+from addin.domain.errors import IdempotencyKeyReused, InProgress, MalformedRequest
 from addin.services.outbox import queue as outbox
 from addin.store.models import IdempotencyKey, OutboxOperation
 
@@ -54,8 +54,8 @@ class Replay:
 
 def validate_key(key: str) -> None:
     if not 1 <= len(key) <= 255:
-        raise ApiError("Idempotency-Key must be 1 to 255 characters.",
-                       fields={"Idempotency-Key": "1 to 255 characters"})
+        raise MalformedRequest("Idempotency-Key must be 1 to 255 characters.",
+                               field="Idempotency-Key", reason="1 to 255 characters")
 
 
 def begin(container: Container, user_id: int, key: str | None, fingerprint: str,
@@ -90,18 +90,17 @@ def begin(container: Container, user_id: int, key: str | None, fingerprint: str,
                 op.payload = {**op.payload, "idempotencyKeyId": row.id}
                 return Claim(op.id, row.id)
             if row.request_hash != fingerprint:
-                raise ApiError("This Idempotency-Key was used with a different request.",
-                               status=422, code="idempotency_key_reused",
-                               fields={"Idempotency-Key": "already used for another request"})
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was used with a different request.",
+                    field="Idempotency-Key", reason="already used for another request")
             if row.state == "done":
                 return Replay(int(row.response_status or 200), dict(row.response_body or {}))
             key_id, op_id = row.id, (row.response_body or {}).get("intentId")
         if op_id is not None and outbox.claim(container, int(op_id), any_pending=True):
             return Claim(int(op_id), key_id)  # its holder died, or it waits for the worker
         if time.monotonic() > deadline:
-            raise Conflict("A request with this Idempotency-Key is still in progress; try "
-                           "again shortly (it will not be done twice).", code="in_progress",
-                           headers={"Retry-After": "2"})
+            raise InProgress("A request with this Idempotency-Key is still in progress; "
+                             "try again shortly (it will not be done twice).", retry_after=2)
         time.sleep(POLL_SECONDS)
 
 

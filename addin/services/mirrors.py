@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from addin.container import Container
 from addin.domain import Attendee, CalendarItem
-from addin.errors import NotFound, UpstreamUnavailable
+from addin.domain.errors import NotFound, UpstreamUnavailable
 from addin.services.event_mapping import draft_from_base
 from addin.store.mailbox_lock import MailboxBusy, exclusive_mailbox
 from addin.store.models import MirroredEvent

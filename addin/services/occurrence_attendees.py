@@ -17,8 +17,9 @@ from addin.accounts.clients import open_calendar, open_salesforce
 from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.domain import Attendee, email_key
-from addin.errors import Conflict, NotFound, ValidationFailed
+from addin.domain.errors import Conflict, InvalidInput, NotFound
 from addin.providers.calendar.provider import NotifyMode
+from addin.providers.salesforce.client import EventRelationRecord, SalesforceClient
 from addin.services.attendees import MAX_SERIES_INVITEES, _valid_email
 from addin.services.mirrors import find_mirror, sidebar_write
 from addin.services.series import (
@@ -29,7 +30,7 @@ from addin.services.series import (
     record_slot,
 )
 from addin.store.models import MirroredEvent
-from addin.sync.linking import choose
+from addin.sync.linking import Link, choose
 from addin.sync.occurrences import originals_by_event
 
 
@@ -37,14 +38,7 @@ def set_occurrence_attendees(container: Container, user: CurrentUser, event_id: 
                              occurrence_id: str, desired: list[dict[str, Any]]
                              ) -> dict[str, Any]:
     """Make one occurrence's attendees exactly ``desired``; answers the occurrence."""
-    bad = {f"attendees.{i}.email": "not a valid email address" for i, a in enumerate(desired)
-           if not _valid_email(a.get("email"))}
-    if bad:
-        raise ValidationFailed("Some attendees have invalid email addresses.", fields=bad)
-    if len(desired) > MAX_SERIES_INVITEES:
-        raise ValidationFailed("Too many attendees for a recurring event.", fields={
-            "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
-                         "recurring event"})
+    _check(desired)
     with sidebar_write(container, user.id):
         row = find_mirror(container, user.id, event_id)
         if not is_series(row) or not row.calendar_item_id:
@@ -62,21 +56,8 @@ def set_occurrence_attendees(container: Container, user: CurrentUser, event_id: 
             k = email_key(entry["email"])
             if k != email_key(user.email):
                 wanted.setdefault(k, entry)
-        answers = {a.key: a.response for a in instance.attendees}
-        target = [Attendee(e["email"].strip(), e.get("name") or "", bool(e.get("optional")),
-                           answers.get(k, "none")) for k, e in wanted.items()]
-        if {a.key for a in target} != {a.key for a in instance.attendees_besides_organizer()}:
-            calendar.replace_attendees(instance.item_id, target, notify=NotifyMode.CHANGED,
-                                       etag=instance.etag)
-        relations = salesforce.event_relations(occurrence_id)
-        invitees = {email_key(r.email): r for r in relations if r.is_invitee and r.email}
-        people = salesforce.find_people_by_emails(set(wanted) - set(invitees)) \
-            if set(wanted) - set(invitees) else {}
-        links = {k: choose(people.get(k, [])) for k in set(wanted) - set(invitees)}
-        add = sorted(link.id for link in links.values() if link is not None)
-        remove = sorted(r.relation_id for k, r in invitees.items() if k not in wanted)
-        if add or remove:
-            salesforce.change_invitees(occurrence_id, add=add, remove=remove, existing=relations)
+        target = _write_calendar(calendar, instance, wanted)
+        invitees, links = _write_salesforce(salesforce, occurrence_id, wanted)
         _remember(container, row, occurrence_id, sorted(wanted))
         return {"id": occurrence_id, "seriesId": event_id, "originalStart": original,
                 "calendarItemId": instance.item_id,
@@ -84,6 +65,45 @@ def set_occurrence_attendees(container: Container, user: CurrentUser, event_id: 
                                "response": a.response,
                                "linked": links.get(a.key) is not None or a.key in invitees}
                               for a in target]}
+
+
+def _check(desired: list[dict[str, Any]]) -> None:
+    bad = {f"attendees.{i}.email": "not a valid email address" for i, a in enumerate(desired)
+           if not _valid_email(a.get("email"))}
+    if bad:
+        raise InvalidInput("Some attendees have invalid email addresses.", fields=bad)
+    if len(desired) > MAX_SERIES_INVITEES:
+        raise InvalidInput("Too many attendees for a recurring event.", fields={
+            "attendees": f"Salesforce allows at most {MAX_SERIES_INVITEES} invitees on a "
+                         "recurring event"})
+
+
+def _write_calendar(calendar: Any, instance: Any, wanted: dict[str, dict[str, Any]]
+                    ) -> list[Attendee]:
+    """The calendar occurrence's attendees (its answers kept), written when they differ."""
+    answers = {a.key: a.response for a in instance.attendees}
+    target = [Attendee(e["email"].strip(), e.get("name") or "", bool(e.get("optional")),
+                       answers.get(k, "none")) for k, e in wanted.items()]
+    if {a.key for a in target} != {a.key for a in instance.attendees_besides_organizer()}:
+        calendar.replace_attendees(instance.item_id, target, notify=NotifyMode.CHANGED,
+                                   etag=instance.etag)
+    return target
+
+
+def _write_salesforce(salesforce: SalesforceClient, occurrence_id: str,
+                      wanted: dict[str, dict[str, Any]]
+                      ) -> tuple[dict[str, EventRelationRecord], dict[str, Link | None]]:
+    """The occurrence Event's invitees; its invitees before, and the new emails' links."""
+    relations = salesforce.event_relations(occurrence_id)
+    invitees = {email_key(r.email): r for r in relations if r.is_invitee and r.email}
+    new = set(wanted) - set(invitees)
+    people = salesforce.find_people_by_emails(new) if new else {}
+    links = {k: choose(people.get(k, [])) for k in new}
+    add = sorted(link.id for link in links.values() if link is not None)
+    remove = sorted(r.relation_id for k, r in invitees.items() if k not in wanted)
+    if add or remove:
+        salesforce.change_invitees(occurrence_id, add=add, remove=remove, existing=relations)
+    return invitees, links
 
 
 def _instance(calendar: Any, master_id: str, original: str) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 from addin.config import DELETE_PROPAGATION, GRAPH_CLASSIC_POLICIES, SYNC_DIRECTIONS
 from addin.container import Container
-from addin.errors import NotFound
+from addin.domain.errors import NotFound
 from addin.store.models import Organization
 
 __all__ = ["DELETE_PROPAGATION", "GRAPH_CLASSIC_POLICIES", "SYNC_DIRECTIONS", "OrgSettings",

@@ -22,7 +22,7 @@ from publicsuffixlist import PublicSuffixList
 from addin.accounts.clients import open_salesforce
 from addin.accounts.identity import CurrentUser
 from addin.container import Container
-from addin.errors import ValidationFailed
+from addin.domain.errors import InvalidInput
 from addin.providers.salesforce.client import (
     AccountMatch,
     SalesforceClient,
@@ -169,8 +169,8 @@ def save_person(container: Container, user: CurrentUser, data: dict[str, Any]
     Event). Upstream: Salesforce 1 create (composite) + the attendee rewrite's requests."""
     row = find_mirror(container, user.id, data["eventId"])
     if key(data["email"]) not in {key(a["email"]) for a in row.base_attendees}:
-        raise ValidationFailed("Only an attendee of the event can be created from here.",
-                               fields={"email": "not an attendee of this event"})
+        raise InvalidInput("Only an attendee of the event can be created from here.",
+                           fields={"email": "not an attendee of this event"})
     fields: dict[str, Any] = {"LastName": data["lastName"].strip(), "Email": data["email"]}
     if (data.get("firstName") or "").strip():
         fields["FirstName"] = data["firstName"].strip()
@@ -188,8 +188,8 @@ def save_person(container: Container, user: CurrentUser, data: dict[str, Any]
         created = open_salesforce(container, user).create_person(data["type"], fields,
                                                                 new_account)
     except SalesforceValidationError as exc:
-        raise ValidationFailed("Salesforce did not accept the record.",
-                               fields=_refused_fields(exc)) from exc
+        raise InvalidInput("Salesforce did not accept the record.",
+                           fields=_refused_fields(exc)) from exc
     event = set_attendees(container, user, data["eventId"], attendee_views(row))
     return created.id, event
 

@@ -25,7 +25,7 @@ from addin.accounts.connections import NotConnected
 from addin.accounts.identity import CurrentUser
 from addin.container import Container
 from addin.domain import CalendarItem
-from addin.errors import UpstreamUnavailable, ValidationFailed
+from addin.domain.errors import InvalidInput, UpstreamUnavailable
 from addin.providers.calendar.provider import (
     CalendarError,
     CalendarProvider,
@@ -218,7 +218,7 @@ def adoptable(container: Container, user: CurrentUser, payload: dict[str, Any]
         item = open_calendar(container, user, payload["timeZone"]).get_item(
             payload["calendarItemId"])
     except ItemNotFound:
-        raise ValidationFailed("That calendar item does not exist (any more).", fields={
+        raise InvalidInput("That calendar item does not exist (any more).", fields={
             "calendarItemId": "not found in your calendar"}) from None
     except (CalendarError, NotConnected) as exc:
         raise UpstreamUnavailable("Your calendar is not available; try again.") from exc
@@ -231,15 +231,15 @@ def adoptable(container: Container, user: CurrentUser, payload: dict[str, Any]
                   or known else
                   "one occurrence of a series: link the series" if item.series_id else
                   "organized by someone else")
-        raise ValidationFailed(f"That calendar item cannot be linked: {reason}.",
-                               fields={"calendarItemId": reason})
+        raise InvalidInput(f"That calendar item cannot be linked: {reason}.",
+                           fields={"calendarItemId": reason})
     if item.recurrence and not payload.get("recurrence"):
         try:
             payload = {**payload, "recurrence": normalize(item.recurrence, payload["start"],
                                                           payload["timeZone"])}
         except RecurrenceError as exc:
-            raise ValidationFailed("Salesforce cannot repeat this series the same way.",
-                                   fields={"recurrence": str(exc)}) from None
+            raise InvalidInput("Salesforce cannot repeat this series the same way.",
+                               fields={"recurrence": str(exc)}) from None
     return payload
 
 

@@ -11,6 +11,7 @@ the services and of this server may differ; a negative figure is kept as 0.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,30 +56,37 @@ def propagation(event_id: str, changed: tuple[str, datetime] | None,
             "seconds": round(seconds, 3)}
 
 
+@dataclass(frozen=True)
+class PassOutcome:
+    """What one pass did: events checked and reconciled, failures by event, propagations."""
+
+    checked: int = 0
+    reconciled: int = 0
+    failures: dict[str, str] = field(default_factory=dict)
+    propagations: list[dict[str, Any]] = field(default_factory=list)
+
+
 def record_pass(container: Container, user_id: int, reason: str, started: datetime,
-                *, checked: int = 0, reconciled: int = 0, failures: dict[str, str] | None = None,
-                error: str | None = None, propagations: list[dict[str, Any]] | None = None
-                ) -> None:
+                outcome: PassOutcome | None = None, *, error: str | None = None) -> None:
     """Store one pass; keep the newest KEEP_PER_USER passes of the user. Best effort: a
     failure to record (the user deleted meanwhile, the database briefly away) is logged
     and never fails the sync itself."""
     try:
-        _record(container, user_id, reason, started, checked, reconciled, failures or {},
-                error, propagations or [])
+        _record(container, user_id, reason, started, outcome or PassOutcome(), error)
     except SQLAlchemyError:
         log.warning("the sync pass of user %s was not recorded", user_id, exc_info=True)
 
 
 def _record(container: Container, user_id: int, reason: str, started: datetime,
-            checked: int, reconciled: int, failures: dict[str, str], error: str | None,
-            propagations: list[dict[str, Any]]) -> None:
+            outcome: PassOutcome, error: str | None) -> None:
     ended = datetime.now(UTC)
     with container.db.session() as session:
         session.add(SyncPassRecord(
             user_id=user_id, reason=reason[:64], started_at=started,
-            duration_ms=int((ended - started).total_seconds() * 1000), checked=checked,
-            reconciled=reconciled, failed=len(failures), failures=dict(failures),
-            error=error[:2000] if error else None, propagations=list(propagations)))
+            duration_ms=int((ended - started).total_seconds() * 1000),
+            checked=outcome.checked, reconciled=outcome.reconciled,
+            failed=len(outcome.failures), failures=dict(outcome.failures),
+            error=error[:2000] if error else None, propagations=list(outcome.propagations)))
         session.flush()
         keep = select(SyncPassRecord.id).where(SyncPassRecord.user_id == user_id).order_by(
             SyncPassRecord.id.desc()).limit(KEEP_PER_USER).scalar_subquery()

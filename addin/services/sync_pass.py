@@ -46,7 +46,7 @@ from addin.providers.salesforce.client import (
     SalesforceChanges,
     SalesforceClient,
 )
-from addin.services.attendees import reconcile
+from addin.services.attendees import Known, reconcile
 from addin.services.calendar_batch import BatchingCalendar
 from addin.services.cancellation import calendar_deleted, salesforce_deleted
 from addin.services.event_sync import sync_fields
@@ -61,7 +61,7 @@ from addin.services.series import (
     reconcile_series,
     series_relations,
 )
-from addin.services.sync_history import modified_at, propagation, record_pass
+from addin.services.sync_history import PassOutcome, modified_at, propagation, record_pass
 from addin.store.mailbox_lock import exclusive_mailbox
 from addin.store.models import MirroredEvent, SyncCursor
 from addin.sync.fields import from_api
@@ -88,6 +88,10 @@ class PassReport:
     failed: dict[str, str] = field(default_factory=dict)
     deleted: dict[str, str] = field(default_factory=dict)  # event id -> what was done
     propagations: list[dict[str, Any]] = field(default_factory=list)  # see sync_history
+
+    def outcome(self) -> PassOutcome:
+        return PassOutcome(checked=self.checked, reconciled=len(self.reconciled),
+                           failures=self.failed, propagations=self.propagations)
 
 
 def _cursor(container: Container, user_id: int, source: str) -> str | None:
@@ -131,14 +135,10 @@ def _recorded_pass(container: Container, user_id: int, reason: str) -> PassRepor
     try:
         _sync_user(container, user_id, reason, report)
     except Exception as exc:
-        record_pass(container, user_id, reason, started, checked=report.checked,
-                    reconciled=len(report.reconciled), failures=report.failed,
-                    error=f"{exc.__class__.__name__}: {exc}",
-                    propagations=report.propagations)
+        record_pass(container, user_id, reason, started, report.outcome(),
+                    error=f"{exc.__class__.__name__}: {exc}")
         raise
-    record_pass(container, user_id, reason, started, checked=report.checked,
-                reconciled=len(report.reconciled), failures=report.failed,
-                propagations=report.propagations)
+    record_pass(container, user_id, reason, started, report.outcome())
     return report
 
 
@@ -157,7 +157,8 @@ def _sync_user(container: Container, user_id: int, reason: str, report: PassRepo
             - CLOCK_SKEW
         changes = salesforce.changes_since(since, str(user.salesforce_user_id))
     rows = _rows_concerned(container, user_id, page, changes, calendar, started)
-    work = _Work(container, user, salesforce, calendar, page, changes, rows, started)
+    work = _Work(container, user, salesforce, calendar, _Reads.of(page, changes), rows,
+                 started)
     work.run(report)
     if changes is not None:
         _save_cursor(container, user_id, "salesforce_events", started.isoformat())
@@ -222,15 +223,44 @@ def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
     return [values[i: i + size] for i in range(0, len(values), size)]
 
 
+@dataclass
+class _Reads:
+    """What the pass has read of both sides: the calendar's change feed and Salesforce's
+    changes first, then (``_Work``) what it reads more of the events due."""
+
+    page: ChangePage
+    changes: SalesforceChanges | None
+    in_feed: dict[str, CalendarItem]  # item id -> the item the feed reports changed
+    removed: set[str]  # item ids the feed reports removed
+    snapshots: dict[str, EventSnapshot] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)  # Salesforce Events gone
+    salesforce_changed: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, page: ChangePage, changes: SalesforceChanges | None) -> _Reads:
+        reads = cls(page, changes, {i.item_id: i for i in page.changed}, set(page.removed))
+        if changes is not None:
+            reads.snapshots = dict(changes.events)
+            reads.deleted = set(changes.deleted)
+            reads.salesforce_changed = set(reads.snapshots) | reads.deleted | \
+                changes.uninvited_elsewhere
+        return reads
+
+    def feed_items(self) -> set[str]:
+        """Every item the feed names, with the series of a changed exception."""
+        return set(self.in_feed) | self.removed | {
+            i.series_id for i in self.page.changed if i.series_id}
+
+
 class _Work:
     """The reconciling part of one pass, once both sides' changes are known."""
 
     def __init__(self, container: Container, user: CurrentUser, salesforce: SalesforceClient,
-                 calendar: CalendarProvider, page: ChangePage,
-                 changes: SalesforceChanges | None, rows: list[MirroredEvent],
+                 calendar: CalendarProvider, reads: _Reads, rows: list[MirroredEvent],
                  started: datetime):
         self.container, self.user, self.salesforce = container, user, salesforce
-        self.calendar, self.page, self.changes, self.rows = calendar, page, changes, rows
+        self.calendar, self.rows = calendar, rows
+        self.reads, self.page, self.changes = reads, reads.page, reads.changes
         self.org: OrgSettings = load_org_settings(container, user.organization_id)
         self.writes = BatchingCalendar(calendar)
         self.started = started
@@ -238,7 +268,7 @@ class _Work:
         # events whose agreed state this pass changed, with when their side changed it
         # (the propagation times of the sync status page: sync_history.py)
         self.propagated: list[tuple[str, tuple[str, datetime] | None]] = []
-        self._experience = changes.experience if changes is not None else None
+        self._experience = reads.changes.experience if reads.changes is not None else None
 
     def experience(self) -> str:
         if self._experience is None:  # read once, only when needed
@@ -247,82 +277,107 @@ class _Work:
         return self._experience
 
     def run(self, report: PassReport) -> None:
-        changed_in_feed = {i.item_id: i for i in self.page.changed}
-        removed = set(self.page.removed)
-        salesforce_changed: set[str] = set()
-        snapshots: dict[str, EventSnapshot] = {}
-        deleted: set[str] = set()
-        if self.changes is not None:
-            snapshots = dict(self.changes.events)
-            deleted = set(self.changes.deleted)
-            salesforce_changed = set(snapshots) | deleted | self.changes.uninvited_elsewhere
-        due, series_due = [], []
-        feed_items = set(changed_in_feed) | removed | {
-            i.series_id for i in self.page.changed if i.series_id}  # an exception changed
+        due, series_due = self._due(report)
+        raced = self._forget_raced(due)
+        self._read_salesforce(due)
+        items = self._read_calendar(due, raced)
+        people = self._people_to_link(due, items)
+        saved = {r.id: (deepcopy(r.base_fields), deepcopy(r.base_attendees), r.calendar_etag)
+                 for r in due}
+        finished = self._reconcile_due(due, items, people, report)
+        for row in series_due:
+            self._reconcile_series(row, report)
+        self._flush(finished, saved, report)
+        self._measure_propagation(report)
+
+    def _due(self, report: PassReport) -> tuple[list[MirroredEvent], list[MirroredEvent]]:
+        """The events and the series to reconcile, of the rows concerned."""
+        reads, due, series_due = self.reads, [], []
+        feed_items = reads.feed_items()  # an exception changed: its series did
         for row in self.rows:
             report.checked += 1
             if is_series(row):
-                if self._series_changed(row, salesforce_changed, feed_items):
+                if self._series_changed(row, reads.salesforce_changed, feed_items):
                     series_due.append(row)
                 continue
-            item_id = str(row.calendar_item_id)
-            in_feed = changed_in_feed.get(item_id)
-            own_echo = in_feed is not None and bool(row.calendar_etag) and \
-                in_feed.etag == row.calendar_etag
-            reported = self.page.full_resync or row.salesforce_event_id in \
-                salesforce_changed or item_id in removed or (in_feed is not None
-                                                             and not own_echo)
             # beyond the feed's window: its item is read below and compared
-            if reported or (in_feed is None and self._beyond_window(row)):
+            if self._reported(row) or (str(row.calendar_item_id) not in reads.in_feed
+                                       and self._beyond_window(row)):
                 due.append(row)
-        # A mirror another pass saved after this one began reading holds a base newer than
-        # what this pass read of both sides: merging the two would take the other pass's
-        # own writes for changes made meanwhile (and undo them). Both sides are read again.
+        return due, series_due
+
+    def _reported(self, row: MirroredEvent) -> bool:
+        """Either side reports the event changed (not counting the product's own echo)."""
+        reads, item_id = self.reads, str(row.calendar_item_id)
+        in_feed = reads.in_feed.get(item_id)
+        own_echo = in_feed is not None and bool(row.calendar_etag) and \
+            in_feed.etag == row.calendar_etag
+        return self.page.full_resync or row.salesforce_event_id in reads.salesforce_changed \
+            or item_id in reads.removed or (in_feed is not None and not own_echo)
+
+    def _forget_raced(self, due: list[MirroredEvent]) -> list[MirroredEvent]:
+        """A mirror another pass saved after this one began reading holds a base newer
+        than what this pass read of both sides: merging the two would take the other
+        pass's own writes for changes made meanwhile (and undo them). Both sides are read
+        again."""
         raced = [r for r in due if r.last_synced_at is not None
                  and _aware(r.last_synced_at) >= self.started]
         for row in raced:
-            snapshots.pop(row.salesforce_event_id, None)
-            changed_in_feed.pop(str(row.calendar_item_id), None)
-        # Salesforce: what this pass has not read yet, in one query per 200
+            self.reads.snapshots.pop(row.salesforce_event_id, None)
+            self.reads.in_feed.pop(str(row.calendar_item_id), None)
+        return raced
+
+    def _read_salesforce(self, due: list[MirroredEvent]) -> None:
+        """Salesforce: what this pass has not read yet, in one query per 200."""
+        reads = self.reads
         wanted = [r.salesforce_event_id for r in due
-                  if r.salesforce_event_id not in snapshots | dict.fromkeys(deleted)]
+                  if r.salesforce_event_id not in reads.snapshots | dict.fromkeys(reads.deleted)]
         if wanted:
             read = self.salesforce.events_with_relations(wanted)
-            snapshots.update(read)
-            deleted |= set(wanted) - set(read)
-        # the calendar: an item the feed does not report is as the product last agreed
-        # it (its stored etag makes the write conditional); items the feed cannot vouch
-        # for (removed ones to confirm, those beyond its window, any a full listing left
-        # out) are read, in batches
-        items: dict[str, CalendarItem | CalendarError] = dict(changed_in_feed)
+            reads.snapshots.update(read)
+            reads.deleted |= set(wanted) - set(read)
+
+    def _read_calendar(self, due: list[MirroredEvent], raced: list[MirroredEvent]
+                       ) -> dict[str, CalendarItem | CalendarError]:
+        """The calendar: an item the feed does not report is as the product last agreed
+        it (its stored etag makes the write conditional); items the feed cannot vouch for
+        (removed ones to confirm, those beyond its window, any a full listing left out)
+        are read, in batches."""
+        reads = self.reads
+        items: dict[str, CalendarItem | CalendarError] = dict(reads.in_feed)
         for row in due:
             item_id = str(row.calendar_item_id)
             trusted = not self.page.full_resync and not self._beyond_window(row) and \
                 row not in raced
-            if trusted and item_id not in items and item_id not in removed and \
+            if trusted and item_id not in items and item_id not in reads.removed and \
                     row.calendar_etag and (row.base_fields or {}).get("start"):
                 items[item_id] = item_as_agreed(row, self.user.email)
         missing = [str(r.calendar_item_id) for r in due
                    if str(r.calendar_item_id) not in items and r.salesforce_event_id
-                   not in deleted]
+                   not in reads.deleted]
         if missing:
             items.update(self.calendar.get_items(missing))
-        people = self._people_to_link(due, items)
-        finished: dict[str, MirroredEvent] = {}
-        saved = {r.id: (deepcopy(r.base_fields), deepcopy(r.base_attendees), r.calendar_etag)
-                 for r in due}
+        return items
+
+    def _reconcile_due(self, due: list[MirroredEvent],
+                       items: dict[str, CalendarItem | CalendarError],
+                       people: dict[str, list[PersonRecord]], report: PassReport
+                       ) -> dict[str, MirroredEvent]:
+        """Reconcile each event due; those whose calendar writes may go out, by item id."""
+        reads, finished = self.reads, {}
         for row in due:
             found = items.get(str(row.calendar_item_id))
             if isinstance(found, CalendarItem) and found.etag == row.calendar_etag and \
-                    row.salesforce_event_id not in salesforce_changed | deleted and \
-                    not self.page.full_resync and str(row.calendar_item_id) not in removed:
+                    row.salesforce_event_id not in reads.salesforce_changed | reads.deleted \
+                    and not self.page.full_resync and \
+                    str(row.calendar_item_id) not in reads.removed:
                 continue  # read beyond the window: unchanged
-            if self._reconcile(row, snapshots.get(row.salesforce_event_id),
-                               row.salesforce_event_id in deleted, found, people, report):
+            if self._reconcile(row, reads.snapshots.get(row.salesforce_event_id),
+                               row.salesforce_event_id in reads.deleted, found, people, report):
                 finished[str(row.calendar_item_id)] = row
-        for row in series_due:
-            self._reconcile_series(row, report)
-        self._flush(finished, saved, report)
+        return finished
+
+    def _measure_propagation(self, report: PassReport) -> None:
         written = datetime.now(UTC)  # the writes are out: the change has propagated
         for event_id, changed_at in self.propagated:
             measured = propagation(event_id, changed_at, written)
@@ -362,8 +417,8 @@ class _Work:
             first = next(iter(series), None)
             if first is not None:
                 reconcile(self.container, self.user, row, self.salesforce, self.calendar,
-                          self.experience(), outcome.master, None, series[first],
-                          series=series)
+                          Known(self.experience(), outcome.master, None, series[first],
+                                series=series))
             report.reconciled.append(row.salesforce_event_id)
         except Exception as exc:  # one series' failure must not stop the pass
             log.exception("reconciling the series %s failed", row.salesforce_event_id)
@@ -420,7 +475,7 @@ class _Work:
                                record, item, self.org)
             # the writes are only queued here: the pass's own failpoints are in _flush
             reconcile(self.container, self.user, row, queued, self.writes,  # type: ignore[arg-type]
-                      self.experience(), item, record, snapshot.relations, people,
+                      Known(self.experience(), item, record, snapshot.relations, people),
                       step="sync.queued")
             report.reconciled.append(row.salesforce_event_id)
             if _agreed_state(self.container, row.id) != agreed:  # something was propagated

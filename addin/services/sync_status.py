@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from addin.accounts.identity import CurrentUser
 from addin.container import Container
-from addin.errors import NotFound, scrub
+from addin.domain.errors import NotFound
+from addin.errors import scrub
 from addin.services.events import ensure_mirror
 from addin.services.org_settings import load_org_settings
 from addin.services.outbox import queue as outbox
@@ -73,31 +74,38 @@ def user_status(container: Container, user_id: int) -> dict[str, Any]:
             MirroredEvent.id.desc()).limit(ERRORS_SHOWN)))
         person = {"id": user.id, "name": user.name, "email": user.email,
                   "calendarProvider": user.calendar_provider, "isAdmin": user.is_admin}
-        errors = [{"type": "outbox", "id": op.id, "title": KIND_NAMES.get(op.kind, op.kind),
-                   "subject": (op.payload or {}).get("baseFields", {}).get("subject"),
-                   "state": op.state, "at": _iso(op.next_attempt_at),
-                   "message": scrub(op.last_error or "failed"),
-                   "retry": f"/api/v1/status/outbox/{op.id}/retry"} for op in failed_ops]
-        errors += [{"type": "mirror", "id": row.salesforce_event_id,
-                    "title": "Add the event to the calendar",
-                    "subject": (row.base_fields or {}).get("subject"), "state": row.state,
-                    "at": _iso(row.last_synced_at or row.created_at),
-                    "message": scrub(row.detail or "the calendar refused the event"),
-                    "retry": f"/api/v1/status/mirrors/{row.salesforce_event_id}/retry"}
-                   for row in failed_mirrors]
-        last = passes[0] if passes else None
-        if last is not None and (last.failed or last.error):
-            errors.insert(0, {"type": "pass", "id": last.id, "title": "Sync pass",
-                              "subject": None, "state": "failed", "at": _iso(last.started_at),
-                              "message": scrub(last.error or "; ".join(
-                                  f"{k}: {v}" for k, v in (last.failures or {}).items())),
-                              "retry": "/api/v1/status/sync"})
+        errors = _errors(passes, failed_ops, failed_mirrors)
         samples = [{**p, "passId": row.id} for row in passes
                    for p in (row.propagations or [])][:PROPAGATIONS_SHOWN]
         return {"user": person, "passes": [_pass_view(p) for p in passes[:PASSES_SHOWN]],
                 "pending": [_operation_view(op) for op in pending], "errors": errors,
                 "propagation": {"samples": list(reversed(samples)),
                                 **_summary([float(s["seconds"]) for s in samples])}}
+
+
+def _errors(passes: list[SyncPassRecord], failed_ops: list[OutboxOperation],
+            failed_mirrors: list[MirroredEvent]) -> list[dict[str, Any]]:
+    """The Errors list: the last pass's failure first, then operations, then mirrors."""
+    errors = [{"type": "outbox", "id": op.id, "title": KIND_NAMES.get(op.kind, op.kind),
+               "subject": (op.payload or {}).get("baseFields", {}).get("subject"),
+               "state": op.state, "at": _iso(op.next_attempt_at),
+               "message": scrub(op.last_error or "failed"),
+               "retry": f"/api/v1/status/outbox/{op.id}/retry"} for op in failed_ops]
+    errors += [{"type": "mirror", "id": row.salesforce_event_id,
+                "title": "Add the event to the calendar",
+                "subject": (row.base_fields or {}).get("subject"), "state": row.state,
+                "at": _iso(row.last_synced_at or row.created_at),
+                "message": scrub(row.detail or "the calendar refused the event"),
+                "retry": f"/api/v1/status/mirrors/{row.salesforce_event_id}/retry"}
+               for row in failed_mirrors]
+    last = passes[0] if passes else None
+    if last is not None and (last.failed or last.error):
+        errors.insert(0, {"type": "pass", "id": last.id, "title": "Sync pass",
+                          "subject": None, "state": "failed", "at": _iso(last.started_at),
+                          "message": scrub(last.error or "; ".join(
+                              f"{k}: {v}" for k, v in (last.failures or {}).items())),
+                          "retry": "/api/v1/status/sync"})
+    return errors
 
 
 def _summary(seconds: list[float]) -> dict[str, Any]:

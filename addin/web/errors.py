@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from addin import errors as api
 from addin.accounts.connections import NotConnected
+from addin.domain import errors as domain
 from addin.errors import ApiError, new_reference, scrub
 from addin.web.limits import too_large_message
 
@@ -60,6 +64,44 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+# The one mapping of the domain's errors to HTTP: the ApiError class (the envelope's default
+# code) and its status. The most specific class in an error's MRO wins; the error's own
+# ``code`` goes into the envelope.
+HTTP_OF: dict[type[domain.DomainError], tuple[type[ApiError], int]] = {
+    domain.DomainError: (ApiError, 400),
+    domain.InvalidInput: (api.ValidationFailed, 400),
+    domain.MalformedRequest: (ApiError, 400),
+    domain.IdempotencyKeyReused: (ApiError, 422),
+    domain.NotPermitted: (api.Forbidden, 403),
+    domain.NotFound: (api.NotFound, 404),
+    domain.Conflict: (api.Conflict, 409),
+    domain.InProgress: (api.Conflict, 409),  # with Retry-After
+    domain.AccountNotConnected: (ApiError, 409),
+    domain.UpstreamUnavailable: (api.UpstreamUnavailable, 503),
+    domain.UpstreamFailed: (api.UpstreamFailed, 502),
+}
+
+
+def api_error_of(exc: domain.DomainError) -> ApiError:
+    """The HTTP error a domain error is answered with (see ``HTTP_OF``)."""
+    kind = next(k for k in type(exc).__mro__ if k in HTTP_OF)
+    cls, status = HTTP_OF[kind]
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    error = cls(exc.message, fields=exc.fields, code=exc.code, status=status, headers=headers)
+    error.__cause__ = exc.__cause__ or exc
+    return error
+
+
+@contextmanager
+def as_api_errors() -> Iterator[None]:
+    """For a view that answers errors itself (the Gmail cards): a domain error raised
+    inside comes out as its ApiError."""
+    try:
+        yield
+    except domain.DomainError as exc:
+        raise api_error_of(exc) from exc
+
+
 def client_message(exc: ApiError) -> tuple[str, str | None]:
     """What a client may read of an error, and its reference id. A server-side or
     upstream failure (5xx) is logged in full under the reference; the client gets a
@@ -77,6 +119,10 @@ def register(app: Flask) -> None:
     def _api_error(exc: ApiError) -> Response:
         message, reference = client_message(exc)
         return _envelope(exc.status, exc.code, message, exc.fields, exc.headers, reference)
+
+    @app.errorhandler(domain.DomainError)
+    def _domain_error(exc: domain.DomainError) -> Response:
+        return _api_error(api_error_of(exc))
 
     @app.errorhandler(NotConnected)
     def _not_connected(exc: NotConnected) -> Response:

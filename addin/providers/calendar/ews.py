@@ -17,7 +17,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 from urllib.parse import urlencode, urlsplit
 
 from exchangelib import (
@@ -161,23 +161,34 @@ def trust(endpoint: str, ca_bundle: str | bool | None) -> None:
         BaseProtocol.HTTP_ADAPTER_CLS = _TrustedServers
 
 
+class EwsOptions(TypedDict, total=False):
+    """How to reach a mailbox: the server's CA bundle (or False: not verified), a bearer
+    token instead of a password, the mailbox's time zone ("UTC"), how many times a busy
+    server is asked again (3), the longest back-off it may ask for (30.0 seconds)."""
+
+    ca_bundle: str | bool | None
+    bearer: bool
+    time_zone: str
+    retries: int
+    max_back_off_seconds: float
+
+
 class EwsCalendar:
     name = "ews"
     capabilities = CalendarCapabilities(
         silent_attendee_update=True, idempotent_create=True, incremental_changes=True,
         push_notifications=True, field_update_notifies_attendees=False)
 
-    def __init__(self, endpoint: str, mailbox: str, username: str, password: str, *,
-                 ca_bundle: str | bool | None = None, bearer: bool = False,
-                 time_zone: str = "UTC", retries: int = 3,
-                 max_back_off_seconds: float = 30.0):
-        trust(endpoint, ca_bundle)
+    def __init__(self, endpoint: str, mailbox: str, username: str, password: str,
+                 **options: Unpack[EwsOptions]):
+        trust(endpoint, options.get("ca_bundle"))
         self.endpoint = endpoint
         self.mailbox = mailbox
-        self.time_zone = time_zone
-        self.retries = retries
-        self.max_back_off = max_back_off_seconds
-        self.account = _account(endpoint, mailbox, username, password, bearer)
+        self.time_zone = options.get("time_zone", "UTC")
+        self.retries = options.get("retries", 3)
+        self.max_back_off = options.get("max_back_off_seconds", 30.0)
+        self.account = _account(endpoint, mailbox, username, password,
+                                options.get("bearer", False))
 
     def _retry(self, action: Callable[[], T]) -> T:
         """ErrorServerBusy is retried after the back-off the server asks for (when it is
@@ -276,40 +287,51 @@ class EwsCalendar:
             groups: dict[tuple[str, bool], list[tuple[Any, list[str]]]] = {}
             for chain in pending:
                 write = chain.pop(0)
-                if write.draft is not None:
-                    fields = self._fields(write.draft)
-                    names = [n for n in fields if n != "addin_salesforce_event_id"
-                             or write.draft.salesforce_event_id]
-                    mode = "SendToAllAndSaveCopy" if write.notify_attendees else "SendToNone"
-                else:
-                    people = write.attendees or []
-                    fields = {"required_attendees": [_attendee(a) for a in people
-                                                     if not a.optional] or None,
-                              "optional_attendees": [_attendee(a) for a in people
-                                                     if a.optional] or None}
-                    names = list(fields)
-                    mode = "SendToChangedAndSaveCopy" if write.notify is NotifyMode.CHANGED \
-                        else "SendToNone"
+                fields, names, mode = self._write_of(write)
                 item = EwsItem(account=self.account, id=write.item_id, changekey=write.etag,
                                **fields)
                 groups.setdefault((mode, write.etag is not None), []).append((item, names))
             written: list[str] = []
             for (mode, strict), items in groups.items():
-                try:
-                    outcome: list[Any] = self._bulk_update(items, mode, strict)
-                except CalendarError as exc:  # exchangelib raises a lone item's error
-                    outcome = [exc] * len(items)
-                for (item, _), result in zip(items, outcome, strict=True):
-                    if isinstance(result, CalendarError):
-                        results[item.id] = result
-                    elif isinstance(result, Exception):
-                        results[item.id] = _translate(result)
-                    else:
-                        written.append(item.id)
+                written += self._write_group(items, mode, strict, results)
             results.update(self.get_items(written))
             pending = [chain for chain in pending if chain
                        and isinstance(results.get(chain[0].item_id), CalendarItem)]
         return results
+
+    def _write_of(self, write: ItemWrite) -> tuple[dict[str, Any], list[str], str]:
+        """An item write as exchangelib's fields, the names of those it sets, and its
+        send mode."""
+        if write.draft is not None:
+            fields = self._fields(write.draft)
+            names = [n for n in fields if n != "addin_salesforce_event_id"
+                     or write.draft.salesforce_event_id]
+            return fields, names, ("SendToAllAndSaveCopy" if write.notify_attendees
+                                   else "SendToNone")
+        people = write.attendees or []
+        fields = {"required_attendees": [_attendee(a) for a in people
+                                         if not a.optional] or None,
+                  "optional_attendees": [_attendee(a) for a in people if a.optional] or None}
+        return fields, list(fields), ("SendToChangedAndSaveCopy"
+                                      if write.notify is NotifyMode.CHANGED else "SendToNone")
+
+    def _write_group(self, items: list[tuple[Any, list[str]]], mode: str, strict: bool,
+                     results: BatchResult) -> list[str]:
+        """ONE UpdateItem for a round's writes of one send mode; the ids written (the
+        failures go into ``results``)."""
+        try:
+            outcome: list[Any] = self._bulk_update(items, mode, strict)
+        except CalendarError as exc:  # exchangelib raises a lone item's error
+            outcome = [exc] * len(items)
+        written: list[str] = []
+        for (item, _), result in zip(items, outcome, strict=True):
+            if isinstance(result, CalendarError):
+                results[item.id] = result
+            elif isinstance(result, Exception):
+                results[item.id] = _translate(result)
+            else:
+                written.append(item.id)
+        return written
 
     def _bulk_update(self, items: list[tuple[Any, list[str]]], mode: str, strict: bool
                      ) -> list[Any]:

@@ -83,6 +83,70 @@ def soql_datetime(moment: datetime) -> str:
 CALL_OPTIONS_CLIENT = "addin-sync"
 
 
+def _relation_changes(event_id: str, rows: Mapping[str, EventRelationRecord],
+                      add: Sequence[str], remove: Sequence[str], statuses: dict[str, str]
+                      ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[str]]:
+    """The EventRelations to create, to update (row id -> values) and to delete for an
+    invitee change (``statuses`` loses those set on a created row)."""
+    creates: list[dict[str, Any]] = []
+    updates: dict[str, dict[str, Any]] = {}
+    deletes: list[str] = []
+    for relation_id in dict.fromkeys(add):
+        row = rows.get(relation_id)
+        if row is None:
+            creates.append({"attributes": {"type": "EventRelation"}, "EventId": event_id,
+                            "RelationId": relation_id, "IsInvitee": True,
+                            **({"Status": statuses.pop(relation_id)}
+                               if relation_id in statuses else {})})
+        elif not row.is_invitee:
+            updates.setdefault(row.id, {})["IsInvitee"] = True
+    for relation_id in dict.fromkeys(remove):
+        row = rows.get(relation_id)
+        if row is None or not row.is_invitee:
+            continue
+        if row.is_parent or row.is_what:
+            updates.setdefault(row.id, {})["IsInvitee"] = False
+        else:
+            deletes.append(row.id)
+    for relation_id, status in statuses.items():
+        row = rows.get(relation_id)
+        if row is not None and row.id not in deletes and row.status != status:
+            updates.setdefault(row.id, {})["Status"] = status
+    return creates, updates, deletes
+
+
+def _planned(groups: list[list[dict[str, Any]]], collections: str
+             ) -> list[tuple[dict[str, Any], list[int]]]:
+    """``send_composites``' subrequests, each with the group indexes it carries: the
+    groups' collection writes merged by method into chunks, then the other subrequests."""
+    merged: dict[str, list[tuple[int, Any]]] = {"DELETE": [], "PATCH": [], "POST": []}
+    singles: list[tuple[int, dict[str, Any]]] = []
+    for index, group in enumerate(groups):
+        for sub in group:
+            url, method = str(sub["url"]), str(sub["method"])
+            if url.split("?")[0] != collections:
+                singles.append((index, sub))
+            elif method == "DELETE":
+                ids = url.split("ids=", 1)[1].split("&")[0].split(",")
+                merged["DELETE"] += [(index, i) for i in ids if i]
+            else:
+                merged[method] += [(index, r) for r in sub["body"]["records"]]
+    planned: list[tuple[dict[str, Any], list[int]]] = []
+    for method in ("DELETE", "PATCH", "POST"):
+        entries = merged[method]
+        for start in range(0, len(entries), COLLECTION_SIZE):
+            chunk = entries[start: start + COLLECTION_SIZE]
+            ref = f"{method.lower()}{start // COLLECTION_SIZE}"
+            planned_sub: dict[str, Any] = {"method": method, "referenceId": ref,
+                                           "url": collections}
+            if method == "DELETE":
+                planned_sub["url"] += "?allOrNone=false&ids=" + ",".join(i for _, i in chunk)
+            else:
+                planned_sub["body"] = {"allOrNone": False, "records": [r for _, r in chunk]}
+            planned.append((planned_sub, [index for index, _ in chunk]))
+    return planned + [(sub, [index]) for index, sub in singles]
+
+
 class SalesforceClient(RecordsDirectory):
     def __init__(self, *, instance_url: str, access_token: str, session: requests.Session,
                  api_version: str = "62.0", on_refresh: Callable[[], str] | None = None):
@@ -369,30 +433,7 @@ class SalesforceClient(RecordsDirectory):
         if existing is None and (remove or statuses or add):
             existing = self.event_relations(event_id)
         rows = {row.relation_id: row for row in existing or ()}
-        creates: list[dict[str, Any]] = []
-        updates: dict[str, dict[str, Any]] = {}
-        deletes: list[str] = []
-        for relation_id in dict.fromkeys(add):
-            row = rows.get(relation_id)
-            if row is None:
-                creates.append({"attributes": {"type": "EventRelation"}, "EventId": event_id,
-                                "RelationId": relation_id, "IsInvitee": True,
-                                **({"Status": statuses.pop(relation_id)}
-                                   if relation_id in statuses else {})})
-            elif not row.is_invitee:
-                updates.setdefault(row.id, {})["IsInvitee"] = True
-        for relation_id in dict.fromkeys(remove):
-            row = rows.get(relation_id)
-            if row is None or not row.is_invitee:
-                continue
-            if row.is_parent or row.is_what:
-                updates.setdefault(row.id, {})["IsInvitee"] = False
-            else:
-                deletes.append(row.id)
-        for relation_id, status in statuses.items():
-            row = rows.get(relation_id)
-            if row is not None and row.id not in deletes and row.status != status:
-                updates.setdefault(row.id, {})["Status"] = status
+        creates, updates, deletes = _relation_changes(event_id, rows, add, remove, statuses)
         subrequests: list[dict[str, Any]] = []
         collections = f"{self.base_path}/composite/sobjects"
         if deletes:
@@ -425,31 +466,7 @@ class SalesforceClient(RecordsDirectory):
         they are, in composites of at most 25 subrequests of which at most 5 are
         collections. Answers per group index None or its first error."""
         collections = f"{self.base_path}/composite/sobjects"
-        merged: dict[str, list[tuple[int, Any]]] = {"DELETE": [], "PATCH": [], "POST": []}
-        singles: list[tuple[int, dict[str, Any]]] = []
-        for index, group in enumerate(groups):
-            for sub in group:
-                url, method = str(sub["url"]), str(sub["method"])
-                if url.split("?")[0] != collections:
-                    singles.append((index, sub))
-                elif method == "DELETE":
-                    ids = url.split("ids=", 1)[1].split("&")[0].split(",")
-                    merged["DELETE"] += [(index, i) for i in ids if i]
-                else:
-                    merged[method] += [(index, r) for r in sub["body"]["records"]]
-        planned: list[tuple[dict[str, Any], list[int]]] = []
-        for method in ("DELETE", "PATCH", "POST"):
-            entries = merged[method]
-            for start in range(0, len(entries), COLLECTION_SIZE):
-                chunk = entries[start: start + COLLECTION_SIZE]
-                ref = f"{method.lower()}{start // COLLECTION_SIZE}"
-                sub = {"method": method, "referenceId": ref, "url": collections}
-                if method == "DELETE":
-                    sub["url"] += "?allOrNone=false&ids=" + ",".join(i for _, i in chunk)
-                else:
-                    sub["body"] = {"allOrNone": False, "records": [r for _, r in chunk]}
-                planned.append((sub, [index for index, _ in chunk]))
-        planned += [(sub, [index]) for index, sub in singles]
+        planned = _planned(groups, collections)
         outcome: dict[int, SalesforceError | None] = dict.fromkeys(range(len(groups)))
         batch: list[tuple[dict[str, Any], list[int]]] = []
         heavy = 0

@@ -18,7 +18,7 @@ from addin.services.cancellation import cancel_event
 from addin.services.events import get_event_view, stored_event_view
 from addin.services.record_drafts import draft_person, save_person
 from addin.services.record_schemas import NewRecordSchema
-from addin.web.errors import flatten_messages
+from addin.web.errors import as_api_errors, flatten_messages
 from addin.web.gmail import cards as cards
 from addin.web.gmail import record_cards as record_cards
 from addin.web.gmail.lookup import record_names
@@ -67,7 +67,8 @@ def _attendee_change(container: Container, caller: Caller, view: dict[str, Any],
     """Run an attendee change (it returns the Salesforce Event) and show the card after
     it, or the card before it with what was refused."""
     try:
-        record = change()
+        with as_api_errors():
+            record = change()
     except ValidationFailed as exc:
         message = next(iter((exc.fields or {}).values()), exc.message)
         return cards.update(result_card(container, caller, view, error=str(message)),
@@ -114,7 +115,8 @@ def save_contact_action(container: Container, caller: Caller) -> dict[str, Any]:
     errors: dict[str, str] = {}
     try:
         data = NewRecordSchema().load(body)
-        _, record = save_person(container, caller.user, data)
+        with as_api_errors():
+            _, record = save_person(container, caller.user, data)
     except ValidationError as exc:
         errors = flatten_messages(exc.messages)
     except ValidationFailed as exc:

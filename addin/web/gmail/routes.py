@@ -27,7 +27,7 @@ from addin.services import people
 from addin.services.event_creation import create_event
 from addin.services.schemas import check_calendar_limits
 from addin.web.connect import connect_url
-from addin.web.errors import client_message, flatten_messages
+from addin.web.errors import as_api_errors, client_message, flatten_messages
 from addin.web.gmail import cards as cards
 from addin.web.gmail import event_actions as event_actions
 from addin.web.gmail import lookup as lookup
@@ -175,7 +175,8 @@ def action(name: str) -> Any:
                                     ).hexdigest()
     try:
         check_calendar_limits(body, caller.user.calendar_provider)
-        status, view = create_event(container, caller.user, body, key)
+        with as_api_errors():
+            status, view = create_event(container, caller.user, body, key)
     except (ValidationError, ValidationFailed) as exc:
         fields = flatten_messages(exc.messages) if isinstance(exc, ValidationError) else \
             dict(exc.fields or {})

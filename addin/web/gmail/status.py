@@ -13,7 +13,7 @@ from addin.container import current_container
 from addin.errors import ApiError, scrub
 from addin.services.sync_pass import sync_user
 from addin.services.sync_status import retry_mirror, retry_operation, user_status
-from addin.web.errors import client_message
+from addin.web.errors import as_api_errors, client_message
 from addin.web.gmail import cards as cards
 from addin.web.gmail.request import Caller, action_url, read_caller
 from addin.web.gmail.routes import _setup_prompt
@@ -56,7 +56,8 @@ def gmail_status() -> Any:
         card = status_card(user_status(container, caller.user.id), action_url("status"), zone)
         return jsonify(cards.push(card))
     try:
-        note = _retry(caller, str(parameters["retry"]), str(parameters.get("id") or ""))
+        with as_api_errors():
+            note = _retry(caller, str(parameters["retry"]), str(parameters.get("id") or ""))
     except ApiError as exc:
         note, _ = client_message(exc)
     card = status_card(user_status(container, caller.user.id), action_url("status"), zone)

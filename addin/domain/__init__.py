@@ -1,4 +1,7 @@
-"""Plain values shared by the services, the providers and the sync engine. No Flask, no I/O."""
+"""The domain's vocabulary: plain values (attendees, calendar items, drafts) shared by the
+services, the providers and the sync engine, and in ``addin.domain.errors`` the errors a use
+case raises in its own terms. No Flask, no I/O, no HTTP; it imports nothing else of addin,
+and every layer may import it."""
 
 from __future__ import annotations
 
