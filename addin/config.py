@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 REAL_UPSTREAM_URLS: dict[str, str] = {
@@ -100,8 +102,13 @@ class Settings:
     sandbox_latency_ms: int = 0
     sandbox_port_base: int = 0  # 0: free ports
     sandbox_url: str = ""  # a standalone sandbox (`addin sandbox`) instead of an in-process one
-    upstream_urls: dict[str, str] = field(default_factory=lambda: dict(REAL_UPSTREAM_URLS))
+    # read-only (a frozen Settings stays frozen): change it with dataclasses.replace
+    upstream_urls: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(dict(REAL_UPSTREAM_URLS)))
     testing: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "upstream_urls", MappingProxyType(dict(self.upstream_urls)))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -64,11 +64,6 @@ class Container:
         session = self.caches.get(key)
         if session is None:
             session = self.caches[key] = build_session(service, self.http_settings)
-            if service == "salesforce":  # every answer tells the org's API use
-                from addin.providers.salesforce.budget import record_answer
-
-                session.hooks["response"].append(
-                    lambda response, *_args, **_kwargs: record_answer(self.db, response))
         return session
 
     @property

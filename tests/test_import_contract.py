@@ -51,13 +51,15 @@ def _contract_names() -> dict[str, str]:
 
 
 def test_the_contract_names_what_the_architecture_says() -> None:
-    assert set(_contract_names()) == {"layers", "services-without-jobs", "pure-sync",
+    assert set(_contract_names()) == {"layers", "services-without-jobs",
+                                      "web-through-services", "pure-sync",
                                       "independent-sandbox", "store-at-the-bottom"}
 
 
 @pytest.mark.parametrize(("module", "arrow", "contract"), [
     ("store/database.py", "addin.web", "layers"),
     ("services/mirrors.py", "addin.jobs.tasks", "services-without-jobs"),
+    ("web/health.py", "addin.store.models", "web-through-services"),
     ("sync/fields.py", "addin.providers.http", "pure-sync"),
     ("sandbox/limits.py", "addin.store.models", "independent-sandbox"),
 ])

@@ -9,7 +9,7 @@ from addin.providers.calendar.ews import EwsCalendar
 from addin.providers.calendar.google import GoogleCalendar
 from addin.providers.calendar.graph import GraphCalendar
 from addin.providers.calendar.provider import CalendarProvider
-from addin.providers.salesforce.budget import SALESFORCE_ORG
+from addin.providers.salesforce.budget import record_answer
 from addin.providers.salesforce.client import SalesforceClient
 
 if TYPE_CHECKING:
@@ -22,11 +22,15 @@ def open_salesforce(container: Container, user: CurrentUser) -> SalesforceClient
     if not info.instance_url:
         raise NotConnected("salesforce")
     tokens = ConnectionTokens(container, user.id, "salesforce")
-    SALESFORCE_ORG.set(user.organization_id)  # its answers count against the org's budget
+    database = container.db
     return SalesforceClient(instance_url=info.instance_url, access_token=tokens.access_token(),
                             session=container.session_for("salesforce"),
                             api_version=container.settings.salesforce_api_version,
-                            on_refresh=tokens.refresh)
+                            on_refresh=tokens.refresh,
+                            # its answers count against the organization's API budget
+                            organization_id=user.organization_id,
+                            on_answer=lambda organization_id, response: record_answer(
+                                database, response, organization_id))
 
 
 def open_calendar(container: Container, user: CurrentUser, time_zone: str = "UTC"

@@ -11,9 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from addin.container import current_container
 from addin.errors import Forbidden
-from addin.providers.salesforce.client import SalesforceError
 from addin.services import organizations
-from addin.services.events import salesforce_of
 from addin.services.org_settings import (
     DELETE_PROPAGATION,
     GRAPH_CLASSIC_POLICIES,
@@ -21,6 +19,7 @@ from addin.services.org_settings import (
     load_org_settings,
     update_org_settings,
 )
+from addin.services.salesforce_setup import install_request_id_field
 from addin.web.auth import CurrentUser, current_user
 
 blueprint = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
@@ -164,13 +163,7 @@ def salesforce_setup() -> Any:
     """
     user = _admin()
     container = current_container()
-    salesforce = salesforce_of(container, user)
-    try:
-        added = salesforce.install_request_id_field()
-    except SalesforceError as exc:
-        raise Forbidden("Salesforce did not let your user add the field (Customize "
-                        "Application is required).", code="salesforce_refused",
-                        fields={"salesforce": exc.error_code or "refused"}) from exc
+    added = install_request_id_field(container, user)
     effective = update_org_settings(container, user.organization_id, {"requestIdField": True})
     return jsonify({"requestIdField": "added" if added else "already there",
                     "settings": effective.as_json()})

@@ -7,22 +7,17 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
 
-from addin.accounts.clients import open_salesforce
 from addin.accounts.connections import NotConnected
 from addin.container import current_container
-from addin.errors import ApiError, Conflict, NotFound, UpstreamUnavailable, scrub
-from addin.providers.calendar.provider import CalendarError, EtagMismatch
-from addin.providers.salesforce.client import (
-    SalesforceError,
-    SalesforceNotFound,
-)
+from addin.errors import ApiError, scrub
+from addin.services import records_lookup
 from addin.services.attendees import set_attendees
 from addin.services.cancellation import cancel_event
 from addin.services.event_creation import create_event
 from addin.services.events import get_event_view, stored_event_view
 from addin.services.occurrence_attendees import set_occurrence_attendees
 from addin.services.org_settings import load_org_settings
-from addin.services.record_drafts import draft_person, save_person
+from addin.services.record_drafts import save_person
 from addin.services.schemas import (
     AttendeesUpdateSchema,
     ContextQuerySchema,
@@ -31,15 +26,19 @@ from addin.services.schemas import (
     RecordsQuerySchema,
     check_calendar_limits,
 )
+from addin.services.upstream_errors import upstream_errors
 from addin.web.auth import current_user
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _salesforce() -> Any:
-    container, user = current_container(), current_user()
+T = TypeVar("T")
+
+
+def _salesforce(action: Callable[[], T]) -> T:
+    """A call that opens the user's Salesforce client: 409 when it is not connected."""
     try:
-        return open_salesforce(container, user)
+        return action()
     except NotConnected:
         raise ApiError("Connect your Salesforce account first.", status=409,
                        code="not_connected", fields={"salesforce": "not connected"}) from None
@@ -239,22 +238,11 @@ def _set_attendees(event_id: str, attendees: list[dict[str, Any]]) -> dict[str, 
     return stored_event_view(container, user, event_id, record)
 
 
-T = TypeVar("T")
-
-
 def _upstream(action: Callable[[], T]) -> T:
-    """Upstream failures of an attendee change, as the API reports them."""
-    try:
+    """Upstream failures of an attendee change, as the API reports them (the domain's
+    errors of ``services.upstream_errors``)."""
+    with upstream_errors():
         return action()
-    except SalesforceNotFound:
-        raise NotFound("The event was deleted in Salesforce.") from None
-    except SalesforceError as exc:
-        raise UpstreamUnavailable("Salesforce is not available right now.") from exc
-    except EtagMismatch:
-        raise Conflict("The meeting changed in your calendar just now; try again.",
-                       code="changed_meanwhile") from None
-    except CalendarError as exc:
-        raise UpstreamUnavailable("Your calendar is not available right now.") from exc
 
 
 @blueprint.post("/records")
@@ -285,7 +273,7 @@ def post_record() -> Any:
     if not isinstance(body, dict):
         raise ApiError("A JSON object is required.", fields={"_schema": "JSON object"})
     data = NewRecordSchema().load(body)
-    _salesforce()  # 409 when Salesforce is not connected
+    _salesforce(lambda: records_lookup.connected(container, user))  # 409: not connected
     record_id, event = _upstream(lambda: save_person(container, user, data))
     view = public_view(stored_event_view(container, user, data["eventId"], event))
     return jsonify({"id": record_id, "type": data["type"], "event": view}), 201
@@ -310,9 +298,8 @@ def record_draft() -> Any:
     """
     query = RecordDraftQuerySchema().load(request.args.to_dict())
     container, user = current_container(), current_user()
-    salesforce = _salesforce()
-    draft = _upstream(lambda: draft_person(container, user, salesforce, query["email"],
-                                           query["name"], query["type"]))
+    draft = _salesforce(lambda: records_lookup.draft(container, user, query["email"],
+                                                     query["name"], query["type"]))
     return jsonify(draft)
 
 
@@ -333,10 +320,9 @@ def records() -> Any:
                 items: RecordSchema
     """
     query = RecordsQuerySchema().load(request.args.to_dict())
-    try:
-        found = _salesforce().search_records(query["q"], query["types"], query["limit"])
-    except SalesforceError as exc:
-        raise UpstreamUnavailable("Salesforce is not available right now.") from exc
+    container, user = current_container(), current_user()
+    found = _salesforce(lambda: records_lookup.search(container, user, query["q"],
+                                                      query["types"], query["limit"]))
     return jsonify([_record(r) for r in found])
 
 
@@ -357,10 +343,8 @@ def context() -> Any:
     ignored = set(load_org_settings(container, user.organization_id).ignored_domains)
     ignored.add(user.email.rsplit("@", 1)[-1].lower())
     wanted = [e for e in emails if e.rsplit("@", 1)[-1].lower() not in ignored]
-    try:
-        found = _salesforce().find_people_by_emails(wanted) if wanted else {}
-    except SalesforceError as exc:
-        raise UpstreamUnavailable("Salesforce is not available right now.") from exc
+    found = _salesforce(lambda: records_lookup.find_people(container, user, wanted)) \
+        if wanted else {}
     participants = []
     for email in dict.fromkeys(emails):
         key = email.lower()

@@ -9,12 +9,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, jsonify, render_template, request
-from tzlocal.windows_tz import win_tz
 
 from addin.accounts.oauth import GRAPH_OBO_SCOPE, endpoints
 from addin.container import Container, current_container
-from addin.errors import ApiError
-from addin.providers.calendar.timezones import UnknownTimeZone, to_iana, zone
+from addin.services.time_zones import iana_zone, zone_choices, zone_label
 from addin.web.security import policy
 
 blueprint = Blueprint("pane", __name__)
@@ -40,24 +38,6 @@ def auth_config(container: Container) -> dict[str, Any]:
         "graphScopes": [s for s in GRAPH_OBO_SCOPE.split() if s != "offline_access"],
         "sandbox": settings.mode == "sandbox",
     }
-
-
-def zone_label(iana: str, at: datetime) -> str:
-    """A zone as a person reads it: "Berlin (UTC+01:00)", its offset at ``at``."""
-    offset = at.astimezone(zone(iana)).utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    sign = "-" if minutes < 0 else "+"
-    hours, rest = divmod(abs(minutes), 60)
-    city = "UTC" if iana == "UTC" else iana.rsplit("/", 1)[-1].replace("_", " ")
-    return f"{city} (UTC{sign}{hours:02d}:{rest:02d})"
-
-
-def zone_choices(at: datetime) -> list[dict[str, str]]:
-    """The zones a person picks from: one per Windows zone (CLDR's), west to east."""
-    ids = {"UTC", *(str(name) for name in win_tz.values())}
-    offsets = {iana: at.astimezone(zone(iana)).utcoffset() for iana in ids}
-    ordered = sorted(ids, key=lambda iana: (offsets[iana], zone_label(iana, at)))
-    return [{"id": iana, "label": zone_label(iana, at)} for iana in ordered]
 
 
 def _page(template: str, **context: Any) -> Response:
@@ -98,10 +78,6 @@ def time_zones() -> Any:
     Office.js gives it) as an IANA zone with its label, and every zone to pick from."""
     now = datetime.now(UTC)
     name = request.args.get("name") or "UTC"
-    try:
-        iana = to_iana(name)
-    except UnknownTimeZone:
-        raise ApiError(f"Unknown time zone {name!r}.", fields={"name": "unknown time zone"}) \
-            from None
+    iana = iana_zone(name)
     return jsonify({"zone": {"id": iana, "label": zone_label(iana, now)},
                     "zones": zone_choices(now)})

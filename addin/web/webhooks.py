@@ -13,12 +13,8 @@ from flask import Blueprint, Response, request
 
 from addin.container import current_container
 from addin.errors import ValidationFailed
-from addin.providers.calendar.ews_push import (
-    NotANotification,
-    notification_answer,
-    parse_notification,
-)
 from addin.services.push import is_own_write, lifecycle_event, request_sync, subscriber_of
+from addin.services.push_intake import ews_answer, read_ews_notification
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -80,9 +76,8 @@ def google_notifications() -> Any:
 def ews_notifications() -> Any:
     """An EWS SendNotification; the secret is the callback URL's clientState. The answer
     keeps the subscription (OK) or, for one the product does not hold, ends it."""
-    try:
-        note = parse_notification(request.get_data())
-    except NotANotification:
+    note = read_ews_notification(request.get_data())
+    if note is None:
         return Response(status=400)
     container = current_container()
     user_id = subscriber_of(container, "ews", note.subscription_id,
@@ -90,7 +85,7 @@ def ews_notifications() -> Any:
     if user_id is None:
         log.warning("ended an EWS push subscription the product does not hold (or a "
                     "notification with a wrong clientState)")
-        return Response(notification_answer(keep=False), mimetype="text/xml")
+        return Response(ews_answer(keep=False), mimetype="text/xml")
     # a status ping only says the subscription is alive; a change whose item carries the
     # ChangeKey the product stored after its own write is its echo
     news = [c for c in note.items if c.kind == "DeletedEvent"
@@ -98,7 +93,7 @@ def ews_notifications() -> Any:
     if not note.is_status_only and (news or len(note.items) < len(note.changes)):
         request_sync(container, user_id, f"ews:{note.changes[0]}")
         _wake_worker()
-    return Response(notification_answer(keep=True), mimetype="text/xml")
+    return Response(ews_answer(keep=True), mimetype="text/xml")
 
 
 def _wake_worker() -> None:

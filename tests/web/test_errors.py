@@ -1,5 +1,6 @@
 import logging
 import traceback
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -66,7 +67,8 @@ def test_an_unreachable_calendar_shows_no_internals(client: Any, services: Any, 
                                                     caplog: pytest.LogCaptureFixture) -> None:
     """sync.detail of a pending mirror, stored from the transport's error, showed the
     emulator's host, port and URL path."""
-    services.settings.upstream_urls["graph"] = f"https://127.0.0.1:{free_port()}"
+    services.settings = replace(services.settings, upstream_urls={
+        **services.settings.upstream_urls, "graph": f"https://127.0.0.1:{free_port()}"})
     response = client.post("/api/v1/events", json=BODY, headers=bearer(AVA))
     assert response.status_code == 201
     assert response.json["sync"]["state"] == "pending"

@@ -121,6 +121,15 @@ def test_only_the_organizers_item_is_saved(client: Any, bearer: Bearer,
     assert extra.status_code == 400
 
 
+def test_an_item_id_with_a_slash_is_not_in_the_calendar(client: Any, bearer: Bearer) -> None:
+    """A Graph REST id never holds a "/" (Office.js's EWS-format ids do): such an id is
+    not an item of the mailbox (404), never another URL of Graph's (a 503)."""
+    for item_id in ("text/xml", "AAMk/nope", "AAMk+x/y=="):
+        missing = client.post("/api/v1/mirrors", headers=bearer(AVA), json={"itemId": item_id})
+        assert missing.status_code == 404, missing.json
+        assert "itemId" in missing.json["error"]["fields"]
+
+
 @pytest.mark.parametrize("email", [CLEO, EVE])
 def test_google_and_exchange_server_items_are_saved_too(
         client: Any, services: Any, bearer: Bearer, email: str) -> None:

@@ -30,7 +30,7 @@ from addin.providers.calendar.provider import (
     PushSubscription,
     TokenSource,
 )
-from addin.sync.recurrence import with_prefix
+from addin.sync.recurrence import rule_of_lines, with_prefix
 
 SALESFORCE_KEY = "salesforceEventId"
 RESPONSES = {"needsAction": "none", "accepted": "accepted", "declined": "declined",
@@ -282,20 +282,11 @@ class GoogleCalendar:
                                  ).get(SALESFORCE_KEY),
             web_link=data.get("htmlLink"), is_organizer=bool(
                 (data.get("organizer") or {}).get("self", True)),
-            recurrence=_rule_of(data.get("recurrence")),
+            recurrence=rule_of_lines(data.get("recurrence")),  # EXDATEs: through instances
             series_id=data.get("recurringEventId"),
             original_start=_parse_when(data["originalStartTime"])[0]
             if data.get("originalStartTime") else None,
             raw=data)
-
-
-def _rule_of(lines: Any) -> str | None:
-    """The RRULE value of a series' ``recurrence`` lines (EXDATE lines are its cancelled
-    occurrences, read through instances)."""
-    for line in lines or []:
-        if str(line).upper().startswith("RRULE:"):
-            return str(line)[6:]
-    return None
 
 
 def _rfc3339(moment: datetime) -> str:

@@ -88,6 +88,9 @@ class GraphCalendar:
         return self._item(data, draft.salesforce_event_id)
 
     def get_item(self, item_id: str) -> CalendarItem:
+        if "/" in item_id:  # a REST id never has one (an EWS-format id of Office.js does):
+            # not an item of this mailbox, and never another of Graph's URLs
+            raise ItemNotFound(f"no item {item_id!r}: not a Graph id", status=404)
         data = self._request("GET", f"{self.base}/events/{quote(item_id)}",
                              params=self._expand).json()
         return self._item(data)

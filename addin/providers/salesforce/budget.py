@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -33,9 +30,6 @@ from addin.store.models import SalesforceUsage
 
 log = logging.getLogger(__name__)
 API_USAGE = re.compile(r"(?:^|[;,\s])api-usage=(\d+)/(\d+)")
-# the organization whose user makes the Salesforce requests of this thread (set where a
-# Salesforce client is opened for a user)
-SALESFORCE_ORG: ContextVar[int | None] = ContextVar("salesforce_org", default=None)
 
 NORMAL, SLOW, STOP = "normal", "slow", "stop"
 
@@ -49,22 +43,10 @@ def parse_limit_info(header: str | None) -> tuple[int, int] | None:
     return (used, limit) if limit > 0 else None
 
 
-@contextmanager
-def acting_for(organization_id: int | None) -> Iterator[None]:
-    """Salesforce requests inside the block count against this organization."""
-    token = SALESFORCE_ORG.set(organization_id)
-    try:
-        yield
-    finally:
-        SALESFORCE_ORG.reset(token)
-
-
-def record_answer(database: Any, response: Any, organization_id: int | None = None) -> None:
-    """Count one Salesforce answer against the organization (this thread's, unless given)
-    and keep the figure Salesforce reported with it. Never fails the request."""
-    organization_id = organization_id if organization_id is not None else SALESFORCE_ORG.get()
-    if organization_id is None:
-        return
+def record_answer(database: Any, response: Any, organization_id: int) -> None:
+    """Count one Salesforce answer against the organization (the one the answering client
+    acts for: ``SalesforceClient.organization_id``) and keep the figure Salesforce reported
+    with it. Never fails the request."""
     reported = parse_limit_info(response.headers.get("Sforce-Limit-Info"))
     now = datetime.now(UTC)
     values: dict[str, Any] = {"organization_id": organization_id, "day": now.date(),

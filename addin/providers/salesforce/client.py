@@ -18,6 +18,7 @@ import requests
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceError as LibraryError
 
+from addin.providers.salesforce.answered import AnsweredSession, AnswerHook
 from addin.providers.salesforce.directory import RecordsDirectory, escape_sosl
 from addin.providers.salesforce.records import (
     AccountMatch,
@@ -149,10 +150,17 @@ def _planned(groups: list[list[dict[str, Any]]], collections: str
 
 class SalesforceClient(RecordsDirectory):
     def __init__(self, *, instance_url: str, access_token: str, session: requests.Session,
-                 api_version: str = "62.0", on_refresh: Callable[[], str] | None = None):
+                 api_version: str = "62.0", on_refresh: Callable[[], str] | None = None,
+                 organization_id: int | None = None, on_answer: AnswerHook | None = None):
+        """``organization_id``: the organization whose user the client acts for; each
+        Salesforce answer to this client is handed to ``on_answer`` with it (the org's
+        API budget counts it)."""
         self.instance_url = instance_url
         self.api_version = api_version
-        self._session = session
+        self.organization_id = organization_id
+        self._session: Any = session
+        if on_answer is not None and organization_id is not None:
+            self._session = AnsweredSession(session, organization_id, on_answer)
         self._on_refresh = on_refresh
         self._sf = self._connect(access_token)
 

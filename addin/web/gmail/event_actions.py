@@ -9,19 +9,18 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from addin.accounts.clients import open_salesforce
 from addin.container import Container
 from addin.errors import UpstreamUnavailable, ValidationFailed
-from addin.providers.salesforce.client import SalesforceError
 from addin.services.attendees import set_attendees
 from addin.services.cancellation import cancel_event
 from addin.services.events import get_event_view, stored_event_view
-from addin.services.record_drafts import draft_person, save_person
+from addin.services.record_drafts import save_person
 from addin.services.record_schemas import NewRecordSchema
+from addin.services.records_lookup import draft, record_names
+from addin.services.upstream_errors import SALESFORCE_FAILED, salesforce_errors
 from addin.web.errors import as_api_errors, flatten_messages
 from addin.web.gmail import cards as cards
 from addin.web.gmail import record_cards as record_cards
-from addin.web.gmail.lookup import record_names
 from addin.web.gmail.request import Caller, action_url, form_inputs
 
 
@@ -36,7 +35,7 @@ def result_card(container: Container, caller: Caller, view: dict[str, Any],
                 error: str | None = None) -> dict[str, Any]:
     """The result card: the Event's Name and Related To by name (one Salesforce request
     when it has them), times in the caller's zone."""
-    names = record_names(open_salesforce(container, caller.user), view["event"])
+    names = record_names(container, caller.user, view["event"])
     return cards.result_card(view, result_actions(), zone=caller.zone, names=names,
                              error=error)
 
@@ -95,13 +94,13 @@ def create_contact_action(container: Container, caller: Caller) -> dict[str, Any
         return cards.update(result_card(container, caller, view),
                             f"{email} is not an unlinked attendee of this event")
     try:
-        draft = draft_person(container, caller.user, open_salesforce(container, caller.user),
-                             attendee["email"], attendee.get("name"), "Contact")
-    except SalesforceError:
+        prefilled = draft(container, caller.user, attendee["email"], attendee.get("name"),
+                          "Contact")
+    except SALESFORCE_FAILED:
         return cards.update(result_card(container, caller, view),
                             "Salesforce is not available right now; try again.")
     return cards.update(record_cards.record_form_card(
-        draft, event_id=event_id, save_url=action_url("actions/save-contact"),
+        prefilled, event_id=event_id, save_url=action_url("actions/save-contact"),
         back_url=action_url("actions/contact-back")))
 
 
@@ -116,22 +115,23 @@ def save_contact_action(container: Container, caller: Caller) -> dict[str, Any]:
     try:
         data = NewRecordSchema().load(body)
         with as_api_errors():
-            _, record = save_person(container, caller.user, data)
+            try:
+                with salesforce_errors():
+                    _, record = save_person(container, caller.user, data)
+            except SALESFORCE_FAILED:
+                errors = {"_salesforce": "Salesforce is not available right now; try again."}
     except ValidationError as exc:
         errors = flatten_messages(exc.messages)
     except ValidationFailed as exc:
         errors = {k: str(v) for k, v in (exc.fields or {}).items()} or {"_": exc.message}
-    except SalesforceError:
-        errors = {"_salesforce": "Salesforce is not available right now; try again."}
     if errors:
         try:  # the Account choices again
-            draft = draft_person(container, caller.user,
-                                 open_salesforce(container, caller.user), email, None,
-                                 body["type"])
-        except SalesforceError:
-            draft = {"email": email, "accounts": [], "account": None, "newAccountName": ""}
-        form = {**draft, **{k: inputs.get(k, "") for k in ("firstName", "lastName",
-                                                          "company", "newAccountName")},
+            prefilled = draft(container, caller.user, email, None, body["type"])
+        except SALESFORCE_FAILED:
+            prefilled = {"email": email, "accounts": [], "account": None,
+                         "newAccountName": ""}
+        form = {**prefilled, **{k: inputs.get(k, "") for k in ("firstName", "lastName",
+                                                              "company", "newAccountName")},
                 "type": body["type"], "accountChoice": str(inputs.get("accountChoice", ""))}
         names = ", ".join(record_cards.FIELD_LABELS.get(f, f) for f in errors
                           if f in record_cards.FIELD_LABELS)

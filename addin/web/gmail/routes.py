@@ -17,20 +17,19 @@ from typing import Any
 from flask import Blueprint, jsonify
 from marshmallow import ValidationError
 
-from addin.accounts.clients import open_salesforce
 from addin.accounts.connections import NotConnected
 from addin.accounts.identity import CurrentUser
 from addin.container import Container, current_container
 from addin.errors import ApiError, ValidationFailed
-from addin.providers.salesforce.client import SalesforceError
 from addin.services import people
+from addin.services import records_lookup as lookup
 from addin.services.event_creation import create_event
 from addin.services.schemas import check_calendar_limits
+from addin.services.upstream_errors import SALESFORCE_FAILED
 from addin.web.connect import connect_url
 from addin.web.errors import as_api_errors, client_message, flatten_messages
 from addin.web.gmail import cards as cards
 from addin.web.gmail import event_actions as event_actions
-from addin.web.gmail import lookup as lookup
 from addin.web.gmail.repeat import form_values, recurrence_of
 from addin.web.gmail.request import (
     Caller,
@@ -107,21 +106,9 @@ def message() -> Any:
     values = {**_defaults(caller), "subject": headers.get("subject", "")}
     emails = [e for e in _addresses(headers) if e.lower() != caller.email.lower()]
     try:
-        salesforce = open_salesforce(container, caller.user)
-        people = salesforce.find_people_by_emails(emails) if emails else {}
+        who, what = lookup.message_matches(container, caller.user, emails)
     except NotConnected as exc:
         return jsonify(_setup_prompt(container, caller.user, exc.service))
-    except SalesforceError:
-        people = {}
-    found = [p for e in emails for p in people.get(e.lower(), [])]
-    who = [(p.id, f"{p.name} ({p.type})") for p in found if p.type in ("Contact", "Lead")]
-    what: list[tuple[str, str]] = []
-    account = next((p.account_name for p in found if p.account_name), None)
-    if account:
-        try:
-            what = lookup.matches(salesforce, "whatId", account)[:5]
-        except SalesforceError:
-            what = []
     if who:
         values["whoId"] = who[0][0]
         values["whoSearch"] = who[0][1].rsplit(" (", 1)[0]
@@ -157,7 +144,7 @@ def action(name: str) -> Any:
     inputs = form_inputs(caller)
     values = _values(caller, inputs)
     try:
-        options, lookup_errors = lookup.resolve(open_salesforce(container, caller.user), values)
+        options, lookup_errors = lookup.resolve(container, caller.user, values)
     except NotConnected as exc:
         return jsonify(_setup_prompt(container, caller.user, exc.service))
     if lookup_errors:  # a typed but unpicked Name / Related To is never dropped
@@ -219,8 +206,8 @@ def _search_action(container: Container, caller: Caller) -> dict[str, Any]:
                                                    or values[other]))]
     errors: dict[str, str] = {}
     try:
-        options[field] = lookup.matches(open_salesforce(container, caller.user), field, typed)
-    except SalesforceError:
+        options[field] = lookup.matches(container, caller.user, field, typed)
+    except SALESFORCE_FAILED:
         errors[field] = "Salesforce could not be searched just now; try again."
     values[field] = options[field][0][0] if options.get(field) else ""
     if typed.strip() and not options.get(field) and not errors:
@@ -235,8 +222,8 @@ def _suggest_action(container: Container, caller: Caller) -> dict[str, Any]:
         raise ApiError("Unknown lookup.", fields={"field": "whoId or whatId"})
     typed = str(form_inputs(caller).get(lookup.SEARCH_INPUT[field]) or "")
     try:
-        texts = lookup.suggestion_texts(open_salesforce(container, caller.user), field, typed)
-    except SalesforceError:
+        texts = lookup.suggestion_texts(container, caller.user, field, typed)
+    except SALESFORCE_FAILED:
         texts = []
     return cards.suggestions(texts)
 
