@@ -30,11 +30,20 @@ def _browser_environment() -> dict[str, str]:
     return env
 
 
+# How long an expectation waits for the page to get there (Playwright's default is 5 s).
+# A whole moved-clock run on 4 workers, every clock read of Chromium and of the server going
+# through libfaketime, once took longer than 5 s to show the pane after the sign-in popup
+# (the test passes alone in 20 s); the expectations themselves are unchanged.
+EXPECT_TIMEOUT_MS = 15_000
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (bash .ci/test installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
